@@ -1,0 +1,72 @@
+#include "peerdb/chain/block.h"
+
+#include <algorithm>
+
+#include "peerdb/crypto/merkle.h"
+
+namespace peerdb::chain {
+
+RecordSortKey SortKeyOf(const Record& record) {
+  return RecordSortKey{static_cast<std::uint8_t>(record.tag()), TaggedHash(tag::kRecord, record)};
+}
+
+void SortRecords(std::vector<Record>& records) {
+  std::vector<std::pair<RecordSortKey, Record>> keyed;
+  keyed.reserve(records.size());
+  for (Record& r : records) keyed.emplace_back(SortKeyOf(r), std::move(r));
+  std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  keyed.erase(std::unique(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
+              keyed.end());
+  records.clear();
+  for (auto& [k, r] : keyed) records.push_back(std::move(r));
+}
+
+Hash32 BlockId(const Header& header) { return TaggedHash(tag::kHeader, header); }
+Hash32 MajorityCertHash(const MajorityCert& mc) { return TaggedHash(tag::kMajorityCert, mc); }
+Hash32 CheckpointDigest(const Checkpoint& cp) { return TaggedHash(tag::kCheckpoint, cp); }
+Hash32 BatchId(const TxBatch& batch) { return TaggedHash(tag::kBatchId, batch); }
+
+Hash32 BatchesRoot(const std::vector<TxBatch>& batches) {
+  std::vector<Hash32> leaves;
+  leaves.reserve(batches.size());
+  for (const TxBatch& b : batches) leaves.push_back(crypto::MerkleLeafHash(codec::Encode(b)));
+  return crypto::MerkleRootFromLeaves(leaves);
+}
+
+Hash32 RecordsRoot(const std::vector<Record>& records) {
+  std::vector<Hash32> leaves;
+  leaves.reserve(records.size());
+  for (const Record& r : records) leaves.push_back(crypto::MerkleLeafHash(codec::Encode(r)));
+  return crypto::MerkleRootFromLeaves(leaves);
+}
+
+Status CheckBlockShape(const Block& block, const Hash32& chain_id, const Params& params) {
+  const Header& h = block.header;
+  if (h.version != codec::kVersion) return Error{Errc::kBadVersion, "header version"};
+  if (h.chain_id != chain_id) return Error{Errc::kInvalid, "header names another chain"};
+  if (h.height == 0) return Error{Errc::kInvalid, "height 0 is the genesis, not a block"};
+  if (h.height == 1) {
+    if (block.parent_cert) return Error{Errc::kInvalid, "block 1 carries no parent certificate"};
+    if (h.parent_id != chain_id) return Error{Errc::kInvalid, "block 1 must link to the chain id"};
+    if (h.parent_cert_hash != Hash32{}) return Error{Errc::kInvalid, "block 1 parent_cert_hash must be zero"};
+  } else {
+    if (!block.parent_cert) return Error{Errc::kInvalid, "missing parent certificate"};
+    const MajorityCert& mc = *block.parent_cert;
+    if (mc.h + 1 != h.height || mc.block_id != h.parent_id) {
+      return Error{Errc::kInvalid, "parent certificate is not for the parent block"};
+    }
+    if (MajorityCertHash(mc) != h.parent_cert_hash) return Error{Errc::kInvalid, "parent_cert_hash mismatch"};
+  }
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < block.batches.size(); ++i) {
+    Status s = CheckBatchShape(block.batches[i], params);
+    if (!s.ok()) return s.error().Context("batch " + std::to_string(i));
+  }
+  bytes = codec::Encode(block).size();
+  if (bytes > params.max_block_bytes) return Error{Errc::kTooLarge, "block exceeds max_block_bytes"};
+  if (BatchesRoot(block.batches) != h.batches_root) return Error{Errc::kInvalid, "batches_root mismatch"};
+  if (RecordsRoot(block.records) != h.records_root) return Error{Errc::kInvalid, "records_root mismatch"};
+  return Status::Ok();
+}
+
+}  // namespace peerdb::chain
