@@ -1,0 +1,79 @@
+// Deterministic transaction execution (PROTOCOL.md §1.4, check C5): applies a block's batches to
+// the parent state and returns the writes. Pure given its inputs; storage is reached only through
+// StateView, which the node implements over the store.
+// Thread-safety: stateless functions; StateView implementations say their own.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "peerdb/chain/block.h"
+#include "peerdb/chain/config.h"
+#include "peerdb/chain/tx.h"
+#include "peerdb/util/result.h"
+
+namespace peerdb::state {
+
+// The current state of one key (value omitted for tombstones).
+struct KeyState {
+  Bytes value;
+  bool deleted = false;
+  chain::MemberId owner = 0;
+  std::uint64_t version = 0;
+  bool operator==(const KeyState&) const = default;
+};
+
+// Read access to the parent state.
+class StateView {
+ public:
+  virtual ~StateView() = default;
+  virtual Result<std::optional<KeyState>> GetKey(const std::string& ns, const std::string& key) const = 0;
+  // Highest batch seq of `author` applied so far (0 if none).
+  virtual Result<std::uint64_t> LastSeq(chain::MemberId author) const = 0;
+};
+
+// One state change, in execution order.
+struct Write {
+  std::string ns;
+  std::string key;
+  KeyState state;            // the new state of the key
+  chain::MemberId author = 0;
+  std::uint64_t seq = 0;     // batch seq
+  std::uint32_t op_index = 0;
+};
+
+struct ExecResult {
+  std::vector<Write> writes;                         // in order; a key may appear several times
+  std::map<chain::MemberId, std::uint64_t> last_seq;  // authors' new last seq
+};
+
+// Checks one op against the namespace rules (§1.4): writers, editors, mode. `existing` is the
+// key's current state. Errors: kUnknownNamespace, kForbidden.
+Status CheckOpAuthorised(const chain::Config& config, chain::MemberId author, const chain::Op& op,
+                         const std::optional<KeyState>& existing);
+
+// Checks and applies `batches` at `height` over `parent`: author is a member, signature valid,
+// seq consecutive, valid_until_height >= height, shape, authorisation. Any failure rejects the
+// whole block (C5) with an error naming the batch and op.
+Result<ExecResult> ExecuteBatches(const chain::Config& config, const Hash32& chain_id, const StateView& parent,
+                                  const std::vector<chain::TxBatch>& batches, std::uint64_t height);
+
+// Layers pending writes over a StateView (for checking a batch against state plus earlier
+// not-yet-committed batches, e.g. in the mempool).
+class OverlayView final : public StateView {
+ public:
+  explicit OverlayView(const StateView& base) : m_base(base) {}
+  void Apply(const ExecResult& result);
+  Result<std::optional<KeyState>> GetKey(const std::string& ns, const std::string& key) const override;
+  Result<std::uint64_t> LastSeq(chain::MemberId author) const override;
+
+ private:
+  const StateView& m_base;
+  std::map<std::pair<std::string, std::string>, KeyState> m_keys;
+  std::map<chain::MemberId, std::uint64_t> m_seq;
+};
+
+}  // namespace peerdb::state
