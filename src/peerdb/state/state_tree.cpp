@@ -1,0 +1,1 @@
+#include "peerdb/state/state_tree.h"
