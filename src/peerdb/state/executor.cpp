@@ -1,1 +1,157 @@
 #include "peerdb/state/executor.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "peerdb/chain/hashing.h"
+
+namespace peerdb::state {
+namespace {
+
+bool Contains(const std::vector<chain::MemberId>& sorted, chain::MemberId id) {
+  return std::binary_search(sorted.begin(), sorted.end(), id);
+}
+
+std::string Who(chain::MemberId id) { return "member " + std::to_string(id); }
+
+// Keys and seqs written earlier in the same ExecuteBatches call, layered over the parent.
+class Pending {
+ public:
+  explicit Pending(const StateView& parent) : m_parent(parent) {}
+
+  Result<std::optional<KeyState>> GetKey(const std::string& ns, const std::string& key) const {
+    auto it = m_keys.find({ns, key});
+    if (it != m_keys.end()) return std::optional<KeyState>(it->second);
+    return m_parent.GetKey(ns, key);
+  }
+  Result<std::uint64_t> LastSeq(chain::MemberId author, const ExecResult& out) const {
+    auto it = out.last_seq.find(author);
+    if (it != out.last_seq.end()) return it->second;
+    return m_parent.LastSeq(author);
+  }
+  void Set(const std::string& ns, const std::string& key, const KeyState& s) { m_keys[{ns, key}] = s; }
+
+ private:
+  const StateView& m_parent;
+  std::map<std::pair<std::string, std::string>, KeyState> m_keys;
+};
+
+}  // namespace
+
+Status CheckOpAuthorised(const chain::Config& config, chain::MemberId author, const chain::Op& op,
+                         const std::optional<KeyState>& existing) {
+  const auto kind = static_cast<chain::OpKind>(op.kind);
+  if (kind == chain::OpKind::kConfig) {
+    return Error{Errc::kInvalid, "configuration changes are not supported by this version"};
+  }
+  if (kind != chain::OpKind::kPut && kind != chain::OpKind::kDel) return Error{Errc::kMalformed, "unknown op kind"};
+  const chain::Rule* rule = config.FindRule(op.ns);
+  if (rule == nullptr) return Error{Errc::kUnknownNamespace, "namespace '" + op.ns + "' has no rule"};
+  // Every clause below ("all members", "any member in editors") presumes membership.
+  if (config.FindMember(author) == nullptr) return Error{Errc::kForbidden, Who(author) + " is not a member"};
+  if (!rule->writers.empty() && !Contains(rule->writers, author)) {
+    return Error{Errc::kForbidden, Who(author) + " may not write to '" + op.ns + "'"};
+  }
+  if (existing) {
+    // The key exists (a tombstone counts: deleting keeps the owner and the version history).
+    switch (static_cast<chain::RuleMode>(rule->mode)) {
+      case chain::RuleMode::kAppendOnly:
+        return Error{Errc::kForbidden, "'" + op.ns + "' is append-only: key '" + op.key + "' cannot be changed"};
+      case chain::RuleMode::kOwnerEdit:
+        if (author != existing->owner && !Contains(rule->editors, author)) {
+          return Error{Errc::kForbidden, "key '" + op.key + "' belongs to " + Who(existing->owner) + " and " +
+                                             Who(author) + " is not an editor of '" + op.ns + "'"};
+        }
+        break;
+      case chain::RuleMode::kEditorsEdit:
+        if (!Contains(rule->editors, author)) {
+          return Error{Errc::kForbidden, Who(author) + " is not an editor of '" + op.ns + "'"};
+        }
+        break;
+      default:
+        return Error{Errc::kInvalid, "rule for '" + op.ns + "' has an unknown mode"};
+    }
+  }
+  if (kind == chain::OpKind::kDel && (!existing || existing->deleted)) {
+    return Error{Errc::kInvalid, "nothing to delete: key '" + op.key + (existing ? "' is already deleted" : "' does not exist")};
+  }
+  if (kind == chain::OpKind::kPut && rule->encrypted) {
+    return Error{Errc::kInvalid, "encrypted namespaces are not supported by this version"};
+  }
+  return Status::Ok();
+}
+
+Result<ExecResult> ExecuteBatches(const chain::Config& config, const Hash32& chain_id, const StateView& parent,
+                                  const std::vector<chain::TxBatch>& batches, std::uint64_t height) {
+  ExecResult out;
+  Pending pending(parent);
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    const chain::TxBatch& batch = batches[i];
+    const std::string where = "batch " + std::to_string(i) + " (author " + std::to_string(batch.author) + " seq " +
+                              std::to_string(batch.seq) + ")";
+    auto fail = [&where](Error e) { return e.Context(where); };
+
+    if (Status s = chain::CheckBatchShape(batch, config.params); !s.ok()) return fail(s.take_error());
+    const chain::Member* member = config.FindMember(batch.author);
+    if (member == nullptr) return fail(Error{Errc::kNotMember, Who(batch.author) + " is not a member"});
+    if (!chain::VerifySignedBy(member->pubkey, chain_id, batch)) {
+      return fail(Error{Errc::kBadSignature, "signature does not verify"});
+    }
+    auto last = pending.LastSeq(batch.author, out);
+    if (!last.ok()) return fail(last.take_error());
+    if (batch.seq != *last + 1) {
+      return fail(Error{Errc::kInvalid, "seq " + std::to_string(batch.seq) + " but the next seq is " +
+                                            std::to_string(*last + 1)});
+    }
+    if (batch.valid_until_height < height) {
+      return fail(Error{Errc::kInvalid, "expired: valid until height " + std::to_string(batch.valid_until_height) +
+                                            ", block height " + std::to_string(height)});
+    }
+    for (std::size_t j = 0; j < batch.ops.size(); ++j) {
+      const chain::Op& op = batch.ops[j];
+      const std::string op_where = where + " op " + std::to_string(j);
+      auto existing = pending.GetKey(op.ns, op.key);
+      if (!existing.ok()) return existing.take_error().Context(op_where);
+      if (Status s = CheckOpAuthorised(config, batch.author, op, *existing); !s.ok()) {
+        return s.take_error().Context(op_where);
+      }
+      const std::optional<KeyState>& prev = *existing;
+      Write w;
+      w.ns = op.ns;
+      w.key = op.key;
+      w.author = batch.author;
+      w.seq = batch.seq;
+      w.op_index = static_cast<std::uint32_t>(j);
+      w.state.owner = prev ? prev->owner : batch.author;  // the first writer owns the key for good
+      w.state.version = prev ? prev->version + 1 : 1;
+      if (static_cast<chain::OpKind>(op.kind) == chain::OpKind::kDel) {
+        w.state.deleted = true;
+      } else {
+        w.state.value = op.value;
+      }
+      pending.Set(w.ns, w.key, w.state);
+      out.writes.push_back(std::move(w));
+    }
+    out.last_seq[batch.author] = batch.seq;
+  }
+  return out;
+}
+
+void OverlayView::Apply(const ExecResult& result) {
+  for (const Write& w : result.writes) m_keys[{w.ns, w.key}] = w.state;
+  for (const auto& [author, seq] : result.last_seq) m_seq[author] = seq;
+}
+
+Result<std::optional<KeyState>> OverlayView::GetKey(const std::string& ns, const std::string& key) const {
+  auto it = m_keys.find({ns, key});
+  if (it != m_keys.end()) return std::optional<KeyState>(it->second);
+  return m_base.GetKey(ns, key);
+}
+
+Result<std::uint64_t> OverlayView::LastSeq(chain::MemberId author) const {
+  auto it = m_seq.find(author);
+  if (it != m_seq.end()) return it->second;
+  return m_base.LastSeq(author);
+}
+
+}  // namespace peerdb::state

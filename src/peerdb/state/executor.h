@@ -51,7 +51,9 @@ struct ExecResult {
 };
 
 // Checks one op against the namespace rules (§1.4): writers, editors, mode. `existing` is the
-// key's current state. Errors: kUnknownNamespace, kForbidden.
+// key's current state (a tombstone counts as existing). Errors: kUnknownNamespace, kForbidden,
+// kInvalid (delete of a missing or deleted key; config ops and PUTs into encrypted namespaces,
+// which this version does not support).
 Status CheckOpAuthorised(const chain::Config& config, chain::MemberId author, const chain::Op& op,
                          const std::optional<KeyState>& existing);
 

@@ -10,8 +10,10 @@
 // Thread-safety: not thread-safe; one owner (the node thread).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
