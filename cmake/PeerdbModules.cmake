@@ -18,7 +18,7 @@ set(PEERDB_LEVEL_anchor 4)
 set(PEERDB_LEVEL_node 5)
 set(PEERDB_LEVEL_api 6)
 set(PEERDB_LEVEL_cli 6)
-set(PEERDB_LEVEL_app 7)
+set(PEERDB_LEVEL_app 7)  # src/app: main() only, wires api into cli
 set_property(GLOBAL PROPERTY PEERDB_MODULES "")
 
 # peerdb_add_module(NAME SOURCES ... DEPS peerdb::x ... LIBS external...)

@@ -51,6 +51,13 @@ EncryptionKeyPair EncryptionKeyPair::Generate() {
   return kp;
 }
 
+Hash32 X25519PublicFromSecret(const Hash32& secret_key) {
+  InitCrypto();
+  Hash32 pk;
+  PEERDB_ASSERT(crypto_scalarmult_base(pk.data(), secret_key.data()) == 0);
+  return pk;
+}
+
 void RandomBytes(std::uint8_t* out, std::size_t n) {
   InitCrypto();
   randombytes_buf(out, n);

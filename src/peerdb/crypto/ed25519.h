@@ -42,6 +42,7 @@ struct EncryptionKeyPair {
   Hash32 secret_key{};
   static EncryptionKeyPair Generate();
 };
+Hash32 X25519PublicFromSecret(const Hash32& secret_key);
 
 void RandomBytes(std::uint8_t* out, std::size_t n);
 template <std::size_t N>

@@ -1,0 +1,139 @@
+// Client commands that talk to a node's HTTP API: put, delete, get, history, block, status.
+#include <cstdlib>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "peerdb/cli/api_client.h"
+#include "peerdb/cli/cli.h"
+#include "peerdb/cli/commands.h"
+
+namespace peerdb::cli {
+namespace {
+
+struct Common {
+  std::string api;
+};
+
+std::string DefaultApi() {
+  const char* env = std::getenv("PEERDB_API");
+  return env ? env : "http://127.0.0.1:7070";
+}
+
+// Percent-encodes a path segment (keys may hold characters such as ':' or '+').
+std::string Segment(std::string_view s) {
+  std::ostringstream o;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      o << c;
+    } else {
+      o << '%' << std::uppercase << std::hex << std::setw(2) << std::setfill('0') << int(c) << std::nouppercase << std::dec;
+    }
+  }
+  return o.str();
+}
+
+int Print(const Result<nlohmann::json>& r) {
+  if (!r.ok()) return Fail(r.error());
+  std::cout << r->dump(2) << "\n";
+  return kExitOk;
+}
+
+int Put(const Common& c, const std::string& ns, const std::string& key, const std::string& value_text) {
+  nlohmann::json value = nlohmann::json::parse(value_text, nullptr, false);
+  if (value.is_discarded()) {
+    return Fail(Error{Errc::kMalformed, "VALUE must be JSON; quote text like '\"paid\"'"});
+  }
+  nlohmann::json body = {{"ops", {{{"op", "put"}, {"ns", ns}, {"key", key}, {"value", value}}}}};
+  auto r = ApiClient(c.api).Post("/v1/tx", body);
+  if (!r.ok()) return Fail(r.error());
+  std::cout << "committed " << ns << "/" << key << " in block " << r->value("height", 0) << " ("
+            << r->value("block_status", std::string()) << ")\n";
+  return kExitOk;
+}
+
+int Delete(const Common& c, const std::string& ns, const std::string& key) {
+  nlohmann::json body = {{"ops", {{{"op", "delete"}, {"ns", ns}, {"key", key}}}}};
+  auto r = ApiClient(c.api).Post("/v1/tx", body);
+  if (!r.ok()) return Fail(r.error());
+  std::cout << "deleted " << ns << "/" << key << " in block " << r->value("height", 0) << "\n";
+  return kExitOk;
+}
+
+int Status(const Common& c, bool json) {
+  auto r = ApiClient(c.api).Get("/v1/status");
+  if (!r.ok()) return Fail(r.error());
+  if (json) return Print(r);
+  const nlohmann::json& s = *r;
+  std::cout << "chain     " << s.value("chain_id", std::string()) << "\n"
+            << "me        " << s["self"].value("id", 0) << " (" << s["self"].value("name", std::string()) << ")\n"
+            << "head      " << s.value("head_height", 0) << "  " << s.value("head_id", std::string()) << "\n"
+            << "unanimous " << s.value("unanimous_height", 0) << "\n"
+            << "final     " << s.value("final_height", 0)
+            << (s.value("up_to_date", false) ? "" : "   (NOT-UP-TO-DATE: blocks above final are not anchored yet)") << "\n"
+            << "pending   " << s.value("pending_ops", 0) << " ops\n\n";
+  std::cout << std::left << std::setw(4) << "id" << std::setw(24) << "member" << std::setw(14) << "last sealed"
+            << "contact\n";
+  for (const auto& m : s.value("members", nlohmann::json::array())) {
+    std::cout << std::setw(4) << m.value("id", 0) << std::setw(24) << m.value("name", std::string()) << std::setw(14)
+              << m.value("last_sealed_height", 0) << m.value("contact", std::string()) << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddClientCommands(CLI::App& app, const Bind& bind) {
+  auto common = std::make_shared<Common>();
+  common->api = DefaultApi();
+  auto add_api = [common](CLI::App* sub) {
+    sub->add_option("--api", common->api, "Node API URL (default $PEERDB_API or http://127.0.0.1:7070)");
+  };
+  struct KeyArgs { std::string ns, key, value; std::size_t limit = 100; std::uint64_t height = 0; bool json = false; };
+  auto args = std::make_shared<KeyArgs>();
+
+  CLI::App* put = app.add_subcommand("put", "Write a JSON value; returns once committed");
+  put->add_option("namespace", args->ns)->required();
+  put->add_option("key", args->key)->required();
+  put->add_option("value", args->value, "JSON value, e.g. '{\"amount\": 12}' or '\"text\"'")->required();
+  add_api(put);
+  bind(put, [common, args] { return Put(*common, args->ns, args->key, args->value); });
+
+  CLI::App* del = app.add_subcommand("delete", "Delete a key (its history is kept)");
+  del->add_option("namespace", args->ns)->required();
+  del->add_option("key", args->key)->required();
+  add_api(del);
+  bind(del, [common, args] { return Delete(*common, args->ns, args->key); });
+
+  CLI::App* get = app.add_subcommand("get", "Read a key's current value and the block it comes from");
+  get->add_option("namespace", args->ns)->required();
+  get->add_option("key", args->key)->required();
+  add_api(get);
+  bind(get, [common, args] {
+    return Print(ApiClient(common->api).Get("/v1/kv/" + Segment(args->ns) + "/" + Segment(args->key)));
+  });
+
+  CLI::App* hist = app.add_subcommand("history", "Every version of a key, oldest first");
+  hist->add_option("namespace", args->ns)->required();
+  hist->add_option("key", args->key)->required();
+  hist->add_option("--limit", args->limit, "At most this many entries")->check(CLI::Range(1, 10000));
+  add_api(hist);
+  bind(hist, [common, args] {
+    return Print(ApiClient(common->api).Get("/v1/kv/" + Segment(args->ns) + "/" + Segment(args->key) +
+                                            "/history?limit=" + std::to_string(args->limit)));
+  });
+
+  CLI::App* block = app.add_subcommand("block", "Show a block");
+  block->add_option("height", args->height)->required();
+  add_api(block);
+  bind(block, [common, args] { return Print(ApiClient(common->api).Get("/v1/blocks/" + std::to_string(args->height))); });
+
+  CLI::App* status = app.add_subcommand("status", "Chain heights and, per member, last sealed height and contact");
+  status->add_flag("--json", args->json, "Print the raw JSON");
+  add_api(status);
+  bind(status, [common, args] { return Status(*common, args->json); });
+}
+
+}  // namespace peerdb::cli

@@ -1,0 +1,26 @@
+// Registration of the subcommand groups; each lives in its own file. Internal to cli.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+#include "peerdb/cli/cli.h"
+#include "peerdb/util/result.h"
+
+namespace peerdb::cli {
+
+// The action a subcommand runs after parsing; returns the exit code.
+using Action = std::function<int()>;
+// Callback each Add* function uses to bind a parsed subcommand to its action.
+using Bind = std::function<void(CLI::App*, Action)>;
+
+void AddIdentityCommands(CLI::App& app, const Bind& bind);  // keygen, consortium create/show
+void AddNodeCommand(CLI::App& app, const Bind& bind, ApiLauncher launcher);  // node
+void AddClientCommands(CLI::App& app, const Bind& bind);    // put, delete, get, history, block, status
+void AddAuditCommands(CLI::App& app, const Bind& bind);     // audit, export
+
+// Prints "peerdb: <message>" to stderr and returns kExitBadInput (or kExitFailed for rejections).
+int Fail(const Error& error);
+
+}  // namespace peerdb::cli

@@ -1,0 +1,156 @@
+// peerdb keygen / consortium create / consortium show.
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "peerdb/cli/cli.h"
+#include "peerdb/cli/commands.h"
+#include "peerdb/codec/pce.h"
+#include "peerdb/node/consortium_file.h"
+#include "peerdb/node/identity.h"
+#include "peerdb/state/state_tree.h"
+#include "peerdb/util/clock.h"
+#include "peerdb/util/file.h"
+
+namespace peerdb::cli {
+namespace {
+
+struct KeygenArgs {
+  std::string name, contact, out, address;
+};
+
+int Keygen(const KeygenArgs& a) {
+  if (a.name.empty() || a.name.size() > chain::kMaxNameBytes) return Fail(Error{Errc::kMalformed, "--name must be 1..64 bytes"});
+  if (a.contact.size() > chain::kMaxContactBytes) return Fail(Error{Errc::kMalformed, "--contact must be at most 256 bytes"});
+  std::error_code ec;
+  std::filesystem::create_directories(a.out, ec);
+  if (ec) return Fail(Error{Errc::kIo, "cannot create " + a.out + ": " + ec.message()});
+  const std::string key_path = a.out + "/member.key";
+  const std::string card_path = a.out + "/member.json";
+  if (std::filesystem::exists(key_path) || std::filesystem::exists(card_path)) {
+    return Fail(Error{Errc::kConflict, a.out + " already holds a member key; refusing to overwrite it"});
+  }
+  node::MemberKey key = node::GenerateMemberKey();
+  node::MemberCard card{a.name, a.contact, key.signing.public_key(), key.encryption.public_key, a.address};
+  if (Status s = node::SaveMemberKey(key, key_path); !s.ok()) return Fail(s.error());
+  if (Status s = util::WriteFileDurable(card_path, AsBytes(node::EncodeMemberCard(card)), 0644, true); !s.ok()) {
+    return Fail(s.error());
+  }
+  std::cout << "private key: " << key_path << " (mode 0600; keep it secret, back it up)\n"
+            << "member card: " << card_path << " (send this to the other members)\n"
+            << "public key:  " << Hex(card.pubkey) << "\n";
+  return kExitOk;
+}
+
+struct CreateArgs {
+  std::vector<std::string> cards;
+  std::vector<std::string> namespaces;
+  std::string out, description;
+  std::uint64_t block_period_ms = 1000;
+  std::uint64_t heartbeat_ms = 30000;
+  std::uint64_t genesis_time_ms = 0;
+};
+
+// --namespace NAME[:MODE], MODE one of append-only, owner-edit (default), editors-edit.
+Result<chain::Rule> ParseNamespaceFlag(const std::string& flag) {
+  chain::Rule r;
+  const auto colon = flag.find(':');
+  r.ns = flag.substr(0, colon);
+  if (colon != std::string::npos) {
+    PEERDB_TRY_ASSIGN(chain::RuleMode mode, node::ParseRuleMode(flag.substr(colon + 1)));
+    r.mode = static_cast<std::uint8_t>(mode);
+  }
+  if (!codec::IsValidName(r.ns) || r.ns.find('/') != std::string::npos || r.ns.size() > chain::kMaxNameBytes) {
+    return Error{Errc::kMalformed, "namespace '" + r.ns + "' must be 1..64 characters of [a-z0-9._-]"};
+  }
+  return r;
+}
+
+int Create(const CreateArgs& a) {
+  node::Consortium c;
+  chain::Genesis& g = c.genesis;
+  g.genesis_time_ms = a.genesis_time_ms ? a.genesis_time_ms : util::SystemClock().NowMs();
+  g.description = a.description;
+  g.initial_state_root = state::StateTree().Root();
+  g.config.params.block_period_ms = a.block_period_ms;
+  g.config.params.heartbeat_ms = a.heartbeat_ms;
+  chain::MemberId next_id = 1;
+  for (const std::string& path : a.cards) {
+    auto card = node::LoadMemberCard(path);
+    if (!card.ok()) return Fail(card.error());
+    chain::Member m{next_id, card->pubkey, card->enc_pubkey, card->name, card->contact};
+    if (!card->address.empty()) c.addresses[next_id] = card->address;
+    g.config.members.push_back(m);
+    ++next_id;
+  }
+  std::vector<std::string> namespaces = a.namespaces.empty() ? std::vector<std::string>{"main"} : a.namespaces;
+  for (const std::string& flag : namespaces) {
+    auto rule = ParseNamespaceFlag(flag);
+    if (!rule.ok()) return Fail(rule.error());
+    g.config.rules.push_back(*rule);
+  }
+  std::sort(g.config.rules.begin(), g.config.rules.end(), [](const auto& x, const auto& y) { return x.ns < y.ns; });
+  if (a.description.size() > chain::kMaxDescriptionBytes) return Fail(Error{Errc::kMalformed, "--description is limited to 256 bytes"});
+  if (Status s = chain::CheckGenesis(g); !s.ok()) return Fail(s.error());
+  c.chain_id = chain::ChainId(g);
+  if (Status s = util::WriteFileDurable(a.out, AsBytes(node::EncodeConsortiumToml(c)), 0644, true); !s.ok()) {
+    return Fail(s.error());
+  }
+  std::cout << "consortium: " << a.out << "\nchain id:   " << Hex(c.chain_id) << "\nmembers:    "
+            << g.config.members.size() << "\n";
+  return kExitOk;
+}
+
+int Show(const std::string& path) {
+  auto c = node::LoadConsortium(path);
+  if (!c.ok()) return Fail(c.error());
+  const chain::Genesis& g = c->genesis;
+  std::cout << "chain id: " << Hex(c->chain_id) << "\n";
+  if (!g.description.empty()) std::cout << "description: " << g.description << "\n";
+  std::cout << "created: " << g.genesis_time_ms << " ms since 1970\n"
+            << "majority: " << g.config.Majority() << " of " << g.config.members.size() << " members\n\nmembers:\n";
+  for (const chain::Member& m : g.config.members) {
+    std::cout << "  " << m.id << "  " << m.name << "  <" << m.contact << ">\n      key " << Hex(m.pubkey);
+    if (auto it = c->addresses.find(m.id); it != c->addresses.end()) std::cout << "  at " << it->second;
+    std::cout << "\n";
+  }
+  std::cout << "\nnamespaces:\n";
+  for (const chain::Rule& r : g.config.rules) {
+    std::cout << "  " << r.ns << "  " << node::RuleModeName(r.mode) << (r.encrypted ? "  encrypted" : "") << "\n";
+  }
+  std::cout << "\nRead the chain id to every other member by phone: all must hold the same.\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddIdentityCommands(CLI::App& app, const Bind& bind) {
+  auto keygen = std::make_shared<KeygenArgs>();
+  CLI::App* k = app.add_subcommand("keygen", "Create a member key (private) and member card (public)");
+  k->add_option("--name", keygen->name, "Member display name, e.g. \"Bank A\"")->required();
+  k->add_option("--contact", keygen->contact, "Who to call when this member is silent (shown in alerts)")->required();
+  k->add_option("--out", keygen->out, "Directory for member.key and member.json")->required();
+  k->add_option("--address", keygen->address, "host:port where this member's node accepts peers");
+  bind(k, [keygen] { return Keygen(*keygen); });
+
+  CLI::App* cons = app.add_subcommand("consortium", "Create or inspect the consortium definition (genesis)");
+  cons->require_subcommand(1);
+  auto create = std::make_shared<CreateArgs>();
+  CLI::App* c = cons->add_subcommand("create", "Build consortium.toml from member cards");
+  c->add_option("--member", create->cards, "A member card (member.json); repeat for each member, in id order")
+      ->required()->check(CLI::ExistingFile);
+  c->add_option("--namespace", create->namespaces, "NAME[:append-only|owner-edit|editors-edit]; repeatable (default: main)");
+  c->add_option("--block-period-ms", create->block_period_ms, "Minimum time between blocks")->check(CLI::Range(1, 3600000));
+  c->add_option("--heartbeat-ms", create->heartbeat_ms, "An empty block at least this often")->check(CLI::Range(1, 86400000));
+  c->add_option("--genesis-time-ms", create->genesis_time_ms, "Genesis timestamp (default: now)");
+  c->add_option("--description", create->description, "Free text committed in the genesis");
+  c->add_option("--out", create->out, "Output file (never overwritten)")->required();
+  bind(c, [create] { return Create(*create); });
+
+  auto show_path = std::make_shared<std::string>();
+  CLI::App* s = cons->add_subcommand("show", "Print the members and chain id of a consortium file");
+  s->add_option("consortium", *show_path, "consortium.toml")->required();
+  bind(s, [show_path] { return Show(*show_path); });
+}
+
+}  // namespace peerdb::cli

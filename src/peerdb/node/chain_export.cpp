@@ -1,0 +1,90 @@
+#include "peerdb/node/chain_export.h"
+
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
+
+#include "peerdb/codec/pce.h"
+#include "peerdb/util/file.h"
+
+namespace peerdb::node {
+
+Result<std::unique_ptr<ExportWriter>> ExportWriter::Create(const std::string& path, const chain::Genesis& genesis) {
+  std::FILE* f = std::fopen(path.c_str(), "wbx");  // x: never overwrite an existing export
+  if (!f) {
+    if (errno == EEXIST) return Error{Errc::kConflict, "refusing to overwrite existing file " + path};
+    return Error{Errc::kIo, "cannot create " + path + ": " + std::strerror(errno)};
+  }
+  std::unique_ptr<ExportWriter> w(new ExportWriter(f, path));
+  if (std::fwrite(kExportMagic.data(), 1, kExportMagic.size(), f) != kExportMagic.size()) {
+    return Error{Errc::kIo, "cannot write " + path};
+  }
+  PEERDB_TRY(w->WriteFrame(codec::Encode(genesis)));
+  return w;
+}
+
+ExportWriter::~ExportWriter() {
+  if (m_file) std::fclose(m_file);
+}
+
+Status ExportWriter::WriteFrame(const Bytes& pce) {
+  const std::uint32_t n = static_cast<std::uint32_t>(pce.size());
+  const std::uint8_t len[4] = {static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
+                               static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
+  if (std::fwrite(len, 1, 4, m_file) != 4 || std::fwrite(pce.data(), 1, pce.size(), m_file) != pce.size()) {
+    return Error{Errc::kIo, "cannot write " + m_path + ": " + std::strerror(errno)};
+  }
+  return Status::Ok();
+}
+
+Status ExportWriter::Append(const ExportedBlock& block) { return WriteFrame(codec::Encode(block)); }
+
+Status ExportWriter::Finish() {
+  if (std::fflush(m_file) != 0 || ::fsync(::fileno(m_file)) != 0) return Error{Errc::kIo, "cannot flush " + m_path};
+  std::fclose(m_file);
+  m_file = nullptr;
+  return util::SyncParentDir(m_path);
+}
+
+Result<std::unique_ptr<ExportReader>> ExportReader::Open(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return Error{errno == ENOENT ? Errc::kNotFound : Errc::kIo, "cannot open " + path + ": " + std::strerror(errno)};
+  std::unique_ptr<ExportReader> r(new ExportReader(f));
+  char magic[8] = {};
+  if (std::fread(magic, 1, 8, f) != 8 || std::string_view(magic, 8) != kExportMagic) {
+    return Error{Errc::kMalformed, path + " is not a PeerDB chain export"};
+  }
+  PEERDB_TRY_ASSIGN(std::optional<Bytes> g, r->ReadFrame());
+  if (!g) return Error{Errc::kMalformed, path + ": export holds no genesis"};
+  auto genesis = codec::Decode<chain::Genesis>(*g);
+  if (!genesis.ok()) return genesis.error().Context(path + ": genesis");
+  r->m_genesis = std::move(*genesis);
+  return r;
+}
+
+ExportReader::~ExportReader() { std::fclose(m_file); }
+
+Result<std::optional<Bytes>> ExportReader::ReadFrame() {
+  std::uint8_t len[4];
+  const std::size_t got = std::fread(len, 1, 4, m_file);
+  if (got == 0 && std::feof(m_file)) return std::optional<Bytes>();
+  if (got != 4) return Error{Errc::kMalformed, "truncated frame length after frame " + std::to_string(m_frames)};
+  const std::uint32_t n = (std::uint32_t{len[0]} << 24) | (std::uint32_t{len[1]} << 16) | (std::uint32_t{len[2]} << 8) | len[3];
+  if (n > kMaxExportFrameBytes) return Error{Errc::kTooLarge, "frame of " + std::to_string(n) + " bytes is too large"};
+  Bytes out(n);
+  if (std::fread(out.data(), 1, n, m_file) != n) {
+    return Error{Errc::kMalformed, "truncated frame " + std::to_string(m_frames)};
+  }
+  ++m_frames;
+  return std::optional<Bytes>(std::move(out));
+}
+
+Result<std::optional<ExportedBlock>> ExportReader::Next() {
+  PEERDB_TRY_ASSIGN(std::optional<Bytes> frame, ReadFrame());
+  if (!frame) return std::optional<ExportedBlock>();
+  auto b = codec::Decode<ExportedBlock>(*frame);
+  if (!b.ok()) return b.error().Context("export frame " + std::to_string(m_frames - 1));
+  return std::optional<ExportedBlock>(std::move(*b));
+}
+
+}  // namespace peerdb::node

@@ -1,0 +1,293 @@
+#include "peerdb/node/node.h"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <filesystem>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <thread>
+
+#include "peerdb/chain/signer_state.h"
+#include "peerdb/node/block_producer.h"
+#include "peerdb/node/consortium_file.h"
+#include "peerdb/node/identity.h"
+#include "peerdb/node/lock_file.h"
+#include "peerdb/node/mempool.h"
+
+namespace peerdb::node {
+namespace asio = boost::asio;
+
+namespace {
+// Room left in a block for the header, certificate and records.
+constexpr std::size_t kBlockOverheadBytes = 64 * 1024;
+
+state::StateLeaf LeafOfEntry(const store::CurrentEntry& e) {
+  return LeafOf(state::Write{e.ns, e.key, e.state, 0, 0, 0});
+}
+}  // namespace
+
+struct Node::Impl {
+  NodeConfig config;
+  Consortium consortium;
+  Hash32 chain_id{};
+  std::optional<MemberKey> key;
+  chain::MemberId self = 0;
+  const util::Clock& clock;
+  std::unique_ptr<LockFile> data_lock;
+  std::unique_ptr<LockFile> key_lock;
+  std::unique_ptr<store::Store> store;
+  state::StateTree tree;
+  ChainTip tip;
+  std::unique_ptr<Mempool> mempool;
+  std::uint64_t committed_ops = 0;
+
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  asio::steady_timer timer{io};
+  std::thread thread;
+  bool stopped = false;
+
+  Impl(NodeConfig c, const util::Clock& clk) : config(std::move(c)), clock(clk) {}
+  const chain::Config& cfg() const { return consortium.genesis.config; }
+
+  Status Load();
+  void ScheduleTick();
+  void Tick();
+  void ProduceBlock();
+  StatusView MakeStatus() const;
+  std::string BlockLabel(std::uint64_t height) const { return "block " + std::to_string(height); }
+};
+
+Status Node::Impl::Load() {
+  PEERDB_TRY_ASSIGN(consortium, LoadConsortium(config.consortium_path));
+  chain_id = consortium.chain_id;
+  PEERDB_TRY_ASSIGN(key, LoadMemberKey(config.key_path));
+  const chain::Member* me = cfg().FindMemberByKey(key->signing.public_key());
+  if (!me) {
+    return Error{Errc::kNotMember, "the key " + config.key_path + " (public key " + Hex(key->signing.public_key()) +
+                                       ") is not a member of consortium " + Hex(chain_id)};
+  }
+  self = me->id;
+  if (cfg().members.size() != 1) {
+    return Error{Errc::kConfig, "this version runs single-member consortia only; the consortium has " +
+                                    std::to_string(cfg().members.size()) + " members"};
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) return Error{Errc::kIo, "cannot create data_dir " + config.data_dir + ": " + ec.message()};
+  ::chmod(config.data_dir.c_str(), 0700);
+  PEERDB_TRY_ASSIGN(data_lock, LockFile::Acquire(config.data_dir + "/node.lock", "data_dir " + config.data_dir));
+  PEERDB_TRY_ASSIGN(key_lock, LockFile::Acquire(config.key_path + ".lock", "member key " + config.key_path));
+  PEERDB_TRY_ASSIGN(store, store::Store::Open(config.data_dir + "/peerdb.sqlite"));
+  PEERDB_TRY_ASSIGN(std::optional<chain::Genesis> stored, store->LoadGenesis());
+  if (!stored) {
+    PEERDB_TRY(store->InitGenesis(consortium.genesis));
+  } else if (chain::ChainId(*stored) != chain_id) {
+    return Error{Errc::kConfig, "data_dir " + config.data_dir + " holds chain " + Hex(chain::ChainId(*stored)) +
+                                    " but the consortium file defines chain " + Hex(chain_id)};
+  }
+  PEERDB_TRY(store->ForEachCurrent([this](const store::CurrentEntry& e) {
+    tree.Put(LeafOfEntry(e));
+    return true;
+  }));
+  PEERDB_TRY_ASSIGN(std::uint64_t head, store->HeadHeight());
+  tip = ChainTip{0, chain_id, consortium.genesis.genesis_time_ms, std::nullopt, {}};
+  if (head > 0) {
+    PEERDB_TRY_ASSIGN(std::optional<store::StoredBlock> b, store->LoadBlock(head));
+    if (!b) return Error{Errc::kCorrupt, "head block " + std::to_string(head) + " is missing"};
+    if (tree.Root() != b->block.header.state_root) {
+      return Error{Errc::kCorrupt, "stored state does not match the state_root of block " + std::to_string(head) +
+                                       "; run `peerdb audit --db " + store->path() + "`"};
+    }
+    PEERDB_TRY_ASSIGN(tip.cert, store->LoadCert(head));
+    if (!tip.cert) return Error{Errc::kCorrupt, "certificate of head block " + std::to_string(head) + " is missing"};
+    PEERDB_TRY_ASSIGN(tip.seals, store->LoadSeals(head));
+    tip.height = head;
+    tip.id = b->id;
+    tip.timestamp_ms = b->block.header.timestamp_ms;
+  }
+  // S6: the signer state on disk must agree with the chain; a mismatch means someone else signed
+  // with this store or it was edited, and signing on would risk a double seal.
+  PEERDB_TRY_ASSIGN(std::optional<Bytes> signer_bytes, store->LoadSignerState());
+  if (signer_bytes) {
+    auto s = codec::Decode<chain::SignerState>(*signer_bytes);
+    if (!s.ok()) return Error{Errc::kCorrupt, "signer state: " + s.error().message};
+    if (s->seal_h != tip.height || (tip.height > 0 && s->seal_id != tip.id)) {
+      return Error{Errc::kCorrupt, "signer state (sealed height " + std::to_string(s->seal_h) +
+                                       ") disagrees with the chain head " + std::to_string(tip.height)};
+    }
+  } else if (tip.height != 0) {
+    return Error{Errc::kCorrupt, "signer state is missing"};
+  }
+  mempool = std::make_unique<Mempool>(cfg(), chain_id, self, key->signing, store->View());
+  spdlog::info("node: member {} ({}) of chain {}, head height {}", self, me->name, Hex(chain_id), tip.height);
+  return Status::Ok();
+}
+
+void Node::Impl::ScheduleTick() {
+  timer.expires_after(std::chrono::milliseconds(cfg().params.block_period_ms));
+  timer.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped) return;
+    Tick();
+    ScheduleTick();
+  });
+}
+
+void Node::Impl::Tick() {
+  const std::uint64_t now = clock.NowMs();
+  const bool heartbeat_due = now >= tip.timestamp_ms + cfg().params.heartbeat_ms;
+  if (mempool->empty() && !heartbeat_due) return;
+  ProduceBlock();
+}
+
+void Node::Impl::ProduceBlock() {
+  std::vector<PendingBatch> taken = mempool->Take(cfg().params.max_block_bytes - kBlockOverheadBytes);
+  std::vector<chain::TxBatch> batches;
+  batches.reserve(taken.size());
+  std::size_t ops = 0;
+  for (const PendingBatch& p : taken) {
+    batches.push_back(p.batch);
+    ops += p.batch.ops.size();
+  }
+  auto produced = ProduceSoloBlock(cfg(), chain_id, tip, std::move(batches), store->View(), tree, key->signing, self,
+                                   clock.NowMs());
+  if (!produced.ok()) {
+    // Cannot happen when the mempool checked each batch; fail loudly rather than build on doubt.
+    spdlog::error("node: cannot build block {}: {}", tip.height + 1, produced.error().ToString());
+    for (PendingBatch& p : taken) p.done(produced.error());
+    mempool->FailAll(Error{Errc::kUnavailable, "pending operations were dropped after a block build failure"});
+    return;
+  }
+  ProducedBlock& pb = *produced;
+  chain::SignerState signer;
+  signer.seal_h = pb.block.header.height;
+  signer.seal_id = pb.id;
+  signer.h = signer.seal_h + 1;
+  store::BlockCommit commit;
+  commit.id = pb.id;
+  commit.status = store::BlockStatus::kUnanimous;  // N = 1: its only member sealed it
+  commit.cert = pb.cert;
+  commit.seals = {pb.seal};
+  commit.writes = std::move(pb.exec.writes);
+  commit.signer_state = codec::Encode(signer);
+  commit.block = std::move(pb.block);
+  const std::uint64_t height = commit.block.header.height;
+  const std::uint64_t ts = commit.block.header.timestamp_ms;
+  Status s = store->CommitBlock(commit);
+  if (!s.ok()) {
+    // S5: never continue after a failed persist; the tree already holds the new state.
+    spdlog::critical("node: cannot commit block {}: {}; stopping", height, s.error().ToString());
+    std::fflush(nullptr);
+    std::_Exit(70);
+  }
+  tip = ChainTip{height, pb.id, ts, pb.cert, {pb.seal}};
+  mempool->OnCommitted();
+  committed_ops += ops;
+  spdlog::debug("node: committed block {} ({} batches, {} ops)", height, taken.size(), ops);
+  for (PendingBatch& p : taken) {
+    SubmitReceipt r{height, pb.id, store::BlockStatus::kUnanimous, p.batch.seq, p.batch.ops.size()};
+    p.done(r);
+  }
+}
+
+StatusView Node::Impl::MakeStatus() const {
+  StatusView v;
+  v.chain_id = chain_id;
+  v.self = self;
+  v.self_name = cfg().FindMember(self)->name;
+  v.head_height = tip.height;
+  v.head_id = tip.id;
+  v.unanimous_height = tip.height;
+  v.final_height = 0;
+  v.pending_ops = mempool->size_ops();
+  v.committed_ops = committed_ops;
+  for (const chain::Member& m : cfg().members) v.members.push_back(MemberStatus{m, m.id == self ? tip.height : 0});
+  return v;
+}
+
+Node::Node(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+
+Node::~Node() { Stop(); }
+
+Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config, const util::Clock& clock) {
+  auto impl = std::make_unique<Impl>(config, clock);
+  PEERDB_TRY(impl->Load());
+  return std::unique_ptr<Node>(new Node(std::move(impl)));
+}
+
+void Node::Start() {
+  Impl& d = *m_impl;
+  d.ScheduleTick();
+  d.thread = std::thread([&d] { d.io.run(); });
+}
+
+void Node::Stop() {
+  Impl& d = *m_impl;
+  if (!d.thread.joinable()) return;
+  asio::post(d.io, [&d] {
+    d.stopped = true;
+    d.timer.cancel();
+    d.mempool->FailAll(Error{Errc::kUnavailable, "node is shutting down; operations were not committed"});
+    d.work.reset();
+  });
+  d.thread.join();
+}
+
+const chain::Genesis& Node::genesis() const { return m_impl->consortium.genesis; }
+
+void Node::Submit(std::vector<chain::Op> ops, Callback<SubmitReceipt> done) {
+  asio::post(m_impl->io, [this, ops = std::move(ops), done = std::move(done)]() mutable {
+    Impl& d = *m_impl;
+    if (d.stopped) return done(Error{Errc::kUnavailable, "node is shutting down"});
+    Status s = d.mempool->Add(std::move(ops), d.tip.height + 1, done);
+    if (!s.ok()) done(s.take_error());
+  });
+}
+
+void Node::Get(std::string ns, std::string key, Callback<ValueView> done) {
+  asio::post(m_impl->io, [this, ns = std::move(ns), key = std::move(key), done = std::move(done)] {
+    Impl& d = *m_impl;
+    if (!d.cfg().FindRule(ns)) return done(Error{Errc::kUnknownNamespace, "no namespace '" + ns + "'"});
+    auto e = d.store->LoadCurrent(ns, key);
+    if (!e.ok()) return done(e.error());
+    if (!*e) return done(Error{Errc::kNotFound, ns + "/" + key + " was never written"});
+    auto b = d.store->LoadBlock((*e)->height);
+    if (!b.ok()) return done(b.error());
+    done(ValueView{**e, *b ? (*b)->status : store::BlockStatus::kProposed});
+  });
+}
+
+void Node::History(std::string ns, std::string key, std::size_t limit,
+                   Callback<std::vector<store::HistoryEntry>> done) {
+  asio::post(m_impl->io, [this, ns = std::move(ns), key = std::move(key), limit, done = std::move(done)] {
+    Impl& d = *m_impl;
+    if (!d.cfg().FindRule(ns)) return done(Error{Errc::kUnknownNamespace, "no namespace '" + ns + "'"});
+    done(d.store->LoadHistory(ns, key, limit));
+  });
+}
+
+void Node::GetBlock(std::uint64_t height, Callback<BlockView> done) {
+  asio::post(m_impl->io, [this, height, done = std::move(done)] {
+    Impl& d = *m_impl;
+    auto b = d.store->LoadBlock(height);
+    if (!b.ok()) return done(b.error());
+    if (!*b) return done(Error{Errc::kNotFound, "no block at height " + std::to_string(height)});
+    BlockView v;
+    v.block = std::move(**b);
+    auto cert = d.store->LoadCert(height);
+    if (!cert.ok()) return done(cert.error());
+    v.cert = *cert;
+    auto seals = d.store->LoadSeals(height);
+    if (!seals.ok()) return done(seals.error());
+    v.seals = std::move(*seals);
+    done(std::move(v));
+  });
+}
+
+void Node::GetStatus(Callback<StatusView> done) {
+  asio::post(m_impl->io, [this, done = std::move(done)] { done(m_impl->MakeStatus()); });
+}
+
+}  // namespace peerdb::node

@@ -1,0 +1,47 @@
+// A member's node (single-member consortium in this version): owns the store, the state tree and
+// the mempool, produces a block every block_period_ms while operations are pending (and a heartbeat
+// block every heartbeat_ms when idle), and serves node::Service.
+//
+// Threading: all node state lives on one internal thread running an asio io_context; Service
+// methods post work there. Callbacks run on that thread.
+// Durability: a Submit callback reports success only after the block holding the operations has
+// committed to SQLite with fsync (store::Store::CommitBlock); a failed commit stops the process,
+// because the in-memory state tree would no longer match the disk.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "peerdb/node/node_config.h"
+#include "peerdb/node/service.h"
+#include "peerdb/util/clock.h"
+
+namespace peerdb::node {
+
+class Node final : public Service {
+ public:
+  // Opens (or initialises) the data directory, checks it belongs to the consortium, takes the
+  // signer lock, rebuilds the state tree and verifies it against the head's state_root.
+  static Result<std::unique_ptr<Node>> Open(const NodeConfig& config, const util::Clock& clock);
+  ~Node() override;
+
+  void Start();
+  // Fails pending submissions with kUnavailable and joins the node thread. Idempotent.
+  void Stop();
+
+  void Submit(std::vector<chain::Op> ops, Callback<SubmitReceipt> done) override;
+  void Get(std::string ns, std::string key, Callback<ValueView> done) override;
+  void History(std::string ns, std::string key, std::size_t limit,
+               Callback<std::vector<store::HistoryEntry>> done) override;
+  void GetBlock(std::uint64_t height, Callback<BlockView> done) override;
+  void GetStatus(Callback<StatusView> done) override;
+  const chain::Genesis& genesis() const override;
+
+  struct Impl;
+
+ private:
+  explicit Node(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace peerdb::node

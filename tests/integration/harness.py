@@ -1,0 +1,148 @@
+"""Helpers for integration tests: real `peerdb` processes on 127.0.0.1, each test in its own
+temporary directory, driven only through the CLI and the HTTP API."""
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+PEERDB = os.environ.get("PEERDB_BIN", "")
+
+
+def parse_args():
+    global PEERDB
+    if len(sys.argv) > 1:
+        PEERDB = sys.argv[1]
+    if not PEERDB or not os.path.exists(PEERDB):
+        sys.exit("usage: test.py PATH_TO_PEERDB")
+    return PEERDB
+
+
+def run(*args, check=True, timeout=120):
+    """Runs `peerdb args...`; returns CompletedProcess (text)."""
+    p = subprocess.run([PEERDB, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError(f"peerdb {' '.join(map(str, args))} exited {p.returncode}:\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Workdir:
+    def __init__(self, name):
+        self.path = tempfile.mkdtemp(prefix=f"peerdb-{name}-")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if exc[0] is None and not os.environ.get("PEERDB_KEEP"):
+            shutil.rmtree(self.path, ignore_errors=True)
+        else:
+            print(f"kept {self.path}")
+
+    def __truediv__(self, rel):
+        return os.path.join(self.path, rel)
+
+
+def make_consortium(wd, namespaces=("books",), block_period_ms=100, name="Test Firm"):
+    run("keygen", "--name", name, "--contact", "ops@test.example", "--out", wd / "member")
+    args = ["consortium", "create", "--member", wd / "member/member.json", "--out", wd / "consortium.toml",
+            "--block-period-ms", block_period_ms]
+    for ns in namespaces:
+        args += ["--namespace", ns]
+    run(*args)
+
+
+class Node:
+    """A `peerdb node` process with its own node.toml and data dir inside the work dir."""
+
+    def __init__(self, wd, port=None, log_level="warn"):
+        self.wd = wd
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = None
+        with open(wd / "node.toml", "w") as f:
+            f.write(f'consortium = "consortium.toml"\nkey = "member/member.key"\ndata_dir = "data"\n'
+                    f'api_listen = "127.0.0.1:{self.port}"\nlog_level = "{log_level}"\n')
+        self.db = wd / "data/peerdb.sqlite"
+
+    def start(self, wait=True):
+        self.log = open(self.wd / "node.log", "a")
+        self.proc = subprocess.Popen([PEERDB, "node", "--config", self.wd / "node.toml"],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"node exited with {self.proc.returncode}; log:\n{open(self.wd / 'node.log').read()}")
+            try:
+                self.get("/v1/status")
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("node did not become ready")
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("node did not stop on SIGTERM")
+
+    def conn(self, timeout=60):
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+
+    def request(self, method, path, body=None, conn=None, raw=None):
+        own = conn is None
+        c = conn or self.conn()
+        try:
+            data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+            headers = {"Content-Type": "application/json"} if data is not None else {}
+            c.request(method, path, body=data, headers=headers)
+            r = c.getresponse()
+            payload = r.read()
+            try:
+                parsed = json.loads(payload) if payload else None
+            except ValueError:
+                parsed = payload
+            return r.status, parsed
+        finally:
+            if own:
+                c.close()
+
+    def get(self, path, conn=None):
+        return self.request("GET", path, conn=conn)
+
+    def post(self, path, body, conn=None):
+        return self.request("POST", path, body, conn=conn)
+
+
+def kv_path(ns, key):
+    return f"/v1/kv/{urllib.parse.quote(ns, safe='')}/{urllib.parse.quote(key, safe='')}"
+
+
+def check(cond, message):
+    if not cond:
+        raise AssertionError(message)
