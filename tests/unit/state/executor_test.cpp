@@ -1,0 +1,368 @@
+// Executor (PROTOCOL.md §1.4, C5): namespace rules, seq, signatures, expiry and the overlay view.
+// Every rule has an accepting and a rejecting case that checks the specific Errc.
+#include "peerdb/state/executor.h"
+
+#include <gtest/gtest.h>
+
+#include "peerdb/chain/hashing.h"
+#include "peerdb/crypto/ed25519.h"
+
+namespace peerdb::state {
+namespace {
+
+using chain::MemberId;
+using chain::Op;
+using chain::OpKind;
+using chain::RuleMode;
+using chain::TxBatch;
+
+template <class R>
+::testing::AssertionResult HasErrc(const R& r, Errc code) {
+  if (r.ok()) return ::testing::AssertionFailure() << "succeeded; expected " << ErrcName(code);
+  if (r.error().code != code) return ::testing::AssertionFailure() << "got " << r.error().ToString() << "; expected " << ErrcName(code);
+  return ::testing::AssertionSuccess();
+}
+
+template <class R>
+::testing::AssertionResult IsOk(const R& r) {
+  if (r.ok()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << r.error().ToString();
+}
+
+crypto::SigningKey KeyOf(MemberId id) {
+  crypto::SecretSeed seed{};
+  seed[0] = static_cast<std::uint8_t>(id);
+  seed[31] = 0x5a;
+  return crypto::SigningKey::FromSeed(seed);
+}
+
+chain::Rule MakeRule(std::string ns, RuleMode mode, std::vector<MemberId> writers = {},
+                     std::vector<MemberId> editors = {}, bool encrypted = false) {
+  chain::Rule r;
+  r.ns = std::move(ns);
+  r.mode = static_cast<std::uint8_t>(mode);
+  r.writers = std::move(writers);
+  r.editors = std::move(editors);
+  r.encrypted = encrypted;
+  return r;
+}
+
+// Members 1, 2, 3. Rules sorted by namespace.
+chain::Config TestConfig() {
+  chain::Config c;
+  for (MemberId id : {1u, 2u, 3u}) {
+    chain::Member m;
+    m.id = id;
+    m.pubkey = KeyOf(id).public_key();
+    m.name = "member" + std::to_string(id);
+    c.members.push_back(m);
+  }
+  c.rules.push_back(MakeRule("docs", RuleMode::kOwnerEdit, {}, {3}));
+  c.rules.push_back(MakeRule("log", RuleMode::kAppendOnly));
+  c.rules.push_back(MakeRule("restricted", RuleMode::kOwnerEdit, {1}));
+  c.rules.push_back(MakeRule("secret", RuleMode::kOwnerEdit, {}, {}, /*encrypted=*/true));
+  c.rules.push_back(MakeRule("wiki", RuleMode::kEditorsEdit, {}, {2}));
+  return c;
+}
+
+Op Put(std::string ns, std::string key, std::string value) {
+  Op op;
+  op.kind = static_cast<std::uint8_t>(OpKind::kPut);
+  op.ns = std::move(ns);
+  op.key = std::move(key);
+  op.value = ToBytes(value);
+  return op;
+}
+
+Op Del(std::string ns, std::string key) {
+  Op op;
+  op.kind = static_cast<std::uint8_t>(OpKind::kDel);
+  op.ns = std::move(ns);
+  op.key = std::move(key);
+  return op;
+}
+
+KeyState Existing(MemberId owner, std::uint64_t version = 1, bool deleted = false) {
+  KeyState s;
+  s.owner = owner;
+  s.version = version;
+  s.deleted = deleted;
+  if (!deleted) s.value = ToBytes("old");
+  return s;
+}
+
+class FakeView final : public StateView {
+ public:
+  Result<std::optional<KeyState>> GetKey(const std::string& ns, const std::string& key) const override {
+    if (fail_reads) return Error{Errc::kIo, "disk on fire"};
+    auto it = keys.find({ns, key});
+    if (it == keys.end()) return std::optional<KeyState>();
+    return std::optional<KeyState>(it->second);
+  }
+  Result<std::uint64_t> LastSeq(MemberId author) const override {
+    auto it = seqs.find(author);
+    return it == seqs.end() ? 0 : it->second;
+  }
+  std::map<std::pair<std::string, std::string>, KeyState> keys;
+  std::map<MemberId, std::uint64_t> seqs;
+  bool fail_reads = false;
+};
+
+class ExecutorTest : public ::testing::Test {
+ protected:
+  TxBatch Batch(MemberId author, std::uint64_t seq, std::vector<Op> ops, std::uint64_t valid_until = 100) {
+    TxBatch b;
+    b.author = author;
+    b.seq = seq;
+    b.valid_until_height = valid_until;
+    b.ops = std::move(ops);
+    chain::SignWith(KeyOf(author), m_chain_id, b);
+    return b;
+  }
+  Result<ExecResult> Run(const std::vector<TxBatch>& batches, std::uint64_t height = 10) {
+    return ExecuteBatches(m_config, m_chain_id, m_view, batches, height);
+  }
+  Status Check(MemberId author, const Op& op, std::optional<KeyState> existing = std::nullopt) {
+    return CheckOpAuthorised(m_config, author, op, existing);
+  }
+
+  chain::Config m_config = TestConfig();
+  Hash32 m_chain_id = Hash32{0xc4, 0x1a};
+  FakeView m_view;
+};
+
+// --- CheckOpAuthorised ---------------------------------------------------------------------
+
+TEST_F(ExecutorTest, NamespaceNeedsARule) {
+  EXPECT_TRUE(IsOk(Check(1, Put("docs", "a", "v"))));
+  EXPECT_TRUE(HasErrc(Check(1, Put("nope", "a", "v")), Errc::kUnknownNamespace));
+  EXPECT_TRUE(HasErrc(Check(1, Del("nope", "a"), Existing(1)), Errc::kUnknownNamespace));
+}
+
+TEST_F(ExecutorTest, WritersListRestrictsWriting) {
+  EXPECT_TRUE(IsOk(Check(1, Put("restricted", "a", "v"))));
+  EXPECT_TRUE(HasErrc(Check(2, Put("restricted", "a", "v")), Errc::kForbidden));
+  EXPECT_TRUE(HasErrc(Check(2, Del("restricted", "a"), Existing(2)), Errc::kForbidden));
+}
+
+TEST_F(ExecutorTest, EmptyWritersMeansEveryMemberButNotOutsiders) {
+  for (MemberId id : {1u, 2u, 3u}) EXPECT_TRUE(IsOk(Check(id, Put("docs", "a", "v")))) << id;
+  EXPECT_TRUE(HasErrc(Check(9, Put("docs", "a", "v")), Errc::kForbidden));
+}
+
+TEST_F(ExecutorTest, AppendOnlyAllowsNewKeysOnly) {
+  EXPECT_TRUE(IsOk(Check(1, Put("log", "a", "v"))));
+  EXPECT_TRUE(HasErrc(Check(1, Put("log", "a", "v2"), Existing(1)), Errc::kForbidden));
+  EXPECT_TRUE(HasErrc(Check(1, Del("log", "a"), Existing(1)), Errc::kForbidden));
+  // A tombstone is an existing key: it cannot be rewritten either.
+  EXPECT_TRUE(HasErrc(Check(1, Put("log", "a", "v"), Existing(1, 2, /*deleted=*/true)), Errc::kForbidden));
+}
+
+TEST_F(ExecutorTest, OwnerEditAllowsOwnerAndEditors) {
+  EXPECT_TRUE(IsOk(Check(1, Put("docs", "a", "v2"), Existing(1))));   // owner
+  EXPECT_TRUE(IsOk(Check(3, Put("docs", "a", "v2"), Existing(1))));   // editor
+  EXPECT_TRUE(IsOk(Check(1, Del("docs", "a"), Existing(1))));
+  EXPECT_TRUE(IsOk(Check(3, Del("docs", "a"), Existing(1))));
+  EXPECT_TRUE(HasErrc(Check(2, Put("docs", "a", "v2"), Existing(1)), Errc::kForbidden));
+  EXPECT_TRUE(HasErrc(Check(2, Del("docs", "a"), Existing(1)), Errc::kForbidden));
+  // Rewriting a tombstone is still an overwrite of someone's key.
+  EXPECT_TRUE(IsOk(Check(1, Put("docs", "a", "v3"), Existing(1, 2, true))));
+  EXPECT_TRUE(HasErrc(Check(2, Put("docs", "a", "v3"), Existing(1, 2, true)), Errc::kForbidden));
+}
+
+TEST_F(ExecutorTest, EditorsEditAllowsOnlyEditorsToChangeKeys) {
+  EXPECT_TRUE(IsOk(Check(1, Put("wiki", "a", "v"))));                 // a new key: any writer
+  EXPECT_TRUE(IsOk(Check(2, Put("wiki", "a", "v2"), Existing(1))));   // editor
+  EXPECT_TRUE(IsOk(Check(2, Del("wiki", "a"), Existing(1))));
+  EXPECT_TRUE(HasErrc(Check(1, Put("wiki", "a", "v2"), Existing(1)), Errc::kForbidden));  // owner, not editor
+  EXPECT_TRUE(HasErrc(Check(3, Del("wiki", "a"), Existing(1)), Errc::kForbidden));
+}
+
+TEST_F(ExecutorTest, DeleteNeedsALiveKey) {
+  EXPECT_TRUE(IsOk(Check(1, Del("docs", "a"), Existing(1))));
+  EXPECT_TRUE(HasErrc(Check(1, Del("docs", "a")), Errc::kInvalid));
+  EXPECT_TRUE(HasErrc(Check(1, Del("docs", "a"), Existing(1, 2, /*deleted=*/true)), Errc::kInvalid));
+}
+
+TEST_F(ExecutorTest, ConfigOpsAreNotSupported) {
+  Op op;
+  op.kind = static_cast<std::uint8_t>(OpKind::kConfig);
+  op.ns = "_config";
+  op.value = ToBytes("change");
+  const Status s = Check(1, op);
+  ASSERT_TRUE(HasErrc(s, Errc::kInvalid));
+  EXPECT_EQ(s.error().message, "configuration changes are not supported by this version");
+}
+
+TEST_F(ExecutorTest, PutIntoEncryptedNamespaceIsNotSupported) {
+  EXPECT_TRUE(IsOk(Check(1, Put("docs", "a", "v"))));
+  const Status s = Check(1, Put("secret", "a", "v"));
+  ASSERT_TRUE(HasErrc(s, Errc::kInvalid));
+  EXPECT_EQ(s.error().message, "encrypted namespaces are not supported by this version");
+}
+
+// --- ExecuteBatches ------------------------------------------------------------------------
+
+TEST_F(ExecutorTest, FirstWriteOwnsAtVersionOneAndLaterWritesCountUp) {
+  auto r = Run({Batch(1, 1, {Put("docs", "a", "v1")}), Batch(3, 1, {Put("docs", "a", "v2")}),
+                Batch(3, 2, {Del("docs", "a")}), Batch(1, 2, {Put("docs", "a", "v4")})});
+  ASSERT_TRUE(IsOk(r));
+  ASSERT_EQ(r->writes.size(), 4u);
+  const std::vector<Write>& w = r->writes;
+  EXPECT_EQ(w[0].state, (KeyState{ToBytes("v1"), false, 1, 1}));
+  EXPECT_EQ(w[1].state, (KeyState{ToBytes("v2"), false, 1, 2}));  // an editor's write keeps the owner
+  EXPECT_EQ(w[2].state, (KeyState{{}, true, 1, 3}));               // tombstone: no value
+  EXPECT_EQ(w[3].state, (KeyState{ToBytes("v4"), false, 1, 4}));
+  EXPECT_EQ(w[1].author, 3u);
+  EXPECT_EQ(w[1].seq, 1u);
+  EXPECT_EQ(w[2].seq, 2u);
+  EXPECT_EQ(r->last_seq, (std::map<MemberId, std::uint64_t>{{1, 2}, {3, 2}}));
+}
+
+TEST_F(ExecutorTest, ExistingParentStateIsHonoured) {
+  m_view.keys[{"docs", "a"}] = Existing(2, 5);
+  m_view.seqs[1] = 7;
+  auto ok = Run({Batch(3, 1, {Put("docs", "a", "v")})});
+  ASSERT_TRUE(IsOk(ok));
+  EXPECT_EQ(ok->writes[0].state.owner, 2u);
+  EXPECT_EQ(ok->writes[0].state.version, 6u);
+  EXPECT_TRUE(HasErrc(Run({Batch(1, 8, {Put("docs", "a", "v")})}), Errc::kForbidden));
+  EXPECT_TRUE(IsOk(Run({Batch(1, 8, {Put("docs", "b", "v")})})));
+}
+
+TEST_F(ExecutorTest, LaterOpsSeeEarlierWritesInTheSameBatch) {
+  auto r = Run({Batch(1, 1, {Put("docs", "a", "v1"), Put("docs", "a", "v2"), Del("docs", "a")})});
+  ASSERT_TRUE(IsOk(r));
+  ASSERT_EQ(r->writes.size(), 3u);
+  EXPECT_EQ(r->writes[2].state, (KeyState{{}, true, 1, 3}));
+  EXPECT_EQ(r->writes[2].op_index, 2u);
+  // The second PUT to an append-only key in one batch is an overwrite.
+  EXPECT_TRUE(HasErrc(Run({Batch(1, 1, {Put("log", "a", "v1"), Put("log", "a", "v2")})}), Errc::kForbidden));
+  // Deleting twice: the second finds a tombstone.
+  EXPECT_TRUE(HasErrc(Run({Batch(1, 1, {Put("docs", "a", "v"), Del("docs", "a"), Del("docs", "a")})}), Errc::kInvalid));
+}
+
+TEST_F(ExecutorTest, LaterBatchesSeeEarlierBatches) {
+  EXPECT_TRUE(IsOk(Run({Batch(1, 1, {Put("docs", "a", "v")}), Batch(2, 1, {Put("docs", "b", "v")})})));
+  auto r = Run({Batch(1, 1, {Put("docs", "a", "v")}), Batch(2, 1, {Put("docs", "a", "mine")})});
+  ASSERT_TRUE(HasErrc(r, Errc::kForbidden));
+  EXPECT_EQ(r.error().message.rfind("batch 1 (author 2 seq 1) op 0: ", 0), 0u) << r.error().message;
+}
+
+TEST_F(ExecutorTest, ErrorsNameBatchAndOp) {
+  auto r = Run({Batch(1, 1, {Put("docs", "a", "v")}), Batch(1, 2, {Put("docs", "b", "v"), Put("nope", "c", "v")})});
+  ASSERT_TRUE(HasErrc(r, Errc::kUnknownNamespace));
+  EXPECT_EQ(r.error().message.rfind("batch 1 (author 1 seq 2) op 1: ", 0), 0u) << r.error().message;
+}
+
+TEST_F(ExecutorTest, SeqMustBeConsecutive) {
+  EXPECT_TRUE(IsOk(Run({Batch(1, 1, {Put("docs", "a", "v")}), Batch(1, 2, {Put("docs", "b", "v")})})));
+  EXPECT_TRUE(HasErrc(Run({Batch(1, 2, {Put("docs", "a", "v")})}), Errc::kInvalid));  // gap
+  auto replay = Run({Batch(1, 1, {Put("docs", "a", "v")}), Batch(1, 1, {Put("docs", "b", "v")})});
+  ASSERT_TRUE(HasErrc(replay, Errc::kInvalid));
+  EXPECT_NE(replay.error().message.find("seq"), std::string::npos);
+  EXPECT_EQ(replay.error().message.rfind("batch 1 ", 0), 0u);
+  m_view.seqs[1] = 4;
+  EXPECT_TRUE(HasErrc(Run({Batch(1, 4, {Put("docs", "a", "v")})}), Errc::kInvalid));  // replay of committed
+  EXPECT_TRUE(HasErrc(Run({Batch(1, 1, {Put("docs", "a", "v")})}), Errc::kInvalid));
+  EXPECT_TRUE(IsOk(Run({Batch(1, 5, {Put("docs", "a", "v")})})));
+}
+
+TEST_F(ExecutorTest, SignatureMustVerify) {
+  EXPECT_TRUE(IsOk(Run({Batch(1, 1, {Put("docs", "a", "v")})})));
+  TxBatch altered = Batch(1, 1, {Put("docs", "a", "v")});
+  altered.ops[0].value = ToBytes("w");
+  EXPECT_TRUE(HasErrc(Run({altered}), Errc::kBadSignature));
+  TxBatch forged = Batch(1, 1, {Put("docs", "a", "v")});
+  chain::SignWith(KeyOf(2), m_chain_id, forged);  // signed by someone else
+  EXPECT_TRUE(HasErrc(Run({forged}), Errc::kBadSignature));
+  TxBatch other_chain = Batch(1, 1, {Put("docs", "a", "v")});
+  chain::SignWith(KeyOf(1), Hash32{0x01}, other_chain);
+  EXPECT_TRUE(HasErrc(Run({other_chain}), Errc::kBadSignature));
+}
+
+TEST_F(ExecutorTest, AuthorMustBeAMember) {
+  EXPECT_TRUE(IsOk(Run({Batch(3, 1, {Put("docs", "a", "v")})})));
+  EXPECT_TRUE(HasErrc(Run({Batch(9, 1, {Put("docs", "a", "v")})}), Errc::kNotMember));
+}
+
+TEST_F(ExecutorTest, ExpiredBatchIsRejected) {
+  EXPECT_TRUE(IsOk(Run({Batch(1, 1, {Put("docs", "a", "v")}, /*valid_until=*/10)}, /*height=*/10)));
+  EXPECT_TRUE(HasErrc(Run({Batch(1, 1, {Put("docs", "a", "v")}, /*valid_until=*/9)}, /*height=*/10), Errc::kInvalid));
+}
+
+TEST_F(ExecutorTest, BatchShapeIsChecked) {
+  EXPECT_TRUE(HasErrc(Run({Batch(1, 1, {})}), Errc::kInvalid));                       // no ops
+  EXPECT_TRUE(HasErrc(Run({Batch(1, 1, {Put("docs", "bad key", "v")})}), Errc::kMalformed));
+  TxBatch zero = Batch(1, 0, {Put("docs", "a", "v")});
+  EXPECT_TRUE(HasErrc(Run({zero}), Errc::kInvalid));
+}
+
+TEST_F(ExecutorTest, ParentReadErrorsPropagate) {
+  m_view.fail_reads = true;
+  auto r = Run({Batch(1, 1, {Put("docs", "a", "v")})});
+  ASSERT_TRUE(HasErrc(r, Errc::kIo));
+  EXPECT_EQ(r.error().message.rfind("batch 0 (author 1 seq 1) op 0: ", 0), 0u);
+}
+
+TEST_F(ExecutorTest, SameInputsGiveSameWrites) {
+  m_view.keys[{"wiki", "page"}] = Existing(1);
+  const std::vector<TxBatch> batches = {
+      Batch(2, 1, {Put("wiki", "page", "edit"), Put("docs", "x", "1")}),
+      Batch(1, 1, {Put("log", "e1", "entry"), Put("docs", "y", "2")}),
+      Batch(2, 2, {Del("docs", "x"), Put("wiki", "new", "n")})};
+  auto a = Run(batches);
+  auto b = Run(batches);
+  ASSERT_TRUE(IsOk(a));
+  ASSERT_TRUE(IsOk(b));
+  ASSERT_EQ(a->writes.size(), b->writes.size());
+  for (std::size_t i = 0; i < a->writes.size(); ++i) {
+    const Write& x = a->writes[i];
+    const Write& y = b->writes[i];
+    EXPECT_TRUE(x.ns == y.ns && x.key == y.key && x.state == y.state && x.author == y.author && x.seq == y.seq &&
+                x.op_index == y.op_index)
+        << i;
+  }
+  EXPECT_EQ(a->last_seq, b->last_seq);
+}
+
+// --- OverlayView ---------------------------------------------------------------------------
+
+TEST_F(ExecutorTest, OverlayLayersPendingWritesOverTheBase) {
+  m_view.keys[{"docs", "base"}] = Existing(3, 2);
+  m_view.seqs[3] = 2;
+  OverlayView overlay(m_view);
+  auto first = ExecuteBatches(m_config, m_chain_id, overlay, {Batch(1, 1, {Put("docs", "a", "v")})}, 10);
+  ASSERT_TRUE(IsOk(first));
+  overlay.Apply(*first);
+
+  auto a = overlay.GetKey("docs", "a");
+  ASSERT_TRUE(IsOk(a));
+  ASSERT_TRUE(a->has_value());
+  EXPECT_EQ(**a, (KeyState{ToBytes("v"), false, 1, 1}));
+  auto base = overlay.GetKey("docs", "base");
+  ASSERT_TRUE(IsOk(base));
+  EXPECT_EQ(**base, Existing(3, 2));
+  auto missing = overlay.GetKey("docs", "zzz");
+  ASSERT_TRUE(IsOk(missing));
+  EXPECT_FALSE(missing->has_value());
+  EXPECT_EQ(*overlay.LastSeq(1), 1u);
+  EXPECT_EQ(*overlay.LastSeq(3), 2u);
+  EXPECT_EQ(*overlay.LastSeq(2), 0u);
+
+  // The next batch is checked against base + pending: seq continues and the key now exists.
+  EXPECT_TRUE(HasErrc(ExecuteBatches(m_config, m_chain_id, overlay, {Batch(1, 1, {Put("docs", "b", "v")})}, 10),
+                      Errc::kInvalid));
+  EXPECT_TRUE(HasErrc(ExecuteBatches(m_config, m_chain_id, overlay, {Batch(2, 1, {Put("docs", "a", "w")})}, 10),
+                      Errc::kForbidden));
+  auto second = ExecuteBatches(m_config, m_chain_id, overlay, {Batch(1, 2, {Del("docs", "a")})}, 10);
+  ASSERT_TRUE(IsOk(second));
+  overlay.Apply(*second);
+  EXPECT_EQ(**overlay.GetKey("docs", "a"), (KeyState{{}, true, 1, 2}));
+  EXPECT_EQ(*overlay.LastSeq(1), 2u);
+  // The base is untouched.
+  EXPECT_FALSE(m_view.GetKey("docs", "a")->has_value());
+}
+
+}  // namespace
+}  // namespace peerdb::state
