@@ -139,7 +139,8 @@ void StateTree::Put(const StateLeaf& leaf) {
   unsigned top = 0;  // depth of the subtree at *slot
   while (*slot) {
     Node& n = **slot;
-    const unsigned common = CommonPrefixBits(n.path, path);
+    // With no skipped levels (bit == top) the path is inside n's subtree: skip the compare.
+    const unsigned common = !n.is_leaf() && n.bit == top ? n.bit : CommonPrefixBits(n.path, path);
     if (n.is_leaf() && common == kPathBits) {
       Node::Leaf& l = n.leaf();
       if (l.data == leaf) return;

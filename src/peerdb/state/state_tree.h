@@ -7,7 +7,8 @@
 // SHA-256(0x00 || PCE(StateLeaf)). Deleted keys stay as tombstone leaves (value_hash all zero) so
 // that versions keep counting up and a deletion is itself provable.
 // Updating k keys costs O(k log n) hashes; Root() of an unchanged tree is O(1).
-// Thread-safety: not thread-safe; one owner (the node thread).
+// Thread-safety: not thread-safe, not even const calls (Root and Prove refresh cached hashes);
+// one owner (the node thread).
 #pragma once
 
 #include <cstddef>
