@@ -7,7 +7,7 @@
 namespace peerdb::crypto {
 
 namespace {
-// OpenSSL 3 resolves Sha256Md() through its provider table on every init; fetching the
+// OpenSSL 3 resolves EVP_sha256() through its provider table on every init; fetching the
 // implementation once makes short-message hashing (Merkle nodes, ids) about 2.5x faster.
 const EVP_MD* Sha256Md() {
   static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // lives for the process
