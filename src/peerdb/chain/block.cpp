@@ -40,6 +40,12 @@ Hash32 RecordsRoot(const std::vector<Record>& records) {
   return crypto::MerkleRootFromLeaves(leaves);
 }
 
+Hash32 JustificationHash(const std::vector<RoundChange>& justification) {
+  codec::Writer w;
+  w.list(justification, kMaxMembers);
+  return TaggedHashBytes(tag::kJustification, w.out());
+}
+
 Status CheckBlockShape(const Block& block, const Hash32& chain_id, const Params& params) {
   const Header& h = block.header;
   if (h.version != codec::kVersion) return Error{Errc::kBadVersion, "header version"};
@@ -56,6 +62,12 @@ Status CheckBlockShape(const Block& block, const Hash32& chain_id, const Params&
       return Error{Errc::kInvalid, "parent certificate is not for the parent block"};
     }
     if (MajorityCertHash(mc) != h.parent_cert_hash) return Error{Errc::kInvalid, "parent_cert_hash mismatch"};
+  }
+  // A locally built block must obey the order a decoder enforces, or no peer could decode it.
+  for (std::size_t i = 1; i < block.records.size(); ++i) {
+    if (!(SortKeyOf(block.records[i - 1]) < SortKeyOf(block.records[i]))) {
+      return Error{Errc::kMalformed, "records not strictly sorted by (tag, hash)"};
+    }
   }
   std::size_t bytes = 0;
   for (std::size_t i = 0; i < block.batches.size(); ++i) {

@@ -128,7 +128,8 @@ Hash32 BatchesRoot(const std::vector<TxBatch>& batches);  // RFC 6962 over PCE b
 Hash32 RecordsRoot(const std::vector<Record>& records);
 
 // Stateless block checks: version, chain id, height >= 1, parent_cert presence and linkage
-// (h, block_id, hash), batch shapes, roots, size. Signature and state checks need more context.
+// (h, block_id, hash), batch shapes, records strictly sorted, roots, size. Signature and state
+// checks need more context.
 Status CheckBlockShape(const Block& block, const Hash32& chain_id, const Params& params);
 
 }  // namespace peerdb::chain
@@ -143,5 +144,9 @@ struct Proposal {
   template <class V> void Pce(V& v) { v.item(core); v.item(block); v.list(justification, kMaxMembers); }
   bool operator==(const Proposal&) const = default;
 };
+
+// H("PDB1/just", list<RoundChange>): the justification_hash of a ProposalCore (§1.6, C1). The empty
+// list (round 0) hashes its 4-byte zero count like any other list.
+Hash32 JustificationHash(const std::vector<RoundChange>& justification);
 
 }  // namespace peerdb::chain
