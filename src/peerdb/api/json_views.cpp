@@ -1,0 +1,182 @@
+#include "peerdb/api/json_views.h"
+
+#include <cstdint>
+
+#include "peerdb/api/json_parse.h"
+
+namespace peerdb::api {
+
+namespace {
+
+using nlohmann::json;
+
+std::string_view OpKindLabel(std::uint8_t kind) {
+  switch (static_cast<chain::OpKind>(kind)) {
+    case chain::OpKind::kPut: return "put";
+    case chain::OpKind::kDel: return "delete";
+    case chain::OpKind::kConfig: return "config";
+  }
+  return "unknown";
+}
+
+std::string_view RecordLabel(chain::RecordTag tag) {
+  switch (tag) {
+    case chain::RecordTag::kSeal: return "seal";
+    case chain::RecordTag::kEvidence: return "evidence";
+    case chain::RecordTag::kConfigApprove: return "config_approve";
+    case chain::RecordTag::kAnchor: return "anchor";
+  }
+  return "unknown";
+}
+
+json HeaderJson(const chain::Header& h) {
+  return json{
+      {"version", h.version},
+      {"chain_id", Hex(h.chain_id)},
+      {"epoch", h.epoch},
+      {"height", h.height},
+      {"parent_id", Hex(h.parent_id)},
+      {"author", h.author},
+      {"timestamp_ms", h.timestamp_ms},
+      {"config_hash", Hex(h.config_hash)},
+      {"parent_cert_hash", Hex(h.parent_cert_hash)},
+      {"batches_root", Hex(h.batches_root)},
+      {"state_root", Hex(h.state_root)},
+      {"records_root", Hex(h.records_root)},
+  };
+}
+
+json CertJson(const chain::MajorityCert& mc) {
+  json signers = json::array();
+  for (const chain::SigEntry& e : mc.votes) signers.push_back(json{{"signer", e.signer}, {"sig", Hex(e.sig)}});
+  return json{{"height", mc.h}, {"round", mc.r}, {"block_id", Hex(mc.block_id)}, {"signers", std::move(signers)}};
+}
+
+json BatchJson(const chain::TxBatch& batch) {
+  json ops = json::array();
+  for (const chain::Op& op : batch.ops) {
+    json o{{"kind", OpKindLabel(op.kind)}, {"ns", op.ns}, {"key", op.key}};
+    if (op.kind == static_cast<std::uint8_t>(chain::OpKind::kDel)) {
+      o["value"] = nullptr;
+    } else {
+      PutValue(o, op.value);
+    }
+    ops.push_back(std::move(o));
+  }
+  return json{{"author", batch.author},
+              {"seq", batch.seq},
+              {"valid_until_height", batch.valid_until_height},
+              {"batch_id", Hex(chain::BatchId(batch))},
+              {"sig", Hex(batch.sig)},
+              {"ops", std::move(ops)}};
+}
+
+}  // namespace
+
+std::string_view BlockStatusLabel(store::BlockStatus status) {
+  switch (status) {
+    case store::BlockStatus::kProposed: return "PROPOSED";
+    case store::BlockStatus::kMajority: return "MAJORITY";
+    case store::BlockStatus::kUnanimous: return "UNANIMOUS";
+    case store::BlockStatus::kAnchored: return "ANCHORED";
+    case store::BlockStatus::kFinal: return "FINAL";
+  }
+  return "UNKNOWN";
+}
+
+void PutValue(json& obj, ByteSpan value) {
+  auto parsed = ParseJsonBounded(std::string_view(reinterpret_cast<const char*>(value.data()), value.size()));
+  if (parsed.ok()) {
+    obj["value"] = std::move(parsed).value();
+  } else {
+    obj["value"] = nullptr;
+    obj["value_hex"] = Hex(value);
+  }
+}
+
+json ReceiptJson(const node::SubmitReceipt& receipt) {
+  return json{{"status", "committed"},
+              {"height", receipt.height},
+              {"block_id", Hex(receipt.block_id)},
+              {"block_status", BlockStatusLabel(receipt.status)},
+              {"batch_seq", receipt.batch_seq},
+              {"ops", receipt.op_count}};
+}
+
+json ValueJson(const node::ValueView& view) {
+  const store::CurrentEntry& e = view.entry;
+  json out{{"ns", e.ns}, {"key", e.key}};
+  PutValue(out, e.state.value);
+  out["version"] = e.state.version;
+  out["owner"] = e.state.owner;
+  out["height"] = e.height;
+  out["block_id"] = Hex(e.block_id);
+  out["status"] = BlockStatusLabel(view.status);
+  out["deleted"] = e.state.deleted;
+  return out;
+}
+
+json HistoryJson(std::string_view ns, std::string_view key, const std::vector<store::HistoryEntry>& entries) {
+  json list = json::array();
+  for (const store::HistoryEntry& e : entries) {
+    json item{{"version", e.state.version}};
+    if (e.state.deleted) {
+      item["value"] = nullptr;
+    } else {
+      PutValue(item, e.state.value);
+    }
+    item["deleted"] = e.state.deleted;
+    item["owner"] = e.state.owner;
+    item["height"] = e.height;
+    item["block_id"] = Hex(e.block_id);
+    item["author"] = e.author;
+    item["seq"] = e.seq;
+    list.push_back(std::move(item));
+  }
+  return json{{"ns", ns}, {"key", key}, {"entries", std::move(list)}};
+}
+
+json BlockJson(const node::BlockView& view) {
+  const store::StoredBlock& sb = view.block;
+  const chain::Block& b = sb.block;
+  json batches = json::array();
+  for (const chain::TxBatch& batch : b.batches) batches.push_back(BatchJson(batch));
+  json records = json::array();
+  for (const chain::Record& r : b.records) records.push_back(RecordLabel(r.tag()));
+  json seals = json::array();
+  for (const chain::Seal& s : view.seals) seals.push_back(json{{"signer", s.signer}, {"sig", Hex(s.sig)}});
+  return json{{"height", sb.height},
+              {"id", Hex(sb.id)},
+              {"status", BlockStatusLabel(sb.status)},
+              {"header", HeaderJson(b.header)},
+              {"parent_cert", b.parent_cert ? CertJson(*b.parent_cert) : json(nullptr)},
+              {"cert", view.cert ? CertJson(*view.cert) : json(nullptr)},
+              {"batches", std::move(batches)},
+              {"records_count", b.records.size()},
+              {"records", std::move(records)},
+              {"seals", std::move(seals)}};
+}
+
+json StatusJson(const node::StatusView& s) {
+  json members = json::array();
+  for (const node::MemberStatus& m : s.members) {
+    members.push_back(json{{"id", m.member.id},
+                           {"name", m.member.name},
+                           {"contact", m.member.contact},
+                           {"last_sealed_height", m.last_sealed_height}});
+  }
+  const bool up_to_date = s.head_height == s.final_height;
+  return json{{"chain_id", Hex(s.chain_id)},
+              {"self", json{{"id", s.self}, {"name", s.self_name}}},
+              {"head_height", s.head_height},
+              {"head_id", Hex(s.head_id)},
+              {"unanimous_height", s.unanimous_height},
+              {"final_height", s.final_height},
+              {"pending_ops", s.pending_ops},
+              {"committed_ops", s.committed_ops},
+              {"up_to_date", up_to_date},
+              {"state", up_to_date ? "UP-TO-DATE" : "NOT-UP-TO-DATE"},
+              {"members", std::move(members)}};
+}
+
+}  // namespace peerdb::api

@@ -1,0 +1,34 @@
+// JSON views of node, chain and store types for API responses (docs/api.md gives each shape).
+//
+// Hashes, ids and signatures are lower-case hex. Stored values are the bytes of a JSON document
+// and are returned parsed back ("value"); bytes that are not JSON within kMaxJsonDepth (for
+// example values written by a config change or an encrypted namespace) are returned as
+// "value": null plus "value_hex".
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "peerdb/node/service.h"
+#include "peerdb/store/store.h"
+#include "peerdb/util/bytes.h"
+
+namespace peerdb::api {
+
+// "PROPOSED", "MAJORITY", "UNANIMOUS", "ANCHORED", "FINAL" (PROTOCOL.md §3).
+std::string_view BlockStatusLabel(store::BlockStatus status);
+
+// Sets obj["value"] (and obj["value_hex"] when the bytes are not JSON).
+void PutValue(nlohmann::json& obj, ByteSpan value);
+
+nlohmann::json ReceiptJson(const node::SubmitReceipt& receipt);
+nlohmann::json ValueJson(const node::ValueView& view);
+nlohmann::json HistoryJson(std::string_view ns, std::string_view key, const std::vector<store::HistoryEntry>& entries);
+nlohmann::json BlockJson(const node::BlockView& view);
+nlohmann::json StatusJson(const node::StatusView& status);
+
+}  // namespace peerdb::api

@@ -1,0 +1,219 @@
+#include "peerdb/api/router.h"
+
+#include <charconv>
+
+#include "peerdb/api/http_error.h"
+#include "peerdb/api/json_parse.h"
+#include "peerdb/api/json_views.h"
+#include "peerdb/api/tx_request.h"
+#include "peerdb/chain/limits.h"
+#include "peerdb/codec/pce.h"
+
+namespace peerdb::api {
+
+namespace {
+
+constexpr std::size_t kMaxEchoedPath = 200;
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string Echo(std::string_view s) {
+  std::string out(s.substr(0, kMaxEchoedPath));
+  if (s.size() > kMaxEchoedPath) out += "...";
+  return out;
+}
+
+Result<std::uint64_t> ParseDecimal(std::string_view text, std::string_view what) {
+  std::uint64_t v = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || ptr != end) {
+    return Error{Errc::kMalformed, std::string(what) + " must be a decimal number, got \"" + Echo(text) + "\""};
+  }
+  return v;
+}
+
+Status CheckNsKey(const std::string& ns, const std::string& key) {
+  if (ns.size() > chain::kMaxNameBytes || !codec::IsValidName(ns)) {
+    return Error{Errc::kMalformed, "namespace must be 1.." + std::to_string(chain::kMaxNameBytes) +
+                                       " characters of [a-z0-9._/-]"};
+  }
+  if (!chain::IsValidKey(key)) {
+    return Error{Errc::kMalformed, "key must be 1.." + std::to_string(chain::kMaxKeyBytes) +
+                                       " printable ASCII characters without space, '/', '?', '#' or '%'"};
+  }
+  return Status::Ok();
+}
+
+void Fail(const Responder& respond, Error error, unsigned status = 0, std::string allow = {}) {
+  respond([error = std::move(error), status, allow = std::move(allow)] {
+    ApiResponse r = ErrorResponse(error, status);
+    r.allow = allow;
+    return r;
+  });
+}
+
+// Turns a Service callback result into a response built by `view` on the server thread.
+template <class T, class View>
+node::Callback<T> Reply(Responder respond, View view) {
+  return [respond = std::move(respond), view = std::move(view)](Result<T> result) {
+    respond([result = std::move(result), view] {
+      if (!result.ok()) return ErrorResponse(result.error());
+      return view(result.value());
+    });
+  };
+}
+
+}  // namespace
+
+ApiResponse JsonResponse(unsigned status, const nlohmann::json& doc) {
+  return ApiResponse{status, DumpJson(doc), {}};
+}
+
+ApiResponse ErrorResponse(const Error& error, unsigned status) {
+  return ApiResponse{status != 0 ? status : HttpStatusFor(error.code), DumpJson(ErrorJson(error)), {}};
+}
+
+Result<std::string> PercentDecode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out.push_back(in[i]);
+      continue;
+    }
+    if (in.size() - i < 3) return Error{Errc::kMalformed, "bad percent escape at the end of \"" + Echo(in) + "\""};
+    const int h = HexValue(in[i + 1]);
+    const int l = HexValue(in[i + 2]);
+    if (h < 0 || l < 0) return Error{Errc::kMalformed, "bad percent escape in \"" + Echo(in) + "\""};
+    out.push_back(static_cast<char>(h * 16 + l));
+    i += 2;
+  }
+  return out;
+}
+
+Result<Target> ParseTarget(std::string_view target) {
+  if (target.empty() || target.front() != '/') {
+    return Error{Errc::kMalformed, "request target must be a path starting with '/'"};
+  }
+  Target out;
+  std::string_view path = target;
+  std::string_view query;
+  if (auto q = target.find('?'); q != std::string_view::npos) {
+    path = target.substr(0, q);
+    query = target.substr(q + 1);
+  }
+  if (auto f = query.find('#'); f != std::string_view::npos) query = query.substr(0, f);
+  path.remove_prefix(1);
+  while (true) {
+    const auto slash = path.find('/');
+    PEERDB_TRY_ASSIGN(std::string seg, PercentDecode(path.substr(0, slash)));
+    out.segments.push_back(std::move(seg));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view item = query.substr(0, amp);
+    if (!item.empty()) {
+      const auto eq = item.find('=');
+      PEERDB_TRY_ASSIGN(std::string name, PercentDecode(item.substr(0, eq)));
+      std::string value;
+      if (eq != std::string_view::npos) {
+        PEERDB_TRY_ASSIGN(value, PercentDecode(item.substr(eq + 1)));
+      }
+      out.query.emplace_back(std::move(name), std::move(value));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+void Router::Handle(std::string_view method, std::string_view target, std::string body, Responder respond) {
+  auto parsed = ParseTarget(target);
+  if (!parsed.ok()) return Fail(respond, parsed.take_error());
+  const Target& t = parsed.value();
+  const std::vector<std::string>& seg = t.segments;
+  const std::string path(target.substr(0, target.find('?')));
+  auto not_found = [&] { Fail(respond, Error{Errc::kNotFound, "no route for " + Echo(path)}); };
+  auto wrong_method = [&](const char* allowed) {
+    Fail(respond, Error{Errc::kInvalid, "method " + Echo(method) + " is not allowed on " + Echo(path) + "; use " + allowed},
+         405, allowed);
+  };
+  if (seg.size() < 2 || seg[0] != "v1") return not_found();
+  const std::string& resource = seg[1];
+  if (resource == "tx" && seg.size() == 2) {
+    if (method != "POST") return wrong_method("POST");
+    return Submit(std::move(body), std::move(respond));
+  }
+  const bool is_kv = resource == "kv" && (seg.size() == 4 || (seg.size() == 5 && seg[4] == "history"));
+  const bool known = (resource == "status" && seg.size() == 2) || (resource == "blocks" && seg.size() == 3) || is_kv;
+  if (!known) return not_found();
+  if (method != "GET") return wrong_method("GET");
+  if (resource == "status") return GetStatus(std::move(respond));
+  if (resource == "blocks") return GetBlock(seg[2], std::move(respond));
+  if (seg.size() == 4) return GetValue(seg[2], seg[3], std::move(respond));
+  return History(seg[2], seg[3], t, std::move(respond));
+}
+
+void Router::Submit(std::string body, Responder respond) {
+  auto ops = ParseTxRequest(body);
+  if (!ops.ok()) return Fail(respond, ops.take_error());
+  m_service.Submit(std::move(ops).value(), Reply<node::SubmitReceipt>(std::move(respond), [](const node::SubmitReceipt& r) {
+                     return JsonResponse(200, ReceiptJson(r));
+                   }));
+}
+
+void Router::GetValue(std::string ns, std::string key, Responder respond) {
+  if (Status s = CheckNsKey(ns, key); !s.ok()) return Fail(respond, s.take_error());
+  m_service.Get(std::move(ns), std::move(key), Reply<node::ValueView>(std::move(respond), [](const node::ValueView& v) {
+                  const store::CurrentEntry& e = v.entry;
+                  if (e.state.deleted) {
+                    return ErrorResponse(Error{Errc::kNotFound, e.ns + "/" + e.key + " was deleted at version " +
+                                                                    std::to_string(e.state.version) + " (height " +
+                                                                    std::to_string(e.height) + "); see its history"});
+                  }
+                  return JsonResponse(200, ValueJson(v));
+                }));
+}
+
+void Router::History(std::string ns, std::string key, const Target& target, Responder respond) {
+  if (Status s = CheckNsKey(ns, key); !s.ok()) return Fail(respond, s.take_error());
+  std::size_t limit = kDefaultHistoryLimit;
+  for (const auto& [name, value] : target.query) {
+    if (name != "limit") continue;
+    auto n = ParseDecimal(value, "limit");
+    if (!n.ok()) return Fail(respond, n.take_error());
+    if (*n < 1 || *n > kMaxHistoryLimit) {
+      return Fail(respond, Error{Errc::kInvalid, "limit must be 1.." + std::to_string(kMaxHistoryLimit)});
+    }
+    limit = static_cast<std::size_t>(*n);
+  }
+  m_service.History(ns, key, limit,
+                    Reply<std::vector<store::HistoryEntry>>(
+                        std::move(respond), [ns, key](const std::vector<store::HistoryEntry>& entries) {
+                          return JsonResponse(200, HistoryJson(ns, key, entries));
+                        }));
+}
+
+void Router::GetBlock(const std::string& height, Responder respond) {
+  auto h = ParseDecimal(height, "block height");
+  if (!h.ok()) return Fail(respond, h.take_error());
+  m_service.GetBlock(*h, Reply<node::BlockView>(std::move(respond), [](const node::BlockView& b) {
+                       return JsonResponse(200, BlockJson(b));
+                     }));
+}
+
+void Router::GetStatus(Responder respond) {
+  m_service.GetStatus(Reply<node::StatusView>(std::move(respond), [](const node::StatusView& s) {
+    return JsonResponse(200, StatusJson(s));
+  }));
+}
+
+}  // namespace peerdb::api
