@@ -1,0 +1,151 @@
+// A deliberately tiny in-memory node::Service for the API tests: just enough behaviour (one
+// namespace, versions, history, blocks, status) to drive every route over real sockets. The real
+// node lives in src/peerdb/node and is tested there.
+// Thread-safety: all methods lock one mutex; callbacks run on the caller's thread, outside it.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "peerdb/node/service.h"
+
+namespace peerdb::api::testing {
+
+class FakeService final : public node::Service {
+ public:
+  FakeService() {
+    m_genesis.config.members.push_back(chain::Member{1, {}, {}, "alpha", "ops@alpha.example"});
+    m_genesis.config.members.push_back(chain::Member{2, {}, {}, "beta", "ops@beta.example"});
+    m_genesis.config.rules.push_back(chain::Rule{"books", {}, {}, {}, 2, false});
+  }
+  ~FakeService() override { ReleaseHeld(); }
+
+  // "books" is writable, "locked" exists but is forbidden, anything else is unknown.
+  void Submit(std::vector<chain::Op> ops, node::Callback<node::SubmitReceipt> done) override {
+    for (const chain::Op& op : ops) {
+      if (op.ns == "locked") return done(Error{Errc::kForbidden, "member 1 may not write to locked"});
+      if (op.ns != "books") return done(Error{Errc::kUnknownNamespace, "namespace " + op.ns + " is not defined"});
+    }
+    std::unique_lock lock(m_mu);
+    if (hold_submits) {
+      m_held.push_back(std::move(done));
+      return;
+    }
+    node::SubmitReceipt receipt = CommitLocked(std::move(ops));
+    lock.unlock();
+    done(receipt);
+  }
+
+  void Get(std::string ns, std::string key, node::Callback<node::ValueView> done) override {
+    std::unique_lock lock(m_mu);
+    if (ns != "books" && ns != "locked") return Unlock(lock, done, Error{Errc::kUnknownNamespace, "no namespace " + ns});
+    auto it = m_history.find({ns, key});
+    if (it == m_history.end()) return Unlock(lock, done, Error{Errc::kNotFound, ns + "/" + key + " was never written"});
+    const store::HistoryEntry& h = it->second.back();
+    node::ValueView view{store::CurrentEntry{h.ns, h.key, h.state, h.height, h.block_id}, store::BlockStatus::kUnanimous};
+    Unlock(lock, done, Result<node::ValueView>(view));
+  }
+
+  void History(std::string ns, std::string key, std::size_t limit,
+               node::Callback<std::vector<store::HistoryEntry>> done) override {
+    std::unique_lock lock(m_mu);
+    std::vector<store::HistoryEntry> out;
+    if (auto it = m_history.find({ns, key}); it != m_history.end()) {
+      for (std::size_t i = 0; i < it->second.size() && i < limit; ++i) out.push_back(it->second[i]);
+    }
+    Unlock(lock, done, Result<std::vector<store::HistoryEntry>>(std::move(out)));
+  }
+
+  void GetBlock(std::uint64_t height, node::Callback<node::BlockView> done) override {
+    std::unique_lock lock(m_mu);
+    if (height == 0 || height > m_blocks.size()) {
+      return Unlock(lock, done, Error{Errc::kNotFound, "no block at height " + std::to_string(height)});
+    }
+    Unlock(lock, done, Result<node::BlockView>(m_blocks[height - 1]));
+  }
+
+  void GetStatus(node::Callback<node::StatusView> done) override {
+    if (throw_on_status) throw std::runtime_error("status exploded");
+    std::unique_lock lock(m_mu);
+    node::StatusView s;
+    s.chain_id.fill(0xc1);
+    s.self = 1;
+    s.self_name = "alpha";
+    s.head_height = m_blocks.size();
+    if (!m_blocks.empty()) s.head_id = m_blocks.back().block.id;
+    s.unanimous_height = m_blocks.size();
+    s.committed_ops = m_committed_ops;
+    for (const chain::Member& m : m_genesis.config.members) s.members.push_back(node::MemberStatus{m, m_blocks.size()});
+    Unlock(lock, done, Result<node::StatusView>(std::move(s)));
+  }
+
+  const chain::Genesis& genesis() const override { return m_genesis; }
+
+  // Answers held submits with kUnavailable, as a node does when it shuts down.
+  void ReleaseHeld() {
+    std::vector<node::Callback<node::SubmitReceipt>> held;
+    {
+      std::lock_guard lock(m_mu);
+      held.swap(m_held);
+    }
+    for (auto& done : held) done(Error{Errc::kUnavailable, "node shutting down"});
+  }
+
+  std::atomic<bool> hold_submits{false};    // set before serving: Submit keeps its callback (commit never comes)
+  std::atomic<bool> throw_on_status{false}; // GetStatus throws, to check the handler edge
+
+ private:
+  template <class T>
+  static void Unlock(std::unique_lock<std::mutex>& lock, const node::Callback<T>& done, std::type_identity_t<Result<T>> r) {
+    lock.unlock();
+    done(std::move(r));
+  }
+
+  node::SubmitReceipt CommitLocked(std::vector<chain::Op> ops) {
+    const std::uint64_t height = m_blocks.size() + 1;
+    chain::TxBatch batch;
+    batch.author = 1;
+    batch.seq = height;
+    batch.ops = ops;
+    node::BlockView view;
+    view.block.height = height;
+    view.block.block.header.height = height;
+    view.block.block.batches.push_back(batch);
+    view.block.id.fill(static_cast<std::uint8_t>(height));
+    view.block.status = store::BlockStatus::kUnanimous;
+    view.seals.push_back(chain::Seal{1, height, view.block.id, 1, {}});
+    for (std::uint32_t i = 0; i < ops.size(); ++i) {
+      auto& versions = m_history[{ops[i].ns, ops[i].key}];
+      store::HistoryEntry e;
+      e.ns = ops[i].ns;
+      e.key = ops[i].key;
+      e.state.deleted = ops[i].kind == static_cast<std::uint8_t>(chain::OpKind::kDel);
+      if (!e.state.deleted) e.state.value = ops[i].value;
+      e.state.owner = 1;
+      e.state.version = versions.size() + 1;
+      e.height = height;
+      e.block_id = view.block.id;
+      e.author = 1;
+      e.seq = batch.seq;
+      e.op_index = i;
+      versions.push_back(std::move(e));
+    }
+    m_blocks.push_back(std::move(view));
+    m_committed_ops += ops.size();
+    return node::SubmitReceipt{height, m_blocks.back().block.id, store::BlockStatus::kUnanimous, batch.seq, ops.size()};
+  }
+
+  std::mutex m_mu;
+  chain::Genesis m_genesis;
+  std::map<std::pair<std::string, std::string>, std::vector<store::HistoryEntry>> m_history;
+  std::vector<node::BlockView> m_blocks;
+  std::uint64_t m_committed_ops = 0;
+  std::vector<node::Callback<node::SubmitReceipt>> m_held;
+};
+
+}  // namespace peerdb::api::testing

@@ -1,0 +1,392 @@
+// The API server over real sockets on 127.0.0.1, against FakeService, through ApiClient and raw
+// connections (garbage, limits, timeouts).
+#include "peerdb/api/http_server.h"
+
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "fake_service.h"
+#include "peerdb/cli/api_client.h"
+#include "raw_http.h"
+
+namespace peerdb::api {
+namespace {
+
+using namespace std::chrono_literals;
+using cli::ApiClient;
+using nlohmann::json;
+using testing::BodyOf;
+using testing::FakeService;
+using testing::RawConnection;
+using testing::StatusOf;
+
+ServerOptions FastOptions() {
+  ServerOptions o;
+  o.header_timeout = 800ms;
+  o.body_timeout = 800ms;
+  o.write_timeout = 2s;
+  o.handler_timeout = 500ms;
+  o.linger_timeout = 500ms;
+  return o;
+}
+
+class ApiServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { StartServer(FastOptions()); }
+
+  void StartServer(const ServerOptions& options) {
+    m_server.reset();
+    auto s = ApiServer::Start(m_service, "127.0.0.1:0", options);
+    ASSERT_TRUE(s.ok()) << s.error().ToString();
+    m_server = std::move(s).value();
+    ASSERT_NE(m_server->port(), 0);
+    m_client = std::make_unique<ApiClient>(Url());
+  }
+
+  std::string Url() const { return "http://127.0.0.1:" + std::to_string(m_server->port()); }
+
+  // One request on a fresh raw connection ("Connection: close"); returns the whole answer.
+  std::string Raw(std::string_view method, std::string_view target, std::string_view body = {}) {
+    RawConnection c(m_server->port());
+    EXPECT_TRUE(c.connected());
+    std::string req = std::string(method) + " " + std::string(target) + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n";
+    if (!body.empty() || method == "POST") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    c.Send(req + "\r\n" + std::string(body));
+    return c.Read(5s);
+  }
+
+  void Put(const std::string& key, const json& value) {
+    auto r = m_client->Post("/v1/tx", json{{"op", "put"}, {"ns", "books"}, {"key", key}, {"value", value}});
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+  }
+
+  static void ExpectErrorJson(const std::string& response, int status, std::string_view code) {
+    EXPECT_EQ(StatusOf(response), status) << response.substr(0, 300);
+    const json body = json::parse(BodyOf(response), nullptr, false);
+    ASSERT_TRUE(body.is_object()) << response.substr(0, 300);
+    EXPECT_EQ(body["error"]["code"], code) << body.dump();
+    EXPECT_TRUE(body["error"]["message"].is_string());
+  }
+
+  FakeService m_service;
+  std::unique_ptr<ApiServer> m_server;
+  std::unique_ptr<ApiClient> m_client;
+};
+
+TEST_F(ApiServerTest, SubmitAnswersWithReceiptThenValueReadsBack) {
+  auto r = m_client->Post("/v1/tx", json{{"ops", {{{"op", "put"}, {"ns", "books"}, {"key", "inv-1"},
+                                                  {"value", {{"amount", 5}, {"cur", "EUR"}}}}}}});
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ((*r)["status"], "committed");
+  EXPECT_EQ((*r)["height"], 1);
+  EXPECT_EQ((*r)["block_status"], "UNANIMOUS");
+  EXPECT_EQ((*r)["batch_seq"], 1);
+  EXPECT_EQ((*r)["ops"], 1);
+  EXPECT_EQ((*r)["block_id"].get<std::string>().size(), 64u);
+
+  auto v = m_client->Get("/v1/kv/books/inv-1");
+  ASSERT_TRUE(v.ok()) << v.error().ToString();
+  EXPECT_EQ((*v)["ns"], "books");
+  EXPECT_EQ((*v)["key"], "inv-1");
+  EXPECT_EQ((*v)["value"], (json{{"amount", 5}, {"cur", "EUR"}}));
+  EXPECT_EQ((*v)["version"], 1);
+  EXPECT_EQ((*v)["owner"], 1);
+  EXPECT_EQ((*v)["height"], 1);
+  EXPECT_EQ((*v)["block_id"], (*r)["block_id"]);
+  EXPECT_EQ((*v)["status"], "UNANIMOUS");
+  EXPECT_EQ((*v)["deleted"], false);
+}
+
+TEST_F(ApiServerTest, PercentEncodedPathSegmentsAreDecoded) {
+  Put("inv-1", "x");
+  auto v = m_client->Get("/v1/kv/b%6Foks/" + cli::EncodePathSegment("inv-1"));
+  ASSERT_TRUE(v.ok()) << v.error().ToString();
+  EXPECT_EQ((*v)["value"], "x");
+  ExpectErrorJson(Raw("GET", "/v1/kv/books/inv%zz"), 400, "malformed");
+  ExpectErrorJson(Raw("GET", "/v1/kv/books/inv%"), 400, "malformed");
+}
+
+TEST_F(ApiServerTest, DeletedKeyIsNotFoundNamingTheVersion) {
+  Put("gone", 1);
+  auto d = m_client->Post("/v1/tx", json{{"op", "delete"}, {"ns", "books"}, {"key", "gone"}});
+  ASSERT_TRUE(d.ok()) << d.error().ToString();
+  auto v = m_client->Get("/v1/kv/books/gone");
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.error().code, Errc::kNotFound);
+  EXPECT_NE(v.error().message.find("deleted at version 2"), std::string::npos) << v.error().message;
+  ExpectErrorJson(Raw("GET", "/v1/kv/books/gone"), 404, "not_found");
+}
+
+TEST_F(ApiServerTest, HistoryListsVersionsOldestFirst) {
+  Put("h", "one");
+  Put("h", json{{"two", 2}});
+  ASSERT_TRUE(m_client->Post("/v1/tx", json{{"op", "delete"}, {"ns", "books"}, {"key", "h"}}).ok());
+  auto h = m_client->Get("/v1/kv/books/h/history");
+  ASSERT_TRUE(h.ok()) << h.error().ToString();
+  EXPECT_EQ((*h)["ns"], "books");
+  EXPECT_EQ((*h)["key"], "h");
+  const json& e = (*h)["entries"];
+  ASSERT_EQ(e.size(), 3u);
+  EXPECT_EQ(e[0]["version"], 1);
+  EXPECT_EQ(e[0]["value"], "one");
+  EXPECT_EQ(e[1]["value"]["two"], 2);
+  EXPECT_EQ(e[2]["deleted"], true);
+  EXPECT_TRUE(e[2]["value"].is_null());
+  for (const char* field : {"owner", "height", "block_id", "author", "seq"}) EXPECT_TRUE(e[0].contains(field)) << field;
+
+  auto limited = m_client->Get("/v1/kv/books/h/history?limit=2");
+  ASSERT_TRUE(limited.ok());
+  EXPECT_EQ((*limited)["entries"].size(), 2u);
+  for (const char* out_of_range : {"?limit=0", "?limit=10001"}) {
+    ExpectErrorJson(Raw("GET", std::string("/v1/kv/books/h/history") + out_of_range), 400, "invalid");
+  }
+  for (const char* not_a_number : {"?limit=abc", "?limit=-1", "?limit=", "?limit=1x"}) {
+    ExpectErrorJson(Raw("GET", std::string("/v1/kv/books/h/history") + not_a_number), 400, "malformed");
+  }
+  auto never = m_client->Get("/v1/kv/books/never/history");
+  ASSERT_TRUE(never.ok());
+  EXPECT_TRUE((*never)["entries"].empty());
+}
+
+TEST_F(ApiServerTest, NodeErrorsMapToStatusCodes) {
+  ExpectErrorJson(Raw("GET", "/v1/kv/books/missing"), 404, "not_found");
+  ExpectErrorJson(Raw("GET", "/v1/kv/nope/k"), 404, "unknown_namespace");
+  ExpectErrorJson(Raw("POST", "/v1/tx", R"({"op":"put","ns":"nope","key":"k","value":1})"), 404, "unknown_namespace");
+  ExpectErrorJson(Raw("POST", "/v1/tx", R"({"op":"put","ns":"locked","key":"k","value":1})"), 403, "forbidden");
+  auto f = m_client->Post("/v1/tx", json{{"op", "put"}, {"ns", "locked"}, {"key", "k"}, {"value", 1}});
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.error().code, Errc::kForbidden);
+  EXPECT_EQ(f.error().message, "member 1 may not write to locked");
+}
+
+TEST_F(ApiServerTest, BadRequestsAreRejectedWithJsonErrors) {
+  ExpectErrorJson(Raw("GET", "/v1/kv/Books/k"), 400, "malformed");
+  ExpectErrorJson(Raw("GET", "/v1/kv/books/a%20b"), 400, "malformed");
+  ExpectErrorJson(Raw("POST", "/v1/tx", R"({"ops":[{"op":"put",}]})"), 400, "malformed");
+  auto m = m_client->PostText("/v1/tx", R"({"ops": [}})");
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.error().code, Errc::kMalformed);
+  EXPECT_NE(m.error().message.find("invalid JSON at byte"), std::string::npos) << m.error().message;
+  ExpectErrorJson(Raw("POST", "/v1/tx", std::string(200, '[')), 400, "malformed");
+  ExpectErrorJson(Raw("POST", "/v1/tx", R"({"op":"put","ns":"books","key":"k","value":")" + std::string(300'000, 'v') + "\"}"),
+                  413, "too_large");
+  ExpectErrorJson(Raw("POST", "/v1/tx", R"({"ops":[]})"), 400, "invalid");
+}
+
+TEST_F(ApiServerTest, UnknownRouteIs404AndWrongMethodIs405) {
+  ExpectErrorJson(Raw("GET", "/v2/status"), 404, "not_found");
+  ExpectErrorJson(Raw("GET", "/v1/status/"), 404, "not_found");
+  ExpectErrorJson(Raw("GET", "/"), 404, "not_found");
+  ExpectErrorJson(Raw("GET", "/v1/kv/books"), 404, "not_found");
+  const std::string wrong = Raw("GET", "/v1/tx");
+  ExpectErrorJson(wrong, 405, "invalid");
+  EXPECT_NE(wrong.find("Allow: POST"), std::string::npos);
+  const std::string del = Raw("DELETE", "/v1/kv/books/k");
+  ExpectErrorJson(del, 405, "invalid");
+  EXPECT_NE(del.find("Allow: GET"), std::string::npos);
+  auto viaClient = m_client->Post("/v1/status", json::object());
+  ASSERT_FALSE(viaClient.ok());
+  EXPECT_EQ(viaClient.error().code, Errc::kInvalid);
+}
+
+TEST_F(ApiServerTest, BlockShowsBatchesAndSeals) {
+  Put("b", json{{"n", 1}});
+  auto b = m_client->Get("/v1/blocks/1");
+  ASSERT_TRUE(b.ok()) << b.error().ToString();
+  EXPECT_EQ((*b)["height"], 1);
+  EXPECT_EQ((*b)["status"], "UNANIMOUS");
+  EXPECT_EQ((*b)["header"]["height"], 1);
+  EXPECT_EQ((*b)["batches"][0]["author"], 1);
+  EXPECT_EQ((*b)["batches"][0]["ops"][0]["ns"], "books");
+  EXPECT_EQ((*b)["batches"][0]["ops"][0]["kind"], "put");
+  EXPECT_EQ((*b)["batches"][0]["ops"][0]["value"]["n"], 1);
+  EXPECT_EQ((*b)["seals"][0]["signer"], 1);
+  EXPECT_EQ((*b)["records_count"], 0);
+  ExpectErrorJson(Raw("GET", "/v1/blocks/99"), 404, "not_found");
+  ExpectErrorJson(Raw("GET", "/v1/blocks/abc"), 400, "malformed");
+  ExpectErrorJson(Raw("GET", "/v1/blocks/99999999999999999999999"), 400, "malformed");
+}
+
+TEST_F(ApiServerTest, StatusReportsHeightsMembersAndUpToDate) {
+  Put("s", 1);
+  auto s = m_client->Get("/v1/status");
+  ASSERT_TRUE(s.ok()) << s.error().ToString();
+  std::string chain_id;
+  for (int i = 0; i < 32; ++i) chain_id += "c1";
+  EXPECT_EQ((*s)["chain_id"], chain_id);
+  EXPECT_EQ((*s)["self"]["id"], 1);
+  EXPECT_EQ((*s)["self"]["name"], "alpha");
+  EXPECT_EQ((*s)["head_height"], 1);
+  EXPECT_EQ((*s)["unanimous_height"], 1);
+  EXPECT_EQ((*s)["final_height"], 0);
+  EXPECT_EQ((*s)["committed_ops"], 1);
+  EXPECT_EQ((*s)["pending_ops"], 0);
+  EXPECT_EQ((*s)["up_to_date"], false);
+  EXPECT_EQ((*s)["state"], "NOT-UP-TO-DATE");
+  ASSERT_EQ((*s)["members"].size(), 2u);
+  EXPECT_EQ((*s)["members"][1]["name"], "beta");
+  EXPECT_EQ((*s)["members"][1]["contact"], "ops@beta.example");
+  EXPECT_EQ((*s)["members"][1]["last_sealed_height"], 1);
+}
+
+TEST_F(ApiServerTest, ExceptionInHandlerIs500AndServerKeepsServing) {
+  m_service.throw_on_status = true;
+  ExpectErrorJson(Raw("GET", "/v1/status"), 500, "internal");
+  m_service.throw_on_status = false;
+  EXPECT_TRUE(m_client->Get("/v1/status").ok());
+}
+
+TEST_F(ApiServerTest, KeepAliveServesPipelinedRequestsOnOneConnection) {
+  RawConnection c(m_server->port());
+  const std::string one = "GET /v1/status HTTP/1.1\r\nHost: t\r\n\r\n";
+  c.Send(one + one + "GET /v1/status HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  const std::string all = c.Read(5s);
+  EXPECT_TRUE(c.closed_by_peer());
+  std::size_t count = 0;
+  for (std::size_t p = all.find("HTTP/1.1 200"); p != std::string::npos; p = all.find("HTTP/1.1 200", p + 1)) ++count;
+  EXPECT_EQ(count, 3u) << all.substr(0, 500);
+}
+
+TEST_F(ApiServerTest, GarbageBytesGet400AndClose) {
+  RawConnection c(m_server->port());
+  static constexpr char kTlsHello[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 not http at all\r\n\r\n";
+  c.Send(std::string(kTlsHello, sizeof kTlsHello - 1));
+  const std::string r = c.Read(3s);
+  ExpectErrorJson(r, 400, "malformed");
+  EXPECT_TRUE(c.closed_by_peer());
+  RawConnection c2(m_server->port());
+  c2.Send("GET /v1/status HTTP/9.9\r\n\r\n");
+  EXPECT_EQ(StatusOf(c2.Read(3s)), 400);
+}
+
+TEST_F(ApiServerTest, HugeHeaderGets431) {
+  RawConnection c(m_server->port());
+  c.Send("GET /v1/status HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(64 * 1024, 'x') + "\r\n\r\n");
+  const std::string r = c.Read(3s);
+  ExpectErrorJson(r, 431, "too_large");
+  EXPECT_TRUE(c.closed_by_peer());
+}
+
+TEST_F(ApiServerTest, OversizeBodyGets413BeforeItIsSent) {
+  RawConnection c(m_server->port());
+  c.Send("POST /v1/tx HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(kMaxTxBodyBytes + 1) + "\r\n\r\n");
+  ExpectErrorJson(c.Read(3s), 413, "too_large");
+}
+
+TEST_F(ApiServerTest, OversizeBodyFromClientIs413NotAConnectionError) {
+  auto r = m_client->PostText("/v1/tx", std::string(9 * 1024 * 1024, ' '));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kTooLarge) << r.error().ToString();
+}
+
+TEST_F(ApiServerTest, ChunkedBodyOverLimitIs413) {
+  RawConnection c(m_server->port());
+  c.Send("POST /v1/tx HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n");
+  const std::string chunk(1024 * 1024, ' ');
+  bool ok = true;
+  for (int i = 0; i < 9 && ok; ++i) ok = c.Send("100000\r\n" + chunk + "\r\n");
+  ExpectErrorJson(c.Read(3s), 413, "too_large");
+}
+
+TEST_F(ApiServerTest, ExpectContinueIsHonoured) {
+  RawConnection c(m_server->port());
+  const std::string body = R"({"op":"put","ns":"books","key":"c","value":1})";
+  c.Send("POST /v1/tx HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nConnection: close\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n");
+  EXPECT_EQ(StatusOf(c.Read(3s, "\r\n\r\n")), 100);
+  c.Send(body);
+  EXPECT_EQ(StatusOf(c.Read(3s)), 200);
+}
+
+TEST_F(ApiServerTest, SlowClientIsCutOffByHeaderTimeout) {
+  RawConnection c(m_server->port());
+  const auto start = std::chrono::steady_clock::now();
+  c.Send("GET /v1/status HTTP/1.1\r\nHost: t\r\n");  // never finishes the header
+  const std::string r = c.Read(5s);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(c.closed_by_peer());
+  EXPECT_TRUE(r.empty()) << r;
+  EXPECT_GE(elapsed, 700ms);
+  EXPECT_LT(elapsed, 4s);
+}
+
+TEST_F(ApiServerTest, SlowBodyIsCutOffByBodyTimeout) {
+  RawConnection c(m_server->port());
+  c.Send("POST /v1/tx HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n{\"op\":");
+  c.Read(5s);
+  EXPECT_TRUE(c.closed_by_peer());
+}
+
+TEST_F(ApiServerTest, IdleKeepAliveConnectionIsClosed) {
+  RawConnection c(m_server->port());
+  c.Send("GET /v1/status HTTP/1.1\r\nHost: t\r\n\r\n");
+  const std::string r = c.Read(5s);
+  EXPECT_EQ(StatusOf(r), 200);
+  EXPECT_TRUE(c.closed_by_peer());  // header_timeout also bounds the wait for the next request
+}
+
+TEST_F(ApiServerTest, NodeThatNeverAnswersGives503AndLateAnswerIsDropped) {
+  m_service.hold_submits = true;
+  auto r = m_client->Post("/v1/tx", json{{"op", "put"}, {"ns", "books"}, {"key", "k"}, {"value", 1}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kUnavailable);
+  EXPECT_NE(r.error().message.find("no answer from the node"), std::string::npos) << r.error().message;
+  m_service.ReleaseHeld();  // the late callback must not reach the finished request
+  m_service.hold_submits = false;
+  EXPECT_TRUE(m_client->Get("/v1/status").ok());
+}
+
+TEST_F(ApiServerTest, StopWithAPendingCallbackIsSafe) {
+  m_service.hold_submits = true;
+  std::thread t([port = m_server->port()] {
+    RawConnection c(port);
+    c.Send("POST /v1/tx HTTP/1.1\r\nHost: t\r\nContent-Length: 45\r\n\r\n{\"op\":\"put\",\"ns\":\"books\",\"key\":\"k\",\"value\":1}");
+    c.Read(2s);
+  });
+  std::this_thread::sleep_for(200ms);
+  m_server->Stop();
+  m_service.ReleaseHeld();
+  t.join();
+  m_server.reset();
+  m_service.ReleaseHeld();
+}
+
+TEST_F(ApiServerTest, ConnectionsOverTheLimitGet503) {
+  ServerOptions o = FastOptions();
+  o.max_connections = 2;
+  o.header_timeout = 3s;
+  StartServer(o);
+  RawConnection a(m_server->port());
+  RawConnection b(m_server->port());
+  std::this_thread::sleep_for(200ms);
+  RawConnection c(m_server->port());
+  const std::string r = c.Read(3s);
+  ExpectErrorJson(r, 503, "unavailable");
+  EXPECT_TRUE(c.closed_by_peer());
+  // The held connections still work, and closing one frees its slot.
+  a.Send("GET /v1/status HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(StatusOf(a.Read(3s)), 200);
+  a.Close();
+  std::this_thread::sleep_for(200ms);
+  EXPECT_TRUE(m_client->Get("/v1/status").ok());
+}
+
+TEST(ApiServer, RejectsBadListenAddresses) {
+  FakeService service;
+  for (const char* bad : {"7070", "127.0.0.1", "127.0.0.1:x", "127.0.0.1:70000", "example.org:80", ":80"}) {
+    auto s = ApiServer::Start(service, bad);
+    ASSERT_FALSE(s.ok()) << bad;
+    EXPECT_EQ(s.error().code, Errc::kConfig) << bad;
+  }
+  auto first = ApiServer::Start(service, "127.0.0.1:0");
+  ASSERT_TRUE(first.ok());
+  auto again = ApiServer::Start(service, "127.0.0.1:" + std::to_string((*first)->port()));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, Errc::kIo);
+  auto v6 = ApiServer::Start(service, "localhost:0");
+  EXPECT_TRUE(v6.ok());
+}
+
+}  // namespace
+}  // namespace peerdb::api
