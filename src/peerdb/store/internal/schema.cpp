@@ -1,0 +1,168 @@
+#include "peerdb/store/internal/schema.h"
+
+#include <array>
+#include <string>
+
+#include "peerdb/store/store.h"
+
+namespace peerdb::store::internal {
+namespace {
+
+// Version 1. Rows hold what the API returns and nothing derivable that could silently disagree.
+// State and history rows are exactly a state::Write plus the height of the block that made it;
+// their block id is read from blocks by a join. Where a table repeats a field of a PCE body (a
+// block's id, a certificate's round) the body is checked against it when loaded, and foreign keys
+// tie every (height, block_id) pair to the blocks table.
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE meta(
+  key TEXT PRIMARY KEY NOT NULL,
+  value NOT NULL
+);
+CREATE TABLE blocks(
+  height INTEGER PRIMARY KEY CHECK(height >= 1),
+  id BLOB NOT NULL UNIQUE CHECK(length(id) = 32),
+  body BLOB NOT NULL,
+  status INTEGER NOT NULL CHECK(status BETWEEN 1 AND 5),
+  UNIQUE(height, id)
+);
+CREATE TABLE batches(
+  author INTEGER NOT NULL,
+  seq INTEGER NOT NULL CHECK(seq >= 1),
+  height INTEGER NOT NULL REFERENCES blocks(height),
+  idx INTEGER NOT NULL CHECK(idx >= 0),
+  batch_id BLOB NOT NULL CHECK(length(batch_id) = 32),
+  PRIMARY KEY(author, seq)
+) WITHOUT ROWID;
+CREATE TABLE certs(
+  height INTEGER PRIMARY KEY,
+  round INTEGER NOT NULL,
+  block_id BLOB NOT NULL,
+  body BLOB NOT NULL,
+  FOREIGN KEY(height, block_id) REFERENCES blocks(height, id)
+);
+CREATE TABLE seals(
+  height INTEGER NOT NULL,
+  block_id BLOB NOT NULL,
+  signer INTEGER NOT NULL,
+  sig BLOB NOT NULL CHECK(length(sig) = 64),
+  PRIMARY KEY(height, signer, block_id),
+  FOREIGN KEY(height, block_id) REFERENCES blocks(height, id)
+) WITHOUT ROWID;
+CREATE TABLE state(
+  ns TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value BLOB NOT NULL,
+  deleted INTEGER NOT NULL CHECK(deleted IN (0, 1)),
+  owner INTEGER NOT NULL,
+  version INTEGER NOT NULL,
+  height INTEGER NOT NULL REFERENCES blocks(height),
+  PRIMARY KEY(ns, key)
+);
+CREATE TABLE history(
+  ns TEXT NOT NULL,
+  key TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  value BLOB NOT NULL,
+  deleted INTEGER NOT NULL CHECK(deleted IN (0, 1)),
+  owner INTEGER NOT NULL,
+  height INTEGER NOT NULL REFERENCES blocks(height),
+  author INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  op_index INTEGER NOT NULL,
+  PRIMARY KEY(ns, key, version)
+);
+CREATE TABLE anchors(
+  digest BLOB NOT NULL CHECK(length(digest) = 32),
+  method INTEGER NOT NULL,
+  btc_block_hash BLOB NOT NULL CHECK(length(btc_block_hash) = 32),
+  block_height INTEGER NOT NULL,
+  body BLOB NOT NULL,
+  PRIMARY KEY(digest, method, btc_block_hash)
+);
+CREATE TABLE evidence(
+  hash BLOB PRIMARY KEY NOT NULL CHECK(length(hash) = 32),
+  recorded_height INTEGER NOT NULL,
+  body BLOB NOT NULL
+);
+CREATE TABLE signer_state(
+  id INTEGER PRIMARY KEY CHECK(id = 1),
+  body BLOB NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 1> kMigrations = {{
+    {"blocks, batches, certs, seals, state, history, anchors, evidence, signer_state", kSchemaV1},
+}};
+static_assert(kMigrations.size() == static_cast<std::size_t>(kSchemaVersion),
+              "kSchemaVersion must equal the number of migrations");
+
+Result<bool> TableExists(Db& db, std::string_view name) {
+  PEERDB_TRY_ASSIGN(auto stmt,
+                    Stmt::Prepare(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?1", false));
+  stmt->BindText(1, name);
+  return stmt->Step();
+}
+
+Result<bool> HasAnyTable(Db& db) {
+  PEERDB_TRY_ASSIGN(auto stmt, Stmt::Prepare(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' LIMIT 1", false));
+  return stmt->Step();
+}
+
+Status WriteSchemaVersion(Db& db, int version) {
+  PEERDB_TRY_ASSIGN(auto stmt,
+                    Stmt::Prepare(db,
+                                  "INSERT INTO meta(key, value) VALUES('schema_version', ?1) "
+                                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                  false));
+  stmt->BindInt(1, version);
+  return stmt->Run();
+}
+
+}  // namespace
+
+std::span<const Migration> Migrations() { return kMigrations; }
+
+Result<int> ReadSchemaVersion(Db& db) {
+  PEERDB_TRY_ASSIGN(const bool has_meta, TableExists(db, "meta"));
+  if (!has_meta) {
+    PEERDB_TRY_ASSIGN(const bool has_tables, HasAnyTable(db));
+    if (has_tables) return Error{Errc::kConfig, "not a PeerDB store: SQLite database without a meta table"};
+    return 0;
+  }
+  PEERDB_TRY_ASSIGN(auto stmt, Stmt::Prepare(db, "SELECT value FROM meta WHERE key = 'schema_version'", false));
+  PEERDB_TRY_ASSIGN(const bool row, stmt->Step());
+  if (!row) return Error{Errc::kCorrupt, "meta table has no schema_version"};
+  PEERDB_TRY_ASSIGN(const std::uint64_t v, stmt->ColumnU64(0));
+  if (v == 0 || v > 1'000'000) return Error{Errc::kCorrupt, "meta.schema_version " + std::to_string(v) + " is not valid"};
+  return static_cast<int>(v);
+}
+
+Status CheckSchemaVersion(int found, int supported) {
+  if (found > supported) {
+    return Error{Errc::kConfig, "database schema version " + std::to_string(found) +
+                                    " is newer than this build supports (" + std::to_string(supported) +
+                                    "); use a newer peerdb"};
+  }
+  return Status::Ok();
+}
+
+Status Migrate(Db& db, std::span<const Migration> migrations) {
+  const int target = static_cast<int>(migrations.size());
+  for (;;) {
+    PEERDB_TRY_ASSIGN(auto txn, Transaction::Begin(db));
+    PEERDB_TRY_ASSIGN(const int version, ReadSchemaVersion(db));
+    PEERDB_TRY(CheckSchemaVersion(version, target));
+    if (version == target) return txn->Commit();
+    const Migration& m = migrations[static_cast<std::size_t>(version)];
+    const std::string step = "migration " + std::to_string(version) + " -> " + std::to_string(version + 1) + " (" +
+                             std::string(m.description) + ")";
+    Status applied = db.Exec(m.sql);
+    if (!applied.ok()) return applied.error().Context(step);
+    Status written = WriteSchemaVersion(db, version + 1);
+    if (!written.ok()) return written.error().Context(step);
+    Status committed = txn->Commit();
+    if (!committed.ok()) return committed.error().Context(step);
+  }
+}
+
+}  // namespace peerdb::store::internal
