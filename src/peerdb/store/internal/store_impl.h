@@ -1,0 +1,44 @@
+// Store::Impl, shared by the store's .cpp files: the connection, the prepared-statement cache, and
+// the StateView that Store::View() hands out. The state lives in internal::StoreCore so that
+// helper functions outside Store's members can take it (Store::Impl itself is private).
+// Thread-safety: as Store (one thread at a time).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "peerdb/store/internal/sqlite.h"
+#include "peerdb/store/store.h"
+
+namespace peerdb::store {
+namespace internal {
+
+struct StoreCore : state::StateView {
+  StoreCore(std::string p, OpenMode m, std::unique_ptr<internal::Db> d)
+      : path(std::move(p)), mode(m), db(std::move(d)), stmts(*db) {}
+
+  // StateView over the committed state.
+  Result<std::optional<state::KeyState>> GetKey(const std::string& ns, const std::string& key) const override;
+  Result<std::uint64_t> LastSeq(chain::MemberId author) const override;
+
+  // kInvalid when the store was opened read-only.
+  Status RequireWritable() const;
+  // The cached statement for `sql`.
+  Result<internal::Stmt*> Get(std::string_view sql) const { return stmts.Get(sql); }
+
+  std::string path;
+  OpenMode mode;
+  std::unique_ptr<internal::Db> db;
+  mutable internal::StmtCache stmts;
+  const Store* owner = nullptr;
+  std::optional<Hash32> chain_id;  // set once the genesis is known; the genesis never changes
+};
+
+}  // namespace internal
+
+struct Store::Impl final : internal::StoreCore {
+  using StoreCore::StoreCore;
+};
+
+}  // namespace peerdb::store

@@ -1,0 +1,157 @@
+// Store: opening (pragmas, header check, migrations), the genesis, and the StateView.
+// Blocks live in store_blocks.cpp, state and history in store_state.cpp, other records in
+// store_records.cpp.
+#include "peerdb/store/store.h"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <system_error>
+
+#include "peerdb/codec/pce.h"
+#include "peerdb/store/internal/file_header.h"
+#include "peerdb/store/internal/rows.h"
+#include "peerdb/store/internal/schema.h"
+#include "peerdb/store/internal/store_impl.h"
+
+namespace peerdb::store {
+namespace {
+
+using internal::Db;
+using internal::Stmt;
+
+constexpr int kBusyTimeoutMs = 5000;
+constexpr std::string_view kSqlLoadGenesis = "SELECT value FROM meta WHERE key = 'genesis'";
+
+// Sets a per-connection pragma.
+Status SetPragma(Db& db, std::string_view pragma, std::string_view value) {
+  PEERDB_TRY_ASSIGN(auto stmt, Stmt::Prepare(db, "PRAGMA " + std::string(pragma) + " = " + std::string(value), false));
+  return stmt->Run();
+}
+
+// Switches the file to WAL and checks the answer: SQLite reports the mode actually in force, which
+// stays "delete" on filesystems without shared memory, where the durability claims would not hold.
+Status SetWalMode(Db& db) {
+  PEERDB_TRY_ASSIGN(auto stmt, Stmt::Prepare(db, "PRAGMA journal_mode = WAL", false));
+  PEERDB_TRY_ASSIGN(const bool row, stmt->Step());
+  const std::string mode = row ? stmt->ColumnText(0) : "";
+  if (mode != "wal") return Error{Errc::kIo, "journal_mode is '" + mode + "', WAL is required"};
+  return Status::Ok();
+}
+
+Status Configure(Db& db, OpenMode mode) {
+  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+  PEERDB_TRY(SetPragma(db, "foreign_keys", "ON"));
+  if (mode == OpenMode::kReadWrite) {
+    PEERDB_TRY(SetWalMode(db));
+    PEERDB_TRY(SetPragma(db, "synchronous", "FULL"));
+    // A bigger page cache keeps the state and history indexes resident while a block commits.
+    PEERDB_TRY(SetPragma(db, "cache_size", "-65536"));
+  }
+  return Status::Ok();
+}
+
+Status PrepareSchema(Db& db, OpenMode mode) {
+  PEERDB_TRY_ASSIGN(const int found, internal::ReadSchemaVersion(db));
+  PEERDB_TRY(internal::CheckSchemaVersion(found, kSchemaVersion));
+  if (found == kSchemaVersion) return Status::Ok();
+  if (mode == OpenMode::kReadOnly) {
+    if (found == 0) return Error{Errc::kConfig, "database is empty: not a PeerDB store yet"};
+    return Error{Errc::kConfig, "database schema version " + std::to_string(found) + " is older than " +
+                                    std::to_string(kSchemaVersion) + "; open it read-write once to migrate"};
+  }
+  return internal::Migrate(db, internal::Migrations());
+}
+
+}  // namespace
+
+std::string_view BlockStatusName(BlockStatus s) {
+  switch (s) {
+    case BlockStatus::kProposed: return "proposed";
+    case BlockStatus::kMajority: return "majority";
+    case BlockStatus::kUnanimous: return "unanimous";
+    case BlockStatus::kAnchored: return "anchored";
+    case BlockStatus::kFinal: return "final";
+  }
+  return "unknown";
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path, OpenMode mode) {
+  auto fail = [&path](const Error& e) { return e.Context("store " + path); };
+  if (mode == OpenMode::kReadOnly) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return fail(Error{Errc::kNotFound, "no database file"});
+  }
+  if (Status s = internal::CheckDatabaseFile(path); !s.ok()) return fail(s.error());
+  const int flags = mode == OpenMode::kReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  auto db = Db::Open(path, flags);
+  if (!db.ok()) return fail(db.error());
+  if (Status s = Configure(**db, mode); !s.ok()) return fail(s.error());
+  if (Status s = PrepareSchema(**db, mode); !s.ok()) return fail(s.error());
+  auto impl = std::make_unique<Impl>(path, mode, std::move(db).value());
+  std::unique_ptr<Store> store(new Store(std::move(impl)));
+  store->m_impl->owner = store.get();
+  return store;
+}
+
+Store::Store(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Store::~Store() = default;
+
+const std::string& Store::path() const { return m_impl->path; }
+
+const state::StateView& Store::View() const { return *m_impl; }
+
+Status internal::StoreCore::RequireWritable() const {
+  if (mode == OpenMode::kReadOnly) return Error{Errc::kInvalid, "store " + path + " is open read-only"};
+  return Status::Ok();
+}
+
+Result<std::optional<state::KeyState>> internal::StoreCore::GetKey(const std::string& ns, const std::string& key) const {
+  PEERDB_TRY_ASSIGN(std::optional<CurrentEntry> e, owner->LoadCurrent(ns, key));
+  if (!e) return std::optional<state::KeyState>{};
+  return std::optional<state::KeyState>{std::move(e->state)};
+}
+
+Result<std::uint64_t> internal::StoreCore::LastSeq(chain::MemberId author) const { return owner->LastSeq(author); }
+
+// ---- Genesis
+
+Status Store::InitGenesis(const chain::Genesis& genesis) {
+  PEERDB_TRY(m_impl->RequireWritable());
+  const Bytes body = codec::Encode(genesis);
+  PEERDB_TRY_ASSIGN(auto txn, internal::Transaction::Begin(*m_impl->db));
+  {
+    PEERDB_TRY_ASSIGN(Stmt* load, m_impl->Get(kSqlLoadGenesis));
+    internal::StmtReset reset(*load);
+    PEERDB_TRY_ASSIGN(const bool found, load->Step());
+    if (found) {
+      PEERDB_TRY_ASSIGN(const ByteSpan stored, load->ColumnBlobMax(0, internal::kMaxStoredBodyBytes));
+      if (std::equal(stored.begin(), stored.end(), body.begin(), body.end())) return Status::Ok();
+      auto old = codec::Decode<chain::Genesis>(stored);
+      const std::string old_id = old.ok() ? Hex(chain::ChainId(*old)) : "undecodable";
+      return Error{Errc::kConflict, "store already holds another genesis (chain id " + old_id + ", given " +
+                                        Hex(chain::ChainId(genesis)) + ")"};
+    }
+  }
+  PEERDB_TRY_ASSIGN(Stmt* insert, m_impl->Get("INSERT INTO meta(key, value) VALUES('genesis', ?1)"));
+  internal::StmtReset reset(*insert);
+  insert->BindBlob(1, body);
+  PEERDB_TRY(insert->Run());
+  PEERDB_TRY(txn->Commit());
+  m_impl->chain_id = chain::ChainId(genesis);
+  return Status::Ok();
+}
+
+Result<std::optional<chain::Genesis>> Store::LoadGenesis() const {
+  PEERDB_TRY_ASSIGN(Stmt* load, m_impl->Get(kSqlLoadGenesis));
+  internal::StmtReset reset(*load);
+  PEERDB_TRY_ASSIGN(const bool found, load->Step());
+  if (!found) return std::optional<chain::Genesis>{};
+  PEERDB_TRY_ASSIGN(const ByteSpan stored, load->ColumnBlobMax(0, internal::kMaxStoredBodyBytes));
+  auto genesis = codec::Decode<chain::Genesis>(stored);
+  if (!genesis.ok()) return Error{Errc::kCorrupt, "stored genesis does not decode: " + genesis.error().message};
+  if (!m_impl->chain_id) m_impl->chain_id = chain::ChainId(*genesis);
+  return std::optional<chain::Genesis>{std::move(genesis).value()};
+}
+
+}  // namespace peerdb::store

@@ -1,0 +1,86 @@
+// Store: current state, key history and per-author batch sequence numbers.
+#include <algorithm>
+#include <limits>
+
+#include "peerdb/store/internal/rows.h"
+#include "peerdb/store/internal/store_impl.h"
+#include "peerdb/store/store.h"
+
+namespace peerdb::store {
+namespace {
+
+using internal::Stmt;
+using internal::StmtReset;
+
+// Rows reserved up front at most, whatever limit the caller passes.
+constexpr std::size_t kMaxReserve = 1024;
+
+}  // namespace
+
+Result<std::optional<CurrentEntry>> Store::LoadCurrent(const std::string& ns, const std::string& key) const {
+  PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get(PEERDB_STORE_CURRENT_FROM " WHERE s.ns = ?1 AND s.key = ?2"));
+  StmtReset reset(*q);
+  q->BindText(1, ns);
+  q->BindText(2, key);
+  PEERDB_TRY_ASSIGN(const bool found, q->Step());
+  if (!found) return std::optional<CurrentEntry>{};
+  PEERDB_TRY_ASSIGN(CurrentEntry e, internal::ReadCurrentRow(*q));
+  return std::optional<CurrentEntry>{std::move(e)};
+}
+
+Result<std::vector<HistoryEntry>> Store::LoadHistory(const std::string& ns, const std::string& key,
+                                                     std::size_t limit) const {
+  std::vector<HistoryEntry> out;
+  if (limit == 0) return out;
+  PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get(PEERDB_STORE_HISTORY_FROM
+                                         " WHERE s.ns = ?1 AND s.key = ?2 ORDER BY s.version LIMIT ?3"));
+  StmtReset reset(*q);
+  q->BindText(1, ns);
+  q->BindText(2, key);
+  q->BindInt(3, static_cast<std::int64_t>(
+                    std::min<std::uint64_t>(limit, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))));
+  out.reserve(std::min(limit, kMaxReserve));
+  while (out.size() < limit) {
+    PEERDB_TRY_ASSIGN(const bool row, q->Step());
+    if (!row) break;
+    PEERDB_TRY_ASSIGN(HistoryEntry e, internal::ReadHistoryRow(*q));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<std::uint64_t> Store::LastSeq(chain::MemberId author) const {
+  PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get("SELECT MAX(seq) FROM batches WHERE author = ?1"));
+  StmtReset reset(*q);
+  q->BindInt(1, author);
+  PEERDB_TRY_ASSIGN(const bool row, q->Step());
+  if (!row || q->ColumnIsNull(0)) return std::uint64_t{0};
+  return q->ColumnU64(0);
+}
+
+// The visitor runs while the query is active, on a statement of its own (not from the cache), so
+// the callback may read through this Store; it must not write to it.
+Status Store::ForEachCurrent(const std::function<bool(const CurrentEntry&)>& fn) const {
+  PEERDB_TRY_ASSIGN(auto q, Stmt::Prepare(*m_impl->db, PEERDB_STORE_CURRENT_FROM " ORDER BY s.ns, s.key",
+                                          /*persistent=*/false));
+  for (;;) {
+    PEERDB_TRY_ASSIGN(const bool row, q->Step());
+    if (!row) return Status::Ok();
+    PEERDB_TRY_ASSIGN(const CurrentEntry e, internal::ReadCurrentRow(*q));
+    if (!fn(e)) return Status::Ok();
+  }
+}
+
+Status Store::ForEachHistory(const std::function<bool(const HistoryEntry&)>& fn) const {
+  PEERDB_TRY_ASSIGN(auto q, Stmt::Prepare(*m_impl->db,
+                                          PEERDB_STORE_HISTORY_FROM " ORDER BY s.ns, s.key, s.version",
+                                          /*persistent=*/false));
+  for (;;) {
+    PEERDB_TRY_ASSIGN(const bool row, q->Step());
+    if (!row) return Status::Ok();
+    PEERDB_TRY_ASSIGN(const HistoryEntry e, internal::ReadHistoryRow(*q));
+    if (!fn(e)) return Status::Ok();
+  }
+}
+
+}  // namespace peerdb::store
