@@ -57,7 +57,7 @@ def cli_checks(wd):
 def api_checks(node):
     expect_api_error(node, "POST", "/v1/tx", None, 400, "malformed", raw=b'{"ops": [')
     expect_api_error(node, "POST", "/v1/tx", None, 400, "malformed", raw=b"[" * 100000)
-    expect_api_error(node, "POST", "/v1/tx", {"ops": []}, 400, "malformed")
+    expect_api_error(node, "POST", "/v1/tx", {"ops": []}, 400, "invalid")
     expect_api_error(node, "POST", "/v1/tx", {"ops": [{"op": "put", "ns": "nope", "key": "k", "value": 1}]}, 404,
                      "unknown_namespace")
     expect_api_error(node, "POST", "/v1/tx", {"ops": [{"op": "put", "ns": "books", "key": "a b", "value": 1}]}, 400,

@@ -11,7 +11,6 @@ int Fail(const Error& error) {
   std::cerr << "peerdb: " << error.message << "\n";
   switch (error.code) {
     case Errc::kForbidden:
-    case Errc::kConflict:
     case Errc::kInvalid:
       return kExitFailed;
     default:
