@@ -127,7 +127,14 @@ Status Node::Impl::Load() {
 }
 
 void Node::Impl::ScheduleTick() {
-  timer.expires_after(std::chrono::milliseconds(cfg().params.block_period_ms));
+  // Aim at parent.ts + block_period_ms (the earliest valid timestamp, C4) rather than a fixed
+  // pause after the last build, so the time spent building and committing overlaps the period.
+  const std::uint64_t period = cfg().params.block_period_ms;
+  const std::uint64_t now = clock.NowMs();
+  const std::uint64_t due = tip.timestamp_ms + period;
+  // When idle, poll once per period (a heartbeat or new operations may be due).
+  const std::uint64_t delay = due > now ? std::min(due - now, period) : (mempool->empty() ? period : 1);
+  timer.expires_after(std::chrono::milliseconds(delay));
   timer.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped) return;
     Tick();
