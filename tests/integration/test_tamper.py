@@ -86,7 +86,16 @@ def main():
         audit_fails(db, wd, "books/total", f"block {height}")
         print(f"history value books/total v3 (block {height}) flipped: caught")
 
-        # 4. The export of a clean database audits; a flipped byte in the export file does not.
+        # 4. A status column claiming FINAL without any anchor.
+        db = copy("status")
+        target = rng.randrange(1, head + 1)
+        con = sqlite3.connect(db)
+        con.execute("UPDATE blocks SET status=5 WHERE height=?", (target,))
+        con.commit(); con.close()
+        audit_fails(db, wd, f"block {target}", "stored status final")
+        print(f"status of block {target} set to FINAL: caught")
+
+        # 5. The export of a clean database audits; a flipped byte in the export file does not.
         h.run("export", "--db", node.db, "--out", wd / "chain.pdbx")
         ok = h.run("audit", "--chain", wd / "chain.pdbx", "--consortium", wd / "consortium.toml")
         h.check("audit passed" in ok.stdout, ok.stdout)

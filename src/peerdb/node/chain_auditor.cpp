@@ -128,9 +128,17 @@ class Auditor {
       ++sealers;
       ++m_seals;
     }
-    if (raw.stored_status && *raw.stored_status >= store::BlockStatus::kUnanimous && sealers < config.members.size()) {
-      return fail("stored as UNANIMOUS but only " + std::to_string(sealers) + " of " +
-                  std::to_string(config.members.size()) + " members' seals verify");
+    if (raw.stored_status) {
+      // Without anchors (a later capability) a block is at most UNANIMOUS: all members sealed it.
+      const store::BlockStatus expected = sealers == config.members.size() ? store::BlockStatus::kUnanimous
+                                          : raw.cert                         ? store::BlockStatus::kMajority
+                                                                             : store::BlockStatus::kProposed;
+      if (*raw.stored_status != expected) {
+        return fail(std::string("stored status ") + std::string(store::BlockStatusName(*raw.stored_status)) +
+                    " but the certificate and " + std::to_string(sealers) + " of " +
+                    std::to_string(config.members.size()) + " verified seals make it " +
+                    std::string(store::BlockStatusName(expected)));
+      }
     }
     ++m_blocks;
     return std::nullopt;
@@ -198,6 +206,20 @@ class Auditor {
     if (i != history.size()) {
       return Failure{history[i].height, "history row " + KeyName(history[i].ns, history[i].key) + " from block " +
                                             std::to_string(history[i].height) + " is missing"};
+    }
+    return std::nullopt;
+  }
+
+  // The stored per-author batch sequence (replay protection) must match the replay.
+  std::optional<Failure> CompareSeqs(const store::Store& db) const {
+    for (const chain::Member& m : m_genesis.config.members) {
+      auto stored = db.LastSeq(m.id);
+      auto replayed = m_state.LastSeq(m.id);
+      if (!stored.ok()) return Failure{std::nullopt, "reading batch index: " + stored.error().message};
+      if (*stored != *replayed) {
+        return Failure{std::nullopt, "batch index says member " + std::to_string(m.id) + " reached seq " +
+                                         std::to_string(*stored) + " but the blocks hold " + std::to_string(*replayed)};
+      }
     }
     return std::nullopt;
   }
@@ -282,6 +304,7 @@ Result<AuditReport> AuditDatabase(const std::string& db_path, const std::optiona
     if (auto f = auditor.CheckBlock(raw, check_id)) return Finish(auditor, f);
   }
   if (auto f = auditor.CompareState(*db)) return Finish(auditor, f);
+  if (auto f = auditor.CompareSeqs(*db)) return Finish(auditor, f);
   return Finish(auditor, std::nullopt);
 }
 
