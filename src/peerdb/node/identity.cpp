@@ -62,7 +62,11 @@ std::string EncodeMemberCard(const MemberCard& card) {
 Result<MemberCard> DecodeMemberCard(std::string_view text) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return Error{Errc::kMalformed, "member card is not a JSON object"};
-  if (j.value("peerdb_member_card", 0) != 1) return Error{Errc::kMalformed, "not a PeerDB member card (v1)"};
+  // Checked by type first: json::value() throws when the field holds a string, null or array.
+  const auto version = j.find("peerdb_member_card");
+  if (version == j.end() || !version->is_number_integer() || version->get<std::int64_t>() != 1) {
+    return Error{Errc::kMalformed, "not a PeerDB member card (v1)"};
+  }
   MemberCard card;
   for (auto [field, out] : {std::pair<const char*, std::string*>{"name", &card.name}, {"contact", &card.contact}}) {
     if (!j.contains(field) || !j[field].is_string()) return Error{Errc::kMalformed, std::string("member card needs a string '") + field + "'"};
