@@ -67,7 +67,8 @@ std::string KeyName(const std::string& ns, const std::string& key) { return ns +
 
 class Auditor {
  public:
-  Auditor(const chain::Genesis& genesis) : m_genesis(genesis), m_chain_id(chain::ChainId(genesis)) {}
+  Auditor(const chain::Genesis& genesis)
+      : m_genesis(genesis), m_chain_id(chain::ChainId(genesis)), m_prev_ts(genesis.genesis_time_ms) {}
 
   std::optional<Failure> CheckGenesis(const std::optional<Hash32>& expected) {
     Status s = chain::CheckGenesis(m_genesis);
@@ -245,7 +246,7 @@ class Auditor {
   chain::Genesis m_genesis;
   Hash32 m_chain_id;
   std::vector<Hash32> m_ids;  // m_ids[h] = id of block h; m_ids[0] = chain id
-  std::uint64_t m_prev_ts = 0;
+  std::uint64_t m_prev_ts = 0;  // timestamp of the parent; the genesis time before block 1 (C4)
   ReplayState m_state;
   state::StateTree m_tree;
   std::uint64_t m_blocks = 0, m_ops = 0, m_seals = 0;
