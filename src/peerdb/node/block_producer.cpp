@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "peerdb/codec/pce.h"
 #include "peerdb/util/assert.h"
 
 namespace peerdb::node {
@@ -14,6 +15,16 @@ state::StateLeaf LeafOf(const state::Write& w) {
   leaf.owner = w.state.owner;
   leaf.version = w.state.version;
   return leaf;
+}
+
+std::size_t SoloBlockBatchBytes(const chain::Params& params) {
+  static const std::size_t overhead = [] {
+    chain::Block block;  // every field left is fixed-size, so default values encode at full length
+    block.parent_cert.emplace().votes.push_back(chain::SigEntry{});
+    block.records.push_back(chain::Record{chain::Seal{}});
+    return codec::Encode(block).size();
+  }();
+  return params.max_block_bytes > overhead ? params.max_block_bytes - overhead : 0;
 }
 
 void ApplyWrites(const std::vector<state::Write>& writes, state::StateTree& tree) {

@@ -35,6 +35,11 @@ struct ProducedBlock {
 state::StateLeaf LeafOf(const state::Write& w);
 void ApplyWrites(const std::vector<state::Write>& writes, state::StateTree& tree);
 
+// Room for batches in a solo block: max_block_bytes minus the rest of the block at its largest
+// (header, a parent certificate with one vote, the parent's seal record and the list counts, all
+// fixed-size). Batches whose encodings sum to at most this always make a block within C7.
+std::size_t SoloBlockBatchBytes(const chain::Params& params);
+
 // Executes `batches` over `view` at tip.height + 1, applies the writes to `tree`, and returns the
 // block with its certificate and seal. On error the tree is unchanged.
 // REQUIRES: tree reflects `view`; now_ms >= tip.timestamp_ms + block_period_ms is not required:

@@ -1,6 +1,9 @@
 #include "peerdb/node/mempool.h"
 
+#include <algorithm>
+
 #include "peerdb/codec/pce.h"
+#include "peerdb/node/block_producer.h"
 
 namespace peerdb::node {
 namespace {
@@ -42,11 +45,16 @@ Status Mempool::Add(std::vector<chain::Op> ops, std::uint64_t next_height, Callb
   }
   m_overlay->Apply(*result);
   p.encoded_bytes = codec::Encode(b).size();
-  if (p.encoded_bytes > m_config.params.max_batch_bytes) {
+  // A batch must also fit in a block beside the header and certificate, or it would stay queued
+  // for ever and hold back every later batch (max_block_bytes may be as small as max_batch_bytes).
+  const std::size_t limit = std::min<std::size_t>(m_config.params.max_batch_bytes, SoloBlockBatchBytes(m_config.params));
+  if (p.encoded_bytes > limit) {
     // Undo is a rebuild: rare, and keeps the overlay exact.
     RebuildOverlay();
-    return Error{Errc::kTooLarge, "request of " + std::to_string(p.encoded_bytes) + " bytes exceeds max_batch_bytes (" +
-                                      std::to_string(m_config.params.max_batch_bytes) + "); split it"};
+    return Error{Errc::kTooLarge, "request of " + std::to_string(p.encoded_bytes) + " bytes exceeds the " +
+                                      std::to_string(limit) + " bytes a batch may have (max_batch_bytes " +
+                                      std::to_string(m_config.params.max_batch_bytes) + ", max_block_bytes " +
+                                      std::to_string(m_config.params.max_block_bytes) + "); split it"};
   }
   p.done = std::move(done);
   m_pending_ops += b.ops.size();

@@ -20,9 +20,6 @@ namespace peerdb::node {
 namespace asio = boost::asio;
 
 namespace {
-// Room left in a block for the header, certificate and records.
-constexpr std::size_t kBlockOverheadBytes = 64 * 1024;
-
 state::StateLeaf LeafOfEntry(const store::CurrentEntry& e) {
   return LeafOf(state::Write{e.ns, e.key, e.state, 0, 0, 0});
 }
@@ -150,7 +147,7 @@ void Node::Impl::Tick() {
 }
 
 void Node::Impl::ProduceBlock() {
-  std::vector<PendingBatch> taken = mempool->Take(cfg().params.max_block_bytes - kBlockOverheadBytes);
+  std::vector<PendingBatch> taken = mempool->Take(SoloBlockBatchBytes(cfg().params));
   std::vector<chain::TxBatch> batches;
   batches.reserve(taken.size());
   std::size_t ops = 0;
