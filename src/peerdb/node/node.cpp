@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
+#include <mutex>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <thread>
@@ -44,7 +45,11 @@ struct Node::Impl {
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   asio::steady_timer timer{io};
   std::thread thread;
-  bool stopped = false;
+  bool stopped = false;  // node thread only
+  // Set by Stop() before it posts its last handler. Service calls post only while it is unset, and
+  // fail at once after, so no callback is left in a queue that will never run again.
+  std::mutex post_mu;
+  bool closed = false;  // guarded by post_mu
 
   Impl(NodeConfig c, const util::Clock& clk) : config(std::move(c)), clock(clk) {}
   const chain::Config& cfg() const { return consortium.genesis.config; }
@@ -54,6 +59,9 @@ struct Node::Impl {
   void Tick();
   void ProduceBlock();
   StatusView MakeStatus() const;
+  // Posts fn to the node thread, or calls done with kUnavailable once Stop() has begun.
+  template <class T, class Fn>
+  void Post(Callback<T>& done, Fn&& fn);
   std::string BlockLabel(std::uint64_t height) const { return "block " + std::to_string(height); }
 };
 
@@ -211,6 +219,17 @@ StatusView Node::Impl::MakeStatus() const {
   return v;
 }
 
+template <class T, class Fn>
+void Node::Impl::Post(Callback<T>& done, Fn&& fn) {
+  std::unique_lock lock(post_mu);
+  if (closed) {
+    lock.unlock();
+    done(Error{Errc::kUnavailable, "node is stopped"});
+    return;
+  }
+  asio::post(io, std::forward<Fn>(fn));
+}
+
 Node::Node(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 
 Node::~Node() { Stop(); }
@@ -229,20 +248,29 @@ void Node::Start() {
 
 void Node::Stop() {
   Impl& d = *m_impl;
-  if (!d.thread.joinable()) return;
+  {
+    std::lock_guard lock(d.post_mu);
+    if (d.closed) return;
+    d.closed = true;
+  }
+  // Everything posted before runs first (FIFO), so submissions queued until now fail below.
   asio::post(d.io, [&d] {
     d.stopped = true;
     d.timer.cancel();
     d.mempool->FailAll(Error{Errc::kUnavailable, "node is shutting down; operations were not committed"});
     d.work.reset();
   });
-  d.thread.join();
+  if (d.thread.joinable()) {
+    d.thread.join();
+  } else {
+    d.io.run();  // never started: run what was posted here, so every callback is called
+  }
 }
 
 const chain::Genesis& Node::genesis() const { return m_impl->consortium.genesis; }
 
 void Node::Submit(std::vector<chain::Op> ops, Callback<SubmitReceipt> done) {
-  asio::post(m_impl->io, [this, ops = std::move(ops), done = std::move(done)]() mutable {
+  m_impl->Post(done, [this, ops = std::move(ops), done]() mutable {
     Impl& d = *m_impl;
     if (d.stopped) return done(Error{Errc::kUnavailable, "node is shutting down"});
     Status s = d.mempool->Add(std::move(ops), d.tip.height + 1, done);
@@ -251,7 +279,7 @@ void Node::Submit(std::vector<chain::Op> ops, Callback<SubmitReceipt> done) {
 }
 
 void Node::Get(std::string ns, std::string key, Callback<ValueView> done) {
-  asio::post(m_impl->io, [this, ns = std::move(ns), key = std::move(key), done = std::move(done)] {
+  m_impl->Post(done, [this, ns = std::move(ns), key = std::move(key), done] {
     Impl& d = *m_impl;
     if (!d.cfg().FindRule(ns)) return done(Error{Errc::kUnknownNamespace, "no namespace '" + ns + "'"});
     auto e = d.store->LoadCurrent(ns, key);
@@ -265,7 +293,7 @@ void Node::Get(std::string ns, std::string key, Callback<ValueView> done) {
 
 void Node::History(std::string ns, std::string key, std::size_t limit,
                    Callback<std::vector<store::HistoryEntry>> done) {
-  asio::post(m_impl->io, [this, ns = std::move(ns), key = std::move(key), limit, done = std::move(done)] {
+  m_impl->Post(done, [this, ns = std::move(ns), key = std::move(key), limit, done] {
     Impl& d = *m_impl;
     if (!d.cfg().FindRule(ns)) return done(Error{Errc::kUnknownNamespace, "no namespace '" + ns + "'"});
     done(d.store->LoadHistory(ns, key, limit));
@@ -273,7 +301,7 @@ void Node::History(std::string ns, std::string key, std::size_t limit,
 }
 
 void Node::GetBlock(std::uint64_t height, Callback<BlockView> done) {
-  asio::post(m_impl->io, [this, height, done = std::move(done)] {
+  m_impl->Post(done, [this, height, done] {
     Impl& d = *m_impl;
     auto b = d.store->LoadBlock(height);
     if (!b.ok()) return done(b.error());
@@ -291,7 +319,7 @@ void Node::GetBlock(std::uint64_t height, Callback<BlockView> done) {
 }
 
 void Node::GetStatus(Callback<StatusView> done) {
-  asio::post(m_impl->io, [this, done = std::move(done)] { done(m_impl->MakeStatus()); });
+  m_impl->Post(done, [this, done] { done(m_impl->MakeStatus()); });
 }
 
 }  // namespace peerdb::node

@@ -26,7 +26,8 @@ class Node final : public Service {
   ~Node() override;
 
   void Start();
-  // Fails pending submissions with kUnavailable and joins the node thread. Idempotent.
+  // Fails pending submissions with kUnavailable and joins the node thread. Idempotent. Service
+  // calls made after Stop() began fail at once with kUnavailable, on the calling thread.
   void Stop();
 
   void Submit(std::vector<chain::Op> ops, Callback<SubmitReceipt> done) override;
