@@ -1,0 +1,385 @@
+// Node, in process and for real: a temp data dir, a one-member consortium file and key written by
+// the test, the node thread producing blocks, and the Service interface driven from the test
+// thread (callbacks arrive on the node thread and are awaited with a timeout).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "node_fixture.h"
+#include "peerdb/chain/messages.h"
+#include "peerdb/node/chain_auditor.h"
+#include "peerdb/node/node.h"
+#include "peerdb/store/store.h"
+
+namespace peerdb::node {
+namespace {
+
+using test::Await;
+using test::Del;
+using test::Put;
+using test::Reply;
+using test::SubmitAndWait;
+
+class NodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    m_dir = test::TempDir();
+    m_genesis = test::OneMemberGenesis(m_key);
+    m_config = test::WriteNodeFiles(m_dir, m_genesis, m_key);
+  }
+
+  // Replaces the consortium (before the first Open) by one with these params.
+  void UseParams(const chain::Params& params) {
+    m_genesis.config.params = params;
+    m_config = test::WriteNodeFiles(m_dir, m_genesis, m_key);
+  }
+
+  std::unique_ptr<Node> OpenStarted() {
+    auto node = Node::Open(m_config, m_clock);
+    EXPECT_EQ(ErrcOf(node), Errc::kOk) << MessageOf(node);
+    if (!node.ok()) return nullptr;
+    (*node)->Start();
+    return std::move(*node);
+  }
+
+  static Result<StatusView> StatusOf(Service& s) {
+    return Await<StatusView>([&](Callback<StatusView> cb) { s.GetStatus(std::move(cb)); });
+  }
+  static Result<ValueView> GetOf(Service& s, std::string ns, std::string key) {
+    return Await<ValueView>([&](Callback<ValueView> cb) { s.Get(std::move(ns), std::move(key), std::move(cb)); });
+  }
+  static Result<std::vector<store::HistoryEntry>> HistoryOf(Service& s, std::string ns, std::string key,
+                                                            std::size_t limit = 100) {
+    return Await<std::vector<store::HistoryEntry>>(
+        [&](Callback<std::vector<store::HistoryEntry>> cb) { s.History(std::move(ns), std::move(key), limit, std::move(cb)); });
+  }
+  static Result<BlockView> BlockOf(Service& s, std::uint64_t height) {
+    return Await<BlockView>([&](Callback<BlockView> cb) { s.GetBlock(height, std::move(cb)); });
+  }
+
+  util::SystemClock m_clock;
+  MemberKey m_key = GenerateMemberKey();
+  std::string m_dir;
+  chain::Genesis m_genesis;
+  NodeConfig m_config;
+};
+
+TEST_F(NodeTest, CommitsSubmissionsAndServesThemBack) {
+  auto node = OpenStarted();
+  ASSERT_NE(node, nullptr);
+  Service& service = *node;
+  EXPECT_EQ(service.genesis(), m_genesis);
+
+  auto r1 = SubmitAndWait(service, {Put("app", "color", "red"), Put("log", "e1", "created")});
+  ASSERT_EQ(ErrcOf(r1), Errc::kOk) << MessageOf(r1);
+  EXPECT_EQ(r1->height, 1u);
+  EXPECT_EQ(r1->batch_seq, 1u);
+  EXPECT_EQ(r1->op_count, 2u);
+  EXPECT_EQ(r1->status, store::BlockStatus::kUnanimous);
+  auto r2 = SubmitAndWait(service, {Put("app", "color", "blue")});
+  ASSERT_EQ(ErrcOf(r2), Errc::kOk) << MessageOf(r2);
+  EXPECT_EQ(r2->height, 2u);
+  EXPECT_EQ(r2->batch_seq, 2u);
+  auto r3 = SubmitAndWait(service, {Del("app", "color")});
+  ASSERT_EQ(ErrcOf(r3), Errc::kOk) << MessageOf(r3);
+  EXPECT_EQ(r3->batch_seq, 3u);
+
+  auto log = GetOf(service, "log", "e1");
+  ASSERT_EQ(ErrcOf(log), Errc::kOk) << MessageOf(log);
+  EXPECT_EQ(log->entry.state.value, ToBytes("created"));
+  EXPECT_EQ(log->entry.state.owner, 1u);
+  EXPECT_EQ(log->entry.height, 1u);
+  EXPECT_EQ(log->entry.block_id, r1->block_id);
+  EXPECT_EQ(log->status, store::BlockStatus::kUnanimous);
+  auto color = GetOf(service, "app", "color");
+  ASSERT_EQ(ErrcOf(color), Errc::kOk);
+  EXPECT_TRUE(color->entry.state.deleted);
+  EXPECT_EQ(color->entry.state.version, 3u);
+
+  auto history = HistoryOf(service, "app", "color");
+  ASSERT_EQ(ErrcOf(history), Errc::kOk) << MessageOf(history);
+  ASSERT_EQ(history->size(), 3u);
+  EXPECT_EQ((*history)[0].state.value, ToBytes("red"));
+  EXPECT_EQ((*history)[1].state.value, ToBytes("blue"));
+  EXPECT_TRUE((*history)[2].state.deleted);
+  EXPECT_EQ((*history)[1].height, r2->height);
+  EXPECT_EQ((*history)[1].seq, 2u);
+  auto limited = HistoryOf(service, "app", "color", 1);
+  ASSERT_EQ(ErrcOf(limited), Errc::kOk);
+  EXPECT_EQ(limited->size(), 1u);
+
+  auto block = BlockOf(service, r2->height);
+  ASSERT_EQ(ErrcOf(block), Errc::kOk) << MessageOf(block);
+  EXPECT_EQ(block->block.id, r2->block_id);
+  EXPECT_EQ(block->block.block.header.height, r2->height);
+  ASSERT_TRUE(block->cert.has_value());
+  EXPECT_EQ(ErrcOf(chain::VerifyMajorityCert(*block->cert, chain::ChainId(m_genesis), m_genesis.config)), Errc::kOk);
+  ASSERT_EQ(block->seals.size(), 1u);
+  EXPECT_TRUE(chain::VerifySignedBy(m_key.signing.public_key(), chain::ChainId(m_genesis), block->seals[0]));
+
+  auto status = StatusOf(service);
+  ASSERT_EQ(ErrcOf(status), Errc::kOk);
+  EXPECT_EQ(status->chain_id, chain::ChainId(m_genesis));
+  EXPECT_EQ(status->self, 1u);
+  EXPECT_EQ(status->self_name, "alpha");
+  EXPECT_EQ(status->head_height, r3->height);
+  EXPECT_EQ(status->head_id, r3->block_id);
+  EXPECT_EQ(status->unanimous_height, r3->height);
+  EXPECT_EQ(status->pending_ops, 0u);
+  EXPECT_EQ(status->committed_ops, 4u);
+  ASSERT_EQ(status->members.size(), 1u);
+  EXPECT_EQ(status->members[0].last_sealed_height, r3->height);
+  node->Stop();
+}
+
+TEST_F(NodeTest, ReadsAndSubmissionsReportTheSpecificError) {
+  auto node = OpenStarted();
+  ASSERT_NE(node, nullptr);
+  ASSERT_EQ(ErrcOf(SubmitAndWait(*node, {Put("log", "once", "1")})), Errc::kOk);
+
+  EXPECT_EQ(ErrcOf(SubmitAndWait(*node, {Put("nope", "k", "v")})), Errc::kUnknownNamespace);
+  EXPECT_EQ(ErrcOf(SubmitAndWait(*node, {Put("log", "once", "2")})), Errc::kForbidden);
+  EXPECT_EQ(ErrcOf(SubmitAndWait(*node, {Del("app", "ghost")})), Errc::kInvalid);
+  EXPECT_EQ(ErrcOf(SubmitAndWait(*node, {})), Errc::kMalformed);
+  EXPECT_EQ(ErrcOf(SubmitAndWait(*node, {Put("app", "big", std::string(kMaxValueBytes + 1, 'x'))})), Errc::kTooLarge);
+  EXPECT_EQ(ErrcOf(GetOf(*node, "app", "never")), Errc::kNotFound);
+  EXPECT_EQ(ErrcOf(GetOf(*node, "nope", "k")), Errc::kUnknownNamespace);
+  EXPECT_EQ(ErrcOf(HistoryOf(*node, "nope", "k")), Errc::kUnknownNamespace);
+  auto empty = HistoryOf(*node, "app", "never");
+  ASSERT_EQ(ErrcOf(empty), Errc::kOk);
+  EXPECT_TRUE(empty->empty());
+  EXPECT_EQ(ErrcOf(BlockOf(*node, 99)), Errc::kNotFound);
+
+  // After the rejections the next submission still takes the next seq.
+  auto ok = SubmitAndWait(*node, {Put("app", "k", "v")});
+  ASSERT_EQ(ErrcOf(ok), Errc::kOk) << MessageOf(ok);
+  EXPECT_EQ(ok->batch_seq, 2u);
+}
+
+TEST_F(NodeTest, ConcurrentSubmissionsGetConsecutiveSeqs) {
+  auto node = OpenStarted();
+  ASSERT_NE(node, nullptr);
+  std::vector<Reply<SubmitReceipt>> replies(20);
+  for (std::size_t i = 0; i < replies.size(); ++i) node->Submit({Put("app", "k" + std::to_string(i), "v")}, replies[i].Sink());
+  std::vector<std::uint64_t> seqs;
+  std::uint64_t last_height = 0;
+  for (auto& reply : replies) {
+    auto r = reply.Wait();
+    ASSERT_EQ(ErrcOf(r), Errc::kOk) << MessageOf(r);
+    seqs.push_back(r->batch_seq);
+    EXPECT_GE(r->height, last_height) << "committed in submission order";
+    last_height = r->height;
+  }
+  for (std::size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], i + 1);
+}
+
+TEST_F(NodeTest, ReopenSeesTheCommittedChainAndContinuesIt) {
+  Hash32 head_id{};
+  {
+    auto node = OpenStarted();
+    ASSERT_NE(node, nullptr);
+    ASSERT_EQ(ErrcOf(SubmitAndWait(*node, {Put("app", "k", "v1")})), Errc::kOk);
+    auto r = SubmitAndWait(*node, {Put("app", "k", "v2")});
+    ASSERT_EQ(ErrcOf(r), Errc::kOk);
+    head_id = r->block_id;
+    node->Stop();
+    node->Stop();  // idempotent
+  }
+  auto node = OpenStarted();
+  ASSERT_NE(node, nullptr);
+  auto status = StatusOf(*node);
+  ASSERT_EQ(ErrcOf(status), Errc::kOk);
+  EXPECT_EQ(status->head_height, 2u);
+  EXPECT_EQ(status->head_id, head_id);
+  EXPECT_EQ(status->committed_ops, 0u) << "counted since start";
+  auto v = GetOf(*node, "app", "k");
+  ASSERT_EQ(ErrcOf(v), Errc::kOk);
+  EXPECT_EQ(v->entry.state.value, ToBytes("v2"));
+  auto r = SubmitAndWait(*node, {Put("app", "k", "v3")});
+  ASSERT_EQ(ErrcOf(r), Errc::kOk) << MessageOf(r);
+  EXPECT_EQ(r->height, 3u);
+  EXPECT_EQ(r->batch_seq, 3u);
+  auto b3 = BlockOf(*node, 3);
+  ASSERT_EQ(ErrcOf(b3), Errc::kOk);
+  EXPECT_EQ(b3->block.block.header.parent_id, head_id);
+}
+
+TEST_F(NodeTest, HeartbeatProducesEmptyBlocksWhileIdle) {
+  chain::Params params = m_genesis.config.params;
+  params.block_period_ms = 2;
+  params.heartbeat_ms = 10;
+  UseParams(params);
+  auto node = OpenStarted();
+  ASSERT_NE(node, nullptr);
+  std::uint64_t head = 0;
+  for (int i = 0; i < 500 && head < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    auto s = StatusOf(*node);
+    ASSERT_TRUE(s.ok());
+    head = s->head_height;
+  }
+  EXPECT_GE(head, 2u);
+  auto b = BlockOf(*node, 1);
+  ASSERT_EQ(ErrcOf(b), Errc::kOk);
+  EXPECT_TRUE(b->block.block.batches.empty());
+}
+
+TEST_F(NodeTest, OpenWithAKeyThatIsNotAMemberIsRefused) {
+  NodeConfig config = m_config;
+  config.key_path = m_dir + "/stranger.key";
+  ASSERT_EQ(ErrcOf(SaveMemberKey(GenerateMemberKey(), config.key_path)), Errc::kOk);
+  auto node = Node::Open(config, m_clock);
+  EXPECT_EQ(ErrcOf(node), Errc::kNotMember);
+  EXPECT_NE(MessageOf(node).find(config.key_path), std::string::npos) << MessageOf(node);
+  EXPECT_FALSE(std::filesystem::exists(config.data_dir)) << "nothing is created for a stranger";
+}
+
+TEST_F(NodeTest, OpenOnADataDirOfAnotherChainIsRefused) {
+  {
+    auto node = OpenStarted();
+    ASSERT_NE(node, nullptr);
+    ASSERT_EQ(ErrcOf(SubmitAndWait(*node, {Put("app", "k", "v")})), Errc::kOk);
+  }
+  const chain::Genesis other = test::OneMemberGenesis(m_key, 5, 60'000, "another chain");
+  NodeConfig config = m_config;
+  config.consortium_path = m_dir + "/other.toml";
+  test::WriteText(config.consortium_path, EncodeConsortiumToml(Consortium{other, chain::ChainId(other), {}}));
+  auto node = Node::Open(config, m_clock);
+  EXPECT_EQ(ErrcOf(node), Errc::kConfig);
+  EXPECT_NE(MessageOf(node).find(Hex(chain::ChainId(other))), std::string::npos) << MessageOf(node);
+  EXPECT_NE(MessageOf(node).find(Hex(chain::ChainId(m_genesis))), std::string::npos) << MessageOf(node);
+  // The refusal released the locks: the right consortium still opens the data dir.
+  auto again = Node::Open(m_config, m_clock);
+  EXPECT_EQ(ErrcOf(again), Errc::kOk) << MessageOf(again);
+}
+
+TEST_F(NodeTest, SecondOpenOfTheSameDataDirOrKeyConflicts) {
+  auto first = Node::Open(m_config, m_clock);
+  ASSERT_EQ(ErrcOf(first), Errc::kOk) << MessageOf(first);
+  auto second = Node::Open(m_config, m_clock);
+  EXPECT_EQ(ErrcOf(second), Errc::kConflict);
+  EXPECT_NE(MessageOf(second).find("data_dir"), std::string::npos) << MessageOf(second);
+
+  NodeConfig same_key = m_config;
+  same_key.data_dir = m_dir + "/data2";
+  auto third = Node::Open(same_key, m_clock);
+  EXPECT_EQ(ErrcOf(third), Errc::kConflict) << "one signer per key (S7)";
+  EXPECT_NE(MessageOf(third).find("member key"), std::string::npos) << MessageOf(third);
+
+  first->reset();
+  EXPECT_EQ(ErrcOf(Node::Open(m_config, m_clock)), Errc::kOk) << "the locks go with the node";
+}
+
+TEST_F(NodeTest, StopFailsPendingSubmissionsWithUnavailable) {
+  chain::Params params = m_genesis.config.params;
+  params.block_period_ms = 60'000;
+  params.heartbeat_ms = 60'000;
+  UseParams(params);
+  auto node = OpenStarted();
+  ASSERT_NE(node, nullptr);
+  Reply<SubmitReceipt> a, b;
+  node->Submit({Put("app", "a", "1")}, a.Sink());
+  node->Submit({Put("app", "b", "1")}, b.Sink());
+  auto status = StatusOf(*node);  // runs after both submissions on the node thread
+  ASSERT_EQ(ErrcOf(status), Errc::kOk);
+  EXPECT_EQ(status->pending_ops, 2u);
+  EXPECT_EQ(status->head_height, 0u);
+  EXPECT_FALSE(a.ready());
+
+  const auto start = std::chrono::steady_clock::now();
+  node->Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5)) << "Stop does not wait for a tick";
+  auto ra = a.Wait(std::chrono::milliseconds(0));
+  auto rb = b.Wait(std::chrono::milliseconds(0));
+  EXPECT_EQ(ErrcOf(ra), Errc::kUnavailable) << MessageOf(ra);
+  EXPECT_EQ(ErrcOf(rb), Errc::kUnavailable) << MessageOf(rb);
+  node.reset();
+
+  // Nothing of the failed submissions reached the store.
+  auto reopened = OpenStarted();
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(ErrcOf(GetOf(*reopened, "app", "a")), Errc::kNotFound);
+}
+
+TEST_F(NodeTest, SubmitAndReadsAfterStopFailWithUnavailable) {
+  auto node = OpenStarted();
+  ASSERT_NE(node, nullptr);
+  ASSERT_EQ(ErrcOf(SubmitAndWait(*node, {Put("app", "k", "v")})), Errc::kOk);
+  node->Stop();
+  const auto quick = std::chrono::milliseconds(2000);
+  EXPECT_EQ(ErrcOf(Await<SubmitReceipt>([&](Callback<SubmitReceipt> cb) { node->Submit({Put("app", "x", "1")}, std::move(cb)); },
+                                        quick)),
+            Errc::kUnavailable);
+  EXPECT_EQ(ErrcOf(Await<ValueView>([&](Callback<ValueView> cb) { node->Get("app", "k", std::move(cb)); }, quick)),
+            Errc::kUnavailable);
+  EXPECT_EQ(ErrcOf(Await<StatusView>([&](Callback<StatusView> cb) { node->GetStatus(std::move(cb)); }, quick)),
+            Errc::kUnavailable);
+  EXPECT_EQ(ErrcOf(Await<BlockView>([&](Callback<BlockView> cb) { node->GetBlock(1, std::move(cb)); }, quick)),
+            Errc::kUnavailable);
+  EXPECT_EQ(ErrcOf(Await<std::vector<store::HistoryEntry>>(
+                [&](Callback<std::vector<store::HistoryEntry>> cb) { node->History("app", "k", 10, std::move(cb)); }, quick)),
+            Errc::kUnavailable);
+}
+
+TEST_F(NodeTest, SubmissionToANodeStoppedBeforeStartFailsWithUnavailable) {
+  auto node = Node::Open(m_config, m_clock);
+  ASSERT_EQ(ErrcOf(node), Errc::kOk) << MessageOf(node);
+  Reply<SubmitReceipt> early;
+  (*node)->Submit({Put("app", "k", "v")}, early.Sink());
+  (*node)->Stop();
+  EXPECT_EQ(ErrcOf(early.Wait(std::chrono::milliseconds(2000))), Errc::kUnavailable);
+}
+
+// Every block the node builds must pass its own size rule (C7), also when max_block_bytes is
+// small: batches are spread over blocks, and a batch that fits no block is refused up front.
+TEST_F(NodeTest, BlocksStayWithinASmallMaxBlockBytes) {
+  chain::Params params = m_genesis.config.params;
+  params.max_batch_bytes = 2048;
+  params.max_block_bytes = 2048;
+  UseParams(params);
+  auto node = OpenStarted();
+  ASSERT_NE(node, nullptr);
+  std::vector<Reply<SubmitReceipt>> replies(4);
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    node->Submit({Put("app", "k" + std::to_string(i), std::string(800, 'v'))}, replies[i].Sink());
+  }
+  for (auto& reply : replies) EXPECT_EQ(ErrcOf(reply.Wait()), Errc::kOk);
+  auto big = SubmitAndWait(*node, {Put("app", "big", std::string(1900, 'v'))});
+  EXPECT_EQ(ErrcOf(big), Errc::kTooLarge) << "fits max_batch_bytes but no block: " << MessageOf(big);
+  auto after = SubmitAndWait(*node, {Put("app", "after", "v")});
+  ASSERT_EQ(ErrcOf(after), Errc::kOk) << MessageOf(after);
+  node.reset();
+
+  const std::string db = m_config.data_dir + "/peerdb.sqlite";
+  {
+    auto store = store::Store::Open(db, store::OpenMode::kReadOnly);
+    ASSERT_TRUE(store.ok());
+    for (std::uint64_t h = 1; h <= after->height; ++h) {
+      auto bytes = (*store)->LoadBlockBytes(h);
+      ASSERT_TRUE(bytes.ok() && bytes->has_value());
+      EXPECT_LE((*bytes)->size(), params.max_block_bytes) << "block " << h;
+    }
+  }
+  auto report = AuditDatabase(db, chain::ChainId(m_genesis));
+  ASSERT_EQ(ErrcOf(report), Errc::kOk);
+  EXPECT_TRUE(report->ok) << report->failure;
+}
+
+// A batch larger than max_block_bytes minus a fixed 64 KiB allowance used to stay pending for
+// ever, and every later submission behind it.
+TEST_F(NodeTest, BatchNearMaxBlockBytesIsCommittedNotLeftPending) {
+  chain::Params params = m_genesis.config.params;
+  params.max_batch_bytes = 100 * 1024;
+  params.max_block_bytes = 100 * 1024;
+  UseParams(params);
+  auto node = OpenStarted();
+  ASSERT_NE(node, nullptr);
+  auto r = SubmitAndWait(*node, {Put("app", "big", std::string(60'000, 'v'))}, std::chrono::milliseconds(5000));
+  ASSERT_EQ(ErrcOf(r), Errc::kOk) << MessageOf(r);
+  auto next = SubmitAndWait(*node, {Put("app", "next", "v")}, std::chrono::milliseconds(5000));
+  ASSERT_EQ(ErrcOf(next), Errc::kOk) << MessageOf(next);
+  EXPECT_EQ(next->batch_seq, 2u);
+}
+
+}  // namespace
+}  // namespace peerdb::node
