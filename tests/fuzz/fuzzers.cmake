@@ -1,0 +1,42 @@
+# The fuzz targets and their seed corpora (corpus/<name>/), declared with peerdb_add_fuzzer
+# (cmake/PeerdbFuzz.cmake). This file is include()d directly in fuzz-only builds, so paths are built
+# from CMAKE_CURRENT_LIST_DIR and never from CMAKE_CURRENT_SOURCE_DIR. Add new targets here.
+
+# The chain samples (tests/unit/chain) seed the corpora and give the targets a config to verify against.
+add_library(peerdb_fuzz_chain_samples STATIC ${CMAKE_CURRENT_LIST_DIR}/../unit/chain/chain_samples.cpp)
+target_include_directories(peerdb_fuzz_chain_samples PUBLIC ${CMAKE_CURRENT_LIST_DIR}/../unit/chain)
+target_link_libraries(peerdb_fuzz_chain_samples PUBLIC peerdb::chain)
+
+# <chain type>:<target name>
+set(PEERDB_DECODE_FUZZERS
+  Block:block Header:header TxBatch:tx_batch Genesis:genesis Config:config Vote:vote Seal:seal
+  RoundChange:round_change MajorityCert:majority_cert Checkpoint:checkpoint Evidence:evidence
+  AnchorRecord:anchor_record Record:record Proposal:proposal ProposalCore:proposal_core
+  ConfigApprove:config_approve)
+foreach(entry IN LISTS PEERDB_DECODE_FUZZERS)
+  string(REPLACE ":" ";" entry "${entry}")
+  list(GET entry 0 type)
+  list(GET entry 1 name)
+  peerdb_add_fuzzer(decode_${name}
+    SOURCES decode_fuzzer.cpp
+    DEPS peerdb_fuzz_chain_samples
+    DEFINES PEERDB_FUZZ_TYPE=${type}
+    CORPUS corpus/decode_${name})
+endforeach()
+
+# The seed generator; the test keeps committed seeds in step with the samples and the encoding.
+if(NOT PEERDB_FUZZ)
+  add_executable(make_fuzz_corpus ${CMAKE_CURRENT_LIST_DIR}/make_corpus.cpp)
+  target_link_libraries(make_fuzz_corpus PRIVATE peerdb_fuzz_chain_samples)
+  add_test(NAME fuzz.corpus_seeds_current
+           COMMAND make_fuzz_corpus --check ${CMAKE_CURRENT_LIST_DIR}/corpus)
+  set_tests_properties(fuzz.corpus_seeds_current PROPERTIES LABELS fuzz)
+endif()
+
+# POST /v1/tx JSON bodies (api::ParseTxRequest).
+if(TARGET peerdb_api AND EXISTS ${CMAKE_CURRENT_LIST_DIR}/api_tx_body_fuzz.cpp)
+  peerdb_add_fuzzer(api_tx_body
+    SOURCES api_tx_body_fuzz.cpp
+    DEPS peerdb::api
+    CORPUS corpus/api_tx_body)
+endif()
