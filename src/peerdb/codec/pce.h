@@ -145,7 +145,9 @@ class Reader {
     if (count > max) return Fail(Errc::kTooLarge, "list of " + std::to_string(count) + " exceeds " + std::to_string(max));
     if (count > remaining()) return Fail(Errc::kMalformed, "list count exceeds remaining input");
     xs.clear();
-    xs.reserve(count);
+    // Reserve no more memory than there are input bytes left: a count that lies cannot make a small
+    // input allocate count * sizeof(T) up front. A genuine list still grows as its items decode.
+    xs.reserve(std::min<std::size_t>(count, std::max<std::size_t>(remaining() / sizeof(T), 1)));
     for (std::uint32_t i = 0; i < count && ok(); ++i) {
       xs.emplace_back();
       item(xs.back());

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -76,6 +77,19 @@ struct Wide {
   std::vector<std::uint64_t> xs;
   Bytes blob;
   template <class V> void Pce(V& v) { v.list(xs, 1'000'000); v.bytes(blob, 1u << 30); }
+};
+
+// An item far larger in memory than on the wire (4 encoded bytes, ~4 KiB in memory).
+struct Fat {
+  std::array<std::uint8_t, 4096> pad{};
+  std::uint16_t version = kVersion;
+  std::uint16_t x = 0;
+  template <class V> void Pce(V& v) { v.version(version); v.u16(x); }
+};
+
+struct FatList {
+  std::vector<Fat> items;
+  template <class V> void Pce(V& v) { v.list(items, 1000); }
 };
 
 // A deliberately lenient type: its reader folds any non-zero byte to 1, so some accepted bytes
@@ -241,6 +255,26 @@ TEST(PceDecode, RejectsListCountAboveMaximumBeforeAllocating) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::kTooLarge);  // the maximum is checked before the bytes left
   EXPECT_LT(probe.largest(), 1024u);
+}
+
+TEST(PceDecode, ReservesNoMoreMemoryThanTheInputHasBytes) {
+  // 1000 items fit the maximum and the 4000 bytes that follow, but the first has version 0xffff.
+  // Reserving by the count alone would allocate 1000 * ~4 KiB = 4 MB before reading one item.
+  Bytes in = HexBytes("000003e8");
+  in.resize(4 + 4000, 0xff);
+  AllocProbe probe;
+  EXPECT_EQ(DecodeErrc<FatList>(in), Errc::kBadVersion);
+  EXPECT_LT(probe.largest(), 2 * sizeof(Fat));
+}
+
+TEST(PceDecode, DecodesLongListsOfLargeItems) {
+  FatList list;
+  list.items.resize(1000);
+  for (std::size_t i = 0; i < list.items.size(); ++i) list.items[i].x = static_cast<std::uint16_t>(i);
+  auto back = Decode<FatList>(Encode(list));
+  ASSERT_TRUE(back.ok()) << back.error().ToString();
+  ASSERT_EQ(back->items.size(), 1000u);
+  EXPECT_EQ(back->items[999].x, 999);
 }
 
 TEST(PceDecode, RejectsByteLengthAboveRemainingInputWithoutAllocating) {
