@@ -40,3 +40,11 @@ if(TARGET peerdb_api AND EXISTS ${CMAKE_CURRENT_LIST_DIR}/api_tx_body_fuzz.cpp)
     DEPS peerdb::api
     CORPUS corpus/api_tx_body)
 endif()
+
+# .ots proofs (ots::DecodeOtsFile and ots::DecodeTimestamp): parse -> serialize -> parse stability.
+if(TARGET peerdb_ots)
+  peerdb_add_fuzzer(ots_file
+    SOURCES ots_file_fuzz.cpp
+    DEPS peerdb::ots
+    CORPUS corpus/ots_file)
+endif()
