@@ -52,6 +52,8 @@ Status CheckConfig(const Config& config) {
   if (p.k_anchor == 0) return Error{Errc::kConfig, "k_anchor must be >= 1"};
   for (std::size_t i = 0; i < config.rules.size(); ++i) {
     const Rule& r = config.rules[i];
+    // Deviation from §1.1 item 7 ([a-z0-9._/-]): no '/' so that /v1/kv/{ns}/{key} routes without
+    // ambiguity, and no leading '_', reserved for system namespaces such as _config (§1.4).
     if (!codec::IsValidName(r.ns) || r.ns.find('/') != std::string::npos || r.ns.front() == '_') {
       return Error{Errc::kConfig, "namespace '" + r.ns + "' must be [a-z0-9._-] and not start with '_'"};
     }

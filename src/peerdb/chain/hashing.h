@@ -18,6 +18,8 @@ inline constexpr std::string_view kCheckpoint = "PDB1/checkpoint";
 inline constexpr std::string_view kConfigChange = "PDB1/cfgchange";
 inline constexpr std::string_view kRecord = "PDB1/record";
 inline constexpr std::string_view kJustification = "PDB1/just";
+// PROTOCOL.md §1.2 lists its tags with "…"; these two fill gaps it leaves: the hash of a majority
+// certificate (Header.parent_cert_hash, "H(parent's MC)") and a batch's id for lookups and dedup.
 inline constexpr std::string_view kMajorityCert = "PDB1/mc";
 inline constexpr std::string_view kBatchId = "PDB1/batchid";
 // Sign tags.

@@ -134,6 +134,8 @@ Status Node::Impl::Load() {
 void Node::Impl::ScheduleTick() {
   // Aim at parent.ts + block_period_ms (the earliest valid timestamp, C4) rather than a fixed
   // pause after the last build, so the time spent building and committing overlaps the period.
+  // "Sooner when a batch is full" cannot mean before that instant without breaking C4; instead a
+  // block takes everything pending up to max_block_bytes, so a full queue never waits an extra period.
   const std::uint64_t period = cfg().params.block_period_ms;
   const std::uint64_t now = clock.NowMs();
   const std::uint64_t due = tip.timestamp_ms + period;
@@ -183,6 +185,10 @@ void Node::Impl::ProduceBlock() {
   commit.cert = pb.cert;
   commit.seals = {pb.seal};
   commit.writes = std::move(pb.exec.writes);
+  // S5 persists SignerState before a signature leaves the process. With one member nothing leaves
+  // before the commit, so it rides in the block's own transaction (SQLite, synchronous=FULL), which
+  // is as durable as the temp-file + fsync + rename the spec describes and can never disagree with
+  // the chain after a crash.
   commit.signer_state = codec::Encode(signer);
   commit.block = std::move(pb.block);
   const std::uint64_t height = commit.block.header.height;

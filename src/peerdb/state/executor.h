@@ -50,6 +50,9 @@ struct ExecResult {
   std::map<chain::MemberId, std::uint64_t> last_seq;  // authors' new last seq
 };
 
+// Modes (§1.4 names them; their exact meaning is ours, following "overwriting another author's key
+// needs author ∈ editors"): append-only = an existing key is never changed or deleted; owner-edit =
+// its owner (first writer) or an editor may change it; editors-edit = only editors may.
 // Checks one op against the namespace rules (§1.4): writers, editors, mode. `existing` is the
 // key's current state (a tombstone counts as existing). Errors: kUnknownNamespace, kForbidden,
 // kInvalid (delete of a missing or deleted key; config ops and PUTs into encrypted namespaces,
