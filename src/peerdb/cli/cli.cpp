@@ -30,6 +30,7 @@ int Run(int argc, char** argv, ApiLauncher api_launcher) {
   AddNodeCommand(app, bind, std::move(api_launcher));
   AddClientCommands(app, bind);
   AddAuditCommands(app, bind);
+  AddOtsCommands(app, bind);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -19,6 +19,7 @@ void AddIdentityCommands(CLI::App& app, const Bind& bind);  // keygen, consortiu
 void AddNodeCommand(CLI::App& app, const Bind& bind, ApiLauncher launcher);  // node
 void AddClientCommands(CLI::App& app, const Bind& bind);    // put, delete, get, history, block, status
 void AddAuditCommands(CLI::App& app, const Bind& bind);     // audit, export
+void AddOtsCommands(CLI::App& app, const Bind& bind);       // info, verify
 
 // Prints "peerdb: <message>" to stderr and returns kExitBadInput (or kExitFailed for rejections).
 int Fail(const Error& error);
