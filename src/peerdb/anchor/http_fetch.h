@@ -27,7 +27,7 @@ struct Url {
 Result<Url> ParseUrl(std::string_view url);
 
 struct FetchOptions {
-  std::chrono::milliseconds connect_timeout{10'000};  // name resolution + TCP connect + TLS handshake
+  std::chrono::milliseconds connect_timeout{10'000};  // TCP connect, then TLS handshake (name resolution uses the system resolver's own timeout)
   std::chrono::milliseconds read_timeout{20'000};     // sending the request and reading the reply
   std::size_t max_body = 1u << 20;                    // larger bodies: kTooLarge
   // Extra trust anchors (PEM) added to the system store, e.g. a private calendar's own CA.
