@@ -16,6 +16,7 @@
 #include "peerdb/node/identity.h"
 #include "peerdb/node/lock_file.h"
 #include "peerdb/node/mempool.h"
+#include "peerdb/util/file.h"
 
 namespace peerdb::node {
 namespace asio = boost::asio;
@@ -86,9 +87,13 @@ Status Node::Impl::Load() {
   PEERDB_TRY_ASSIGN(data_lock, LockFile::Acquire(config.data_dir + "/node.lock", "data_dir " + config.data_dir));
   PEERDB_TRY_ASSIGN(key_lock, LockFile::Acquire(config.key_path + ".lock", "member key " + config.key_path));
   PEERDB_TRY_ASSIGN(store, store::Store::Open(config.data_dir + "/peerdb.sqlite"));
+  // A fresh database file (and its -wal file, created by the first write) must survive power loss
+  // as a directory entry too; SQLite syncs file contents, not always the directory.
+  PEERDB_TRY(util::SyncParentDir(store->path()));
   PEERDB_TRY_ASSIGN(std::optional<chain::Genesis> stored, store->LoadGenesis());
   if (!stored) {
     PEERDB_TRY(store->InitGenesis(consortium.genesis));
+    PEERDB_TRY(util::SyncParentDir(store->path()));
   } else if (chain::ChainId(*stored) != chain_id) {
     return Error{Errc::kConfig, "data_dir " + config.data_dir + " holds chain " + Hex(chain::ChainId(*stored)) +
                                     " but the consortium file defines chain " + Hex(chain_id)};
