@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "chain_samples.h"
-#include "errc_of.h"
+#include "../common/errc_of.h"
 
 namespace peerdb::chain {
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "chain_samples.h"
-#include "errc_of.h"
+#include "../common/errc_of.h"
 
 namespace peerdb::chain {
 namespace {

@@ -18,24 +18,7 @@
 #include "peerdb/node/node_config.h"
 #include "peerdb/node/service.h"
 #include "peerdb/util/result.h"
-
-namespace peerdb {
-
-// Lets GoogleTest print codes by name ("conflict") instead of as raw bytes.
-inline void PrintTo(Errc code, std::ostream* os) { *os << ErrcName(code); }
-
-// The error code of a Status or Result, kOk on success, so tests state the code they expect.
-template <class R>
-Errc ErrcOf(const R& result) {
-  return result.ok() ? Errc::kOk : result.error().code;
-}
-
-template <class R>
-std::string MessageOf(const R& result) {
-  return result.ok() ? std::string() : result.error().message;
-}
-
-}  // namespace peerdb
+#include "../common/errc_of.h"
 
 namespace peerdb::node::test {
 
