@@ -3,9 +3,13 @@
 //
 // Every request has the FetchOptions timeouts, a response cap (10,000 bytes, as the reference
 // client) and a bounded number of attempts; a calendar that answers garbage, slowly or never costs
-// at most attempts x (connect + read timeout) and yields an error for that calendar only. Pending
-// attestations are followed only to calendars on the whitelist (host glob, exact scheme and path),
-// so a hostile .ots file cannot make the client fetch arbitrary URLs.
+// at most attempts x (connect + read timeout) + retry delays and yields an error for that calendar
+// only. Pending attestations are followed only to calendars on the whitelist (host glob, exact
+// scheme, port and path), so a hostile .ots file cannot make the client fetch arbitrary URLs.
+// URLs: <calendar URL> + "/digest" and + "/timestamp/<hex>", keeping the calendar URL's path
+// (https://x.org/cal -> https://x.org/cal/digest); the reference's urljoin would drop "cal".
+// Requests carry Accept: application/vnd.opentimestamps.v1 and User-Agent peerdb/0.1; a POST body
+// is the raw digest with Content-Type application/x-www-form-urlencoded, as the reference sends.
 // Thread-safety: free functions and value types; each call may run on any thread.
 #pragma once
 
@@ -32,31 +36,51 @@ inline const std::vector<std::string> kDefaultCalendarWhitelist = {
 
 constexpr std::size_t kMaxCalendarResponse = 10'000;
 constexpr std::size_t kMaxSubmittedDigest = 64;  // the server's MAX_DIGEST_LENGTH
+constexpr std::size_t kMaxUpgradeRequests = 64;  // per UpgradeTimestamp pass; the rest become notes
 
 struct CalendarOptions {
+  // accept is always set to the OTS media type and max_body capped at kMaxCalendarResponse.
   FetchOptions fetch{.connect_timeout = std::chrono::seconds(5), .read_timeout = std::chrono::seconds(5),
                      .max_body = kMaxCalendarResponse};
-  unsigned attempts = 2;                           // per calendar and request; >= 1
+  // Per calendar and request, >= 1 (0 counts as 1). Only "unavailable" failures are retried:
+  // unreachable, timed out, closed without a reply, HTTP 5xx. A 4xx or unparsable reply is final.
+  unsigned attempts = 2;
   std::chrono::milliseconds retry_delay{500};      // before each retry
+  // Op edges above the submitted digest / the upgraded tree's root in the final proof: a reply
+  // that would make the proof nest deeper than ots::kMaxNestedOps is refused (kTooLarge), so a
+  // calendar cannot make the result unserializable.
+  std::size_t root_depth = 0;
 };
 
-// Calendar URL patterns: "https://*.calendar.example.org" matches any single-or-multi label host
-// ending in ".calendar.example.org" with the same scheme and path; a pattern without '*' matches
-// exactly (trailing '/' ignored). URLs with a query, fragment or user info never match.
+// Calendar URL patterns: "https://*.calendar.example.org" matches any host of one or more DNS
+// labels ([a-z0-9-], compared case-insensitively) followed by ".calendar.example.org", with the
+// same scheme, port (443/80 when absent) and path (trailing '/' ignored); '*' is allowed only as
+// the whole first label. A pattern without '*' matches that host exactly. A pattern without a
+// scheme stands for both http:// and https:// (as the reference). URLs with a query, fragment or
+// user info never match, nor does "https://evil.org/.calendar.example.org" (host evil.org).
 class CalendarWhitelist {
  public:
   CalendarWhitelist() = default;
   explicit CalendarWhitelist(std::vector<std::string> patterns) : m_patterns(std::move(patterns)) {}
+  // kConfig unless pattern is a URL as above (patterns that fail it never match anything).
+  static Status CheckPattern(std::string_view pattern);
   bool Allows(std::string_view url) const;
+  void Add(std::string pattern) { m_patterns.push_back(std::move(pattern)); }
   const std::vector<std::string>& patterns() const { return m_patterns; }
 
  private:
   std::vector<std::string> m_patterns;
 };
 
+// A calendar's error text made safe to print, as the reference: the first 160 bytes, every byte
+// outside [A-Za-z0-9#-.,; ] (those five punctuation characters literally) replaced by '_', so no
+// newline or escape sequence can fake a second line.
+std::string SanitizeCalendarMessage(std::string_view body);
+
 // POST <calendar>/digest with the raw digest (1..64 bytes). The reply is a bare timestamp rooted at
-// digest. kInvalid for a bad digest length; kUnavailable when the calendar cannot be reached or
-// answers a non-200 status; kMalformed / kTooLarge for a reply that does not parse or is too big.
+// digest. kInvalid for a bad digest length; kConfig for a bad URL; kUnavailable when the calendar
+// cannot be reached or answers a non-200 status; kMalformed / kTooLarge for a reply that does not
+// parse, is too big or nests too deep.
 Result<ots::Timestamp> SubmitDigest(std::string_view calendar_url, ByteSpan digest,
                                     const CalendarOptions& options = {});
 
@@ -71,9 +95,11 @@ struct CalendarOutcome {
   Status status;  // ok, or why this calendar failed
 };
 
-// Submits digest to every calendar concurrently and merges each reply into `into` (whose msg()
-// must be digest). Succeeds when at least min_ok calendars replied; kUnavailable otherwise, the
-// message naming each failure. The outcomes list every calendar in the given order.
+// Submits into.msg() to every calendar concurrently (up to 8 threads) and, once every calendar has
+// answered or failed, merges the replies into `into` in the given order. Succeeds when at least
+// min_ok calendars replied; kUnavailable otherwise, the message naming each failure (the replies
+// that did arrive are merged all the same). kInvalid when calendars is empty or min_ok is not in
+// 1..calendars.size(). The outcomes list every calendar in the given order.
 Result<std::vector<CalendarOutcome>> SubmitToCalendars(const std::vector<std::string>& calendars,
                                                        std::size_t min_ok, ots::Timestamp& into,
                                                        const CalendarOptions& options = {});
@@ -88,8 +114,12 @@ struct UpgradeReport {
 // One upgrade pass (the reference's upgrade_timestamp without --wait): for each node that carries
 // a pending attestation whose URI the whitelist allows, fetches <uri>/timestamp/<hex(node msg)> and
 // merges the answer at that node. Pending attestations are kept (merge only adds). Only nodes
-// without a Bitcoin attestation already below them are asked. Network failures become notes, not
-// errors; the result is an error only for a reply that cannot be merged (kInvalid).
+// without a Bitcoin attestation at or below them are asked; each (URI, message) once; at most
+// kMaxUpgradeRequests requests, run concurrently (up to 8 threads). Unlike the reference this pass
+// does not stop at the first Bitcoin attestation elsewhere in the tree: other pending branches are
+// still asked (callers that want "complete means done" check first). Non-whitelisted URIs,
+// 404s (sanitized) and network failures become notes, not errors; the result is an error only for
+// a reply that cannot be merged (kInvalid).
 Result<UpgradeReport> UpgradeTimestamp(ots::Timestamp& timestamp, const CalendarWhitelist& whitelist,
                                        const CalendarOptions& options = {});
 

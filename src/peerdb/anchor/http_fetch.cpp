@@ -44,13 +44,25 @@ void RunAll(net::io_context& ioc) {
 
 std::string Millis(std::chrono::milliseconds ms) { return std::to_string(ms.count()) + " ms"; }
 
+// What to send: GET without a body, or POST with one.
+struct Outgoing {
+  http::verb method = http::verb::get;
+  ByteSpan body;
+  std::string_view content_type;
+};
+
 template <class Stream>
 Result<HttpResponse> Exchange(Stream& stream, net::io_context& ioc, const Url& url, const std::string& where,
-                              const FetchOptions& options) {
-  http::request<http::empty_body> req{http::verb::get, url.target, 11};
+                              const Outgoing& outgoing, const FetchOptions& options) {
+  http::request<http::string_body> req{outgoing.method, url.target, 11};
   req.set(http::field::host, HostHeader(url));
-  req.set(http::field::user_agent, "peerdb");
-  req.set(http::field::accept, "*/*");
+  req.set(http::field::user_agent, std::string(kUserAgent));
+  req.set(http::field::accept, options.accept);
+  if (outgoing.method == http::verb::post) {
+    req.set(http::field::content_type, std::string(outgoing.content_type));
+    req.body().assign(outgoing.body.begin(), outgoing.body.end());
+    req.prepare_payload();  // Content-Length, also for an empty body
+  }
   req.keep_alive(false);
 
   beast::error_code ec;
@@ -147,8 +159,16 @@ Result<Url> ParseUrl(std::string_view url) {
   return out;
 }
 
-Result<HttpResponse> HttpGet(std::string_view url_text, const FetchOptions& options) {
+namespace {
+
+Result<HttpResponse> Fetch(std::string_view url_text, const Outgoing& out, const FetchOptions& options) {
   PEERDB_TRY_ASSIGN(const Url url, ParseUrl(url_text));
+  for (const char c : options.accept) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return Error{Errc::kConfig, "bad Accept header"};
+  }
+  for (const char c : out.content_type) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return Error{Errc::kConfig, "bad Content-Type header"};
+  }
   const std::string where = (url.tls ? "https://" : "http://") + HostHeader(url);
   try {
     net::io_context ioc;
@@ -171,7 +191,7 @@ Result<HttpResponse> HttpGet(std::string_view url_text, const FetchOptions& opti
     if (!url.tls) {
       beast::tcp_stream stream(ioc);
       PEERDB_TRY(connect(stream));
-      return Exchange(stream, ioc, url, where, options);
+      return Exchange(stream, ioc, url, where, out, options);
     }
 
     ssl::context ctx(ssl::context::tls_client);
@@ -204,10 +224,21 @@ Result<HttpResponse> HttpGet(std::string_view url_text, const FetchOptions& opti
       if (verify != X509_V_OK) why += " (" + std::string(X509_verify_cert_error_string(verify)) + ")";
       return Error{Errc::kUnavailable, "TLS handshake with " + where + " failed: " + why};
     }
-    return Exchange(stream, ioc, url, where, options);
+    return Exchange(stream, ioc, url, where, out, options);
   } catch (const std::exception& e) {
     return Error{Errc::kUnavailable, where + ": " + e.what()};
   }
+}
+
+}  // namespace
+
+Result<HttpResponse> HttpGet(std::string_view url, const FetchOptions& options) {
+  return Fetch(url, Outgoing{}, options);
+}
+
+Result<HttpResponse> HttpPost(std::string_view url, ByteSpan body, const FetchOptions& options,
+                              std::string_view content_type) {
+  return Fetch(url, Outgoing{http::verb::post, body, content_type}, options);
 }
 
 }  // namespace peerdb::anchor

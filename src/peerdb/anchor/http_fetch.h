@@ -1,4 +1,4 @@
-// A small synchronous HTTP/1.1 GET client for the anchor module's external services (Bitcoin
+// A small synchronous HTTP/1.1 GET/POST client for the anchor module's external services (Bitcoin
 // header sources, calendars). https URLs verify the server's certificate against the system trust
 // store and check that it names the URL's host (SNI is sent); there is no switch to turn that off.
 // Every call has a connect timeout, a timeout for the whole request/response exchange and a cap on
@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "peerdb/util/bytes.h"
 #include "peerdb/util/result.h"
 
 namespace peerdb::anchor {
@@ -33,7 +34,11 @@ struct FetchOptions {
   // Extra trust anchors (PEM) added to the system store, e.g. a private calendar's own CA.
   // Verification and the host name check stay on.
   std::string extra_ca_pem;
+  std::string accept = "*/*";  // the Accept header
 };
+
+// Sent with every request.
+inline constexpr std::string_view kUserAgent = "peerdb/0.1";
 
 struct HttpResponse {
   unsigned status = 0;
@@ -46,5 +51,11 @@ struct HttpResponse {
 // certificate that does not verify or does not name the host) or a timeout expires; kTooLarge
 // when the body exceeds max_body; kMalformed when the reply is not HTTP.
 Result<HttpResponse> HttpGet(std::string_view url, const FetchOptions& options = {});
+
+// POST url with body as raw bytes and the given Content-Type (default: what the reference
+// OpenTimestamps client sends, urllib's default). Same code path, timeouts, caps and errors as
+// HttpGet; no redirects.
+Result<HttpResponse> HttpPost(std::string_view url, ByteSpan body, const FetchOptions& options = {},
+                              std::string_view content_type = "application/x-www-form-urlencoded");
 
 }  // namespace peerdb::anchor

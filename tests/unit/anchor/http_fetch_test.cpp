@@ -62,6 +62,43 @@ TEST(AnchorHttpGet, ReturnsStatusAndBodyAndDoesNotFollowRedirects) {
   EXPECT_EQ(server.targets().size(), 2u);
 }
 
+TEST(AnchorHttpPost, SendsTheRawBodyWithContentTypeAcceptAndUserAgent) {
+  testing::Request seen;
+  TestHttpServer server(testing::RequestHandler([&](const testing::Request& r) {
+    seen = r;
+    return Reply{200, "ok"};
+  }));
+  const Bytes body = {0x00, 0xff, 0x0d, 0x0a, 0x41};
+  FetchOptions o;
+  o.accept = "application/vnd.opentimestamps.v1";
+  auto r = HttpPost(server.url() + "/digest", body, o);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->body, "ok");
+  EXPECT_EQ(seen.method, "POST");
+  EXPECT_EQ(seen.target, "/digest");
+  EXPECT_EQ(seen.body, AsString(body));
+  EXPECT_EQ(seen.content_type, "application/x-www-form-urlencoded");
+  EXPECT_EQ(seen.accept, "application/vnd.opentimestamps.v1");
+  EXPECT_EQ(seen.user_agent, "peerdb/0.1");
+  ASSERT_TRUE(HttpGet(server.url() + "/x").ok());
+  EXPECT_EQ(seen.method, "GET");
+  EXPECT_EQ(seen.accept, "*/*");
+  EXPECT_EQ(seen.body, "");
+}
+
+TEST(AnchorHttpPost, SharesTheBodyCapAndRefusesHeaderInjection) {
+  TestHttpServer server([](const std::string&) { return Reply{200, std::string(101, 'a')}; });
+  FetchOptions o;
+  o.max_body = 100;
+  auto r = HttpPost(server.url(), AsBytes("x"), o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kTooLarge);
+  r = HttpPost(server.url(), AsBytes("x"), {}, "text/plain\r\nX-Evil: 1");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kConfig);
+  EXPECT_EQ(server.requests(), 1u);
+}
+
 TEST(AnchorHttpGet, BodyAboveTheCapIsTooLarge) {
   TestHttpServer server([](const std::string&) { return Reply{200, std::string(1001, 'a')}; });
   FetchOptions o;

@@ -1,6 +1,7 @@
 // A tiny HTTP/1.1 (optionally TLS) server on 127.0.0.1 with an ephemeral port for the anchor tests:
-// one request per connection, answered by a handler from the request target. It can also answer
-// with raw bytes or hold the connection open without answering. Runs on its own thread.
+// one request per connection, answered by a handler from the request target (or the whole request:
+// method, body, headers). It can also answer with raw bytes or hold the connection open without
+// answering. Runs on its own thread and serves one connection at a time.
 #pragma once
 
 #include <atomic>
@@ -29,10 +30,20 @@ struct Reply {
 };
 using Handler = std::function<Reply(const std::string& target)>;
 
+struct Request {
+  std::string method;  // "GET", "POST"
+  std::string target;
+  std::string body;
+  std::string accept, content_type, user_agent;
+};
+using RequestHandler = std::function<Reply(const Request& request)>;
+
 class TestHttpServer {
  public:
   // With tls set, connections are TLS with the context's certificate.
   explicit TestHttpServer(Handler handler, boost::asio::ssl::context* tls = nullptr)
+      : TestHttpServer(RequestHandler([h = std::move(handler)](const Request& r) { return h(r.target); }), tls) {}
+  explicit TestHttpServer(RequestHandler handler, boost::asio::ssl::context* tls = nullptr)
       : m_handler(std::move(handler)), m_tls(tls), m_acceptor(m_ioc) {
     namespace net = boost::asio;
     const net::ip::tcp::endpoint ep(net::ip::make_address("127.0.0.1"), 0);
@@ -58,6 +69,7 @@ class TestHttpServer {
     std::lock_guard lock(m_mu);
     return m_targets;
   }
+  std::size_t requests() const { return targets().size(); }
 
  private:
   void Loop() {
@@ -85,12 +97,18 @@ class TestHttpServer {
     http::request<http::string_body> req;
     http::read(stream, buffer, req, ec);
     if (ec) return;
-    const std::string target(req.target());
+    Request request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    request.body = req.body();
+    request.accept = std::string(req[http::field::accept]);
+    request.content_type = std::string(req[http::field::content_type]);
+    request.user_agent = std::string(req[http::field::user_agent]);
     {
       std::lock_guard lock(m_mu);
-      m_targets.push_back(target);
+      m_targets.push_back(request.target);
     }
-    Reply reply = m_handler(target);
+    Reply reply = m_handler(request);
     if (reply.hang && plain) {
       m_held.push_back(std::move(*plain));
       return;
@@ -108,7 +126,7 @@ class TestHttpServer {
     if (plain) plain->shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
   }
 
-  Handler m_handler;
+  RequestHandler m_handler;
   boost::asio::ssl::context* m_tls;
   boost::asio::io_context m_ioc;
   boost::asio::ip::tcp::acceptor m_acceptor;
