@@ -1,5 +1,6 @@
 // SQLite persistence for one node (ARCHITECTURE.md `store`): blocks, batches, certificates, seals,
-// state (current value + full history per key), anchors, evidence and signer state, in one file.
+// state (current value + full history per key), anchors and anchoring in progress, evidence and
+// signer state, in one file.
 //
 // Durability: WAL mode with synchronous=FULL, so a returned CommitBlock() survives kill -9 and power
 // loss. Every block commits in one transaction: after a crash the file holds the whole block (its
@@ -23,7 +24,7 @@
 
 namespace peerdb::store {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // Status of a stored block as this node sees it (PROTOCOL.md §3). Stored as an integer; append only.
 enum class BlockStatus : std::uint8_t { kProposed = 1, kMajority = 2, kUnanimous = 3, kAnchored = 4, kFinal = 5 };
@@ -55,6 +56,38 @@ struct CurrentEntry {
   state::KeyState state;
   std::uint64_t height = 0;
   Hash32 block_id{};
+};
+
+// A version of a key together with the status of the block that wrote it.
+struct StatusEntry {
+  HistoryEntry entry;
+  BlockStatus status = BlockStatus::kProposed;
+};
+
+// Where anchor-derived statuses end (PROTOCOL.md §3: a descendant's anchor covers its ancestors):
+// blocks 1..final_height are FINAL, final_height+1..anchored_height ANCHORED. 0 when none.
+// Always final_height <= anchored_height.
+struct StatusHeights {
+  std::uint64_t anchored_height = 0;
+  std::uint64_t final_height = 0;
+  bool operator==(const StatusHeights&) const = default;
+};
+
+// An anchor record with the checkpoint its digest commits to.
+struct StoredAnchor {
+  chain::AnchorRecord record;
+  std::uint64_t height = 0;                     // the checkpoint's block height
+  std::optional<chain::Checkpoint> checkpoint;  // absent only in rows written by schema version 1
+};
+
+// Anchoring in progress: a checkpoint whose digest went (or is about to go) to the calendars.
+// Saved before the digest leaves the process; the timestamp is replaced after every upgrade.
+struct AnchorJob {
+  chain::Checkpoint checkpoint;
+  Hash32 digest{};                 // chain::CheckpointDigest(checkpoint)
+  std::optional<Bytes> timestamp;  // bare OTS tree rooted at digest, once a calendar answered
+  std::uint64_t created_ms = 0;
+  std::uint64_t updated_ms = 0;
 };
 
 // Everything that commits with one block, in one transaction.
@@ -92,6 +125,16 @@ class Store {
   Result<std::optional<Bytes>> LoadBlockBytes(std::uint64_t height) const;
   Status UpdateBlockStatus(std::uint64_t height, BlockStatus status);
 
+  // The highest ANCHORED-or-FINAL and the highest FINAL block, from an index (0 when none).
+  Result<StatusHeights> LoadStatusHeights() const;
+  // Moves the anchor-derived statuses to `heights` in one transaction: blocks up to final_height
+  // become FINAL, those up to anchored_height ANCHORED, and blocks above anchored_height that were
+  // ANCHORED or FINAL go back to `unanchored` (what their seals make them; UNANIMOUS for N = 1).
+  // Only the heights between the old and the new boundaries are touched.
+  // REQUIRES: final_height <= anchored_height <= HeadHeight(); unanchored is PROPOSED, MAJORITY
+  // or UNANIMOUS (kInvalid otherwise, nothing written).
+  Status SetStatusHeights(const StatusHeights& heights, BlockStatus unanchored);
+
   Result<std::optional<chain::MajorityCert>> LoadCert(std::uint64_t height) const;
   Result<std::vector<chain::Seal>> LoadSeals(std::uint64_t height) const;
   Status AddSeal(const chain::Seal& seal);  // seals arriving after the block committed
@@ -100,6 +143,10 @@ class Store {
   Result<std::optional<CurrentEntry>> LoadCurrent(const std::string& ns, const std::string& key) const;
   Result<std::vector<HistoryEntry>> LoadHistory(const std::string& ns, const std::string& key,
                                                 std::size_t limit) const;  // oldest first
+  // The newest version of (ns, key) written by a block whose status is at least min_status
+  // (PROTOCOL.md §4.3 reads), with that status; nullopt when there is none.
+  Result<std::optional<StatusEntry>> LoadNewestWithStatus(const std::string& ns, const std::string& key,
+                                                          BlockStatus min_status) const;
   Result<std::uint64_t> LastSeq(chain::MemberId author) const;
   // Visits every current entry in (ns, key) order; stops early when fn returns false.
   Status ForEachCurrent(const std::function<bool(const CurrentEntry&)>& fn) const;
@@ -107,11 +154,23 @@ class Store {
 
   Result<std::optional<Bytes>> LoadSignerState() const;
 
-  // Evidence and anchors (used from the anchoring and consensus issues on).
+  // Evidence (used from the consensus issue on).
   Status SaveEvidence(const chain::Evidence& evidence, std::uint64_t recorded_height);
   Result<std::vector<chain::Evidence>> LoadEvidence() const;
-  Status SaveAnchor(const chain::AnchorRecord& anchor, std::uint64_t block_height);
-  Result<std::vector<chain::AnchorRecord>> LoadAnchors() const;
+
+  // Anchors. SaveAnchor stores the record with its checkpoint and, in the same transaction, drops
+  // the anchor job of that digest. The checkpoint must hash to the record's digest and name a
+  // stored block (kInvalid). Saving the same record again is a no-op.
+  Status SaveAnchor(const chain::AnchorRecord& anchor, const chain::Checkpoint& checkpoint);
+  Result<std::vector<StoredAnchor>> LoadAnchors() const;  // by checkpoint height, then as saved
+
+  // Anchor jobs. SaveAnchorJob inserts a job (the same digest again is a no-op; the job's
+  // checkpoint must name a stored block, else kInvalid); UpdateAnchorJob replaces the timestamp
+  // (kNotFound when no such job). Timestamps are at most chain::kMaxProofBytes.
+  Status SaveAnchorJob(const AnchorJob& job);
+  Status UpdateAnchorJob(const Hash32& digest, ByteSpan timestamp, std::uint64_t updated_ms);
+  Status DeleteAnchorJob(const Hash32& digest);
+  Result<std::vector<AnchorJob>> LoadAnchorJobs() const;  // by height, then creation time
 
   // A StateView over the committed state, for state::ExecuteBatches.
   const state::StateView& View() const;

@@ -1,4 +1,4 @@
-// Store: signer state, evidence and anchor records.
+// Store: signer state and evidence. Anchors live in store_anchors.cpp.
 #include "peerdb/codec/pce.h"
 #include "peerdb/crypto/sha256.h"
 #include "peerdb/store/internal/rows.h"
@@ -11,9 +11,8 @@ namespace {
 using internal::Stmt;
 using internal::StmtReset;
 
-// An evidence body is two messages plus a header path; anchors hold a proof of at most 64 KiB.
+// An evidence body is two messages plus a header path.
 constexpr std::size_t kMaxEvidenceRowBytes = internal::kMaxStoredBodyBytes;
-constexpr std::size_t kMaxAnchorRowBytes = chain::kMaxProofBytes + 1024;
 
 }  // namespace
 
@@ -60,49 +59,6 @@ Result<std::vector<chain::Evidence>> Store::LoadEvidence() const {
     auto e = read();
     if (!e.ok()) return e.error().Context("evidence " + std::to_string(out.size()));
     out.push_back(std::move(e).value());
-  }
-}
-
-// An anchor is identified by what it proves and where: (digest, method, Bitcoin block). The same
-// record saved again, for example from a later block's records, is a no-op.
-Status Store::SaveAnchor(const chain::AnchorRecord& anchor, std::uint64_t block_height) {
-  PEERDB_TRY(m_impl->RequireWritable());
-  const Bytes body = codec::Encode(anchor);
-  PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get("INSERT INTO anchors(digest, method, btc_block_hash, block_height, body) "
-                                         "VALUES(?1, ?2, ?3, ?4, ?5) "
-                                         "ON CONFLICT(digest, method, btc_block_hash) DO NOTHING"));
-  StmtReset reset(*q);
-  q->BindBlob(1, anchor.digest);
-  q->BindInt(2, anchor.method);
-  q->BindBlob(3, anchor.btc_block_hash);
-  q->BindU64(4, block_height);
-  q->BindBlob(5, body);
-  return q->Run();
-}
-
-Result<std::vector<chain::AnchorRecord>> Store::LoadAnchors() const {
-  PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get("SELECT digest, method, btc_block_hash, body FROM anchors "
-                                         "ORDER BY block_height, rowid"));
-  StmtReset reset(*q);
-  std::vector<chain::AnchorRecord> out;
-  for (;;) {
-    PEERDB_TRY_ASSIGN(const bool row, q->Step());
-    if (!row) return out;
-    auto read = [&]() -> Result<chain::AnchorRecord> {
-      PEERDB_TRY_ASSIGN(const Hash32 digest, q->ColumnHash(0));
-      PEERDB_TRY_ASSIGN(const std::uint64_t method, q->ColumnU64(1));
-      PEERDB_TRY_ASSIGN(const Hash32 btc_block_hash, q->ColumnHash(2));
-      PEERDB_TRY_ASSIGN(const ByteSpan body, q->ColumnBlobMax(3, kMaxAnchorRowBytes));
-      auto a = codec::Decode<chain::AnchorRecord>(body);
-      if (!a.ok()) return Error{Errc::kCorrupt, "stored body does not decode: " + a.error().message};
-      if (a->digest != digest || a->method != method || a->btc_block_hash != btc_block_hash) {
-        return Error{Errc::kCorrupt, "body disagrees with its key columns"};
-      }
-      return a;
-    };
-    auto a = read();
-    if (!a.ok()) return a.error().Context("anchor " + std::to_string(out.size()));
-    out.push_back(std::move(a).value());
   }
 }
 

@@ -49,6 +49,32 @@ Result<std::vector<HistoryEntry>> Store::LoadHistory(const std::string& ns, cons
   return out;
 }
 
+Result<std::optional<StatusEntry>> Store::LoadNewestWithStatus(const std::string& ns, const std::string& key,
+                                                                BlockStatus min_status) const {
+  // Newest version first; the first row whose block has the status wins. b.status is NULL for a
+  // row whose block is missing, which ReadHistoryRow reports as corrupt before it is compared.
+  PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get(PEERDB_STORE_HISTORY_FROM
+                                         " WHERE s.ns = ?1 AND s.key = ?2 AND (b.status IS NULL OR b.status >= ?3) "
+                                         "ORDER BY s.version DESC LIMIT 1"));
+  StmtReset reset(*q);
+  q->BindText(1, ns);
+  q->BindText(2, key);
+  q->BindInt(3, static_cast<int>(min_status));
+  PEERDB_TRY_ASSIGN(const bool found, q->Step());
+  if (!found) return std::optional<StatusEntry>{};
+  StatusEntry out;
+  PEERDB_TRY_ASSIGN(out.entry, internal::ReadHistoryRow(*q));
+  // The status is read through the block row, so a damaged status column is reported as such.
+  PEERDB_TRY_ASSIGN(Stmt* b, m_impl->Get("SELECT status FROM blocks WHERE height = ?1"));
+  StmtReset reset_b(*b);
+  b->BindU64(1, out.entry.height);
+  PEERDB_TRY_ASSIGN(const bool block_found, b->Step());
+  if (!block_found) return Error{Errc::kCorrupt, "block " + std::to_string(out.entry.height) + " is missing"};
+  PEERDB_TRY_ASSIGN(const std::uint64_t status, b->ColumnU64(0));
+  PEERDB_TRY_ASSIGN(out.status, internal::BlockStatusFromInt(status));
+  return std::optional<StatusEntry>{std::move(out)};
+}
+
 Result<std::uint64_t> Store::LastSeq(chain::MemberId author) const {
   PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get("SELECT MAX(seq) FROM batches WHERE author = ?1"));
   StmtReset reset(*q);

@@ -233,7 +233,7 @@ TEST(StoreReadOnly, ReadsWhileWriterCommitsAndRefusesWrites) {
 
   for (Status s : {reader->CommitBlock(chain.Make(4)), reader->InitGenesis(chain.genesis()),
                    reader->UpdateBlockStatus(1, BlockStatus::kFinal), reader->AddSeal(chain.Make(1).seals[0]),
-                   reader->SaveAnchor(chain::AnchorRecord{}, 1)}) {
+                   reader->SaveAnchor(chain::AnchorRecord{}, chain::Checkpoint{})}) {
     ASSERT_FALSE(s.ok());
     EXPECT_EQ(s.error().code, Errc::kInvalid);
   }
@@ -362,19 +362,28 @@ TEST(StoreRecords, EvidenceAndAnchorsAreDeduplicatedAndReloaded) {
   ASSERT_TRUE(ev.ok());
   EXPECT_EQ(*ev, (std::vector<chain::Evidence>{e2, e}));
 
+  // Anchors: keyed by (digest, method, Bitcoin block); more in anchor_store_test.cpp.
+  CommitRange(*store, chain, 1, 1);
+  const BlockCommit b1 = chain.Make(1);
+  chain::Checkpoint cp;
+  cp.chain_id = chain.chain_id();
+  cp.h = 1;
+  cp.block_id = b1.id;
   chain::AnchorRecord a;
-  a.digest.fill(7);
+  a.digest = chain::CheckpointDigest(cp);
   a.btc_height = 800'000;
   a.btc_block_hash.fill(9);
   a.proof = ToBytes("ots proof");
   chain::AnchorRecord b = a;
   b.method = static_cast<std::uint8_t>(chain::AnchorMethod::kDirect);
-  ASSERT_TRUE(store->SaveAnchor(a, 5).ok());
-  ASSERT_TRUE(store->SaveAnchor(a, 5).ok());
-  ASSERT_TRUE(store->SaveAnchor(b, 1).ok());
+  ASSERT_TRUE(store->SaveAnchor(a, cp).ok());
+  ASSERT_TRUE(store->SaveAnchor(a, cp).ok());
+  ASSERT_TRUE(store->SaveAnchor(b, cp).ok());
   auto anchors = store->LoadAnchors();
   ASSERT_TRUE(anchors.ok());
-  EXPECT_EQ(*anchors, (std::vector<chain::AnchorRecord>{b, a}));
+  ASSERT_EQ(anchors->size(), 2u);
+  EXPECT_EQ((*anchors)[0].record, a);
+  EXPECT_EQ((*anchors)[1].record, b);
 }
 
 TEST(StoreRecords, SignerStateIsAbsentUntilCommittedAndKeepsTheLatest) {

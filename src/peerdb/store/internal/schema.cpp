@@ -90,8 +90,29 @@ CREATE TABLE signer_state(
 );
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations = {{
+// Version 2: anchoring. anchors gains the Checkpoint its digest commits to (NULL in rows written
+// by version 1, which the auditor then rebuilds from the block's stored seals); anchor_jobs holds
+// the anchoring work in progress (a checkpoint submitted to calendars and its OTS tree, updated
+// after each upgrade) so that a restart loses no proof; the status index makes the highest
+// ANCHORED and FINAL heights an index lookup.
+constexpr std::string_view kSchemaV2 = R"sql(
+ALTER TABLE anchors ADD COLUMN checkpoint BLOB;
+CREATE INDEX blocks_by_status ON blocks(status, height);
+CREATE TABLE anchor_jobs(
+  digest BLOB PRIMARY KEY NOT NULL CHECK(length(digest) = 32),
+  height INTEGER NOT NULL CHECK(height >= 1),
+  block_id BLOB NOT NULL CHECK(length(block_id) = 32),
+  checkpoint BLOB NOT NULL,
+  timestamp BLOB,
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  FOREIGN KEY(height, block_id) REFERENCES blocks(height, id)
+);
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations = {{
     {"blocks, batches, certs, seals, state, history, anchors, evidence, signer_state", kSchemaV1},
+    {"anchor checkpoints, anchor_jobs, status index", kSchemaV2},
 }};
 static_assert(kMigrations.size() == static_cast<std::size_t>(kSchemaVersion),
               "kSchemaVersion must equal the number of migrations");
