@@ -113,6 +113,12 @@ json ValueJson(const node::ValueView& view) {
   out["block_id"] = Hex(e.block_id);
   out["status"] = BlockStatusLabel(view.status);
   out["deleted"] = e.state.deleted;
+  out["latest_version"] = view.latest_version;
+  out["head_height"] = view.head_height;
+  out["final_height"] = view.final_height;
+  const bool up_to_date = view.status == store::BlockStatus::kFinal;
+  out["up_to_date"] = up_to_date;
+  out["state"] = up_to_date ? "UP-TO-DATE" : "NOT-UP-TO-DATE";
   return out;
 }
 
@@ -166,16 +172,36 @@ json StatusJson(const node::StatusView& s) {
                            {"last_sealed_height", m.last_sealed_height}});
   }
   const bool up_to_date = s.head_height == s.final_height;
+  const node::AnchoringView& a = s.anchoring;
+  json anchoring{{"enabled", a.enabled},
+                 {"calendars", a.calendars},
+                 {"confirmations", a.confirmations},
+                 {"interval_ms", a.interval_ms},
+                 {"last_submission_ms", a.last_submission_ms},
+                 {"last_submitted_height", a.last_submitted_height},
+                 {"pending_jobs", a.pending_jobs},
+                 {"anchors", a.anchors},
+                 {"last_anchor", a.last_anchor_height == 0
+                                     ? json(nullptr)
+                                     : json{{"height", a.last_anchor_height},
+                                            {"btc_height", a.last_anchor_btc_height},
+                                            {"btc_time", a.last_anchor_btc_time}}},
+                 {"last_error", a.last_error.empty() ? json(nullptr) : json(a.last_error)},
+                 {"anchor_lag", a.anchor_lag}};
   return json{{"chain_id", Hex(s.chain_id)},
               {"self", json{{"id", s.self}, {"name", s.self_name}}},
               {"head_height", s.head_height},
               {"head_id", Hex(s.head_id)},
               {"unanimous_height", s.unanimous_height},
+              {"anchored_height", s.anchored_height},
               {"final_height", s.final_height},
+              {"not_up_to_date", !up_to_date},
               {"pending_ops", s.pending_ops},
               {"committed_ops", s.committed_ops},
               {"up_to_date", up_to_date},
               {"state", up_to_date ? "UP-TO-DATE" : "NOT-UP-TO-DATE"},
+              {"anchoring", std::move(anchoring)},
+              {"alerts", s.alerts},
               {"members", std::move(members)}};
 }
 

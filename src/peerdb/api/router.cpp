@@ -1,5 +1,6 @@
 #include "peerdb/api/router.h"
 
+#include <cctype>
 #include <charconv>
 
 #include "peerdb/api/http_error.h"
@@ -158,7 +159,7 @@ void Router::Handle(std::string_view method, std::string_view target, std::strin
   if (method != "GET") return wrong_method("GET");
   if (resource == "status") return GetStatus(std::move(respond));
   if (resource == "blocks") return GetBlock(seg[2], std::move(respond));
-  if (seg.size() == 4) return GetValue(seg[2], seg[3], std::move(respond));
+  if (seg.size() == 4) return GetValue(seg[2], seg[3], t, std::move(respond));
   return History(seg[2], seg[3], t, std::move(respond));
 }
 
@@ -170,9 +171,28 @@ void Router::Submit(std::string body, Responder respond) {
                    }));
 }
 
-void Router::GetValue(std::string ns, std::string key, Responder respond) {
+Result<store::BlockStatus> ParseMinStatus(std::string_view text) {
+  std::string lower(text.substr(0, kMaxEchoedPath));
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "final") return store::BlockStatus::kFinal;
+  if (lower == "anchored") return store::BlockStatus::kAnchored;
+  if (lower == "unanimous") return store::BlockStatus::kUnanimous;
+  if (lower == "majority") return store::BlockStatus::kMajority;
+  if (lower == "provisional") return store::BlockStatus::kProposed;
+  return Error{Errc::kInvalid, "min_status must be one of final, anchored, unanimous, majority, provisional; got \"" +
+                                   Echo(text) + "\""};
+}
+
+void Router::GetValue(std::string ns, std::string key, const Target& target, Responder respond) {
   if (Status s = CheckNsKey(ns, key); !s.ok()) return Fail(respond, s.take_error());
-  m_service.Get(std::move(ns), std::move(key), Reply<node::ValueView>(std::move(respond), [](const node::ValueView& v) {
+  store::BlockStatus min_status = store::BlockStatus::kProposed;
+  for (const auto& [name, value] : target.query) {
+    if (name != "min_status") continue;
+    auto parsed = ParseMinStatus(value);
+    if (!parsed.ok()) return Fail(respond, parsed.take_error());
+    min_status = *parsed;
+  }
+  m_service.Get(std::move(ns), std::move(key), min_status, Reply<node::ValueView>(std::move(respond), [](const node::ValueView& v) {
                   const store::CurrentEntry& e = v.entry;
                   if (e.state.deleted) {
                     return ErrorResponse(Error{Errc::kNotFound, e.ns + "/" + e.key + " was deleted at version " +

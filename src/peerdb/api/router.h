@@ -1,11 +1,12 @@
 // Routing of API requests to node::Service (docs/api.md lists the routes).
 //
 //   POST /v1/tx                         submit operations, answer once committed
-//   GET  /v1/kv/{ns}/{key}              current value
+//   GET  /v1/kv/{ns}/{key}              newest value (?min_status=final|anchored|unanimous|majority|provisional)
 //   GET  /v1/kv/{ns}/{key}/history      versions, oldest first (?limit=1..10000, default 100)
 //   GET  /v1/blocks/{height}            one block with its certificate and seals
 //   GET  /v1/status                     chain head, heights, members
 //
+// "provisional" (the default) reads the newest committed version; see docs/api.md.
 // Path segments are percent-decoded after splitting on '/', so a namespace containing '/' is
 // written %2F. Unknown paths are 404, a known path with another method 405.
 // Thread-safety: Handle may be called from one thread at a time; the Responder it is given is
@@ -54,6 +55,10 @@ struct Target {
 // Origin-form targets only ("/v1/status?x=1"); kMalformed otherwise or on a bad escape.
 Result<Target> ParseTarget(std::string_view target);
 
+// "final", "anchored", "unanimous", "majority" or "provisional" (any committed block), in any case.
+// kInvalid otherwise.
+Result<store::BlockStatus> ParseMinStatus(std::string_view text);
+
 class Router {
  public:
   explicit Router(node::Service& service) : m_service(service) {}
@@ -62,7 +67,7 @@ class Router {
 
  private:
   void Submit(std::string body, Responder respond);
-  void GetValue(std::string ns, std::string key, Responder respond);
+  void GetValue(std::string ns, std::string key, const Target& target, Responder respond);
   void History(std::string ns, std::string key, const Target& target, Responder respond);
   void GetBlock(const std::string& height, Responder respond);
   void GetStatus(Responder respond);

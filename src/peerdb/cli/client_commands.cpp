@@ -1,5 +1,6 @@
 // Client commands that talk to a node's HTTP API: put, delete, get, history, block, status.
 #include <cstdlib>
+#include <ctime>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -62,6 +63,38 @@ int Delete(const Common& c, const std::string& ns, const std::string& key) {
   return kExitOk;
 }
 
+std::string UtcTime(std::uint64_t seconds) {
+  const std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+void PrintAnchoring(const nlohmann::json& s) {
+  const nlohmann::json a = s.value("anchoring", nlohmann::json::object());
+  if (!a.is_object() || !a.value("enabled", false)) {
+    std::cout << "anchoring off (set [anchor] enabled = true in node.toml)\n";
+    return;
+  }
+  std::cout << "anchoring " << a.value("pending_jobs", 0) << " pending, " << a.value("anchors", 0) << " anchors, "
+            << a.value("confirmations", 0) << " confirmations required";
+  if (a.value("last_submission_ms", std::uint64_t{0}) > 0) {
+    std::cout << "; last submitted block " << a.value("last_submitted_height", 0) << " at "
+              << UtcTime(a.value("last_submission_ms", std::uint64_t{0}) / 1000);
+  }
+  std::cout << "\n";
+  const nlohmann::json last = a.value("last_anchor", nlohmann::json());
+  if (last.is_object()) {
+    std::cout << "          block " << last.value("height", 0) << " fixed by Bitcoin block " << last.value("btc_height", 0)
+              << " (" << UtcTime(last.value("btc_time", std::uint64_t{0})) << ")\n";
+  }
+  if (a.contains("last_error") && a["last_error"].is_string()) {
+    std::cout << "          last error: " << a["last_error"].get<std::string>() << "\n";
+  }
+}
+
 int Status(const Common& c, bool json) {
   auto r = ApiClient(c.api).Get("/v1/status");
   if (!r.ok()) return Fail(r.error());
@@ -71,9 +104,15 @@ int Status(const Common& c, bool json) {
             << "me        " << s["self"].value("id", 0) << " (" << s["self"].value("name", std::string()) << ")\n"
             << "head      " << s.value("head_height", 0) << "  " << s.value("head_id", std::string()) << "\n"
             << "unanimous " << s.value("unanimous_height", 0) << "\n"
+            << "anchored  " << s.value("anchored_height", 0) << "\n"
             << "final     " << s.value("final_height", 0)
             << (s.value("up_to_date", false) ? "" : "   (NOT-UP-TO-DATE: blocks above final are not anchored yet)") << "\n"
-            << "pending   " << s.value("pending_ops", 0) << " ops\n\n";
+            << "pending   " << s.value("pending_ops", 0) << " ops\n";
+  PrintAnchoring(s);
+  for (const auto& alert : s.value("alerts", nlohmann::json::array())) {
+    if (alert.is_string()) std::cout << "ALERT     " << alert.get<std::string>() << "\n";
+  }
+  std::cout << "\n";
   std::cout << std::left << std::setw(4) << "id" << std::setw(24) << "member" << std::setw(14) << "last sealed"
             << "contact\n";
   for (const auto& m : s.value("members", nlohmann::json::array())) {
@@ -91,7 +130,12 @@ void AddClientCommands(CLI::App& app, const Bind& bind) {
   auto add_api = [common](CLI::App* sub) {
     sub->add_option("--api", common->api, "Node API URL (default $PEERDB_API or http://127.0.0.1:7070)");
   };
-  struct KeyArgs { std::string ns, key, value; std::size_t limit = 100; std::uint64_t height = 0; bool json = false; };
+  struct KeyArgs {
+    std::string ns, key, value, min_status;
+    std::size_t limit = 100;
+    std::uint64_t height = 0;
+    bool json = false;
+  };
   auto args = std::make_shared<KeyArgs>();
 
   CLI::App* put = app.add_subcommand("put", "Write a JSON value; returns once committed");
@@ -107,12 +151,18 @@ void AddClientCommands(CLI::App& app, const Bind& bind) {
   add_api(del);
   bind(del, [common, args] { return Delete(*common, args->ns, args->key); });
 
-  CLI::App* get = app.add_subcommand("get", "Read a key's current value and the block it comes from");
+  CLI::App* get = app.add_subcommand("get", "Read a key's value and the block it comes from, with that block's status");
   get->add_option("namespace", args->ns)->required();
   get->add_option("key", args->key)->required();
+  get->add_option("--min-status", args->min_status,
+                  "Newest version in a block at least this final: final, anchored, unanimous, majority or "
+                  "provisional (default: provisional, the newest committed version)")
+      ->check(CLI::IsMember({"final", "anchored", "unanimous", "majority", "provisional"}, CLI::ignore_case));
   add_api(get);
   bind(get, [common, args] {
-    return Print(ApiClient(common->api).Get("/v1/kv/" + Segment(args->ns) + "/" + Segment(args->key)));
+    std::string path = "/v1/kv/" + Segment(args->ns) + "/" + Segment(args->key);
+    if (!args->min_status.empty()) path += "?min_status=" + Segment(args->min_status);
+    return Print(ApiClient(common->api).Get(path));
   });
 
   CLI::App* hist = app.add_subcommand("history", "Every version of a key, oldest first");

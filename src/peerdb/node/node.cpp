@@ -60,6 +60,7 @@ struct Node::Impl {
   void Tick();
   void ProduceBlock();
   StatusView MakeStatus() const;
+  Result<ValueView> Read(const std::string& ns, const std::string& k, store::BlockStatus min_status) const;
   // Posts fn to the node thread, or calls done with kUnavailable once Stop() has begun.
   template <class T, class Fn>
   void Post(Callback<T>& done, Fn&& fn);
@@ -215,6 +216,33 @@ void Node::Impl::ProduceBlock() {
   }
 }
 
+Result<ValueView> Node::Impl::Read(const std::string& ns, const std::string& k, store::BlockStatus min_status) const {
+  const std::string name = ns + "/" + k;
+  PEERDB_TRY_ASSIGN(std::optional<store::StatusEntry> newest, store->LoadNewestWithStatus(ns, k, store::BlockStatus::kProposed));
+  if (!newest) return Error{Errc::kNotFound, name + " was never written"};
+  PEERDB_TRY_ASSIGN(const store::StatusHeights heights, store->LoadStatusHeights());
+  std::optional<store::StatusEntry> found = newest;
+  if (min_status > store::BlockStatus::kProposed && newest->status < min_status) {
+    PEERDB_TRY_ASSIGN(found, store->LoadNewestWithStatus(ns, k, min_status));
+    if (!found) {
+      return Error{Errc::kNotFound, "no version of " + name + " is in a block with status " +
+                                        std::string(store::BlockStatusName(min_status)) + " or higher yet (newest: version " +
+                                        std::to_string(newest->entry.state.version) + " in block " +
+                                        std::to_string(newest->entry.height) + ", " +
+                                        std::string(store::BlockStatusName(newest->status)) + "; final height " +
+                                        std::to_string(heights.final_height) + ")"};
+    }
+  }
+  const store::HistoryEntry& e = found->entry;
+  ValueView v;
+  v.entry = store::CurrentEntry{e.ns, e.key, e.state, e.height, e.block_id};
+  v.status = found->status;
+  v.latest_version = newest->entry.state.version;
+  v.head_height = tip.height;
+  v.final_height = heights.final_height;
+  return v;
+}
+
 StatusView Node::Impl::MakeStatus() const {
   StatusView v;
   v.chain_id = chain_id;
@@ -223,7 +251,12 @@ StatusView Node::Impl::MakeStatus() const {
   v.head_height = tip.height;
   v.head_id = tip.id;
   v.unanimous_height = tip.height;
-  v.final_height = 0;
+  if (auto heights = store->LoadStatusHeights(); heights.ok()) {
+    v.anchored_height = heights->anchored_height;
+    v.final_height = heights->final_height;
+  } else {
+    spdlog::error("node: cannot read status heights: {}", heights.error().ToString());
+  }
   v.pending_ops = mempool->size_ops();
   v.committed_ops = committed_ops;
   for (const chain::Member& m : cfg().members) v.members.push_back(MemberStatus{m, m.id == self ? tip.height : 0});
@@ -289,16 +322,11 @@ void Node::Submit(std::vector<chain::Op> ops, Callback<SubmitReceipt> done) {
   });
 }
 
-void Node::Get(std::string ns, std::string key, Callback<ValueView> done) {
-  m_impl->Post(done, [this, ns = std::move(ns), key = std::move(key), done] {
+void Node::Get(std::string ns, std::string key, store::BlockStatus min_status, Callback<ValueView> done) {
+  m_impl->Post(done, [this, ns = std::move(ns), key = std::move(key), min_status, done] {
     Impl& d = *m_impl;
     if (!d.cfg().FindRule(ns)) return done(Error{Errc::kUnknownNamespace, "no namespace '" + ns + "'"});
-    auto e = d.store->LoadCurrent(ns, key);
-    if (!e.ok()) return done(e.error());
-    if (!*e) return done(Error{Errc::kNotFound, ns + "/" + key + " was never written"});
-    auto b = d.store->LoadBlock((*e)->height);
-    if (!b.ok()) return done(b.error());
-    done(ValueView{**e, *b ? (*b)->status : store::BlockStatus::kProposed});
+    done(d.Read(ns, key, min_status));
   });
 }
 

@@ -31,7 +31,7 @@ class Node final : public Service {
   void Stop();
 
   void Submit(std::vector<chain::Op> ops, Callback<SubmitReceipt> done) override;
-  void Get(std::string ns, std::string key, Callback<ValueView> done) override;
+  void Get(std::string ns, std::string key, store::BlockStatus min_status, Callback<ValueView> done) override;
   void History(std::string ns, std::string key, std::size_t limit,
                Callback<std::vector<store::HistoryEntry>> done) override;
   void GetBlock(std::uint64_t height, Callback<BlockView> done) override;

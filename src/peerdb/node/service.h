@@ -32,9 +32,14 @@ struct SubmitReceipt {
   std::size_t op_count = 0;
 };
 
+// A read (PROTOCOL.md §4.3): the newest version of a key whose block has at least the status asked
+// for, and where it was read from.
 struct ValueView {
-  store::CurrentEntry entry;
+  store::CurrentEntry entry;                                  // the version read (may be a deletion)
   store::BlockStatus status = store::BlockStatus::kProposed;  // status of the block it was read from
+  std::uint64_t latest_version = 0;  // the key's newest version in any committed block
+  std::uint64_t head_height = 0;
+  std::uint64_t final_height = 0;    // the read is NOT-UP-TO-DATE when its block is above this
 };
 
 struct BlockView {
@@ -48,6 +53,24 @@ struct MemberStatus {
   std::uint64_t last_sealed_height = 0;
 };
 
+// Anchoring as this node does it (PROTOCOL.md §1.8).
+struct AnchoringView {
+  bool enabled = false;
+  std::vector<std::string> calendars;
+  std::uint32_t confirmations = 0;        // k_anchor in force
+  std::uint64_t interval_ms = 0;
+  std::uint64_t last_submission_ms = 0;   // last successful calendar submission (0 = none yet)
+  std::uint64_t last_submitted_height = 0;
+  std::size_t pending_jobs = 0;           // checkpoints submitted, not yet confirmed in Bitcoin
+  std::size_t anchors = 0;                // anchor records stored
+  // The newest confirmed anchor: the block its checkpoint names and the Bitcoin block fixing it.
+  std::uint64_t last_anchor_height = 0;
+  std::uint64_t last_anchor_btc_height = 0;
+  std::uint32_t last_anchor_btc_time = 0;  // header time, seconds since the epoch
+  std::string last_error;                 // the last calendar or header-source failure, if any
+  bool anchor_lag = false;                // A5: the best UNANIMOUS block is not FINAL after 8 h
+};
+
 struct StatusView {
   Hash32 chain_id{};
   chain::MemberId self = 0;
@@ -55,10 +78,13 @@ struct StatusView {
   std::uint64_t head_height = 0;
   Hash32 head_id{};
   std::uint64_t unanimous_height = 0;
-  std::uint64_t final_height = 0;   // 0 until anchoring exists
-  std::size_t pending_ops = 0;      // accepted, not yet committed
-  std::uint64_t committed_ops = 0;  // since start
+  std::uint64_t anchored_height = 0;  // highest ANCHORED or FINAL block (0 = none)
+  std::uint64_t final_height = 0;     // highest FINAL block; everything above is NOT-UP-TO-DATE
+  std::size_t pending_ops = 0;        // accepted, not yet committed
+  std::uint64_t committed_ops = 0;    // since start
   std::vector<MemberStatus> members;
+  AnchoringView anchoring;
+  std::vector<std::string> alerts;    // active alerts, e.g. "ANCHOR_LAG" (PROTOCOL.md §3)
 };
 
 class Service {
@@ -68,7 +94,10 @@ class Service {
   // queues them, and calls done once they are committed. Validation errors come back at once:
   // kMalformed, kUnknownNamespace, kForbidden, kTooLarge.
   virtual void Submit(std::vector<chain::Op> ops, Callback<SubmitReceipt> done) = 0;
-  virtual void Get(std::string ns, std::string key, Callback<ValueView> done) = 0;  // kNotFound if never written
+  // The newest version of the key in a block whose status is at least min_status (kProposed:
+  // the newest committed version). kNotFound if never written, or if no version is in a block of
+  // that status yet (the message says which version is newest and its status).
+  virtual void Get(std::string ns, std::string key, store::BlockStatus min_status, Callback<ValueView> done) = 0;
   virtual void History(std::string ns, std::string key, std::size_t limit,
                        Callback<std::vector<store::HistoryEntry>> done) = 0;
   virtual void GetBlock(std::uint64_t height, Callback<BlockView> done) = 0;

@@ -41,14 +41,20 @@ class FakeService final : public node::Service {
     done(receipt);
   }
 
-  void Get(std::string ns, std::string key, node::Callback<node::ValueView> done) override {
+  // Blocks up to final_height are FINAL, the others UNANIMOUS.
+  void Get(std::string ns, std::string key, store::BlockStatus min_status, node::Callback<node::ValueView> done) override {
     std::unique_lock lock(m_mu);
     if (ns != "books" && ns != "locked") return Unlock(lock, done, Error{Errc::kUnknownNamespace, "no namespace " + ns});
     auto it = m_history.find({ns, key});
     if (it == m_history.end()) return Unlock(lock, done, Error{Errc::kNotFound, ns + "/" + key + " was never written"});
-    const store::HistoryEntry& h = it->second.back();
-    node::ValueView view{store::CurrentEntry{h.ns, h.key, h.state, h.height, h.block_id}, store::BlockStatus::kUnanimous};
-    Unlock(lock, done, Result<node::ValueView>(view));
+    for (auto v = it->second.rbegin(); v != it->second.rend(); ++v) {
+      const store::BlockStatus status = v->height <= final_height ? store::BlockStatus::kFinal : store::BlockStatus::kUnanimous;
+      if (status < min_status) continue;
+      node::ValueView view{store::CurrentEntry{v->ns, v->key, v->state, v->height, v->block_id}, status,
+                           it->second.back().state.version, m_blocks.size(), final_height};
+      return Unlock(lock, done, Result<node::ValueView>(view));
+    }
+    Unlock(lock, done, Error{Errc::kNotFound, "no version of " + ns + "/" + key + " has that status yet"});
   }
 
   void History(std::string ns, std::string key, std::size_t limit,
@@ -79,6 +85,8 @@ class FakeService final : public node::Service {
     s.head_height = m_blocks.size();
     if (!m_blocks.empty()) s.head_id = m_blocks.back().block.id;
     s.unanimous_height = m_blocks.size();
+    s.anchored_height = final_height;
+    s.final_height = final_height;
     s.committed_ops = m_committed_ops;
     for (const chain::Member& m : m_genesis.config.members) s.members.push_back(node::MemberStatus{m, m_blocks.size()});
     Unlock(lock, done, Result<node::StatusView>(std::move(s)));
@@ -98,6 +106,7 @@ class FakeService final : public node::Service {
 
   std::atomic<bool> hold_submits{false};    // set before serving: Submit keeps its callback (commit never comes)
   std::atomic<bool> throw_on_status{false}; // GetStatus throws, to check the handler edge
+  std::atomic<std::uint64_t> final_height{0};  // blocks up to here read as FINAL
 
  private:
   template <class T>

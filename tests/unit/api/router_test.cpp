@@ -95,7 +95,32 @@ TEST(JsonViews, StatusLabelsAndUpToDate) {
   EXPECT_EQ(StatusJson(s)["state"], "UP-TO-DATE");
   s.final_height = 5;
   EXPECT_EQ(StatusJson(s)["up_to_date"], false);
+  EXPECT_EQ(StatusJson(s)["not_up_to_date"], true);
   EXPECT_EQ(StatusJson(s)["state"], "NOT-UP-TO-DATE");
+  s.anchoring.enabled = true;
+  s.anchoring.last_anchor_height = 5;
+  s.anchoring.last_anchor_btc_height = 812;
+  s.anchoring.last_anchor_btc_time = 1'790'000'000;
+  s.anchoring.anchor_lag = true;
+  s.alerts = {"ANCHOR_LAG"};
+  const auto j = StatusJson(s);
+  EXPECT_EQ(j["anchoring"]["last_anchor"]["height"], 5);
+  EXPECT_EQ(j["anchoring"]["last_anchor"]["btc_height"], 812);
+  EXPECT_EQ(j["anchoring"]["anchor_lag"], true);
+  EXPECT_EQ(j["alerts"][0], "ANCHOR_LAG");
+}
+
+TEST(Router, MinStatusNamesEveryLevelAndRefusesOthers) {
+  EXPECT_EQ(*ParseMinStatus("final"), store::BlockStatus::kFinal);
+  EXPECT_EQ(*ParseMinStatus("Anchored"), store::BlockStatus::kAnchored);
+  EXPECT_EQ(*ParseMinStatus("UNANIMOUS"), store::BlockStatus::kUnanimous);
+  EXPECT_EQ(*ParseMinStatus("majority"), store::BlockStatus::kMajority);
+  EXPECT_EQ(*ParseMinStatus("provisional"), store::BlockStatus::kProposed);
+  for (const char* bad : {"", "proposed", "fin", "final "}) {
+    auto r = ParseMinStatus(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, Errc::kInvalid);
+  }
 }
 
 TEST(JsonViews, BlockShowsHeaderCertsBatchesAndSeals) {

@@ -98,6 +98,41 @@ TEST_F(ApiServerTest, SubmitAnswersWithReceiptThenValueReadsBack) {
   EXPECT_EQ((*v)["deleted"], false);
 }
 
+TEST_F(ApiServerTest, ReadsTakeAMinimumStatusAndSayHowFinalTheValueIs) {
+  Put("m", "v1");
+  Put("m", "v2");
+  Put("m", "v3");
+  auto latest = m_client->Get("/v1/kv/books/m");
+  ASSERT_TRUE(latest.ok()) << latest.error().ToString();
+  EXPECT_EQ((*latest)["value"], "v3");
+  EXPECT_EQ((*latest)["latest_version"], 3);
+  EXPECT_EQ((*latest)["head_height"], 3);
+  EXPECT_EQ((*latest)["final_height"], 0);
+  EXPECT_EQ((*latest)["up_to_date"], false);
+  EXPECT_EQ((*latest)["state"], "NOT-UP-TO-DATE");
+
+  auto none = m_client->Get("/v1/kv/books/m?min_status=final");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().code, Errc::kNotFound);
+
+  m_service.final_height = 2;
+  auto fin = m_client->Get("/v1/kv/books/m?min_status=FINAL");
+  ASSERT_TRUE(fin.ok()) << fin.error().ToString();
+  EXPECT_EQ((*fin)["value"], "v2");
+  EXPECT_EQ((*fin)["version"], 2);
+  EXPECT_EQ((*fin)["height"], 2);
+  EXPECT_EQ((*fin)["status"], "FINAL");
+  EXPECT_EQ((*fin)["latest_version"], 3) << "a newer, not yet final version exists";
+  EXPECT_EQ((*fin)["up_to_date"], true);
+  auto unanimous = m_client->Get("/v1/kv/books/m?min_status=unanimous");
+  ASSERT_TRUE(unanimous.ok());
+  EXPECT_EQ((*unanimous)["value"], "v3");
+  EXPECT_EQ((*m_client->Get("/v1/kv/books/m?min_status=provisional"))["value"], "v3");
+
+  ExpectErrorJson(Raw("GET", "/v1/kv/books/m?min_status=finall"), 400, "invalid");
+  ExpectErrorJson(Raw("GET", "/v1/kv/books/m?min_status="), 400, "invalid");
+}
+
 TEST_F(ApiServerTest, PercentEncodedPathSegmentsAreDecoded) {
   Put("inv-1", "x");
   auto v = m_client->Get("/v1/kv/b%6Foks/" + cli::EncodePathSegment("inv-1"));
@@ -220,6 +255,11 @@ TEST_F(ApiServerTest, StatusReportsHeightsMembersAndUpToDate) {
   EXPECT_EQ((*s)["head_height"], 1);
   EXPECT_EQ((*s)["unanimous_height"], 1);
   EXPECT_EQ((*s)["final_height"], 0);
+  EXPECT_EQ((*s)["anchored_height"], 0);
+  EXPECT_EQ((*s)["not_up_to_date"], true);
+  EXPECT_EQ((*s)["anchoring"]["enabled"], false);
+  EXPECT_EQ((*s)["anchoring"]["last_anchor"], nullptr);
+  EXPECT_EQ((*s)["alerts"], json::array());
   EXPECT_EQ((*s)["committed_ops"], 1);
   EXPECT_EQ((*s)["pending_ops"], 0);
   EXPECT_EQ((*s)["up_to_date"], false);

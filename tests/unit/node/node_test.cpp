@@ -45,8 +45,10 @@ class NodeTest : public ::testing::Test {
   static Result<StatusView> StatusOf(Service& s) {
     return Await<StatusView>([&](Callback<StatusView> cb) { s.GetStatus(std::move(cb)); });
   }
-  static Result<ValueView> GetOf(Service& s, std::string ns, std::string key) {
-    return Await<ValueView>([&](Callback<ValueView> cb) { s.Get(std::move(ns), std::move(key), std::move(cb)); });
+  static Result<ValueView> GetOf(Service& s, std::string ns, std::string key,
+                                 store::BlockStatus min_status = store::BlockStatus::kProposed) {
+    return Await<ValueView>(
+        [&](Callback<ValueView> cb) { s.Get(std::move(ns), std::move(key), min_status, std::move(cb)); });
   }
   static Result<std::vector<store::HistoryEntry>> HistoryOf(Service& s, std::string ns, std::string key,
                                                             std::size_t limit = 100) {
@@ -63,6 +65,48 @@ class NodeTest : public ::testing::Test {
   chain::Genesis m_genesis;
   NodeConfig m_config;
 };
+
+// PROTOCOL.md §4.3: a read names the lowest status it accepts and gets the newest version in a block
+// of at least that status. The statuses are raised here directly in the database, as the anchor
+// scheduler does once an anchor is confirmed.
+TEST_F(NodeTest, ReadsWithAMinimumStatusReturnTheNewestVersionThatFinal) {
+  auto node = OpenStarted();
+  ASSERT_NE(node, nullptr);
+  for (const char* v : {"one", "two", "three"}) ASSERT_EQ(ErrcOf(SubmitAndWait(*node, {Put("app", "k", v)})), Errc::kOk);
+  auto latest = GetOf(*node, "app", "k");
+  ASSERT_EQ(ErrcOf(latest), Errc::kOk) << MessageOf(latest);
+  EXPECT_EQ(latest->entry.state.value, ToBytes("three"));
+  EXPECT_EQ(latest->status, store::BlockStatus::kUnanimous);
+  EXPECT_EQ(latest->latest_version, 3u);
+  EXPECT_EQ(latest->head_height, 3u);
+  EXPECT_EQ(latest->final_height, 0u);
+  auto none = GetOf(*node, "app", "k", store::BlockStatus::kFinal);
+  EXPECT_EQ(ErrcOf(none), Errc::kNotFound);
+  EXPECT_NE(MessageOf(none).find("newest: version 3 in block 3, unanimous; final height 0"), std::string::npos)
+      << MessageOf(none);
+  {
+    auto db = store::Store::Open(m_config.data_dir + "/peerdb.sqlite");
+    ASSERT_EQ(ErrcOf(db), Errc::kOk) << MessageOf(db);
+    ASSERT_EQ(ErrcOf((*db)->SetStatusHeights({2, 1}, store::BlockStatus::kUnanimous)), Errc::kOk);
+  }
+  auto fin = GetOf(*node, "app", "k", store::BlockStatus::kFinal);
+  ASSERT_EQ(ErrcOf(fin), Errc::kOk) << MessageOf(fin);
+  EXPECT_EQ(fin->entry.state.value, ToBytes("one"));
+  EXPECT_EQ(fin->entry.height, 1u);
+  EXPECT_EQ(fin->status, store::BlockStatus::kFinal);
+  EXPECT_EQ(fin->latest_version, 3u);
+  EXPECT_EQ(fin->final_height, 1u);
+  auto anchored = GetOf(*node, "app", "k", store::BlockStatus::kAnchored);
+  ASSERT_EQ(ErrcOf(anchored), Errc::kOk);
+  EXPECT_EQ(anchored->entry.state.value, ToBytes("two"));
+  EXPECT_EQ(anchored->status, store::BlockStatus::kAnchored);
+  EXPECT_EQ(GetOf(*node, "app", "k", store::BlockStatus::kUnanimous)->entry.state.value, ToBytes("three"));
+  auto status = StatusOf(*node);
+  ASSERT_EQ(ErrcOf(status), Errc::kOk);
+  EXPECT_EQ(status->anchored_height, 2u);
+  EXPECT_EQ(status->final_height, 1u);
+  EXPECT_EQ(ErrcOf(GetOf(*node, "app", "never", store::BlockStatus::kFinal)), Errc::kNotFound);
+}
 
 TEST_F(NodeTest, CommitsSubmissionsAndServesThemBack) {
   auto node = OpenStarted();
@@ -310,7 +354,7 @@ TEST_F(NodeTest, SubmitAndReadsAfterStopFailWithUnavailable) {
   EXPECT_EQ(ErrcOf(Await<SubmitReceipt>([&](Callback<SubmitReceipt> cb) { node->Submit({Put("app", "x", "1")}, std::move(cb)); },
                                         quick)),
             Errc::kUnavailable);
-  EXPECT_EQ(ErrcOf(Await<ValueView>([&](Callback<ValueView> cb) { node->Get("app", "k", std::move(cb)); }, quick)),
+  EXPECT_EQ(ErrcOf(Await<ValueView>([&](Callback<ValueView> cb) { node->Get("app", "k", store::BlockStatus::kProposed, std::move(cb)); }, quick)),
             Errc::kUnavailable);
   EXPECT_EQ(ErrcOf(Await<StatusView>([&](Callback<StatusView> cb) { node->GetStatus(std::move(cb)); }, quick)),
             Errc::kUnavailable);
