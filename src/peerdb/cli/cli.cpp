@@ -31,6 +31,7 @@ int Run(int argc, char** argv, ApiLauncher api_launcher) {
   AddClientCommands(app, bind);
   AddAuditCommands(app, bind);
   AddOtsCommands(app, bind);
+  AddDevchainCommand(app, bind);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

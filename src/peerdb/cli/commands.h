@@ -20,6 +20,7 @@ void AddNodeCommand(CLI::App& app, const Bind& bind, ApiLauncher launcher);  // 
 void AddClientCommands(CLI::App& app, const Bind& bind);    // put, delete, get, history, block, status
 void AddAuditCommands(CLI::App& app, const Bind& bind);     // audit, export
 void AddOtsCommands(CLI::App& app, const Bind& bind);       // info, verify
+void AddDevchainCommand(CLI::App& app, const Bind& bind);   // devchain, devchain mine/reorg
 
 // Prints "peerdb: <message>" to stderr and returns kExitBadInput (or kExitFailed for rejections).
 int Fail(const Error& error);
