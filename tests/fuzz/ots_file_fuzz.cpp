@@ -31,6 +31,7 @@ class OneHeaderSource : public ots::HeaderSource {
     h.time = 1432827678;
     return h;
   }
+  Result<std::uint64_t> TipHeight() override { return 358400; }
 };
 
 void Exercise(const ots::Timestamp& t) {

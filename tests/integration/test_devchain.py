@@ -23,7 +23,9 @@ from bitcoin.core.script import CScript
 from opentimestamps.bitcoin import make_timestamp_from_block
 from opentimestamps.calendar import CommitmentNotFoundError, RemoteCalendar
 from opentimestamps.core.notary import BitcoinBlockHeaderAttestation, PendingAttestation
+from opentimestamps.core.op import OpSHA256
 from opentimestamps.core.serialize import BytesSerializationContext
+from opentimestamps.core.timestamp import DetachedTimestampFile
 
 bitcoin.SelectParams("regtest")
 
@@ -155,6 +157,23 @@ def main():
         for height in range(1, 3):
             check_block(dc, height)
 
+        # `peerdb verify` checks the merged proof through the devchain's Esplora API.
+        with open(wd / "doc0.txt", "w") as f:
+            f.write("document 0")
+        ctx = BytesSerializationContext()
+        DetachedTimestampFile(OpSHA256(), stamps[0]).serialize(ctx)
+        with open(wd / "doc0.txt.ots", "wb") as f:
+            f.write(ctx.getbytes())
+        block1 = dc.get("/block-height/1").decode()
+        p = h.run("verify", wd / "doc0.txt", "--esplora", dc.url, "--network", "regtest")
+        h.check(p.stdout.startswith("Success! Bitcoin block 1 attests existence as of ") and
+                p.stdout.strip().endswith(f"(2 confirmations; block hash {block1})"), p.stdout)
+        p = h.run("verify", wd / "doc0.txt", "--esplora", dc.url, check=False)  # mainnet work required
+        h.check(p.returncode == 1 and "proof-of-work limit" in p.stderr, p.stderr)
+        p = h.run("verify", wd / "doc0.txt", "--esplora", dc.url, "--network", "regtest", "--min-confirmations", "3",
+                  check=False)
+        h.check(p.returncode == 1 and "only 2 confirmations, 3 required" in p.stderr, p.stderr)
+
         # Reorg through the CLI: the block holding the proofs is replaced.
         p = h.run("devchain", "reorg", "--url", dc.url, "--depth", "2")
         h.check("replaced 2 block(s) with 3; 5 commitment(s) back to pending; tip height 3" in p.stdout, p.stdout)
@@ -165,6 +184,8 @@ def main():
             raise AssertionError("old proof still verifies after the reorg")
         except Exception as e:  # VerificationError
             h.check("merkleroot" in str(e).lower() or "digest" in str(e).lower(), str(e))
+        p = h.run("verify", wd / "doc0.txt", "--esplora", dc.url, "--network", "regtest", check=False)
+        h.check(p.returncode == 1 and "merkle root" in p.stderr, p.stderr)
         status, body = dc.status_of("/timestamp/" + commitments[0].hex())
         h.check(status == 404 and body == b"Pending confirmation in Bitcoin blockchain", f"{status} {body}")
         h.run("devchain", "mine", "--url", dc.url)

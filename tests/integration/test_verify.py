@@ -25,8 +25,17 @@ def main():
     with h.Workdir("verify") as wd:
         # The real proof of "Hello World!\n" in Bitcoin block 358391, checked offline.
         p = h.run("verify", os.path.join(CLIENT, "hello-world.txt"), "--headers", HEADERS)
+        # The headers file's tip is its only header, so the block has one confirmation.
         h.check(p.stdout.strip() == "Success! Bitcoin block 358391 attests existence as of 2015-05-28 15:41:18 UTC "
-                "(block hash 000000000000000003e892881a8cdcdc117c06d444057c98b6f04a9ee75a2319)", p.stdout)
+                "(1 confirmation; block hash 000000000000000003e892881a8cdcdc117c06d444057c98b6f04a9ee75a2319)", p.stdout)
+        p = h.run("verify", os.path.join(CLIENT, "hello-world.txt"), "--headers", HEADERS, "--min-confirmations", "2",
+                  check=False)
+        one_line_error(p, 1, "not verified: Bitcoin block 358391 has only 1 confirmation, 2 required")
+        p = h.run("verify", os.path.join(CLIENT, "hello-world.txt"), "--headers", HEADERS, "--network", "regtest")
+        h.check("Success! Bitcoin block 358391" in p.stdout, p.stdout)  # mainnet work also meets the regtest limit
+        p = h.run("verify", os.path.join(CLIENT, "hello-world.txt"), "--headers", HEADERS, "--network", "testnet",
+                  check=False)
+        h.check(p.returncode == 2, p.stderr)
         # FILE.ots given explicitly, from another directory.
         shutil.copy(os.path.join(CLIENT, "hello-world.txt"), wd / "hello.txt")
         p = h.run("verify", wd / "hello.txt", os.path.join(CLIENT, "hello-world.txt.ots"), "--headers", HEADERS)

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "peerdb/anchor/internal/fetched_header.h"
 
 namespace peerdb::anchor {
@@ -29,6 +31,19 @@ Result<ots::BlockHeader> BitcoindRestHeaderSource::HeaderAt(std::uint64_t height
     return Error{Errc::kNotFound, what + ": block " + hash + " is not in the node's active chain"};
   }
   return internal::CheckFetchedHeader(AsBytes(header_res->body), hash, height);
+}
+
+Result<std::uint64_t> BitcoindRestHeaderSource::TipHeight() {
+  const std::string what = "bitcoind " + m_base + " chaininfo";
+  PEERDB_TRY_ASSIGN(const HttpResponse res,
+                    internal::FetchOk(m_base + "/rest/chaininfo.json", m_options, kMaxRestChainInfoBody, what));
+  const nlohmann::json doc = nlohmann::json::parse(res.body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return Error{Errc::kMalformed, what + ": answer is not a JSON object"};
+  const auto blocks = doc.find("blocks");
+  if (blocks == doc.end() || !blocks->is_number_unsigned()) {
+    return Error{Errc::kMalformed, what + ": no \"blocks\" height in the answer"};
+  }
+  return blocks->get<std::uint64_t>();
 }
 
 }  // namespace peerdb::anchor

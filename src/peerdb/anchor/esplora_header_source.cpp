@@ -27,4 +27,11 @@ Result<ots::BlockHeader> EsploraHeaderSource::HeaderAt(std::uint64_t height) {
   return internal::CheckFetchedHeader(*bytes, hash, height);
 }
 
+Result<std::uint64_t> EsploraHeaderSource::TipHeight() {
+  const std::string what = "Esplora " + m_base + " tip height";
+  PEERDB_TRY_ASSIGN(const HttpResponse res,
+                    internal::FetchOk(m_base + "/blocks/tip/height", m_options, kMaxEsploraHashBody, what));
+  return internal::ParseHeightText(res.body, what);
+}
+
 }  // namespace peerdb::anchor

@@ -1,6 +1,7 @@
 // Bitcoin headers from an Esplora HTTP API (as https://blockstream.info/api serves it):
 // GET {base}/block-height/{h} -> block hash (display-order hex, text), then
-// GET {base}/block/{hash}/header -> the 80-byte header as hex text. The source is not trusted: the
+// GET {base}/block/{hash}/header -> the 80-byte header as hex text; the tip from
+// GET {base}/blocks/tip/height (decimal text). The source is not trusted: the
 // header must hash to the block hash it named, and VerifyBitcoin still checks merkle root and proof
 // of work, so a lying server can make verification fail but never succeed falsely.
 // Errors: kNotFound (404: height or block unknown), kUnavailable (network, timeout, 5xx),
@@ -24,6 +25,7 @@ class EsploraHeaderSource : public ots::HeaderSource {
   // base_url without the route, e.g. "https://blockstream.info/api"; a trailing '/' is ignored.
   explicit EsploraHeaderSource(std::string base_url, FetchOptions options = {});
   Result<ots::BlockHeader> HeaderAt(std::uint64_t height) override;
+  Result<std::uint64_t> TipHeight() override;
 
  private:
   std::string m_base;

@@ -61,7 +61,13 @@ std::string UtcTime(std::uint32_t seconds) {
 
 struct VerifyArgs {
   std::string file, ots_file, headers, esplora, bitcoind;
+  std::string network = "mainnet";
+  std::uint64_t min_confirmations = 1;
 };
+
+std::string Plural(std::uint64_t n, const std::string& word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
 
 int Verify(const VerifyArgs& a) {
   const std::string ots_path = a.ots_file.empty() ? a.file + ".ots" : a.ots_file;
@@ -98,7 +104,10 @@ int Verify(const VerifyArgs& a) {
     source = std::make_unique<anchor::EsploraHeaderSource>(base);
   }
 
-  auto verified = ots::VerifyBitcoin(proof->timestamp, *source);
+  // regtest is the devchain's (and Bitcoin regtest's) proof-of-work limit: far easier than mainnet's.
+  const ots::VerifyOptions options{.pow_limit_bits = a.network == "regtest" ? ots::kRegtestPowLimitBits
+                                                                             : ots::kMainnetPowLimitBits};
+  auto verified = ots::VerifyBitcoin(proof->timestamp, *source, options);
   if (!verified.ok()) {
     const Error& e = verified.error();
     if (e.code == Errc::kUnavailable || e.code == Errc::kIo) {
@@ -106,8 +115,23 @@ int Verify(const VerifyArgs& a) {
     }
     return Failed("verification failed: " + e.message);
   }
-  std::cout << "Success! Bitcoin block " << verified->height << " attests existence as of "
-            << UtcTime(verified->time) << " (block hash " << ots::DisplayHex(verified->block_hash) << ")\n";
+  const std::string block = "Bitcoin block " + std::to_string(verified->height);
+  std::string confirmations = Plural(verified->confirmations, "confirmation");
+  if (verified->tip_error) {
+    const Error& e = *verified->tip_error;
+    if (a.min_confirmations > 0) {
+      if (e.code == Errc::kUnavailable || e.code == Errc::kIo) {
+        return BadInput("cannot get the Bitcoin tip height to count confirmations: " + e.message);
+      }
+      return Failed("not verified: cannot count the confirmations of " + block + ": " + e.message);
+    }
+    confirmations = "confirmations unknown";
+  } else if (verified->confirmations < a.min_confirmations) {
+    return Failed("not verified: " + block + " has only " + confirmations + ", " +
+                  std::to_string(a.min_confirmations) + " required");
+  }
+  std::cout << "Success! " << block << " attests existence as of " << UtcTime(verified->time) << " ("
+            << confirmations << "; block hash " << ots::DisplayHex(verified->block_hash) << ")\n";
   return kExitOk;
 }
 
@@ -127,6 +151,11 @@ void AddOtsCommands(CLI::App& app, const Bind& bind) {
   v->add_option("--esplora", args->esplora, std::string("Esplora API base URL (default ") +
                                                  anchor::kDefaultEsploraUrl + ")");
   v->add_option("--bitcoind", args->bitcoind, "Base URL of a bitcoind started with -rest, e.g. http://127.0.0.1:8332");
+  v->add_option("--network", args->network, "mainnet (default) or regtest (the devchain): the proof-of-work limit")
+      ->check(CLI::IsMember({"mainnet", "regtest"}));
+  v->add_option("--min-confirmations", args->min_confirmations,
+                "Report the proof unverified unless its block has this many confirmations (default 1)")
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1'000'000}));
   bind(v, [args] { return Verify(*args); });
 }
 

@@ -49,4 +49,9 @@ Result<BlockHeader> HeadersFile::HeaderAt(std::uint64_t height) {
   return it->second;
 }
 
+Result<std::uint64_t> HeadersFile::TipHeight() {
+  if (m_headers.empty()) return Error{Errc::kNotFound, "the headers file has no headers"};
+  return m_headers.rbegin()->first;
+}
+
 }  // namespace peerdb::ots

@@ -22,6 +22,8 @@ class HeadersFile : public HeaderSource {
   static Result<HeadersFile> Load(const std::string& path);
 
   Result<BlockHeader> HeaderAt(std::uint64_t height) override;
+  // The highest height with a header in the file; kNotFound for a file without headers.
+  Result<std::uint64_t> TipHeight() override;
   std::size_t size() const { return m_headers.size(); }
 
  private:

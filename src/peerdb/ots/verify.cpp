@@ -32,7 +32,16 @@ Result<BitcoinVerification> VerifyBitcoin(const Timestamp& timestamp, HeaderSour
     auto header = source.HeaderAt(height);
     Result<std::uint32_t> time = header.ok() ? VerifyAgainstBlockHeader(leaf.msg, *header, options)
                                              : Result<std::uint32_t>(header.error());
-    if (time.ok()) return BitcoinVerification{height, *time, BlockHash(*header)};
+    if (time.ok()) {
+      BitcoinVerification out{height, *time, BlockHash(*header)};
+      auto tip = source.TipHeight();
+      if (!tip.ok()) {
+        out.tip_error = tip.error();
+      } else if (*tip >= height) {
+        out.confirmations = *tip - height + 1;
+      }
+      return out;
+    }
     if (!first_error) first_error = time.error().Context("Bitcoin block " + std::to_string(height));
   }
   return *first_error;

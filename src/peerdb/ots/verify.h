@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "peerdb/ots/bitcoin_header.h"
@@ -21,6 +22,8 @@ class HeaderSource {
   // The header at `height` of the source's chain: kNotFound when it has none, kUnavailable or
   // kIo when it cannot answer now.
   virtual Result<BlockHeader> HeaderAt(std::uint64_t height) = 0;
+  // The height of the source's best chain tip (for confirmations); errors as HeaderAt.
+  virtual Result<std::uint64_t> TipHeight() = 0;
 };
 
 struct VerifyOptions {
@@ -36,10 +39,14 @@ struct BitcoinVerification {
   std::uint64_t height = 0;
   std::uint32_t time = 0;  // header nTime, seconds since the epoch
   Hash32 block_hash{};     // internal order
+  // tip - height + 1 by the source's TipHeight; 0 when the tip is below the block or unknown.
+  std::uint64_t confirmations = 0;
+  std::optional<Error> tip_error;  // why the tip is unknown
 };
 
 // Tries every Bitcoin attestation of the tree by ascending height; the first that verifies wins
-// ("one Bitcoin attestation is enough", as the reference client). kNotFound if the tree has no
+// ("one Bitcoin attestation is enough", as the reference client), then asks the source for its tip
+// to count confirmations (the lowest attestation has the most). kNotFound if the tree has no
 // Bitcoin attestation; otherwise, if none verifies, the error of the lowest one tried.
 // Pending, Litecoin, Ethereum and unknown attestations are not verified.
 Result<BitcoinVerification> VerifyBitcoin(const Timestamp& timestamp, HeaderSource& source,

@@ -52,6 +52,7 @@ class CalendarHeaderSource final : public ots::HeaderSource {
     if (!meta) return Error{Errc::kNotFound, "no block " + std::to_string(height)};
     return meta->header;
   }
+  Result<std::uint64_t> TipHeight() override { return m_cal.Tip().height; }
 
  private:
   DevchainCalendar& m_cal;

@@ -31,6 +31,7 @@ const std::string kHelloHash = "000000000000000003e892881a8cdcdc117c06d444057c98
 // What a server knows: height -> header bytes (the block hash is computed from the header).
 struct Chain {
   std::map<std::uint64_t, Bytes> headers;
+  std::uint64_t tip = kHelloHeight + 9;  // what the tip routes report
   std::string HashAt(std::uint64_t height) const {
     return ots::BlockHashHex(*ots::DecodeBlockHeader(headers.at(height)));
   }
@@ -79,6 +80,7 @@ testing::Handler Esplora(Chain chain) {
   return [chain](const std::string& target) -> Reply {
     const std::string kHeight = "/api/block-height/";
     const std::string kBlock = "/api/block/";
+    if (target == "/api/blocks/tip/height") return Reply{200, std::to_string(chain.tip)};
     if (target.starts_with(kHeight)) {
       const auto h = ParseUint(target.substr(kHeight.size()));
       if (!h || !chain.headers.contains(*h)) return Reply{404, "Block not found"};
@@ -100,6 +102,12 @@ testing::Handler BitcoindRest(Chain chain, bool legacy_only = false) {
   return [chain, legacy_only](const std::string& target) -> Reply {
     const std::string kByHeight = "/rest/blockhashbyheight/";
     const std::string kHeaders = "/rest/headers/";
+    if (target == "/rest/chaininfo.json") {
+      Reply info{200, R"({"chain":"main","blocks":)" + std::to_string(chain.tip) + R"(,"headers":)" +
+                          std::to_string(chain.tip) + R"(,"pruned":false,"warnings":""})"};
+      info.content_type = "application/json";
+      return info;
+    }
     if (target.starts_with(kByHeight) && target.ends_with(".hex")) {
       const auto h = ParseUint(target.substr(kByHeight.size(), target.size() - kByHeight.size() - 4));
       if (!h || !chain.headers.contains(*h)) return Reply{404, "Block height out of range\r\n"};
@@ -144,8 +152,10 @@ TEST(AnchorEsplora, RealHeaderVerifiesHelloWorld) {
   EXPECT_EQ(v->height, kHelloHeight);
   EXPECT_EQ(v->time, kHelloTime);
   EXPECT_EQ(ots::DisplayHex(v->block_hash), kHelloHash);
+  EXPECT_EQ(v->confirmations, 10u);
   EXPECT_EQ(server.targets(), (std::vector<std::string>{"/api/block-height/358391",
-                                                        "/api/block/" + kHelloHash + "/header"}));
+                                                        "/api/block/" + kHelloHash + "/header",
+                                                        "/api/blocks/tip/height"}));
 }
 
 TEST(AnchorEsplora, ServerLyingWithAnotherHeaderDoesNotVerify) {
@@ -250,8 +260,10 @@ TEST(AnchorBitcoindRest, RealHeaderVerifiesHelloWorldWithTheCurrentRoute) {
   ASSERT_TRUE(v.ok()) << v.error().message;
   EXPECT_EQ(v->time, kHelloTime);
   EXPECT_EQ(ots::DisplayHex(v->block_hash), kHelloHash);
+  EXPECT_EQ(v->confirmations, 10u);
   EXPECT_EQ(server.targets(), (std::vector<std::string>{"/rest/blockhashbyheight/358391.hex",
-                                                        "/rest/headers/" + kHelloHash + ".bin?count=1"}));
+                                                        "/rest/headers/" + kHelloHash + ".bin?count=1",
+                                                        "/rest/chaininfo.json"}));
 }
 
 TEST(AnchorBitcoindRest, FallsBackToTheCountInPathRouteOfOlderNodes) {
@@ -259,7 +271,7 @@ TEST(AnchorBitcoindRest, FallsBackToTheCountInPathRouteOfOlderNodes) {
   BitcoindRestHeaderSource source(server.url() + "/");
   auto v = ots::VerifyBitcoin(HelloWorld(), source);
   ASSERT_TRUE(v.ok()) << v.error().message;
-  EXPECT_EQ(server.targets().back(), "/rest/headers/1/" + kHelloHash + ".bin");
+  EXPECT_EQ(server.targets().at(server.targets().size() - 2), "/rest/headers/1/" + kHelloHash + ".bin");
 }
 
 TEST(AnchorBitcoindRest, UnknownHeightOrBlockIsNotFound) {
@@ -310,6 +322,61 @@ TEST(AnchorBitcoindRest, ServerThatNeverAnswersIsUnavailable) {
   auto h = BitcoindRestHeaderSource(server.url(), ShortTimeouts()).HeaderAt(kHelloHeight);
   ASSERT_FALSE(h.ok());
   EXPECT_EQ(h.error().code, Errc::kUnavailable) << h.error().message;
+}
+
+TEST(AnchorEsplora, TipHeightIsCheckedText) {
+  for (const auto& [body, code] : std::vector<std::pair<std::string, Errc>>{
+           {"812345\n", Errc::kOk}, {"0", Errc::kOk}, {"", Errc::kMalformed}, {"-1", Errc::kMalformed},
+           {"012", Errc::kMalformed}, {"12a", Errc::kMalformed}, {"99999999999999999999", Errc::kMalformed},
+           {"1 2", Errc::kMalformed}, {std::string(kMaxEsploraHashBody + 1, '1'), Errc::kTooLarge}}) {
+    TestHttpServer server([&](const std::string& t) {
+      return t == "/blocks/tip/height" ? Reply{200, body} : Reply{404, "not found"};
+    });
+    auto tip = EsploraHeaderSource(server.url()).TipHeight();
+    if (code == Errc::kOk) {
+      ASSERT_TRUE(tip.ok()) << body << ": " << tip.error().message;
+      EXPECT_EQ(*tip, body == "0" ? 0u : 812345u);
+    } else {
+      ASSERT_FALSE(tip.ok()) << body;
+      EXPECT_EQ(tip.error().code, code) << body;
+    }
+  }
+  TestHttpServer missing([](const std::string&) { return Reply{404, "not found"}; });
+  EXPECT_EQ(EsploraHeaderSource(missing.url()).TipHeight().error().code, Errc::kNotFound);
+}
+
+TEST(AnchorEsplora, UnknownTipStillVerifiesWithZeroConfirmations) {
+  Chain chain = RealChain();
+  TestHttpServer server([esplora = Esplora(chain)](const std::string& t) {
+    return t.ends_with("/tip/height") ? Reply{503, "busy"} : esplora(t);
+  });
+  EsploraHeaderSource source(server.url() + "/api");
+  auto v = ots::VerifyBitcoin(HelloWorld(), source);
+  ASSERT_TRUE(v.ok()) << v.error().message;
+  EXPECT_EQ(v->confirmations, 0u);
+  ASSERT_TRUE(v->tip_error.has_value());
+  EXPECT_EQ(v->tip_error->code, Errc::kUnavailable);
+}
+
+TEST(AnchorBitcoindRest, TipHeightIsChainInfoBlocks) {
+  for (const auto& [body, code] : std::vector<std::pair<std::string, Errc>>{
+           {R"({"chain":"main","blocks":812345,"headers":812345})", Errc::kOk},
+           {"not json", Errc::kMalformed}, {"[812345]", Errc::kMalformed}, {R"({"headers":5})", Errc::kMalformed},
+           {R"({"blocks":-5})", Errc::kMalformed}, {R"({"blocks":"5"})", Errc::kMalformed},
+           {R"({"blocks":1.5})", Errc::kMalformed},
+           {std::string(kMaxRestChainInfoBody + 1, ' '), Errc::kTooLarge}}) {
+    TestHttpServer server([&](const std::string& t) {
+      return t == "/rest/chaininfo.json" ? Reply{200, body, "application/json"} : Reply{404, ""};
+    });
+    auto tip = BitcoindRestHeaderSource(server.url()).TipHeight();
+    if (code == Errc::kOk) {
+      ASSERT_TRUE(tip.ok()) << tip.error().message;
+      EXPECT_EQ(*tip, 812345u);
+    } else {
+      ASSERT_FALSE(tip.ok()) << body.substr(0, 40);
+      EXPECT_EQ(tip.error().code, code) << body.substr(0, 40);
+    }
+  }
 }
 
 }  // namespace

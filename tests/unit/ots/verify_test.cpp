@@ -3,6 +3,7 @@
 #include "peerdb/ots/verify.h"
 
 #include <map>
+#include <optional>
 
 #include <gtest/gtest.h>
 
@@ -42,6 +43,12 @@ class MapSource : public HeaderSource {
     if (it == headers.end()) return Error{Errc::kNotFound, "no header"};
     return it->second;
   }
+  Result<std::uint64_t> TipHeight() override {
+    if (tip) return *tip;
+    if (headers.empty()) return Error{Errc::kUnavailable, "no tip"};
+    return headers.rbegin()->first;
+  }
+  std::optional<std::uint64_t> tip;  // overrides the highest header
 };
 
 TEST(OtsBitcoinHeader, DecodesFieldsAndHashesToTheKnownBlockHash) {
@@ -113,6 +120,41 @@ TEST(OtsVerify, HelloWorldVerifiesAgainstBlock358391) {
   EXPECT_EQ(result->height, 358391u);
   EXPECT_EQ(result->time, 1432827678u);
   EXPECT_EQ(DisplayHex(result->block_hash), "000000000000000003e892881a8cdcdc117c06d444057c98b6f04a9ee75a2319");
+  EXPECT_EQ(result->confirmations, 1u);  // the file's tip is its only header
+  EXPECT_FALSE(result->tip_error.has_value());
+}
+
+TEST(OtsVerify, ConfirmationsCountFromTheSourcesTip) {
+  const BlockHeader real = RealHeader();
+  Timestamp direct(Bytes(real.merkle_root.begin(), real.merkle_root.end()));
+  direct.AddAttestation(Attestation::Bitcoin(358391));
+  MapSource source;
+  source.headers[358391] = real;
+  source.tip = 358400;
+  EXPECT_EQ(VerifyBitcoin(direct, source)->confirmations, 10u);
+  source.tip = 358390;  // a source whose tip lags behind the block it served
+  EXPECT_EQ(VerifyBitcoin(direct, source)->confirmations, 0u);
+  source.tip.reset();
+  source.headers.clear();
+  source.headers[358391] = real;
+  EXPECT_EQ(VerifyBitcoin(direct, source)->confirmations, 1u);
+}
+
+TEST(OtsVerify, UnknownTipLeavesZeroConfirmationsAndSaysWhy) {
+  class NoTip : public MapSource {
+   public:
+    Result<std::uint64_t> TipHeight() override { return Error{Errc::kUnavailable, "tip: connection refused"}; }
+  };
+  const BlockHeader real = RealHeader();
+  Timestamp direct(Bytes(real.merkle_root.begin(), real.merkle_root.end()));
+  direct.AddAttestation(Attestation::Bitcoin(358391));
+  NoTip source;
+  source.headers[358391] = real;
+  auto r = VerifyBitcoin(direct, source);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->confirmations, 0u);
+  ASSERT_TRUE(r->tip_error.has_value());
+  EXPECT_EQ(r->tip_error->code, Errc::kUnavailable);
 }
 
 TEST(OtsVerify, BadStampFailsDigestDoesNotMatchMerkleRoot) {
@@ -188,6 +230,10 @@ TEST(OtsHeadersFile, SharedFileHoldsTheOneVerifiedHeader) {
   auto h = headers.HeaderAt(358391);
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->time, 1432827678u);
+  EXPECT_EQ(*headers.TipHeight(), 358391u);
+  auto none = HeadersFile::Parse(R"({"5": {"header": null}})");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->TipHeight().error().code, Errc::kNotFound);
 }
 
 }  // namespace

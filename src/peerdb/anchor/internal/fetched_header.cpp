@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 namespace peerdb::anchor::internal {
 
@@ -16,6 +17,17 @@ Result<std::string> ParseBlockHashText(std::string_view body, std::string_view w
     return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   });
   return out;
+}
+
+Result<std::uint64_t> ParseHeightText(std::string_view body, std::string_view what) {
+  while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.remove_suffix(1);
+  std::uint64_t height = 0;
+  const auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), height);
+  if (body.empty() || body.size() > 20 || (body.size() > 1 && body[0] == '0') || ec != std::errc() ||
+      end != body.data() + body.size()) {
+    return Error{Errc::kMalformed, std::string(what) + ": answer is not a block height"};
+  }
+  return height;
 }
 
 Result<ots::BlockHeader> CheckFetchedHeader(ByteSpan header_bytes, const std::string& expected_hash,

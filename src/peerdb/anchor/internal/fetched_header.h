@@ -18,6 +18,10 @@ namespace peerdb::anchor::internal {
 // kMalformed otherwise.
 Result<std::string> ParseBlockHashText(std::string_view body, std::string_view what);
 
+// A block height from a text body ("<decimal>" with optional trailing newline, no sign or leading
+// zeros, at most 20 digits and within 64 bits). kMalformed otherwise.
+Result<std::uint64_t> ParseHeightText(std::string_view body, std::string_view what);
+
 // Decodes header bytes and checks they hash to expected_hash (display order). kMalformed.
 Result<ots::BlockHeader> CheckFetchedHeader(ByteSpan header_bytes, const std::string& expected_hash,
                                             std::uint64_t height);
