@@ -65,6 +65,9 @@ class ReplayState final : public state::StateView {
 
 std::string KeyName(const std::string& ns, const std::string& key) { return ns + "/" + key; }
 
+// An export holds at most this many anchor records (about 30 years of hourly anchors).
+constexpr std::size_t kMaxExportedAnchors = 300'000;
+
 class Auditor {
  public:
   Auditor(const chain::Genesis& genesis)
@@ -129,21 +132,50 @@ class Auditor {
       ++sealers;
       ++m_seals;
     }
-    if (raw.stored_status) {
-      // Without anchors (a later capability) a block is at most UNANIMOUS: all members sealed it.
-      const store::BlockStatus expected = sealers == config.members.size() ? store::BlockStatus::kUnanimous
+    // What the seals alone make the block; anchors may raise it (checked in CheckStatuses).
+    const store::BlockStatus from_seals = sealers == config.members.size() ? store::BlockStatus::kUnanimous
                                           : raw.cert                         ? store::BlockStatus::kMajority
                                                                              : store::BlockStatus::kProposed;
-      if (*raw.stored_status != expected) {
-        return fail(std::string("stored status ") + std::string(store::BlockStatusName(*raw.stored_status)) +
-                    " but the certificate and " + std::to_string(sealers) + " of " +
-                    std::to_string(config.members.size()) + " verified seals make it " +
-                    std::string(store::BlockStatusName(expected)));
-      }
-    }
+    m_statuses.push_back(StatusRow{raw.stored_status, from_seals, sealers});
     ++m_blocks;
     return std::nullopt;
   }
+
+  // A stored status must be what the block's seals make it, or ANCHORED / FINAL where the valid
+  // anchors support that (PROTOCOL.md §3); a lower status than the anchors allow is accepted (the
+  // node raises statuses only once an anchor is confirmed in its own view of Bitcoin).
+  std::optional<Failure> CheckStatuses(const store::StatusHeights& supported) const {
+    const std::size_t members = m_genesis.config.members.size();
+    for (std::size_t i = 0; i < m_statuses.size(); ++i) {
+      const StatusRow& row = m_statuses[i];
+      if (!row.stored) continue;
+      const std::uint64_t h = i + 1;
+      const store::BlockStatus s = *row.stored;
+      const std::string stored = "stored status " + std::string(store::BlockStatusName(s));
+      if (s == store::BlockStatus::kFinal || s == store::BlockStatus::kAnchored) {
+        const std::uint64_t limit = s == store::BlockStatus::kFinal ? supported.final_height : supported.anchored_height;
+        if (h > limit) {
+          return Failure{h, stored + " but no anchor supports it (the anchor records support ANCHORED up to block " +
+                                std::to_string(supported.anchored_height) + " and FINAL up to block " +
+                                std::to_string(supported.final_height) + ")"};
+        }
+        if (s == store::BlockStatus::kFinal && row.from_seals != store::BlockStatus::kUnanimous) {
+          return Failure{h, stored + " but only " + std::to_string(row.sealers) + " of " + std::to_string(members) +
+                                " members sealed it"};
+        }
+        continue;
+      }
+      if (s != row.from_seals) {
+        return Failure{h, stored + " but the certificate and " + std::to_string(row.sealers) + " of " +
+                              std::to_string(members) + " verified seals make it " +
+                              std::string(store::BlockStatusName(row.from_seals))};
+      }
+    }
+    return std::nullopt;
+  }
+
+  const chain::Genesis& genesis() const { return m_genesis; }
+  const std::vector<Hash32>& ids() const { return m_ids; }
 
   // A seal must verify and name an ancestor strictly below `below`.
   std::optional<std::string> CheckSeal(const chain::Seal& s, std::uint64_t below) const {
@@ -243,8 +275,15 @@ class Auditor {
     return "block reference";
   }
 
+  struct StatusRow {
+    std::optional<store::BlockStatus> stored;
+    store::BlockStatus from_seals;
+    std::size_t sealers;
+  };
+
   chain::Genesis m_genesis;
   Hash32 m_chain_id;
+  std::vector<StatusRow> m_statuses;  // m_statuses[h - 1] for block h
   std::vector<Hash32> m_ids;  // m_ids[h] = id of block h; m_ids[0] = chain id
   std::uint64_t m_prev_ts = 0;  // timestamp of the parent; the genesis time before block 1 (C4)
   ReplayState m_state;
@@ -252,9 +291,10 @@ class Auditor {
   std::uint64_t m_blocks = 0, m_ops = 0, m_seals = 0;
 };
 
-AuditReport Finish(const Auditor& a, std::optional<Failure> failure) {
+AuditReport Finish(const Auditor& a, std::optional<Failure> failure, const AnchorAudit* anchors = nullptr) {
   AuditReport r;
   a.Fill(r);
+  if (anchors) r.anchors = anchors->findings.size();
   if (failure) {
     r.ok = false;
     r.bad_height = failure->height;
@@ -270,17 +310,30 @@ AuditReport Finish(const Auditor& a, std::optional<Failure> failure) {
   r.notes.push_back("chain " + r.chain_id_hex + ": " + std::to_string(r.blocks) + " blocks, " + std::to_string(r.ops) +
                     " operations, " + std::to_string(r.seals) + " seal signatures verified");
   r.notes.push_back("state root at height " + std::to_string(a.head()) + ": " + Hex(a.state_root()));
+  if (anchors) {
+    for (const std::string& line : anchors->lines) r.notes.push_back(line);
+    r.ranges = FixedRanges(anchors->fixing, a.head());
+  }
   return r;
+}
+
+// Anchors and then statuses, once every block has been checked. An Error only when the header
+// source cannot answer.
+Result<std::optional<Failure>> FinishAnchors(const Auditor& auditor, const std::vector<AnchorInput>& anchors,
+                                             const BitcoinView& view, AnchorAudit& out) {
+  PEERDB_TRY_ASSIGN(out, AuditAnchors(anchors, auditor.genesis(), auditor.ids(), view));
+  if (out.failure) return std::optional<Failure>(Failure{out.failure_height, *out.failure});
+  return auditor.CheckStatuses(out.supported);
 }
 
 }  // namespace
 
-Result<AuditReport> AuditDatabase(const std::string& db_path, const std::optional<Hash32>& expected_chain_id) {
+Result<AuditReport> AuditDatabase(const std::string& db_path, const AuditOptions& options) {
   PEERDB_TRY_ASSIGN(std::unique_ptr<store::Store> db, store::Store::Open(db_path, store::OpenMode::kReadOnly));
   PEERDB_TRY_ASSIGN(std::optional<chain::Genesis> genesis, db->LoadGenesis());
   if (!genesis) return Error{Errc::kCorrupt, db_path + " holds no genesis"};
   Auditor auditor(*genesis);
-  if (auto f = auditor.CheckGenesis(expected_chain_id)) return Finish(auditor, f);
+  if (auto f = auditor.CheckGenesis(options.expected_chain_id)) return Finish(auditor, f);
   PEERDB_TRY_ASSIGN(std::uint64_t head, db->HeadHeight());
   auto check_id = [&db](const Hash32& id, std::uint64_t h) -> std::optional<std::string> {
     auto b = db->LoadBlockById(id);
@@ -304,15 +357,36 @@ Result<AuditReport> AuditDatabase(const std::string& db_path, const std::optiona
     if (auto b = db->LoadBlock(h); b.ok() && *b) raw.stored_status = (*b)->status;
     if (auto f = auditor.CheckBlock(raw, check_id)) return Finish(auditor, f);
   }
+  auto stored = db->LoadAnchors();
+  if (!stored.ok()) return Finish(auditor, Failure{std::nullopt, "anchors: " + stored.error().message});
+  std::vector<AnchorInput> anchors;
+  for (store::StoredAnchor& a : *stored) {
+    AnchorInput in{std::move(a.record), std::move(a.checkpoint)};
+    if (!in.checkpoint && a.height >= 1 && a.height <= head) {
+      // A row from schema version 1: the checkpoint is rebuilt from the block's stored seals.
+      chain::Checkpoint cp;
+      cp.chain_id = chain::ChainId(*genesis);
+      cp.h = a.height;
+      cp.block_id = auditor.ids()[a.height];
+      auto seals = db->LoadSeals(a.height);
+      if (!seals.ok()) return Finish(auditor, Failure{a.height, "seals: " + seals.error().message});
+      for (const chain::Seal& s : *seals) cp.seals.push_back(chain::SigEntry{s.signer, s.sig});
+      in.checkpoint = std::move(cp);
+    }
+    anchors.push_back(std::move(in));
+  }
+  AnchorAudit anchor_audit;
+  PEERDB_TRY_ASSIGN(std::optional<Failure> anchor_failure, FinishAnchors(auditor, anchors, options.bitcoin, anchor_audit));
+  if (anchor_failure) return Finish(auditor, anchor_failure);
   if (auto f = auditor.CompareState(*db)) return Finish(auditor, f);
   if (auto f = auditor.CompareSeqs(*db)) return Finish(auditor, f);
-  return Finish(auditor, std::nullopt);
+  return Finish(auditor, std::nullopt, &anchor_audit);
 }
 
-Result<AuditReport> AuditExport(const std::string& export_path, const std::optional<Hash32>& expected_chain_id) {
+Result<AuditReport> AuditExport(const std::string& export_path, const AuditOptions& options) {
   PEERDB_TRY_ASSIGN(std::unique_ptr<ExportReader> reader, ExportReader::Open(export_path));
   Auditor auditor(reader->genesis());
-  if (auto f = auditor.CheckGenesis(expected_chain_id)) return Finish(auditor, f);
+  if (auto f = auditor.CheckGenesis(options.expected_chain_id)) return Finish(auditor, f);
   auto no_id_check = [](const Hash32&, std::uint64_t) -> std::optional<std::string> { return std::nullopt; };
   for (std::uint64_t h = 1;; ++h) {
     auto next = reader->Next();
@@ -325,10 +399,24 @@ Result<AuditReport> AuditExport(const std::string& export_path, const std::optio
     raw.seals = std::move((*next)->seals);
     if (auto f = auditor.CheckBlock(raw, no_id_check)) return Finish(auditor, f);
   }
-  return Finish(auditor, std::nullopt);
+  std::vector<AnchorInput> anchors;
+  for (;;) {
+    auto next = reader->NextAnchor();
+    if (!next.ok()) return Finish(auditor, Failure{std::nullopt, "anchors: " + next.error().message});
+    if (!*next) break;
+    if (anchors.size() >= kMaxExportedAnchors) {
+      return Finish(auditor, Failure{std::nullopt, "anchors: more than " + std::to_string(kMaxExportedAnchors) + " records"});
+    }
+    anchors.push_back(AnchorInput{std::move((*next)->anchor), std::move((*next)->checkpoint)});
+  }
+  AnchorAudit anchor_audit;
+  PEERDB_TRY_ASSIGN(std::optional<Failure> anchor_failure, FinishAnchors(auditor, anchors, options.bitcoin, anchor_audit));
+  if (anchor_failure) return Finish(auditor, anchor_failure);
+  return Finish(auditor, std::nullopt, &anchor_audit);
 }
 
 Result<std::uint64_t> ExportDatabase(const std::string& db_path, const std::string& out_path) {
+  // Rows written by schema version 1 carry no checkpoint; the export rebuilds it from the seals.
   PEERDB_TRY_ASSIGN(std::unique_ptr<store::Store> db, store::Store::Open(db_path, store::OpenMode::kReadOnly));
   PEERDB_TRY_ASSIGN(std::optional<chain::Genesis> genesis, db->LoadGenesis());
   if (!genesis) return Error{Errc::kCorrupt, db_path + " holds no genesis"};
@@ -342,6 +430,23 @@ Result<std::uint64_t> ExportDatabase(const std::string& db_path, const std::stri
     PEERDB_TRY_ASSIGN(e.cert, db->LoadCert(h));
     PEERDB_TRY_ASSIGN(e.seals, db->LoadSeals(h));
     PEERDB_TRY(w->Append(e));
+  }
+  PEERDB_TRY_ASSIGN(std::vector<store::StoredAnchor> anchors, db->LoadAnchors());
+  for (store::StoredAnchor& a : anchors) {
+    ExportedAnchor e;
+    e.anchor = std::move(a.record);
+    if (a.checkpoint) {
+      e.checkpoint = std::move(*a.checkpoint);
+    } else {
+      PEERDB_TRY_ASSIGN(std::optional<store::StoredBlock> b, db->LoadBlock(a.height));
+      if (!b) return Error{Errc::kCorrupt, "anchor names block " + std::to_string(a.height) + ", which is missing"};
+      e.checkpoint.chain_id = chain::ChainId(*genesis);
+      e.checkpoint.h = a.height;
+      e.checkpoint.block_id = b->id;
+      PEERDB_TRY_ASSIGN(std::vector<chain::Seal> seals, db->LoadSeals(a.height));
+      for (const chain::Seal& s : seals) e.checkpoint.seals.push_back(chain::SigEntry{s.signer, s.sig});
+    }
+    PEERDB_TRY(w->AppendAnchor(e));
   }
   PEERDB_TRY(w->Finish());
   return head;

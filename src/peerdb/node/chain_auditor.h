@@ -1,7 +1,9 @@
 // Offline re-verification of a chain from genesis (`peerdb audit`), for an outside auditor:
-// every encoding, link, certificate, Merkle root, batch and seal signature, and a full state replay
-// compared against the stored state and history. The first failure is reported with the block it
-// concerns and what failed. Sources: a node's SQLite file (read-only) or a chain export file.
+// every encoding, link, certificate, Merkle root, batch and seal signature, a full state replay
+// compared against the stored state and history, and every anchor record (anchor_audit.h), against
+// Bitcoin headers when a header source is given. Stored block statuses must be what the seals and
+// the anchors support. The first failure is reported with the block (or anchor record) it concerns
+// and what failed. Sources: a node's SQLite file (read-only) or a chain export file.
 // Thread-safety: single-thread; opens its own read-only handles.
 #pragma once
 
@@ -9,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "peerdb/node/anchor_audit.h"
 #include "peerdb/util/bytes.h"
 #include "peerdb/util/result.h"
 
@@ -23,13 +26,25 @@ struct AuditReport {
   std::optional<std::uint64_t> bad_height;  // first bad block, when the failure concerns one
   std::string failure;             // what failed (empty when ok)
   std::vector<std::string> notes;  // human-readable summary lines
+  std::size_t anchors = 0;         // anchor records checked
+  std::vector<FixedRange> ranges;  // per block range, the anchor fixing it (when ok)
 };
 
-// expected_chain_id: when set (from the consortium file), the source must be that chain.
-// An Error means the source could not be read at all (missing file, not a database); a readable
-// source with bad content gives ok=false in the report.
-Result<AuditReport> AuditDatabase(const std::string& db_path, const std::optional<Hash32>& expected_chain_id);
-Result<AuditReport> AuditExport(const std::string& export_path, const std::optional<Hash32>& expected_chain_id);
+struct AuditOptions {
+  std::optional<Hash32> expected_chain_id;  // from the consortium file: the source must be that chain
+  BitcoinView bitcoin;                      // no headers: anchors are not checked against Bitcoin
+};
+
+// An Error means the source could not be read at all (missing file, not a database) or the header
+// source could not answer; a readable source with bad content gives ok=false in the report.
+Result<AuditReport> AuditDatabase(const std::string& db_path, const AuditOptions& options);
+Result<AuditReport> AuditExport(const std::string& export_path, const AuditOptions& options);
+inline Result<AuditReport> AuditDatabase(const std::string& db_path, const std::optional<Hash32>& expected_chain_id) {
+  return AuditDatabase(db_path, AuditOptions{expected_chain_id, {}});
+}
+inline Result<AuditReport> AuditExport(const std::string& export_path, const std::optional<Hash32>& expected_chain_id) {
+  return AuditExport(export_path, AuditOptions{expected_chain_id, {}});
+}
 
 // Writes the chain in `db_path` to an export file; returns the number of blocks written.
 Result<std::uint64_t> ExportDatabase(const std::string& db_path, const std::string& out_path);

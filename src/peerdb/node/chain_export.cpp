@@ -37,7 +37,19 @@ Status ExportWriter::WriteFrame(const Bytes& pce) {
   return Status::Ok();
 }
 
-Status ExportWriter::Append(const ExportedBlock& block) { return WriteFrame(codec::Encode(block)); }
+Status ExportWriter::Append(const ExportedBlock& block) {
+  Bytes frame{kExportBlockFrame};
+  const Bytes body = codec::Encode(block);
+  frame.insert(frame.end(), body.begin(), body.end());
+  return WriteFrame(frame);
+}
+
+Status ExportWriter::AppendAnchor(const ExportedAnchor& anchor) {
+  Bytes frame{kExportAnchorFrame};
+  const Bytes body = codec::Encode(anchor);
+  frame.insert(frame.end(), body.begin(), body.end());
+  return WriteFrame(frame);
+}
 
 Status ExportWriter::Finish() {
   if (std::fflush(m_file) != 0 || ::fsync(::fileno(m_file)) != 0) return Error{Errc::kIo, "cannot flush " + m_path};
@@ -51,9 +63,11 @@ Result<std::unique_ptr<ExportReader>> ExportReader::Open(const std::string& path
   if (!f) return Error{errno == ENOENT ? Errc::kNotFound : Errc::kIo, "cannot open " + path + ": " + std::strerror(errno)};
   std::unique_ptr<ExportReader> r(new ExportReader(f));
   char magic[8] = {};
-  if (std::fread(magic, 1, 8, f) != 8 || std::string_view(magic, 8) != kExportMagic) {
+  const bool read = std::fread(magic, 1, 8, f) == 8;
+  if (!read || (std::string_view(magic, 8) != kExportMagic && std::string_view(magic, 8) != kExportMagicV1)) {
     return Error{Errc::kMalformed, path + " is not a PeerDB chain export"};
   }
+  r->m_v1 = std::string_view(magic, 8) == kExportMagicV1;
   PEERDB_TRY_ASSIGN(std::optional<Bytes> g, r->ReadFrame());
   if (!g) return Error{Errc::kMalformed, path + ": export holds no genesis"};
   auto genesis = codec::Decode<chain::Genesis>(*g);
@@ -80,11 +94,39 @@ Result<std::optional<Bytes>> ExportReader::ReadFrame() {
 }
 
 Result<std::optional<ExportedBlock>> ExportReader::Next() {
+  if (m_anchor_frame) return std::optional<ExportedBlock>();
   PEERDB_TRY_ASSIGN(std::optional<Bytes> frame, ReadFrame());
   if (!frame) return std::optional<ExportedBlock>();
-  auto b = codec::Decode<ExportedBlock>(*frame);
-  if (!b.ok()) return b.error().Context("export frame " + std::to_string(m_frames - 1));
+  const std::string where = "export frame " + std::to_string(m_frames - 1);
+  ByteSpan body(*frame);
+  if (!m_v1) {
+    if (body.empty()) return Error{Errc::kMalformed, where + " is empty"};
+    if (body[0] == kExportAnchorFrame) {
+      m_anchor_frame = std::move(frame);
+      return std::optional<ExportedBlock>();
+    }
+    if (body[0] != kExportBlockFrame) return Error{Errc::kMalformed, where + " has unknown kind " + std::to_string(body[0])};
+    body = body.subspan(1);
+  }
+  auto b = codec::Decode<ExportedBlock>(body);
+  if (!b.ok()) return b.error().Context(where);
   return std::optional<ExportedBlock>(std::move(*b));
+}
+
+Result<std::optional<ExportedAnchor>> ExportReader::NextAnchor() {
+  std::optional<Bytes> frame = std::move(m_anchor_frame);
+  m_anchor_frame.reset();
+  if (!frame) {
+    PEERDB_TRY_ASSIGN(frame, ReadFrame());
+    if (!frame) return std::optional<ExportedAnchor>();
+  }
+  const std::string where = "export frame " + std::to_string(m_frames - 1);
+  if (m_v1 || frame->empty() || (*frame)[0] != kExportAnchorFrame) {
+    return Error{Errc::kMalformed, where + " is not an anchor frame (blocks must come before anchors)"};
+  }
+  auto a = codec::Decode<ExportedAnchor>(ByteSpan(*frame).subspan(1));
+  if (!a.ok()) return a.error().Context(where);
+  return std::optional<ExportedAnchor>(std::move(*a));
 }
 
 }  // namespace peerdb::node
