@@ -1,13 +1,35 @@
-// node.toml: where a node finds its consortium file, key, data directory and API address.
+// node.toml: where a node finds its consortium file, key, data directory and API address, and how
+// it anchors (the [anchor] section).
 // Relative paths are resolved against the directory holding node.toml.
 // Thread-safety: value types and free functions.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "peerdb/util/result.h"
 
 namespace peerdb::node {
+
+enum class BitcoinNetwork { kMainnet, kRegtest };
+
+// The [anchor] section (docs/user-guide.md "Anchoring"): anchoring of this node's checkpoints in
+// Bitcoin through OpenTimestamps calendars (PROTOCOL.md §1.8).
+struct AnchorConfig {
+  bool enabled = false;
+  std::vector<std::string> calendars;            // http(s) calendar URLs the digests are submitted to
+  std::size_t min_calendars = 2;                 // a submission succeeds when this many answered
+  std::uint64_t interval_ms = 3'600'000;         // at most one submission per interval
+  std::uint64_t upgrade_interval_ms = 600'000;   // how often pending proofs are upgraded and rechecked
+  std::string esplora;                           // Bitcoin header source: an Esplora API base URL,
+  std::string bitcoind_rest;                     // or a bitcoind REST base URL (exactly one)
+  std::optional<std::uint32_t> confirmations;    // k_anchor; default: the consortium's k_anchor
+  BitcoinNetwork network = BitcoinNetwork::kMainnet;  // sets the proof-of-work limit headers must meet
+  std::vector<std::string> whitelist;            // further calendar patterns upgrades may follow
+  std::uint64_t timeout_ms = 5'000;              // per request: to connect, and for the exchange
+};
 
 struct NodeConfig {
   std::string consortium_path;
@@ -15,6 +37,7 @@ struct NodeConfig {
   std::string data_dir;
   std::string api_listen = "127.0.0.1:7070";
   std::string log_level = "info";
+  AnchorConfig anchor;
 };
 
 Result<NodeConfig> LoadNodeConfig(const std::string& path);

@@ -70,5 +70,72 @@ TEST(NodeConfig, NonStringValuesAndBadTomlAreRefused) {
   EXPECT_EQ(ErrcOf(LoadNodeConfig(test::TempDir() + "/absent.toml")), Errc::kNotFound);
 }
 
+constexpr char kBase[] = "consortium = \"c\"\nkey = \"k\"\ndata_dir = \"d\"\n";
+
+TEST(NodeConfigAnchor, OffByDefaultWithDocumentedDefaults) {
+  auto c = DecodeNodeConfig(kBase, "/x");
+  ASSERT_EQ(ErrcOf(c), Errc::kOk) << MessageOf(c);
+  EXPECT_FALSE(c->anchor.enabled);
+  EXPECT_EQ(c->anchor.min_calendars, 2u);
+  EXPECT_EQ(c->anchor.interval_ms, 3'600'000u);
+  EXPECT_EQ(c->anchor.upgrade_interval_ms, 600'000u);
+  EXPECT_FALSE(c->anchor.confirmations.has_value()) << "the consortium's k_anchor applies";
+  EXPECT_EQ(c->anchor.network, BitcoinNetwork::kMainnet);
+}
+
+TEST(NodeConfigAnchor, FullSectionIsRead) {
+  auto c = DecodeNodeConfig(std::string(kBase) +
+                                "[anchor]\nenabled = true\ncalendars = [\"http://127.0.0.1:9000\", \"https://b.example/cal\"]\n"
+                                "min_calendars = 1\ninterval_ms = 200\nupgrade_interval_ms = 100\n"
+                                "esplora = \"http://127.0.0.1:9000/esplora\"\nconfirmations = 2\nnetwork = \"regtest\"\n"
+                                "whitelist = [\"https://*.calendar.example\"]\ntimeout_ms = 1500\n",
+                            "/x");
+  ASSERT_EQ(ErrcOf(c), Errc::kOk) << MessageOf(c);
+  const AnchorConfig& a = c->anchor;
+  EXPECT_TRUE(a.enabled);
+  EXPECT_EQ(a.calendars, (std::vector<std::string>{"http://127.0.0.1:9000", "https://b.example/cal"}));
+  EXPECT_EQ(a.min_calendars, 1u);
+  EXPECT_EQ(a.interval_ms, 200u);
+  EXPECT_EQ(a.upgrade_interval_ms, 100u);
+  EXPECT_EQ(a.esplora, "http://127.0.0.1:9000/esplora");
+  EXPECT_EQ(a.confirmations, 2u);
+  EXPECT_EQ(a.network, BitcoinNetwork::kRegtest);
+  EXPECT_EQ(a.whitelist, (std::vector<std::string>{"https://*.calendar.example"}));
+  EXPECT_EQ(a.timeout_ms, 1500u);
+}
+
+TEST(NodeConfigAnchor, EachBadSettingIsRefusedWithItsName) {
+  const std::string on = std::string(kBase) +
+                         "[anchor]\nenabled = true\ncalendars = [\"http://127.0.0.1:1\", \"http://127.0.0.1:2\"]\n"
+                         "esplora = \"http://127.0.0.1:3\"\n";
+  ASSERT_EQ(ErrcOf(DecodeNodeConfig(on, "/x")), Errc::kOk) << MessageOf(DecodeNodeConfig(on, "/x"));
+  const std::pair<std::string, std::string> cases[] = {
+      {on + "min_calendars = 3\n", "min_calendars 3 exceeds the 2 calendars"},
+      {on + "min_calendars = 0\n", "min_calendars must be an integer from 1"},
+      {on + "interval_ms = -5\n", "interval_ms must be an integer"},
+      {on + "upgrade_interval_ms = \"10\"\n", "upgrade_interval_ms must be an integer"},
+      {on + "confirmations = 0\n", "confirmations must be an integer from 1"},
+      {on + "network = \"testnet\"\n", "network must be"},
+      {on + "bitcoind_rest = \"http://127.0.0.1:4\"\n", "only one of esplora and bitcoind_rest"},
+      {on + "calender = []\n", "unknown setting 'calender'"},
+      {on + "whitelist = [1]\n", "whitelist must be a list of strings"},
+      {on + "timeout_ms = 5\n", "timeout_ms must be"},
+      {std::string(kBase) + "[anchor]\nenabled = \"yes\"\n", "enabled must be true or false"},
+      {std::string(kBase) + "[anchor]\nenabled = true\nesplora = \"http://h\"\n", "calendars lists no calendar"},
+      {std::string(kBase) + "[anchor]\nenabled = true\ncalendars = [\"http://h\"]\nmin_calendars = 1\n", "no Bitcoin header source"},
+      {std::string(kBase) + "[anchor]\ncalendars = [\"ftp://h\"]\n", "calendars: URL"},
+      {std::string(kBase) + "[anchor]\ncalendars = [\"http://h\", \"http://h\"]\n", "twice"},
+      {std::string(kBase) + "[anchor]\nesplora = \"h:1\"\n", "esplora: URL"},
+      {std::string(kBase) + "anchor = \"on\"\n", "must be a table"},
+  };
+  for (const auto& [text, needle] : cases) {
+    auto c = DecodeNodeConfig(text, "/x");
+    EXPECT_EQ(ErrcOf(c), Errc::kConfig) << text;
+    EXPECT_NE(MessageOf(c).find(needle), std::string::npos) << needle << " / " << MessageOf(c);
+  }
+  // Off: settings are still checked, but calendars and a header source are not required.
+  EXPECT_EQ(ErrcOf(DecodeNodeConfig(std::string(kBase) + "[anchor]\nenabled = false\n", "/x")), Errc::kOk);
+}
+
 }  // namespace
 }  // namespace peerdb::node
