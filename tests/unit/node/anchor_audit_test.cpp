@@ -49,7 +49,7 @@ class RegtestChain final : public ots::HeaderSource {
     if (height >= m_headers.size()) return Error{Errc::kNotFound, "no block at height " + std::to_string(height)};
     return m_headers[height];
   }
-  Result<std::uint64_t> TipHeight() { return m_headers.size() - 1; }
+  Result<std::uint64_t> TipHeight() override { return m_headers.size() - 1; }
   const ots::BlockHeader& at(std::uint64_t h) const { return m_headers.at(h); }
 
  private:
