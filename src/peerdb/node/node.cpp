@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "peerdb/chain/signer_state.h"
+#include "peerdb/node/anchor_scheduler.h"
 #include "peerdb/node/block_producer.h"
 #include "peerdb/node/consortium_file.h"
 #include "peerdb/node/identity.h"
@@ -46,6 +47,7 @@ struct Node::Impl {
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   asio::steady_timer timer{io};
   std::thread thread;
+  std::unique_ptr<AnchorScheduler> anchoring;  // when [anchor] enabled; uses io, so declared after it
   bool stopped = false;  // node thread only
   // Set by Stop() before it posts its last handler. Service calls post only while it is unset, and
   // fail at once after, so no callback is left in a queue that will never run again.
@@ -133,6 +135,10 @@ Status Node::Impl::Load() {
     return Error{Errc::kCorrupt, "signer state is missing"};
   }
   mempool = std::make_unique<Mempool>(cfg(), chain_id, self, key->signing, store->View());
+  if (config.anchor.enabled) {
+    PEERDB_TRY_ASSIGN(anchoring, AnchorScheduler::Create(config.anchor, io, *store, consortium.genesis, clock));
+    PEERDB_TRY(anchoring->Start(tip.height, tip.timestamp_ms));
+  }
   spdlog::info("node: member {} ({}) of chain {}, head height {}", self, me->name, Hex(chain_id), tip.height);
   return Status::Ok();
 }
@@ -207,6 +213,7 @@ void Node::Impl::ProduceBlock() {
     std::_Exit(70);
   }
   tip = ChainTip{height, pb.id, ts, pb.cert, {pb.seal}};
+  if (anchoring) anchoring->OnHead(height, ts);
   mempool->OnCommitted();
   committed_ops += ops;
   spdlog::debug("node: committed block {} ({} batches, {} ops)", height, taken.size(), ops);
@@ -257,6 +264,10 @@ StatusView Node::Impl::MakeStatus() const {
   } else {
     spdlog::error("node: cannot read status heights: {}", heights.error().ToString());
   }
+  if (anchoring) {
+    v.anchoring = anchoring->View();
+    if (v.anchoring.anchor_lag) v.alerts.push_back("ANCHOR_LAG");
+  }
   v.pending_ops = mempool->size_ops();
   v.committed_ops = committed_ops;
   for (const chain::Member& m : cfg().members) v.members.push_back(MemberStatus{m, m.id == self ? tip.height : 0});
@@ -301,6 +312,7 @@ void Node::Stop() {
   asio::post(d.io, [&d] {
     d.stopped = true;
     d.timer.cancel();
+    if (d.anchoring) d.anchoring->Stop();
     d.mempool->FailAll(Error{Errc::kUnavailable, "node is shutting down; operations were not committed"});
     d.work.reset();
   });
@@ -309,6 +321,8 @@ void Node::Stop() {
   } else {
     d.io.run();  // never started: run what was posted here, so every callback is called
   }
+  // A calendar or header request in progress ends within its timeouts.
+  if (d.anchoring) d.anchoring->Join();
 }
 
 const chain::Genesis& Node::genesis() const { return m_impl->consortium.genesis; }

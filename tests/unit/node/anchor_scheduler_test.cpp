@@ -1,0 +1,217 @@
+// A Node with anchoring on, against an in-process devchain (regtest chain, calendar and Esplora API
+// over real HTTP on 127.0.0.1, mining only when the test asks): the head's checkpoint is submitted,
+// the proof upgraded and confirmed, the statuses raised; a node stopped with a pending proof
+// finishes it after a restart; Stop() returns within the request timeouts when the calendar
+// accepts connections and never answers; bad whitelist patterns are refused at Open.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "node_fixture.h"
+#include "peerdb/anchor/devchain_calendar.h"
+#include "peerdb/anchor/devchain_server.h"
+#include "peerdb/node/anchor_tasks.h"
+#include "peerdb/node/node.h"
+#include "peerdb/ots/timestamp_codec.h"
+#include "peerdb/store/store.h"
+
+namespace peerdb::node {
+namespace {
+
+using test::Await;
+using test::Put;
+using test::SubmitAndWait;
+
+Result<StatusView> StatusOf(Service& s) {
+  return Await<StatusView>([&](Callback<StatusView> cb) { s.GetStatus(std::move(cb)); });
+}
+
+Result<BlockView> BlockOf(Service& s, std::uint64_t h) {
+  return Await<BlockView>([&](Callback<BlockView> cb) { s.GetBlock(h, std::move(cb)); });
+}
+
+// Polls `pred` every 10 ms for up to 20 s.
+template <class F>
+bool WaitUntil(F pred) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+class AnchorSchedulerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    m_dir = test::TempDir();
+    m_genesis = test::OneMemberGenesis(m_key);
+    m_config = test::WriteNodeFiles(m_dir, m_genesis, m_key);
+    std::filesystem::create_directories(m_dir + "/devchain");
+    auto cal = anchor::DevchainCalendar::Open(m_dir + "/devchain", {}, m_clock);
+    ASSERT_EQ(ErrcOf(cal), Errc::kOk) << MessageOf(cal);
+    m_cal = std::move(*cal);
+    anchor::DevchainServerOptions options;
+    options.block_interval = std::chrono::milliseconds(0);
+    auto server = anchor::DevchainServer::Start(*m_cal, options);
+    ASSERT_EQ(ErrcOf(server), Errc::kOk) << MessageOf(server);
+    m_server = std::move(*server);
+    AnchorConfig& a = m_config.anchor;
+    a.enabled = true;
+    a.calendars = {m_server->url()};
+    a.min_calendars = 1;
+    a.esplora = m_server->url();
+    a.network = BitcoinNetwork::kRegtest;
+    a.confirmations = 2;
+    a.interval_ms = 20;
+    a.upgrade_interval_ms = 20;
+    a.timeout_ms = 2000;
+  }
+
+  std::unique_ptr<Node> OpenStarted() {
+    auto node = Node::Open(m_config, m_clock);
+    EXPECT_EQ(ErrcOf(node), Errc::kOk) << MessageOf(node);
+    if (!node.ok()) return nullptr;
+    (*node)->Start();
+    return std::move(*node);
+  }
+
+  util::SystemClock m_clock;
+  MemberKey m_key = GenerateMemberKey();
+  std::string m_dir;
+  chain::Genesis m_genesis;
+  NodeConfig m_config;
+  std::unique_ptr<anchor::DevchainCalendar> m_cal;
+  std::unique_ptr<anchor::DevchainServer> m_server;
+};
+
+TEST_F(AnchorSchedulerTest, HeadIsSubmittedUpgradedConfirmedAndStatusesRise) {
+  auto node = OpenStarted();
+  ASSERT_NE(node, nullptr);
+  auto r = SubmitAndWait(*node, {Put("app", "k", "v")});
+  ASSERT_EQ(ErrcOf(r), Errc::kOk) << MessageOf(r);
+  EXPECT_EQ(r->status, store::BlockStatus::kUnanimous);
+  ASSERT_TRUE(WaitUntil([&] { return StatusOf(*node)->anchoring.last_submitted_height >= r->height; }));
+  auto pending = StatusOf(*node);
+  EXPECT_TRUE(pending->anchoring.enabled);
+  EXPECT_EQ(pending->anchoring.pending_jobs, 1u);
+  EXPECT_EQ(pending->final_height, 0u) << "no Bitcoin block yet";
+  EXPECT_EQ(BlockOf(*node, r->height)->block.status, store::BlockStatus::kUnanimous);
+
+  ASSERT_EQ(ErrcOf(m_cal->Mine(1)), Errc::kOk);  // the commitment is in block 1: one confirmation
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(StatusOf(*node)->final_height, 0u) << "2 confirmations are required";
+  ASSERT_EQ(ErrcOf(m_cal->Mine(1)), Errc::kOk);
+  ASSERT_TRUE(WaitUntil([&] { return StatusOf(*node)->final_height >= r->height; }));
+  auto s = StatusOf(*node);
+  EXPECT_GE(s->anchored_height, r->height);
+  EXPECT_EQ(s->anchoring.pending_jobs, 0u);
+  EXPECT_EQ(s->anchoring.anchors, 1u);
+  EXPECT_EQ(s->anchoring.last_anchor_height, r->height);
+  EXPECT_EQ(s->anchoring.last_anchor_btc_height, 1u);
+  EXPECT_NE(s->anchoring.last_anchor_btc_time, 0u);
+  EXPECT_TRUE(s->anchoring.last_error.empty()) << s->anchoring.last_error;
+  EXPECT_EQ(BlockOf(*node, r->height)->block.status, store::BlockStatus::kFinal);
+  node->Stop();
+
+  auto db = store::Store::Open(m_config.data_dir + "/peerdb.sqlite", store::OpenMode::kReadOnly);
+  ASSERT_EQ(ErrcOf(db), Errc::kOk);
+  auto anchors = (*db)->LoadAnchors();
+  ASSERT_EQ(anchors->size(), 1u);
+  const store::StoredAnchor& a = anchors->at(0);
+  EXPECT_EQ(a.height, r->height);
+  EXPECT_EQ(a.record.btc_height, 1u);
+  EXPECT_EQ(a.record.btc_block_hash, ots::BlockHash(m_cal->BlockAt(1)->header));
+  ASSERT_TRUE(a.checkpoint.has_value());
+  EXPECT_EQ(a.checkpoint->block_id, r->block_id);
+  EXPECT_EQ(chain::CheckpointDigest(*a.checkpoint), a.record.digest);
+  EXPECT_TRUE((*db)->LoadAnchorJobs()->empty());
+}
+
+TEST_F(AnchorSchedulerTest, APendingProofIsFinishedAfterARestart) {
+  std::uint64_t height = 0;
+  {
+    auto node = OpenStarted();
+    ASSERT_NE(node, nullptr);
+    auto r = SubmitAndWait(*node, {Put("app", "k", "v")});
+    ASSERT_EQ(ErrcOf(r), Errc::kOk);
+    height = r->height;
+    ASSERT_TRUE(WaitUntil([&] { return StatusOf(*node)->anchoring.last_submitted_height >= height; }));
+    node->Stop();
+  }
+  {
+    auto db = store::Store::Open(m_config.data_dir + "/peerdb.sqlite", store::OpenMode::kReadOnly);
+    auto jobs = (*db)->LoadAnchorJobs();
+    ASSERT_EQ(jobs->size(), 1u);
+    EXPECT_TRUE(jobs->at(0).timestamp.has_value()) << "the pending proof is on disk";
+  }
+  ASSERT_EQ(ErrcOf(m_cal->Mine(2)), Errc::kOk);
+  auto node = OpenStarted();
+  ASSERT_NE(node, nullptr);
+  EXPECT_EQ(StatusOf(*node)->anchoring.pending_jobs, 1u) << "resumed from the store";
+  ASSERT_TRUE(WaitUntil([&] { return StatusOf(*node)->final_height >= height; }));
+  auto s = StatusOf(*node);
+  EXPECT_EQ(s->anchoring.anchors, 1u);
+  EXPECT_EQ(s->anchoring.pending_jobs, 0u);
+  EXPECT_EQ(s->anchoring.last_submitted_height, height) << "the same head is not submitted twice";
+}
+
+TEST_F(AnchorSchedulerTest, StopReturnsWithinTheTimeoutsWhenTheCalendarNeverAnswers) {
+  // A listening socket that is never accepted: connections complete, requests are never answered.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor silent(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const std::string url = "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port());
+  m_config.anchor.calendars = {url};
+  m_config.anchor.esplora = url;
+  m_config.anchor.timeout_ms = 300;
+  auto node = OpenStarted();
+  ASSERT_NE(node, nullptr);
+  ASSERT_EQ(ErrcOf(SubmitAndWait(*node, {Put("app", "k", "v")})), Errc::kOk);
+  ASSERT_TRUE(WaitUntil([&] { return !StatusOf(*node)->anchoring.last_error.empty(); }));
+  EXPECT_NE(StatusOf(*node)->anchoring.last_error.find("submitting block 1"), std::string::npos)
+      << StatusOf(*node)->anchoring.last_error;
+  EXPECT_EQ(StatusOf(*node)->anchoring.last_submitted_height, 0u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a retry is likely in flight now
+  const auto start = std::chrono::steady_clock::now();
+  node->Stop();
+  const auto took = std::chrono::steady_clock::now() - start;
+  // One request at a time: at most attempts (2) x (connect + read timeout) + the retry delay.
+  EXPECT_LT(took, std::chrono::milliseconds(2 * 600 + 500 + 1000));
+  // The job was saved before the digest left: it is there for the next start.
+  auto db = store::Store::Open(m_config.data_dir + "/peerdb.sqlite", store::OpenMode::kReadOnly);
+  EXPECT_EQ((*db)->LoadAnchorJobs()->size(), 1u);
+}
+
+TEST_F(AnchorSchedulerTest, BadWhitelistPatternIsAConfigErrorAtOpen) {
+  m_config.anchor.whitelist = {"https://*evil*/x?y"};
+  auto node = Node::Open(m_config, m_clock);
+  ASSERT_EQ(ErrcOf(node), Errc::kConfig);
+  EXPECT_NE(MessageOf(node).find("whitelist"), std::string::npos) << MessageOf(node);
+}
+
+TEST(AnchorTasks, PruningBitcoinAttestationsKeepsThePendingOnes) {
+  const Bytes digest(32, 7);
+  ots::Timestamp t(digest);
+  ots::Timestamp* cal = *t.AddOp(ots::AppendOp(ToBytes("calendar")));
+  cal->AddAttestation(ots::Attestation::Pending("https://a.calendar.example"));
+  ots::Timestamp* btc = *cal->AddOp(ots::Sha256Op());
+  btc->AddAttestation(ots::Attestation::Bitcoin(812));
+  (*t.AddOp(ots::PrependOp(ToBytes("other"))))->AddAttestation(ots::Attestation::Bitcoin(813));
+  auto pruned = WithoutBitcoinAttestations(t);
+  ASSERT_TRUE(pruned.has_value());
+  const auto leaves = pruned->AllAttestations();
+  ASSERT_EQ(leaves.size(), 1u);
+  EXPECT_EQ(leaves[0].attestation.kind, ots::AttestationKind::kPending);
+  EXPECT_EQ(pruned->ops().size(), 1u) << "the branch left without attestations is dropped";
+  EXPECT_TRUE(ots::EncodeTimestamp(*pruned).ok());
+  ots::Timestamp only_btc(digest);
+  only_btc.AddAttestation(ots::Attestation::Bitcoin(1));
+  EXPECT_FALSE(WithoutBitcoinAttestations(only_btc).has_value());
+}
+
+}  // namespace
+}  // namespace peerdb::node
