@@ -23,7 +23,18 @@ struct Broken {
 class AnchorChecker {
  public:
   AnchorChecker(const chain::Genesis& genesis, const std::vector<Hash32>& ids, const BitcoinView& view)
-      : m_genesis(genesis), m_chain_id(chain::ChainId(genesis)), m_ids(ids), m_view(view) {}
+      : m_genesis(genesis), m_chain_id(chain::ChainId(genesis)), m_ids(ids), m_view(view),
+        m_k(view.min_confirmations != 0 ? view.min_confirmations : genesis.config.params.k_anchor) {}
+  std::uint32_t k() const { return m_k; }
+
+  Result<std::uint64_t> Tip() {
+    if (m_tip) return *m_tip;
+    if (!m_view.tip_height) return Error{Errc::kInternal, "header source without a tip height"};
+    auto t = m_view.tip_height();
+    if (!t.ok()) return t.error().Context("Bitcoin tip height");
+    m_tip = *t;
+    return *t;
+  }
 
   // The finding for one anchor; Broken for a forged or inconsistent one; Error when the header
   // source cannot answer.
@@ -102,10 +113,10 @@ class AnchorChecker {
     }
     PEERDB_TRY_ASSIGN(const std::uint64_t tip, Tip());
     f.confirmations = tip >= r.btc_height ? tip - r.btc_height + 1 : 0;
-    if (f.confirmations < m_view.min_confirmations) {
+    if (f.confirmations < m_k) {
       f.verdict = AnchorVerdict::kUnconfirmed;
       f.note = "Bitcoin block " + std::to_string(r.btc_height) + " has " + std::to_string(f.confirmations) + " of " +
-               std::to_string(m_view.min_confirmations) + " confirmations; not counted yet";
+               std::to_string(m_k) + " confirmations; not counted yet";
       return Out{f};
     }
     f.verdict = AnchorVerdict::kConfirmed;
@@ -119,21 +130,13 @@ class AnchorChecker {
     if (h.ok()) m_headers.emplace(height, *h);
     return h;
   }
-  Result<std::uint64_t> Tip() {
-    if (m_tip) return *m_tip;
-    if (!m_view.tip_height) return Error{Errc::kInternal, "header source without a tip height"};
-    auto t = m_view.tip_height();
-    if (!t.ok()) return t.error().Context("Bitcoin tip height");
-    m_tip = *t;
-    return *t;
-  }
-
   const chain::Genesis& m_genesis;
   Hash32 m_chain_id;
   const std::vector<Hash32>& m_ids;
   const BitcoinView& m_view;
   std::map<std::uint64_t, ots::BlockHeader> m_headers;
   std::optional<std::uint64_t> m_tip;
+  std::uint32_t m_k;
 };
 
 std::string RangeText(const FixedRange& r) {
@@ -159,6 +162,11 @@ Result<AnchorAudit> AuditAnchors(const std::vector<AnchorInput>& anchors, const 
   std::vector<CoveringAnchor> valid;
   std::vector<std::string> notes;
   std::size_t confirmed = 0;
+  if (view.headers) {
+    // Asked to check against Bitcoin: a source that cannot answer is an error even with no anchor.
+    PEERDB_TRY_ASSIGN(const std::uint64_t tip, checker.Tip());
+    (void)tip;
+  }
   for (std::size_t i = 0; i < anchors.size(); ++i) {
     PEERDB_TRY_ASSIGN(auto checked, checker.Check(anchors[i]));
     if (const Broken* b = std::get_if<Broken>(&checked)) {
@@ -179,9 +187,11 @@ Result<AnchorAudit> AuditAnchors(const std::vector<AnchorInput>& anchors, const 
   out.supported = HeightsOf(valid);
   const std::uint64_t head = ids.empty() ? 0 : ids.size() - 1;
   if (view.headers) {
+    PEERDB_TRY_ASSIGN(const std::uint64_t tip, checker.Tip());
+    out.lines.push_back("Bitcoin: headers from " + view.description + ", tip at height " + std::to_string(tip));
     out.lines.push_back("anchors: " + std::to_string(anchors.size()) + " records, " + std::to_string(confirmed) +
                         " confirmed by Bitcoin headers from " + view.description + " (" +
-                        std::to_string(view.min_confirmations) + " confirmations required)");
+                        std::to_string(checker.k()) + " confirmations required)");
   } else {
     out.lines.push_back("anchors: " + std::to_string(anchors.size()) +
                         " records; NOT checked against Bitcoin (no header source: give --esplora, --bitcoind or --headers)");

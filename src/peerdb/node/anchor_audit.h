@@ -26,7 +26,7 @@ struct BitcoinView {
   std::function<Result<std::uint64_t>()> tip_height;  // the source's best height; required with headers
   std::string description;                             // e.g. "Esplora http://127.0.0.1:9000"
   std::uint32_t pow_limit_bits = ots::kMainnetPowLimitBits;
-  std::uint32_t min_confirmations = 6;
+  std::uint32_t min_confirmations = 0;  // 0: the audited chain's k_anchor (consortium params)
 };
 
 struct AnchorInput {

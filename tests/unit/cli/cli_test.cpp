@@ -103,5 +103,14 @@ TEST_F(CliTest, AuditNeedsExactlyOneSourceAndAReadableFile) {
   EXPECT_EQ(RunArgs({"audit", "--chain", P("none.pdbx")}), kExitBadInput);
 }
 
+TEST_F(CliTest, AuditAndGetRefuseBadAnchorOptions) {
+  EXPECT_EQ(RunArgs({"audit", "--db", P("x.sqlite"), "--esplora", "http://127.0.0.1:1", "--headers", P("h.json")}),
+            kExitBadInput);
+  EXPECT_EQ(RunArgs({"audit", "--db", P("x.sqlite"), "--network", "testnet"}), kExitBadInput);
+  EXPECT_EQ(RunArgs({"audit", "--db", P("x.sqlite"), "--min-confirmations", "0"}), kExitBadInput);
+  EXPECT_EQ(RunArgs({"audit", "--db", P("x.sqlite"), "--esplora", "ftp://x"}), kExitBadInput);
+  EXPECT_EQ(RunArgs({"get", "--api", "http://127.0.0.1:1", "--min-status", "sealed", "books", "k"}), kExitBadInput);
+}
+
 }  // namespace
 }  // namespace peerdb::cli
