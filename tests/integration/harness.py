@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+import urllib.request
 
 PEERDB = os.environ.get("PEERDB_BIN", "")
 
@@ -67,14 +68,14 @@ def make_consortium(wd, namespaces=("books",), block_period_ms=100, name="Test F
 class Node:
     """A `peerdb node` process with its own node.toml and data dir inside the work dir."""
 
-    def __init__(self, wd, port=None, log_level="warn"):
+    def __init__(self, wd, port=None, log_level="warn", extra=""):
         self.wd = wd
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None
         with open(wd / "node.toml", "w") as f:
             f.write(f'consortium = "consortium.toml"\nkey = "member/member.key"\ndata_dir = "data"\n'
-                    f'api_listen = "127.0.0.1:{self.port}"\nlog_level = "{log_level}"\n')
+                    f'api_listen = "127.0.0.1:{self.port}"\nlog_level = "{log_level}"\n{extra}')
         self.db = wd / "data/peerdb.sqlite"
 
     def start(self, wait=True):
@@ -137,6 +138,49 @@ class Node:
 
     def post(self, path, body, conn=None):
         return self.request("POST", path, body, conn=conn)
+
+
+class Devchain:
+    """A `peerdb devchain` process (regtest chain + calendar + Esplora API) that mines only on request."""
+
+    def __init__(self, wd, extra=()):
+        self.wd = wd
+        self.log = open(wd / "devchain.log", "a")
+        self.proc = subprocess.Popen([PEERDB, "devchain", "--data", wd / "devchain", "--listen", "127.0.0.1:0",
+                                      "--block-interval-ms", "0", *map(str, extra)],
+                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.proc.stdout.readline().strip()
+        prefix = "devchain: calendar and Esplora API at "
+        check(line.startswith(prefix), f"devchain said {line!r}")
+        self.url = line[len(prefix):]
+
+    def mine(self, blocks=1):
+        run("devchain", "mine", "--url", self.url, "--blocks", blocks)
+
+    def reorg(self, depth):
+        return run("devchain", "reorg", "--url", self.url, "--depth", depth).stdout
+
+    def tip(self):
+        with urllib.request.urlopen(self.url + "/blocks/tip/height", timeout=10) as r:
+            return int(r.read())
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=30)
+        self.proc.stdout.close()
+
+
+def wait_for(what, predicate, timeout=60, interval=0.05):
+    """Polls predicate() until it returns a true value, which is returned; fails naming `what`."""
+    deadline = time.time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(interval)
 
 
 def kv_path(ns, key):
