@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "node_fixture.h"
 #include "peerdb/anchor/devchain_calendar.h"
 #include "peerdb/anchor/devchain_server.h"
+#include "peerdb/node/anchor_scheduler.h"
 #include "peerdb/node/anchor_tasks.h"
 #include "peerdb/node/node.h"
 #include "peerdb/ots/timestamp_codec.h"
@@ -191,6 +193,41 @@ TEST_F(AnchorSchedulerTest, BadWhitelistPatternIsAConfigErrorAtOpen) {
   auto node = Node::Open(m_config, m_clock);
   ASSERT_EQ(ErrcOf(node), Errc::kConfig);
   EXPECT_NE(MessageOf(node).find("whitelist"), std::string::npos) << MessageOf(node);
+}
+
+// A clock the test moves forward; wall time starts at the real time so blocks follow the genesis.
+class SteppedClock final : public util::Clock {
+ public:
+  std::uint64_t NowMs() const override { return util::SystemClock().NowMs() + m_offset.load(); }
+  std::uint64_t MonotonicMs() const override { return util::SystemClock().MonotonicMs() + m_offset.load(); }
+  void Advance(std::uint64_t ms) { m_offset += ms; }
+
+ private:
+  std::atomic<std::uint64_t> m_offset{0};
+};
+
+TEST_F(AnchorSchedulerTest, AnchorLagAlertAfterEightHoursWithoutFinal) {
+  SteppedClock clock;
+  auto opened = Node::Open(m_config, clock);
+  ASSERT_EQ(ErrcOf(opened), Errc::kOk) << MessageOf(opened);
+  std::unique_ptr<Node> node = std::move(*opened);
+  node->Start();
+  auto r = SubmitAndWait(*node, {Put("app", "k", "v")});
+  ASSERT_EQ(ErrcOf(r), Errc::kOk);
+  clock.Advance(kAnchorLagAlertMs - 60'000);
+  EXPECT_FALSE(StatusOf(*node)->anchoring.anchor_lag) << "under 8 hours";
+  clock.Advance(120'000);
+  auto lagging = StatusOf(*node);
+  EXPECT_TRUE(lagging->anchoring.anchor_lag);
+  EXPECT_EQ(lagging->alerts, std::vector<std::string>{"ANCHOR_LAG"});
+  // The anchor arrives: the alert clears.
+  ASSERT_TRUE(WaitUntil([&] { return StatusOf(*node)->anchoring.last_submitted_height >= r->height; }));
+  ASSERT_EQ(ErrcOf(m_cal->Mine(2)), Errc::kOk);
+  ASSERT_TRUE(WaitUntil([&] { return StatusOf(*node)->final_height >= r->height; }));
+  auto s = StatusOf(*node);
+  EXPECT_FALSE(s->anchoring.anchor_lag);
+  EXPECT_TRUE(s->alerts.empty());
+  node->Stop();
 }
 
 TEST(AnchorTasks, PruningBitcoinAttestationsKeepsThePendingOnes) {
