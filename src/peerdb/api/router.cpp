@@ -185,6 +185,9 @@ Result<store::BlockStatus> ParseMinStatus(std::string_view text) {
 
 void Router::GetValue(std::string ns, std::string key, const Target& target, Responder respond) {
   if (Status s = CheckNsKey(ns, key); !s.ok()) return Fail(respond, s.take_error());
+  // Deviation from §4.3 (default FINAL): the default is the newest committed version, labelled with
+  // its status and NOT-UP-TO-DATE, because FINAL lags hours behind (and never comes with anchoring
+  // off) while a one-member node's blocks are UNANIMOUS at commit. Callers ask for FINAL explicitly.
   store::BlockStatus min_status = store::BlockStatus::kProposed;
   for (const auto& [name, value] : target.query) {
     if (name != "min_status") continue;

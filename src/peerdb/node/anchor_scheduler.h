@@ -7,6 +7,9 @@
 // block UNANIMOUS). Confirmed anchors are rechecked on the same period; one that a Bitcoin reorg
 // has un-confirmed no longer counts and the statuses are recomputed. Alert A5 ANCHOR_LAG is raised
 // when the head has waited more than 8 hours to become FINAL.
+// Deviations from §1.8: the pace is node.toml's interval_ms (the consortium's anchor_interval_ms is
+// not consulted), only OTS anchoring is done (no DIRECT fallback), and anchor records are kept in
+// the store and exports, not yet gossiped or copied into later blocks (Record 4).
 //
 // Threading: every method runs on the node thread (the io_context given), except Join. Network
 // I/O runs on one worker thread, one request at a time; its results are posted back to the node
