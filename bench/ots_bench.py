@@ -27,7 +27,7 @@ def build_peerdb():
     subprocess.run(['cmake', '--preset', 'release'], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     subprocess.run(['cmake', '--build', '--preset', 'release', '-j', os.environ.get('JOBS', '2'),
                     '--target', 'peerdb'], cwd=ROOT, check=True)
-    return os.path.join(ROOT, 'build', 'release', 'src', 'app', 'peerdb')
+    return os.path.join(ROOT, 'build', 'release', 'peerdb')
 
 
 def make_files(directory, count):

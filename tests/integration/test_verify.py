@@ -78,6 +78,31 @@ def main():
         one_line_error(h.run("verify", wd / "hello.txt", wd / "garbage.ots", "--headers", HEADERS, check=False), 2)
         one_line_error(h.run("info", os.path.join(CLIENT, "invalid", "bad-major-version.ots"), check=False), 2)
         one_line_error(h.run("info", wd / "missing.ots", check=False), 2)
+
+        # Several files in one run: one line per file in the order given (FILE or FILE.ots), a
+        # summary, and the worst exit code (2 for unreadable input beats 1 for a failed proof).
+        batch = wd / "batch"
+        os.makedirs(batch)
+        for i in range(3):
+            shutil.copy(os.path.join(CLIENT, "hello-world.txt"), os.path.join(batch, f"h{i}.txt"))
+            shutil.copy(os.path.join(CLIENT, "hello-world.txt.ots"), os.path.join(batch, f"h{i}.txt.ots"))
+        good = [os.path.join(batch, n) for n in ("h0.txt", "h1.txt.ots", "h2.txt")]
+        p = h.run("verify", *good, "--headers", HEADERS)
+        lines = p.stdout.splitlines()
+        h.check(len(lines) == 4 and lines[-1] == "Verified 3 of 3 files", p.stdout)
+        for line, name in zip(lines, ("h0.txt", "h1.txt", "h2.txt")):
+            h.check(line.startswith(f"{os.path.join(batch, name)}: Success! Bitcoin block 358391 attests"), line)
+        p = h.run("verify", *good, os.path.join(CLIENT, "bad-stamp.txt"), "--headers", HEADERS, check=False)
+        h.check(p.returncode == 1 and "Verified 3 of 4 files" in p.stdout, f"{p.returncode} {p.stdout}")
+        h.check("bad-stamp.txt: verification failed" in p.stderr and "merkle root" in p.stderr, p.stderr)
+        p = h.run("verify", *good, os.path.join(CLIENT, "bad-stamp.txt"), os.path.join(batch, "missing.txt"), "--headers", HEADERS,
+                  check=False)
+        h.check(p.returncode == 2 and "Verified 3 of 5 files" in p.stdout, f"{p.returncode} {p.stdout}")
+        h.check("missing.txt.ots: no such file" in p.stderr, p.stderr)
+        # An unreachable source is asked once, not once per file: the run ends quickly with a reason per file.
+        p = h.run("verify", *good, "--esplora", f"http://127.0.0.1:{port}", check=False, timeout=60)
+        h.check(p.returncode == 2 and p.stderr.count("cannot get Bitcoin block headers") == 3, p.stderr)
+
         print("verify/info: success, bad stamp, modified file, pending, unreachable source, garbage all as expected")
 
 

@@ -19,7 +19,8 @@ void AddIdentityCommands(CLI::App& app, const Bind& bind);  // keygen, consortiu
 void AddNodeCommand(CLI::App& app, const Bind& bind, ApiLauncher launcher);  // node
 void AddClientCommands(CLI::App& app, const Bind& bind);    // put, delete, get, history, block, status
 void AddAuditCommands(CLI::App& app, const Bind& bind);     // audit, export
-void AddOtsCommands(CLI::App& app, const Bind& bind);       // info, verify
+void AddOtsCommands(CLI::App& app, const Bind& bind);       // info (+ verify)
+void AddVerifyCommand(CLI::App& app, const Bind& bind);     // verify, called by AddOtsCommands
 void AddDevchainCommand(CLI::App& app, const Bind& bind);   // devchain, devchain mine/reorg
 
 // Prints "peerdb: <message>" to stderr and returns kExitBadInput (or kExitFailed for rejections).
