@@ -32,6 +32,7 @@ int Run(int argc, char** argv, ApiLauncher api_launcher) {
   AddAuditCommands(app, bind);
   AddOtsCommands(app, bind);
   AddDevchainCommand(app, bind);
+  AddStampCommands(app, bind);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -22,6 +22,7 @@ void AddAuditCommands(CLI::App& app, const Bind& bind);     // audit, export
 void AddOtsCommands(CLI::App& app, const Bind& bind);       // info (+ verify)
 void AddVerifyCommand(CLI::App& app, const Bind& bind);     // verify, called by AddOtsCommands
 void AddDevchainCommand(CLI::App& app, const Bind& bind);   // devchain, devchain mine/reorg
+void AddStampCommands(CLI::App& app, const Bind& bind);     // stamp, upgrade
 
 // Prints "peerdb: <message>" to stderr and returns kExitBadInput (or kExitFailed for rejections).
 int Fail(const Error& error);
