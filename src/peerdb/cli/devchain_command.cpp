@@ -102,9 +102,9 @@ void AddDevchainCommand(CLI::App& app, const Bind& bind) {
   d->require_subcommand(0, 1);
   d->add_option("--data", serve->data, "Directory for devchain.sqlite (created if missing)");
   d->add_option("--listen", serve->listen, "IPv4 host:port, port 0 picks a free one (default 127.0.0.1:0)");
-  d->add_option("--block-interval-ms", serve->block_interval_ms, "Mine a block this often; 0: only on request")
+  d->add_option("--block-interval-ms", serve->block_interval_ms, "Mine a block this often (default 1000); 0: only on request")
       ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{86'400'000}));
-  d->add_option("--min-confirmations", serve->min_confirmations, "Serve a proof once its block has this many confirmations")
+  d->add_option("--min-confirmations", serve->min_confirmations, "Serve a proof once its block has this many confirmations (default 1)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000}));
   d->add_option("--filler-txs", serve->filler_txs, "Extra transactions per block (default 2)")
       ->check(CLI::Range(0u, anchor::kMaxFillerTxs));
