@@ -11,6 +11,7 @@ Absolute times on a shared machine are noisy: the ratio is the figure to read.
 import argparse
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -74,21 +75,29 @@ def write_headers_file(devchain, path):
         json.dump(entries, f)
 
 
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime, usage.ru_stime
+
+
 def timed(cmd, cwd):
+    """Runs cmd; returns (wall seconds, (user, system) CPU seconds of the child, stdout)."""
+    cpu_before = children_cpu()
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     seconds = time.perf_counter() - start
+    cpu = tuple(after - before for after, before in zip(children_cpu(), cpu_before))
     if proc.returncode != 0:
         raise SystemExit('%s failed (%d): %s' % (cmd[:2], proc.returncode, proc.stderr.decode()[-2000:]))
-    return seconds, proc.stdout.decode()
+    return seconds, cpu, proc.stdout.decode()
 
 
 def reference(mode, cwd, extra):
-    _, out = timed(['/usr/bin/python3', REFERENCE, mode, '--list', 'LIST'] + extra, cwd)
+    _, cpu, out = timed(['/usr/bin/python3', REFERENCE, mode, '--list', 'LIST'] + extra, cwd)
     result = json.loads(out.strip().splitlines()[-1])
     if result.get('failures'):
         raise SystemExit('reference %s: %d failures' % (mode, result['failures']))
-    return result['seconds']
+    return result['seconds'], cpu
 
 
 def main():
@@ -107,8 +116,8 @@ def main():
         devchain, url = start_devchain(peerdb, os.path.join(scratch, 'devchain'))
 
         # Stamp: one process each, every file named on the command line / in the list.
-        stamp_ours, _ = timed([peerdb, 'stamp', '--no-progress', '-c', url, '-m', '1'] + names, ours)
-        stamp_ref = reference('stamp', theirs, ['--calendar', url])
+        stamp_ours, stamp_ours_cpu, _ = timed([peerdb, 'stamp', '--no-progress', '-c', url, '-m', '1'] + names, ours)
+        stamp_ref, stamp_ref_cpu = reference('stamp', theirs, ['--calendar', url])
 
         # Make both sets complete: mine the calendar's commitment, upgrade (not timed).
         http(url + '/admin/mine', json.dumps({'blocks': 2}).encode())
@@ -117,19 +126,24 @@ def main():
         headers = os.path.join(scratch, 'headers.json')
         write_headers_file(url, headers)
 
-        verify_ours, _ = timed([peerdb, 'verify', '--headers', headers, '--network', 'regtest'] + names, ours)
-        verify_ref = reference('verify', theirs, ['--headers', headers])
+        verify_ours, verify_ours_cpu, _ = timed([peerdb, 'verify', '--headers', headers, '--network', 'regtest'] + names, ours)
+        verify_ref, verify_ref_cpu = reference('verify', theirs, ['--headers', headers])
     finally:
         if devchain:
             devchain.send_signal(signal.SIGTERM)
             devchain.wait(timeout=30)
         shutil.rmtree(scratch, ignore_errors=True)
 
-    rows = [('stamp', stamp_ours, stamp_ref), ('verify', verify_ours, verify_ref)]
-    print('\n%d files                 peerdb      reference   reference/peerdb' % args.files)
-    for name, ours_s, ref_s in rows:
-        print('%-20s %9.2f s  %9.2f s  %8.1fx' % (name, ours_s, ref_s, ref_s / ours_s))
-    print('(peerdb times include process start; reference times exclude interpreter start)')
+    rows = [('stamp', stamp_ours, stamp_ref, stamp_ours_cpu, stamp_ref_cpu),
+            ('verify', verify_ours, verify_ref, verify_ours_cpu, verify_ref_cpu)]
+    print('\n%d files     wall: peerdb  reference  ratio | user CPU: peerdb  reference  ratio | '
+          'system CPU: peerdb  reference' % args.files)
+    for name, ours_s, ref_s, ours_cpu, ref_cpu in rows:
+        print('%-8s %13.2f s %8.2f s %6.1fx | %15.2f s %8.2f s %6.1fx | %17.2f s %8.2f s' % (
+            name, ours_s, ref_s, ref_s / ours_s, ours_cpu[0], ref_cpu[0], ref_cpu[0] / max(ours_cpu[0], 1e-3),
+            ours_cpu[1], ref_cpu[1]))
+    print('(peerdb wall times include process start; reference wall times exclude interpreter start;\n'
+          ' system CPU is mostly the kernel creating, opening and reading the files; CPU times include process start)')
 
 
 if __name__ == '__main__':
