@@ -182,8 +182,38 @@ Result<std::vector<CalendarOutcome>> SubmitToCalendars(const std::vector<std::st
   return outcomes;
 }
 
-Result<UpgradeReport> UpgradeTimestamp(ots::Timestamp& timestamp, const CalendarWhitelist& whitelist,
-                                       const CalendarOptions& options) {
+UpgradeCache::Answer UpgradeCache::Get(const std::string& uri, const Bytes& commitment,
+                                       const std::function<Result<ots::Timestamp>()>& fetch) {
+  const std::pair<std::string, Bytes> key(uri, commitment);
+  {
+    std::unique_lock lock(m_mu);
+    auto [it, fresh] = m_entries.try_emplace(key);
+    if (!fresh) {
+      m_cv.wait(lock, [&] { return it->second.answer != nullptr; });
+      return it->second.answer;
+    }
+  }
+  Answer answer;
+  try {
+    answer = std::make_shared<const Result<ots::Timestamp>>(fetch());
+  } catch (const std::exception& e) {
+    answer = std::make_shared<const Result<ots::Timestamp>>(Error{Errc::kInternal, e.what()});
+  }
+  std::lock_guard lock(m_mu);
+  m_entries[key].answer = answer;
+  m_cv.notify_all();
+  return answer;
+}
+
+std::size_t UpgradeCache::size() const {
+  std::lock_guard lock(m_mu);
+  return m_entries.size();
+}
+
+namespace {
+
+Result<UpgradeReport> Upgrade(ots::Timestamp& timestamp, const CalendarWhitelist& whitelist,
+                              const CalendarOptions& options, UpgradeCache* cache) {
   // Pre-order walk with parents, then "has a Bitcoin attestation at or below" bottom-up.
   struct Node {
     ots::Timestamp* stamp;
@@ -227,26 +257,53 @@ Result<UpgradeReport> UpgradeTimestamp(ots::Timestamp& timestamp, const Calendar
     }
   }
 
-  std::vector<Result<ots::Timestamp>> replies = NoResults(queries.size());
+  // Fetched without a depth allowance (the same answer may serve nodes at different depths); each
+  // merge below checks its own depth.
+  CalendarOptions fetch_options = options;
+  fetch_options.root_depth = 0;
+  std::vector<UpgradeCache::Answer> answers(queries.size());
   RunParallel(queries.size(), [&](std::size_t q) {
-    CalendarOptions o = options;
-    o.root_depth = options.root_depth + nodes[queries[q].node].depth;
-    replies[q] = FetchTimestamp(queries[q].uri, nodes[queries[q].node].stamp->msg(), o);
+    const Query& query = queries[q];
+    const Bytes& msg = nodes[query.node].stamp->msg();
+    auto fetch = [&] { return FetchTimestamp(query.uri, msg, fetch_options); };
+    answers[q] = cache ? cache->Get(query.uri, msg, fetch) : std::make_shared<const Result<ots::Timestamp>>(fetch());
   });
 
   report.pending_tried = queries.size();
   const std::size_t before = CountEntries(timestamp);
   for (std::size_t q = 0; q < queries.size(); ++q) {
-    Result<ots::Timestamp>& reply = replies[q];
+    const Query& query = queries[q];
+    if (!answers[q]) {
+      report.notes.push_back("Calendar " + query.uri + ": request did not run");
+      continue;
+    }
+    const Result<ots::Timestamp>& reply = *answers[q];
     if (!reply.ok()) {
-      report.notes.push_back("Calendar " + queries[q].uri + ": " + reply.error().message);
+      report.notes.push_back("Calendar " + query.uri + ": " + reply.error().message);
+      continue;
+    }
+    if (options.root_depth + nodes[query.node].depth + reply->Depth() > ots::kMaxNestedOps) {
+      report.notes.push_back("Calendar " + query.uri + ": reply nests too deep (" + std::to_string(reply->Depth()) +
+                             " ops)");
       continue;
     }
     ++report.upgraded;
-    PEERDB_TRY(nodes[queries[q].node].stamp->Merge(*reply));
+    PEERDB_TRY(nodes[query.node].stamp->Merge(*reply));
   }
   report.changed = CountEntries(timestamp) != before;
   return report;
+}
+
+}  // namespace
+
+Result<UpgradeReport> UpgradeTimestamp(ots::Timestamp& timestamp, const CalendarWhitelist& whitelist,
+                                       const CalendarOptions& options) {
+  return Upgrade(timestamp, whitelist, options, nullptr);
+}
+
+Result<UpgradeReport> UpgradeTimestamp(ots::Timestamp& timestamp, const CalendarWhitelist& whitelist,
+                                       const CalendarOptions& options, UpgradeCache& cache) {
+  return Upgrade(timestamp, whitelist, options, &cache);
 }
 
 }  // namespace peerdb::anchor

@@ -14,7 +14,12 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -106,7 +111,7 @@ Result<std::vector<CalendarOutcome>> SubmitToCalendars(const std::vector<std::st
 
 struct UpgradeReport {
   bool changed = false;            // something was merged into the tree
-  std::size_t pending_tried = 0;   // pending attestations asked about
+  std::size_t pending_tried = 0;   // pending attestations asked about (network or cache)
   std::size_t upgraded = 0;        // of those, how many returned a timestamp
   std::vector<std::string> notes;  // one line per skipped or failed pending attestation
 };
@@ -122,5 +127,30 @@ struct UpgradeReport {
 // a reply that cannot be merged (kInvalid).
 Result<UpgradeReport> UpgradeTimestamp(ots::Timestamp& timestamp, const CalendarWhitelist& whitelist,
                                        const CalendarOptions& options = {});
+
+// Calendar answers shared by the UpgradeTimestamp calls given the same cache: proofs stamped
+// together share their pending commitments, so one request per (calendar, commitment) serves them
+// all. Failures are kept too, so an unreachable calendar costs its timeout once. Keep one cache
+// for one pass over a set of proofs (answers change as Bitcoin confirms). Thread-safe: a key being
+// fetched by one call makes the others wait for that answer.
+class UpgradeCache {
+ public:
+  using Answer = std::shared_ptr<const Result<ots::Timestamp>>;
+  // The answer for (uri, commitment), from fetch() the first time.
+  Answer Get(const std::string& uri, const Bytes& commitment, const std::function<Result<ots::Timestamp>()>& fetch);
+  std::size_t size() const;
+
+ private:
+  struct Entry {
+    Answer answer;  // null while being fetched
+  };
+  mutable std::mutex m_mu;
+  std::condition_variable m_cv;
+  std::map<std::pair<std::string, Bytes>, Entry> m_entries;
+};
+
+// UpgradeTimestamp with answers taken from / stored in cache.
+Result<UpgradeReport> UpgradeTimestamp(ots::Timestamp& timestamp, const CalendarWhitelist& whitelist,
+                                       const CalendarOptions& options, UpgradeCache& cache);
 
 }  // namespace peerdb::anchor

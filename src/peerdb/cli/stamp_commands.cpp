@@ -1,5 +1,6 @@
 // peerdb stamp / peerdb upgrade: creating OpenTimestamps proofs through public calendars and
 // completing them once the calendars have put them into Bitcoin (OTS.md §1.6, §2.2, §2.3).
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -93,7 +94,14 @@ int Stamp(StampArgs a) {
   std::vector<Hash32> file_digests(n);
   for (std::size_t i = 0; i < n; ++i) file_digests[i] = digests[i].sha256;
   std::vector<ots::StampNonce> nonces(n);
-  crypto::RandomBytes(nonces.data()->data(), n * ots::kStampNonceSize);
+  {
+    Bytes random(n * ots::kStampNonceSize);
+    crypto::RandomBytes(random.data(), random.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      std::copy_n(random.begin() + static_cast<std::ptrdiff_t>(i * ots::kStampNonceSize), ots::kStampNonceSize,
+                  nonces[i].begin());
+    }
+  }
   auto tree = ots::StampTree::Build(std::move(file_digests), std::move(nonces));
   if (!tree.ok()) return Fail(tree.error());
 
@@ -117,6 +125,9 @@ int Stamp(StampArgs a) {
   if (!prepared.ok()) return Fail(prepared.error());
 
   {
+    // Creating files in one directory is serialised by the directory lock, but the rest of each
+    // create and the write overlap: two threads write 100,000 proofs to tmpfs in about half the
+    // time of one (on ext4 it makes no difference).
     Progress progress(Progress::ShouldShow(a.progress, n), "writing", n);
     ParallelFor(n, WorkerThreads(), progress, [&](std::size_t i) {
       const Status s = CreateNewFile(out_paths[i], tree->EncodeFileOts(i, *prepared));
@@ -146,41 +157,54 @@ bool IsComplete(const ots::Timestamp& t) {
   return false;
 }
 
-// One proof: returns the exit code for it.
-int UpgradeOne(const std::string& path, const UpgradeArgs& a, const anchor::CalendarWhitelist& whitelist) {
+// One proof, one pass.
+struct UpgradeResult {
+  int code = kExitFailed;
+  std::string out, err;  // what to print for it
+  bool final = true;     // false: still pending, worth asking again with --wait
+  bool changed = false;  // the proof file was rewritten
+};
+
+UpgradeResult UpgradeFile(const std::string& path, bool backed_up, const anchor::CalendarWhitelist& whitelist,
+                          const anchor::CalendarOptions& options, anchor::UpgradeCache& cache) {
+  UpgradeResult r;
   auto file = ots::LoadOtsFile(path);
-  if (!file.ok()) return BadInput(file.error().message);
-  bool changed = false;
-  std::vector<std::string> notes;
-  const anchor::CalendarOptions options = CalendarOptionsFor(a.timeout);
-  while (!IsComplete(file->timestamp)) {
-    auto report = anchor::UpgradeTimestamp(file->timestamp, whitelist, options);
-    if (!report.ok()) return BadInput(path + ": " + report.error().message);
-    changed |= report->changed;
-    notes = report->notes;
-    if (!a.wait || IsComplete(file->timestamp)) break;
-    if (!report->changed) {
-      std::cerr << path << ": not complete yet; checking again in " << a.wait_interval << " s\n";
-      std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<long long>(a.wait_interval * 1000)));
+  if (!file.ok()) {
+    r.code = kExitBadInput;
+    r.err = "peerdb: " + file.error().message + "\n";
+    return r;
+  }
+  if (!IsComplete(file->timestamp)) {
+    auto report = anchor::UpgradeTimestamp(file->timestamp, whitelist, options, cache);
+    if (!report.ok()) {
+      r.code = kExitBadInput;
+      r.err = "peerdb: " + path + ": " + report.error().message + "\n";
+      return r;
+    }
+    if (report->changed) {
+      auto bytes = ots::EncodeOtsFile(*file);
+      Status s = bytes.ok() ? ReplaceProof(path, *bytes, /*keep_backup=*/!backed_up) : Status(bytes.error());
+      if (!s.ok()) {
+        r.err = "peerdb: " + path + ": proof not updated: " + s.error().message + "\n";
+        return r;
+      }
+      r.changed = true;
+    }
+    if (!IsComplete(file->timestamp)) {
+      r.out = path + ": Pending confirmation in Bitcoin blockchain\n";
+      for (const std::string& note : report->notes) r.out += "  " + note + "\n";
+      r.final = report->pending_tried == 0;  // nothing could be asked: waiting cannot help
+      return r;
     }
   }
-  if (changed) {
-    auto bytes = ots::EncodeOtsFile(*file);
-    if (!bytes.ok()) return BadInput(path + ": " + bytes.error().message);
-    if (const Status s = ReplaceKeepingBackup(path, *bytes); !s.ok()) {
-      std::cerr << "peerdb: " << path << ": proof not updated: " << s.error().message << "\n";
-      return kExitFailed;
-    }
-  }
-  if (IsComplete(file->timestamp)) {
-    std::cout << path << ": Success! Timestamp complete\n";
-    return kExitOk;
-  }
-  std::cout << path << ": Pending confirmation in Bitcoin blockchain\n";
-  for (const std::string& note : notes) std::cout << "  " << note << "\n";
-  return kExitFailed;
+  r.code = kExitOk;
+  r.out = path + ": Success! Timestamp complete\n";
+  return r;
 }
 
+// Passes over the proofs still pending, sharing one answer cache per pass (proofs stamped together
+// share their calendar commitments); with --wait until none is pending. Proofs are rewritten
+// without an fsync each; one syncfs() per filesystem at the end.
 int Upgrade(const UpgradeArgs& a) {
   if (a.timeout <= 0 || a.timeout > 3600) return BadInput("--timeout must be between 0 and 3600 seconds");
   if (a.wait_interval <= 0 || a.wait_interval > 86400) return BadInput("--wait-interval must be between 0 and 86400 seconds");
@@ -194,8 +218,52 @@ int Upgrade(const UpgradeArgs& a) {
     if (const Status s = anchor::CalendarWhitelist::CheckPattern(c); !s.ok()) return BadInput(s.error().message);
     whitelist.Add(c);
   }
+  const anchor::CalendarOptions options = CalendarOptionsFor(a.timeout);
+  const std::size_t n = a.files.size();
+  std::vector<UpgradeResult> results(n);
+  std::vector<bool> backed_up(n, false), done(n, false);
+  std::vector<std::string> rewritten;
   int worst = kExitOk;
-  for (const std::string& path : a.files) worst = std::max(worst, UpgradeOne(path, a, whitelist));
+  while (true) {
+    std::vector<std::size_t> todo;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!done[i]) todo.push_back(i);
+    }
+    anchor::UpgradeCache cache;
+    {
+      Progress progress(Progress::ShouldShow(-1, todo.size()), "upgrading", todo.size());
+      ParallelFor(todo.size(), WorkerThreads(), progress, [&](std::size_t k) {
+        const std::size_t i = todo[k];
+        results[i] = UpgradeFile(a.files[i], backed_up[i], whitelist, options, cache);
+      });
+    }
+    bool changed = false;
+    std::size_t pending = 0;
+    for (std::size_t i : todo) {
+      const UpgradeResult& r = results[i];
+      if (r.changed) {
+        changed = true;
+        if (!backed_up[i]) rewritten.push_back(a.files[i]);
+        backed_up[i] = true;
+      }
+      if (!a.wait || r.final) {
+        done[i] = true;
+        std::cout << r.out;
+        std::cerr << r.err;
+        worst = std::max(worst, r.code);
+      } else {
+        ++pending;
+      }
+    }
+    std::cout.flush();
+    if (pending == 0) break;
+    if (!changed) {
+      std::cerr << pending << " proof" << (pending == 1 ? "" : "s") << " not complete yet; checking again in "
+                << a.wait_interval << " s\n";
+      std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<long long>(a.wait_interval * 1000)));
+    }
+  }
+  if (const Status s = SyncFilesystems(rewritten); !s.ok()) return Fail(s.error());
   return worst;
 }
 

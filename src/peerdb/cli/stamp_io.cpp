@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include "peerdb/crypto/sha256.h"
-#include "peerdb/util/file.h"
 
 namespace peerdb::cli {
 namespace {
@@ -220,24 +219,25 @@ Status SyncFilesystems(const std::vector<std::string>& paths) {
   return Status::Ok();
 }
 
-Status ReplaceKeepingBackup(const std::string& path, ByteSpan data) {
+Status ReplaceProof(const std::string& path, ByteSpan data, bool keep_backup) {
   const std::string backup = path + ".bak";
-  if (::access(backup.c_str(), F_OK) == 0) return Error{Errc::kConflict, backup + " already exists; move it away first"};
+  if (keep_backup && ::access(backup.c_str(), F_OK) == 0) {
+    return Error{Errc::kConflict, backup + " already exists; move it away first"};
+  }
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return IoError("cannot stat", path, errno);
   const std::string tmp = TempName(path);
   {
-    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777));
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 0777));
     if (fd.get() < 0) return IoError("cannot create", tmp, errno);
     Status s = WriteAll(fd.get(), data, tmp);
-    if (s.ok() && ::fsync(fd.get()) != 0) s = IoError("cannot fsync", tmp, errno);
     if (s.ok() && fd.Close() != 0) s = IoError("cannot write", tmp, errno);
     if (!s.ok()) {
       ::unlink(tmp.c_str());
       return s;
     }
   }
-  if (::link(path.c_str(), backup.c_str()) != 0) {
+  if (keep_backup && ::link(path.c_str(), backup.c_str()) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());
     if (err == EEXIST) return Error{Errc::kConflict, backup + " already exists; move it away first"};
@@ -246,10 +246,10 @@ Status ReplaceKeepingBackup(const std::string& path, ByteSpan data) {
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());
-    ::unlink(backup.c_str());
+    if (keep_backup) ::unlink(backup.c_str());
     return IoError("cannot replace", path, err);
   }
-  return util::SyncParentDir(path);
+  return Status::Ok();
 }
 
 }  // namespace peerdb::cli

@@ -1,7 +1,7 @@
 // File work for `peerdb stamp` and `peerdb upgrade`: hashing many files on several threads,
 // checking which output names exist, creating .ots files without ever replacing one, making them
 // durable with one syncfs() per filesystem at the end (not an fsync per file: 100,000 fsyncs would
-// take minutes), and replacing a proof while keeping the old one as FILE.ots.bak.
+// take minutes), and replacing proofs while keeping the old ones as FILE.ots.bak.
 // Thread-safety: free functions; ParallelFor runs fn concurrently (fn must be thread-safe);
 // ExistingNames is immutable after construction.
 #pragma once
@@ -56,10 +56,10 @@ Status CreateNewFile(const std::string& path, ByteSpan data);
 // written there (the files and their directory entries) survives a crash.
 Status SyncFilesystems(const std::vector<std::string>& paths);
 
-// Replaces path with data, keeping the old file as path + ".bak" (kConflict, nothing changed, if
-// that exists): the new content is written and fsynced to a temp file, the old one hard-linked to
-// .bak, then the temp renamed over path and the directory fsynced. path always holds either the
-// old or the new proof.
-Status ReplaceKeepingBackup(const std::string& path, ByteSpan data);
+// Replaces path with data: the new content goes to a temp file in the same directory, then (with
+// keep_backup) the old file is hard-linked to path + ".bak" (kConflict, nothing changed, if that
+// exists), then the temp file is renamed over path. path always holds either the old or the new
+// proof. No fsync: see SyncFilesystems.
+Status ReplaceProof(const std::string& path, ByteSpan data, bool keep_backup);
 
 }  // namespace peerdb::cli

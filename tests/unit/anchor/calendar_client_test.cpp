@@ -7,9 +7,11 @@
 #include <functional>
 #include <gtest/gtest.h>
 #include <map>
+#include <thread>
 
 #include "peerdb/crypto/sha256.h"
 #include "peerdb/ots/detached_file.h"
+#include "peerdb/ots/stamp_tree.h"
 #include "peerdb/ots/timestamp_codec.h"
 #include "peerdb/util/file.h"
 #include "test_calendar.h"
@@ -456,6 +458,54 @@ TEST(CalendarUpgrade, StampThenConfirmThenUpgradeAgainstALoopbackCalendar) {
   EXPECT_EQ(CountKind(root, ots::AttestationKind::kPending), 2u);  // merge keeps pending
   EXPECT_EQ(a.lookups(), 2u);
   EXPECT_EQ(b.lookups(), 2u);
+}
+
+TEST(CalendarUpgrade, ACacheServesProofsThatShareACommitmentWithOneRequest) {
+  // Ten files stamped together: ten proofs, different paths into one calendar commitment.
+  TestCalendar cal;
+  std::vector<Hash32> digests;
+  std::vector<ots::StampNonce> nonces(10);
+  for (int i = 0; i < 10; ++i) {
+    const Bytes d = Digest(std::to_string(i));
+    digests.push_back(*Hash32FromHex(Hex(d)));
+    nonces[i].fill(static_cast<std::uint8_t>(i));
+  }
+  auto tree = ots::StampTree::Build(digests, nonces);
+  ASSERT_TRUE(tree.ok());
+  ots::Timestamp root(Bytes(tree->root().begin(), tree->root().end()));
+  ASSERT_TRUE(SubmitToCalendars({cal.url()}, 1, root, Fast()).ok());
+  std::vector<ots::Timestamp> proofs;
+  for (int i = 0; i < 10; ++i) proofs.push_back(std::move(tree->FileTimestamp(i, root).value()));
+  cal.Confirm(5);
+  UpgradeCache cache;
+  std::vector<std::thread> threads;
+  std::vector<Result<UpgradeReport>> reports;
+  for (int i = 0; i < 10; ++i) reports.emplace_back(Error{Errc::kInternal, "not run"});
+  for (int i = 0; i < 10; ++i) {
+    threads.emplace_back([&, i] { reports[i] = UpgradeTimestamp(proofs[i], CalendarWhitelist({cal.url()}), Fast(), cache); });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(reports[i].ok());
+    EXPECT_TRUE(reports[i]->changed);
+    EXPECT_EQ(CountKind(proofs[i], ots::AttestationKind::kBitcoin), 1u);
+  }
+  EXPECT_EQ(cal.lookups(), 1u);
+  EXPECT_EQ(cache.size(), 1u);
+}
+
+TEST(CalendarUpgrade, ACachedFailureIsNotAskedAgain) {
+  TestHttpServer down([](const std::string&) { return Reply{500, "down"}; });
+  ots::Timestamp a(Digest("a")), b(Digest("a"));
+  a.AddAttestation(ots::Attestation::Pending(down.url()));
+  b.AddAttestation(ots::Attestation::Pending(down.url()));
+  UpgradeCache cache;
+  auto ra = UpgradeTimestamp(a, CalendarWhitelist({down.url()}), Fast(2), cache);
+  auto rb = UpgradeTimestamp(b, CalendarWhitelist({down.url()}), Fast(2), cache);
+  ASSERT_TRUE(ra.ok() && rb.ok());
+  EXPECT_EQ(down.requests(), 2u);  // two attempts, once
+  ASSERT_EQ(rb->notes.size(), 1u);
+  EXPECT_NE(rb->notes[0].find("HTTP 500"), std::string::npos) << rb->notes[0];
 }
 
 TEST(CalendarUpgrade, ManyPendingAttestationsAreCappedPerPass) {

@@ -225,6 +225,27 @@ TEST_F(StampTest, UpgradeKeepsTheOldProofAndCompletesOnceConfirmed) {
   EXPECT_EQ(a.lookups(), lookups);
 }
 
+TEST_F(StampTest, ProofsStampedTogetherAreUpgradedWithOneRequestAndReportedInOrder) {
+  TestCalendar a;
+  std::vector<std::string> args = {"stamp", "-c", a.url(), "-m", "1"};
+  std::vector<std::string> proofs;
+  for (int i = 0; i < 20; ++i) {
+    args.push_back(Write("sub/g" + std::to_string(i), "g" + std::to_string(i)));
+    proofs.push_back(args.back() + ".ots");
+  }
+  ASSERT_EQ(Capture(args).code, kExitOk);
+  a.Confirm(3);
+  std::vector<std::string> up = {"upgrade", "-c", a.url()};
+  up.insert(up.end(), proofs.begin(), proofs.end());
+  Output o = Capture(up);
+  EXPECT_EQ(o.code, kExitOk) << o.err;
+  std::string expected;
+  for (const std::string& p : proofs) expected += p + ": Success! Timestamp complete\n";
+  EXPECT_EQ(o.out, expected);
+  EXPECT_EQ(a.lookups(), 1u);
+  for (const std::string& p : proofs) EXPECT_TRUE(std::filesystem::exists(p + ".bak")) << p;
+}
+
 TEST_F(StampTest, UpgradeAsksOnlyWhitelistedCalendars) {
   TestCalendar a;
   const std::string f = Write("a.txt", "a");
