@@ -225,21 +225,21 @@ int Upgrade(const UpgradeArgs& a) {
   std::vector<std::string> rewritten;
   int worst = kExitOk;
   while (true) {
-    std::vector<std::size_t> todo;
+    std::vector<std::size_t> incomplete;
     for (std::size_t i = 0; i < n; ++i) {
-      if (!done[i]) todo.push_back(i);
+      if (!done[i]) incomplete.push_back(i);
     }
     anchor::UpgradeCache cache;
     {
-      Progress progress(Progress::ShouldShow(-1, todo.size()), "upgrading", todo.size());
-      ParallelFor(todo.size(), WorkerThreads(), progress, [&](std::size_t k) {
-        const std::size_t i = todo[k];
+      Progress progress(Progress::ShouldShow(-1, incomplete.size()), "upgrading", incomplete.size());
+      ParallelFor(incomplete.size(), WorkerThreads(), progress, [&](std::size_t k) {
+        const std::size_t i = incomplete[k];
         results[i] = UpgradeFile(a.files[i], backed_up[i], whitelist, options, cache);
       });
     }
     bool changed = false;
     std::size_t pending = 0;
-    for (std::size_t i : todo) {
+    for (std::size_t i : incomplete) {
       const UpgradeResult& r = results[i];
       if (r.changed) {
         changed = true;
