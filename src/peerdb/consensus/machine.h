@@ -1,0 +1,109 @@
+// The consensus state machine of PROTOCOL.md §2-§6 for one member: proposer schedule, proposal,
+// votes, majority certificates, seals, round changes with justification, signer safety rules
+// S1-S6, batch dissemination, heartbeat blocks, statuses, alerts, evidence and catch-up.
+//
+// It is pure: events in, actions out, time an argument. It performs no I/O, reads no clock and
+// starts no threads; it reaches storage only through Application (synchronous, durable on return)
+// and the network only through the Send/Broadcast actions it returns. The same events with the
+// same times give the same actions, so the seeded simulation (tests/sim) replays any failure.
+//
+// Thread-safety: not thread-safe; one thread drives a Machine.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "peerdb/chain/block.h"
+#include "peerdb/chain/signer_state.h"
+#include "peerdb/consensus/alert.h"
+#include "peerdb/consensus/application.h"
+#include "peerdb/consensus/wire.h"
+
+namespace peerdb::consensus {
+
+// Block status levels of §3. The node adds ANCHORED and FINAL from its anchors.
+enum class BlockStatus : std::uint8_t { kProposed = 1, kMajority = 2, kUnanimous = 3, kAnchored = 4, kFinal = 5 };
+
+// What the member had on disk when it (re)started.
+struct Snapshot {
+  chain::Genesis genesis;
+  chain::MemberId self = 0;
+  chain::SignerState signer;                    // as last saved (S6); seal_id = chain_id at start
+  std::optional<CommittedBlock> head;           // the committed head (absent: only the genesis)
+  std::vector<chain::Evidence> evidence;        // evidence saved earlier
+  std::uint64_t unanimous_height = 0;           // highest committed block known UNANIMOUS
+};
+
+// ---- Events ---------------------------------------------------------------------------------
+// A message from an authenticated member (the transport has bound `from` to its key).
+struct Received { chain::MemberId from = 0; PeerMessage msg; };
+// This member's own signed batch (from its clients); the machine gossips it and proposes it.
+struct LocalBatch { chain::TxBatch batch; };
+// Time passed: the machine runs its timers. Call at NextWakeupMs() or earlier.
+struct Tick {};
+struct PeerConnected { chain::MemberId peer = 0; };
+struct PeerDisconnected { chain::MemberId peer = 0; };
+using Event = std::variant<Received, LocalBatch, Tick, PeerConnected, PeerDisconnected>;
+
+// ---- Actions (execute in order, after Step returns) -------------------------------------------
+struct Send { chain::MemberId to = 0; PeerMessage msg; };
+struct Broadcast { PeerMessage msg; };  // to every other member of the epoch
+// A block joined the committed chain (it was already passed to Application::Commit).
+struct Committed { std::uint64_t height = 0; Hash32 id{}; BlockStatus status = BlockStatus::kMajority; };
+// A committed block's status rose (e.g. to UNANIMOUS when the last required seal arrived).
+struct StatusRaised { std::uint64_t height = 0; Hash32 id{}; BlockStatus status = BlockStatus::kMajority; };
+struct AlertRaised { Alert alert; };
+struct AlertCleared { Alert alert; };
+// A peer sent something invalid (forged signature, wrong chain, malformed, replay flood): the
+// transport penalises it. `reason` is logged.
+struct Penalise { chain::MemberId peer = 0; std::string reason; };
+// A batch left out of blocks for good (its seq is stale or it no longer executes).
+struct BatchDropped { chain::TxBatch batch; std::string reason; };
+using Action = std::variant<Send, Broadcast, Committed, StatusRaised, AlertRaised, AlertCleared, Penalise, BatchDropped>;
+
+// Per-member view for status displays (§3, `peerdb status`).
+struct MemberView {
+  chain::MemberId id = 0;
+  std::uint64_t last_sealed_height = 0;  // highest committed height this member sealed
+  std::uint64_t last_seen_ms = 0;        // last valid message from it (0 = never)
+  bool connected = false;
+  bool excluded = false;                 // named by verified evidence
+};
+
+struct MachineView {
+  std::uint64_t head_height = 0;         // committed head (best chain, provisional view)
+  Hash32 head_id{};
+  std::uint64_t unanimous_height = 0;
+  std::uint64_t h = 0;                   // height being decided
+  std::uint32_t round = 0;
+  chain::MemberId proposer = 0;          // proposer(h, round)
+  std::vector<MemberView> members;
+  std::vector<Alert> alerts;             // active
+  std::vector<chain::Evidence> evidence; // all verified evidence known
+};
+
+class Machine {
+ public:
+  // REQUIRES: snap.head (if any) and snap.signer are what `app` holds durably.
+  Machine(Snapshot snap, Application& app);
+  ~Machine();
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+
+  // now_ms: wall-clock time (block timestamps, C4) and the base of all timers.
+  std::vector<Action> Step(const Event& event, std::uint64_t now_ms);
+  // The earliest time a Tick is needed (a timer, a due proposal, a periodic status).
+  std::uint64_t NextWakeupMs() const;
+
+  MachineView View() const;
+  const chain::SignerState& signer() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace peerdb::consensus
