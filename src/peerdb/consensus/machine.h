@@ -7,6 +7,26 @@
 // and the network only through the Send/Broadcast actions it returns. The same events with the
 // same times give the same actions, so the seeded simulation (tests/sim) replays any failure.
 //
+// Design choices and simplifications of this version (the spec sections they touch):
+// - One epoch: the genesis config is in force at every height; config changes (§5.3) are not
+//   applied, so Req = members of the genesis config minus X_m (no approved-removal targets T(D)).
+// - Signing: the member's key is a constructor argument; every signature is made inside Step after
+//   Application::SaveSigner returned (S5), and only then leaves as an action.
+// - Committing and sealing are one step: a block is committed when it has an MC, passed C2-C7 and
+//   S1 allows the seal, so the committed chain is the member's sealed chain (seal_h == head height
+//   except between the seal's SaveSigner and Commit, which a restart completes).
+// - §2.3 fetching: blocks of proposals seen at the current height are kept by id, and a member that
+//   sends RoundChange(h, r') with a last_vote also sends the proposal it voted for to
+//   proposer(h, r'), so the re-proposer holds the body without a separate fetch message.
+// - Catch-up (§6.2) uses SyncRequest/SyncResponse over committed blocks with their MCs; it is
+//   triggered by StatusMsg, by a proposal or MC above my height with a valid parent certificate, and
+//   by an MC at my height whose block I never received.
+// - Evidence: one verified piece per offender is kept (the first); more adds nothing to exclusion.
+//   Messages for evidence detection are kept for the last kKeepHeights heights below the head;
+//   E5 is built when both seals and the header path are in that window.
+// - The best chain is the committed chain: the machine commits only blocks with an MC extending its
+//   own seals, so fork choice (§4.1, ForkChoice) is used for the A2 alerts over blocks it learns of.
+//
 // Thread-safety: not thread-safe; one thread drives a Machine.
 #pragma once
 
@@ -21,6 +41,7 @@
 #include "peerdb/consensus/alert.h"
 #include "peerdb/consensus/application.h"
 #include "peerdb/consensus/wire.h"
+#include "peerdb/crypto/ed25519.h"
 
 namespace peerdb::consensus {
 
@@ -35,6 +56,9 @@ struct Snapshot {
   std::optional<CommittedBlock> head;           // the committed head (absent: only the genesis)
   std::vector<chain::Evidence> evidence;        // evidence saved earlier
   std::uint64_t unanimous_height = 0;           // highest committed block known UNANIMOUS
+  // X_chain at head + 1: offenders named in evidence recorded in committed blocks. Absent: the
+  // machine computes it by reading every committed block through Application::LoadCommitted.
+  std::optional<std::vector<chain::MemberId>> chain_excluded;
 };
 
 // ---- Events ---------------------------------------------------------------------------------
@@ -87,8 +111,18 @@ struct MachineView {
 
 class Machine {
  public:
-  // REQUIRES: snap.head (if any) and snap.signer are what `app` holds durably.
-  Machine(Snapshot snap, Application& app);
+  // Timing constants (ms) that are not consortium parameters.
+  static constexpr std::uint64_t kStatusIntervalMs = 5000;    // periodic StatusMsg broadcast
+  static constexpr std::uint64_t kEvidenceGossipMs = 10000;   // §5.1 re-broadcast until recorded
+  static constexpr std::uint64_t kKeepHeights = 64;           // messages kept below the head (evidence)
+  static constexpr std::uint32_t kMaxRoundsAhead = 64;        // rounds above mine that are stored
+  static constexpr std::size_t kMaxPoolBatches = 8192;        // batch pool caps
+  static constexpr std::size_t kMaxPoolBytes = 64u << 20;
+  static constexpr std::size_t kMaxPoolPerAuthor = 1024;
+
+  // REQUIRES: snap.head (if any) and snap.signer are what `app` holds durably; `key` is the
+  // signing key of member snap.self (its public key is that member's key in the genesis config).
+  Machine(Snapshot snap, Application& app, const crypto::SigningKey& key);
   ~Machine();
   Machine(const Machine&) = delete;
   Machine& operator=(const Machine&) = delete;

@@ -1,0 +1,354 @@
+// Machine: event dispatch, timers, entering heights, sealing and committing (PROTOCOL.md §2.2).
+#include "peerdb/consensus/machine.h"
+
+#include <algorithm>
+
+#include "peerdb/consensus/evidence.h"
+#include "peerdb/consensus/internal/machine_impl.h"
+#include "peerdb/consensus/proposer_schedule.h"
+#include "peerdb/util/assert.h"
+
+namespace peerdb::consensus {
+
+Machine::Impl::Impl(Snapshot snap, Application& app, const crypto::SigningKey& key)
+    : m_app(app), m_key(key), m_genesis(std::move(snap.genesis)), m_self(snap.self), m_signer(snap.signer) {
+  m_chain_id = chain::ChainId(m_genesis);
+  m_config_hash = chain::ConfigHash(config());
+  if (m_signer.seal_h == 0) m_signer.seal_id = m_chain_id;
+  m_head_id = m_chain_id;
+  for (const chain::Member& m : config().members) m_members[m.id] = MemberInfo{};
+  if (snap.head) {
+    const CommittedBlock& hb = *snap.head;
+    m_head_h = hb.block.header.height;
+    m_head_id = hb.id;
+    m_head_header = hb.block.header;
+    m_head_cert = hb.cert;
+    m_headers[m_head_h] = m_head_header;
+    for (const chain::Seal& s : hb.seals) {
+      m_head_seals[s.signer] = s;
+      m_sealers[m_head_h].insert(s.signer);
+      m_members[s.signer].last_sealed = m_head_h;
+    }
+  }
+  m_unanimous_h = std::min(snap.unanimous_height, m_head_h);
+  for (const chain::Evidence& e : snap.evidence) {
+    auto offender = EvidenceOffender(e);
+    if (offender.ok() && config().FindMember(*offender) && !m_evidence.count(*offender)) {
+      m_evidence[*offender] = e;
+      m_x_local.insert(*offender);
+    }
+  }
+  if (snap.chain_excluded) {
+    m_x_chain.insert(snap.chain_excluded->begin(), snap.chain_excluded->end());
+  } else {
+    for (std::uint64_t k = 1; k <= m_head_h; ++k) {
+      auto cb = m_app.LoadCommitted(k);
+      if (!cb) continue;
+      for (const chain::Record& r : cb->block.records) {
+        if (const auto* e = std::get_if<chain::Evidence>(&r.body)) {
+          auto offender = EvidenceOffender(*e);
+          if (offender.ok()) m_x_chain.insert(*offender);
+        }
+      }
+    }
+  }
+  m_x_local.insert(m_x_chain.begin(), m_x_chain.end());
+  m_late_seals_pending = m_signer.seal_h < m_head_h;
+  m_h = m_head_h + 1;
+  m_round = m_signer.h == m_h ? m_signer.promised : 0;
+}
+
+std::uint64_t Machine::Impl::Timeout(std::uint32_t r) const {
+  std::uint64_t t = params().round_timeout_ms;
+  for (std::uint32_t i = 0; i < r && t < params().max_round_timeout_ms; ++i) t *= 2;
+  return std::min(t, params().max_round_timeout_ms);
+}
+
+std::uint64_t Machine::Impl::ParentTimestamp() const {
+  return m_head_h == 0 ? m_genesis.genesis_time_ms : m_head_header.timestamp_ms;
+}
+
+std::vector<chain::MemberId> Machine::Impl::Excluded() const { return {m_x_local.begin(), m_x_local.end()}; }
+std::vector<chain::MemberId> Machine::Impl::ChainExcluded() const { return {m_x_chain.begin(), m_x_chain.end()}; }
+
+chain::MemberId Machine::Impl::Proposer(std::uint32_t r) const {
+  std::vector<chain::MemberId> active = ActiveMembers(config(), ChainExcluded());
+  if (active.empty()) return 0;
+  return ProposerOf(active, m_head_h == 0 ? std::nullopt : std::optional<chain::MemberId>(m_head_header.author), r);
+}
+
+void Machine::Impl::Penalise(chain::MemberId peer, std::string reason) { Emit(consensus::Penalise{peer, std::move(reason)}); }
+
+void Machine::Impl::Step(const Event& event, std::uint64_t now_ms, std::vector<Action>& out) {
+  m_out = &out;
+  m_now = std::max(m_now, now_ms);
+  if (!m_started) {
+    m_started = true;
+    // First step after construction: start the height's timers from the first time we are given.
+    m_height_start_ms = m_now;
+    m_round_deadline_ms = m_now + Timeout(m_round) + (m_round == 0 ? params().heartbeat_ms : 0);
+    m_next_status_ms = m_now;
+    m_next_gossip_ms = m_now;
+  }
+  std::visit(
+      [this](const auto& e) {
+        using E = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<E, Received>) {
+          OnReceived(e.from, e.msg);
+        } else if constexpr (std::is_same_v<E, LocalBatch>) {
+          OnLocalBatch(e.batch);
+        } else if constexpr (std::is_same_v<E, PeerConnected>) {
+          auto it = m_members.find(e.peer);
+          if (it != m_members.end() && e.peer != m_self) {
+            it->second.connected = true;
+            Emit(Send{e.peer, MakeStatus()});
+            for (const auto& [k, entry] : m_pool) {
+              if (entry.local) Emit(Send{e.peer, entry.batch});
+            }
+            for (const auto& [offender, ev] : m_evidence) {
+              if (!m_x_chain.count(offender)) Emit(Send{e.peer, ev});
+            }
+          }
+        } else if constexpr (std::is_same_v<E, PeerDisconnected>) {
+          auto it = m_members.find(e.peer);
+          if (it != m_members.end()) it->second.connected = false;
+        }
+      },
+      event);
+  Poll();
+  m_out = nullptr;
+}
+
+void Machine::Impl::OnReceived(chain::MemberId from, const PeerMessage& msg) {
+  if (from == m_self) return;
+  if (!config().FindMember(from)) return Penalise(from, "message from a non-member");
+  const std::size_t before = m_out->size();
+  std::visit(
+      [&](const auto& m) {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, chain::Proposal>) OnProposal(from, m);
+        else if constexpr (std::is_same_v<M, chain::Vote>) OnVote(from, m);
+        else if constexpr (std::is_same_v<M, chain::RoundChange>) OnRoundChange(from, m);
+        else if constexpr (std::is_same_v<M, chain::Seal>) OnSeal(from, m);
+        else if constexpr (std::is_same_v<M, chain::MajorityCert>) OnMajorityCert(from, m);
+        else if constexpr (std::is_same_v<M, chain::TxBatch>) OnBatch(from, m);
+        else if constexpr (std::is_same_v<M, chain::Evidence>) AddEvidence(m, from);
+        else if constexpr (std::is_same_v<M, SyncRequest>) OnSyncRequest(from, m);
+        else if constexpr (std::is_same_v<M, SyncResponse>) OnSyncResponse(from, m);
+        else if constexpr (std::is_same_v<M, StatusMsg>) OnStatus(from, m);
+      },
+      msg);
+  bool penalised = false;
+  for (std::size_t i = before; i < m_out->size(); ++i) {
+    if (const auto* p = std::get_if<consensus::Penalise>(&(*m_out)[i]); p && p->peer == from) penalised = true;
+  }
+  if (!penalised) m_members[from].last_seen_ms = m_now;
+}
+
+void Machine::Impl::Poll() {
+  if (m_late_seals_pending) LateSeals();
+  // Round timer (§2.3): no MC at h before the deadline -> RoundChange(h, round + 1).
+  if (!m_decided && m_now >= m_round_deadline_ms) SendRoundChange(m_round + 1);
+  // Deferred proposals (C4) whose time has come.
+  if (!m_deferred.empty()) {
+    auto deferred = std::move(m_deferred);
+    m_deferred.clear();
+    for (const auto& [r, id] : deferred) {
+      if (r == m_round) ProcessCandidate(id, r, /*allow_defer=*/true);
+    }
+  }
+  TryCommitDecided();
+  TryPropose();
+  if (m_decided && m_sync_wait_until_ms <= m_now && !m_candidates.count(m_decided->block_id)) {
+    chain::MemberId hint = m_decided->votes.empty() ? 0 : m_decided->votes.front().signer;
+    RequestSync(PickSyncPeer(hint));
+  }
+  if (m_known_peer_head > m_head_h && m_sync_wait_until_ms <= m_now) RequestSync(PickSyncPeer(0));
+  if (m_now >= m_next_status_ms) {
+    Emit(Broadcast{MakeStatus()});
+    m_next_status_ms = m_now + kStatusIntervalMs;
+  }
+  if (m_now >= m_next_gossip_ms) {
+    GossipEvidence();
+    m_next_gossip_ms = m_now + kEvidenceGossipMs;
+  }
+  CheckTimedAlerts();
+}
+
+std::uint64_t Machine::Impl::NextWakeupMs() const {
+  std::uint64_t next = std::min(m_next_status_ms, m_next_gossip_ms);
+  if (!m_decided) next = std::min(next, m_round_deadline_ms);
+  if (Proposer(m_round) == m_self && !(m_signer.last_proposal && m_signer.h == m_h && m_signer.last_proposal->r == m_round)) {
+    const std::uint64_t t0 = ParentTimestamp() + params().block_period_ms;
+    next = std::min(next, HasPendingWork() ? t0 : std::max(t0, ParentTimestamp() + params().heartbeat_ms));
+  }
+  if (!m_deferred.empty()) next = std::min(next, m_now + params().block_period_ms);
+  if (m_sync_wait_until_ms > m_now && (m_decided || m_known_peer_head > m_head_h)) next = std::min(next, m_sync_wait_until_ms);
+  // Alerts with deadlines are re-checked at the status interval.
+  return std::max(next, m_now);
+}
+
+void Machine::Impl::StartRound(std::uint32_t r) {
+  m_round = r;
+  m_round_deadline_ms = m_now + Timeout(r) + (r == 0 ? params().heartbeat_ms : 0);
+}
+
+void Machine::Impl::EnterHeight() {
+  m_h = m_head_h + 1;
+  if (m_signer.h != m_h) {
+    // A new height resets the per-height signer fields (§2.5); they are saved with the next signature.
+    m_signer.h = m_h;
+    m_signer.promised = 0;
+    m_signer.last_vote.reset();
+    m_signer.last_proposal.reset();
+  }
+  m_candidates.clear();
+  m_decided.reset();
+  m_deferred.clear();
+  m_rejected_at_h.clear();
+  m_height_start_ms = m_now;
+  StartRound(m_signer.promised);
+  const std::uint64_t keep_from = m_head_h > kKeepHeights ? m_head_h - kKeepHeights : 0;
+  m_msgs.erase(m_msgs.begin(), m_msgs.lower_bound(keep_from));
+  while (m_headers.size() > kKeepHeaders) m_headers.erase(m_headers.begin());
+  while (m_commit_ms.size() > kKeepHeaders) m_commit_ms.erase(m_commit_ms.begin());
+  while (m_sealers.size() > kKeepHeaders) m_sealers.erase(m_sealers.begin());
+  // Votes that arrived before this height was entered may already decide it.
+  auto it = m_msgs.find(m_h);
+  if (it != m_msgs.end()) {
+    std::set<std::pair<std::uint32_t, Hash32>> seen;
+    for (const auto& [r, votes] : it->second.votes) {
+      for (const auto& [signer, v] : votes) seen.insert({r, v.block_id});
+    }
+    for (const auto& [r, id] : seen) CountVotes(r, id);
+  }
+}
+
+bool Machine::Impl::SealAndCommit(const chain::Block& block, const Hash32& id, const chain::MajorityCert& cert,
+                                  const std::vector<chain::Seal>& known_seals) {
+  const std::uint64_t height = block.header.height;
+  PEERDB_ASSERT(height == m_head_h + 1);
+  // S1: one seal per height, each extending the previous one.
+  if (m_signer.seal_h == height) {
+    if (m_signer.seal_id != id) {
+      Raise(AlertKind::kOrphanedSeal, m_self, height, height,
+            "a majority chose block " + Hex(id).substr(0, 16) + " at height " + std::to_string(height) +
+                " but I sealed " + Hex(m_signer.seal_id).substr(0, 16));
+      return false;
+    }
+  } else if (m_signer.seal_h + 1 != height || block.header.parent_id != m_signer.seal_id) {
+    Raise(AlertKind::kOrphanedSeal, m_self, m_signer.seal_h, height,
+          "block at height " + std::to_string(height) + " does not extend my seal at " + std::to_string(m_signer.seal_h));
+    return false;
+  } else {
+    m_signer.seal_h = height;
+    m_signer.seal_id = id;
+    if (m_signer.h < height) {
+      m_signer.h = height;
+      m_signer.promised = 0;
+      m_signer.last_vote.reset();
+      m_signer.last_proposal.reset();
+    }
+    m_app.SaveSigner(m_signer);  // S5: durable before the seal leaves
+  }
+  chain::Seal mine;
+  mine.h = height;
+  mine.block_id = id;
+  mine.signer = m_self;
+  chain::SignWith(m_key, m_chain_id, mine);
+
+  std::map<chain::MemberId, chain::Seal> seals;
+  seals[m_self] = mine;
+  for (const chain::Seal& s : known_seals) {
+    if (s.h == height && s.block_id == id && !IsExcluded(s.signer)) seals.emplace(s.signer, s);
+  }
+  if (auto it = m_msgs.find(height); it != m_msgs.end()) {
+    for (const auto& [signer, s] : it->second.seals) {
+      if (s.block_id == id) seals.emplace(signer, s);
+    }
+  }
+  CommittedBlock cb;
+  cb.block = block;
+  cb.id = id;
+  cb.cert = cert;
+  for (const auto& [signer, s] : seals) cb.seals.push_back(s);
+  m_app.Commit(cb);
+
+  // A2a: my vote at this height went to a block that was not chosen.
+  const bool lost_vote = m_signer.last_vote && m_signer.last_vote->vote.h == height && m_signer.last_vote->vote.block_id != id;
+  Clear(AlertKind::kLostVote, m_self);
+  if (lost_vote) {
+    Raise(AlertKind::kLostVote, m_self, height, height,
+          "my vote in round " + std::to_string(m_signer.last_vote->vote.r) + " at height " + std::to_string(height) +
+              " went to a block that was not chosen");
+  }
+
+  m_head_h = height;
+  m_head_id = id;
+  m_head_header = block.header;
+  m_head_cert = cert;
+  m_headers[height] = block.header;
+  m_commit_ms[height] = m_now;
+  m_head_seals = seals;
+  for (const auto& [signer, s] : seals) {
+    m_sealers[height].insert(signer);
+    MemberInfo& mi = m_members[signer];
+    mi.last_sealed = std::max(mi.last_sealed, height);
+  }
+  for (const chain::Record& r : block.records) {
+    if (const auto* e = std::get_if<chain::Evidence>(&r.body)) OnChainEvidence(*e);
+  }
+  PoolOnCommitted(block);
+  Emit(Committed{height, id, BlockStatus::kMajority});
+  Emit(Broadcast{mine});
+  if (m_known_peer_head <= height) Clear(AlertKind::kMajorityWithoutMe, m_self);
+  CheckUnanimity();
+  EnterHeight();
+  return true;
+}
+
+void Machine::Impl::LateSeals() {
+  // After a crash between Commit and the seal's SaveSigner (or a node that committed without
+  // sealing), seal the committed heights above seal_h in order, each persisted first (§6.2 step 5).
+  constexpr std::uint64_t kPerStep = 256;
+  std::uint64_t done = 0;
+  while (m_signer.seal_h < m_head_h && done++ < kPerStep) {
+    const std::uint64_t k = m_signer.seal_h + 1;
+    auto cb = m_app.LoadCommitted(k);
+    if (!cb || cb->block.header.parent_id != m_signer.seal_id) {
+      Raise(AlertKind::kOrphanedSeal, m_self, m_signer.seal_h, k, "committed chain does not extend my last seal");
+      m_late_seals_pending = false;
+      return;
+    }
+    m_signer.seal_h = k;
+    m_signer.seal_id = cb->id;
+    m_app.SaveSigner(m_signer);
+    chain::Seal s;
+    s.h = k;
+    s.block_id = cb->id;
+    s.signer = m_self;
+    chain::SignWith(m_key, m_chain_id, s);
+    m_app.AddSeals(k, {s});
+    Emit(Broadcast{s});
+    RecordSeal(s);
+  }
+  m_late_seals_pending = m_signer.seal_h < m_head_h;
+}
+
+// ---- Machine ------------------------------------------------------------------------------
+
+Machine::Machine(Snapshot snap, Application& app, const crypto::SigningKey& key)
+    : m_impl(std::make_unique<Impl>(std::move(snap), app, key)) {}
+Machine::~Machine() = default;
+
+std::vector<Action> Machine::Step(const Event& event, std::uint64_t now_ms) {
+  std::vector<Action> out;
+  m_impl->Step(event, now_ms, out);
+  return out;
+}
+
+std::uint64_t Machine::NextWakeupMs() const { return m_impl->NextWakeupMs(); }
+MachineView Machine::View() const { return m_impl->View(); }
+const chain::SignerState& Machine::signer() const { return m_impl->m_signer; }
+
+}  // namespace peerdb::consensus

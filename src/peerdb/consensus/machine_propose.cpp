@@ -1,0 +1,221 @@
+// Machine: proposing (§2.2, §2.3 re-proposal), checking a proposal (C1-C7, §2.4) and voting (S2).
+#include <algorithm>
+
+#include "peerdb/consensus/evidence.h"
+#include "peerdb/consensus/internal/machine_impl.h"
+
+namespace peerdb::consensus {
+
+ProposerFn Machine::Impl::ProposerFunction() const {
+  return [this](std::uint32_t r) { return Proposer(r); };
+}
+
+std::optional<chain::Block> Machine::Impl::BuildFresh() {
+  BlockTemplate t;
+  t.height = m_h;
+  t.parent_id = m_head_id;
+  t.timestamp_ms = std::max(m_now, ParentTimestamp() + params().block_period_ms);
+  t.author = m_self;
+  if (m_head_h > 0) t.parent_cert = m_head_cert;
+  t.batches = PoolCandidates();
+  // Records: the parent's seals and every valid evidence not yet recorded, ahead of batches (§5.1).
+  if (m_head_h > 0) {
+    for (const auto& [signer, s] : m_head_seals) {
+      if (!IsExcluded(signer)) t.records.push_back(chain::Record{s});
+    }
+  }
+  for (const auto& [offender, e] : m_evidence) {
+    if (!m_x_chain.count(offender)) t.records.push_back(chain::Record{e});
+  }
+  chain::SortRecords(t.records);
+  std::vector<chain::TxBatch> dropped;
+  auto block = m_app.Build(t, &dropped);
+  PoolOnDropped(dropped);
+  if (!block.ok()) return std::nullopt;
+  return std::move(block).value();
+}
+
+void Machine::Impl::TryPropose() {
+  if (m_decided || Proposer(m_round) != m_self) return;
+  // S4: at most one ProposalCore per (h, r).
+  if (m_signer.h == m_h && m_signer.last_proposal && m_signer.last_proposal->r >= m_round) return;
+  const std::uint64_t t0 = ParentTimestamp() + params().block_period_ms;
+  std::vector<chain::RoundChange> justification;
+  std::optional<chain::Block> block;
+  if (m_round == 0) {
+    if (m_now < t0) return;
+    if (!HasPendingWork() && m_now < ParentTimestamp() + params().heartbeat_ms) return;
+    block = BuildFresh();
+  } else {
+    // Paxos phase 1: >= MAJ valid RoundChange(h, round) from distinct non-excluded members.
+    auto hm = m_msgs.find(m_h);
+    if (hm == m_msgs.end()) return;
+    auto rcs = hm->second.rcs.find(m_round);
+    if (rcs == hm->second.rcs.end()) return;
+    for (const auto& [signer, rc] : rcs->second) {
+      if (!IsExcluded(signer)) justification.push_back(rc);
+    }
+    const JustificationOutcome o =
+        EvaluateJustification(m_h, m_round, justification, m_chain_id, config(), Excluded(), ProposerFunction());
+    if (o.valid < config().Majority()) return;
+    if (o.tie) AddEvidence(MakeDoubleProposal(o.tie->first, o.tie->second), std::nullopt);
+    if (o.required) {
+      auto c = m_candidates.find(*o.required);
+      if (c == m_candidates.end()) return;  // waits for the voters' push of the proposal (§2.3)
+      block = c->second.block;
+    } else {
+      if (m_now < t0) return;
+      block = BuildFresh();
+    }
+  }
+  if (!block) return;
+  chain::ProposalCore core;
+  core.h = m_h;
+  core.r = m_round;
+  core.block_id = chain::BlockId(block->header);
+  core.justification_hash = chain::JustificationHash(justification);
+  core.signer = m_self;
+  chain::SignWith(m_key, m_chain_id, core);
+  m_signer.h = m_h;
+  m_signer.last_proposal = core;
+  m_app.SaveSigner(m_signer);  // S5
+  chain::Proposal p{core, std::move(*block), std::move(justification)};
+  Emit(Broadcast{p});
+  OnProposal(m_self, p);
+}
+
+void Machine::Impl::OnProposal(chain::MemberId from, const chain::Proposal& p) {
+  const chain::ProposalCore& core = p.core;
+  if (core.h < m_h) return;  // stale: decided already
+  if (core.h > m_h) {
+    // A proposal above my height whose parent certificate is a valid MC proves I am behind.
+    if (p.block.header.height == core.h && p.block.parent_cert && p.block.parent_cert->h + 1 == core.h &&
+        chain::VerifyMajorityCert(*p.block.parent_cert, m_chain_id, config(), ChainExcluded()).ok()) {
+      m_known_peer_head = std::max(m_known_peer_head, core.h - 1);
+      Raise(AlertKind::kMajorityWithoutMe, m_self, m_head_h + 1, core.h - 1,
+            "a majority chose blocks up to height " + std::to_string(core.h - 1) + " that I do not hold");
+      RequestSync(from);
+    }
+    return;
+  }
+  if (!VerifyMember(core)) return Penalise(from, "proposal core signature does not verify");
+  if (core.r > m_round + kMaxRoundsAhead) return;
+  if (core.signer != Proposer(core.r)) return Penalise(from, "proposal by a member out of turn");
+  const Hash32 id = chain::BlockId(p.block.header);
+  if (id != core.block_id) return Penalise(from, "proposal block does not match its core");
+  if (chain::JustificationHash(p.justification) != core.justification_hash) {
+    return Penalise(from, "proposal justification does not match its core");
+  }
+  HeightMsgs& hm = m_msgs[m_h];
+  auto& cores = hm.cores[core.r];
+  if (auto it = cores.find(core.signer); it != cores.end()) {
+    if (it->second.block_id != core.block_id) {
+      AddEvidence(MakeDoubleProposal(it->second, core), std::nullopt);  // E1
+      return;
+    }
+  } else {
+    cores[core.signer] = core;
+  }
+  const Status just = CheckJustification(core.h, core.r, core.block_id, p.justification, m_chain_id, config(),
+                                         Excluded(), ProposerFunction());
+  if (!just.ok()) {
+    // E6 if the justification breaks §2.3 even when judged standalone; otherwise only rejected.
+    chain::Evidence e = MakeBadProposal(core, p.justification);
+    if (VerifyEvidence(e, m_chain_id, config()).ok()) AddEvidence(e, std::nullopt);
+    return;
+  }
+  auto [cit, inserted] = m_candidates.try_emplace(id);
+  if (inserted) {
+    if (m_candidates.size() > kMaxRoundsAhead) {  // bounded: one body per round at most in practice
+      m_candidates.erase(cit);
+      return;
+    }
+    cit->second.block = p.block;
+  }
+  if (!cit->second.proposal) cit->second.proposal = p;
+  if (core.r < m_round) {
+    TryCommitDecided();
+    return;
+  }
+  if (core.r > m_round) AdvanceTo(core.r);  // a valid justified proposal for a higher round
+  ProcessCandidate(id, core.r, /*allow_defer=*/true);
+  TryCommitDecided();
+}
+
+Candidate::Check Machine::Impl::CheckCandidate(Candidate& c) {
+  if (c.check != Candidate::Check::kUnchecked) return c.check;
+  const chain::Block& b = c.block;
+  const chain::Header& hdr = b.header;
+  auto reject = [&](std::string why) {
+    c.check = Candidate::Check::kRejected;
+    c.reject_reason = std::move(why);
+    return c.check;
+  };
+  // C2 header, C3 parent (the committed head is my latest seal), then C5-C7 by the application.
+  if (Status s = chain::CheckBlockShape(b, m_chain_id, params()); !s.ok()) return reject("C2: " + s.error().message);
+  if (hdr.height != m_h) return reject("C2: height is not parent height + 1");
+  if (hdr.epoch != config().epoch || hdr.config_hash != m_config_hash) return reject("C2: epoch or config_hash");
+  if (!config().FindMember(hdr.author) || m_x_chain.count(hdr.author)) return reject("C2: author is not active");
+  if (hdr.parent_id != m_head_id || hdr.parent_id != m_signer.seal_id) return reject("C3: parent is not my latest sealed block");
+  if (m_h > 1 && !chain::VerifyMajorityCert(*b.parent_cert, m_chain_id, config(), ChainExcluded()).ok()) {
+    return reject("C3: parent_cert is not a valid majority certificate");
+  }
+  if (hdr.timestamp_ms < ParentTimestamp() + params().block_period_ms) return reject("C4: timestamp before parent + block_period");
+  if (Status s = m_app.Check(b); !s.ok()) return reject(s.error().message);
+  c.check = Candidate::Check::kOk;
+  return c.check;
+}
+
+void Machine::Impl::ProcessCandidate(const Hash32& id, std::uint32_t r, bool allow_defer) {
+  auto it = m_candidates.find(id);
+  if (it == m_candidates.end() || r != m_round) return;
+  Candidate& c = it->second;
+  const chain::MemberId proposer = Proposer(r);
+  // C4: a block from the future is deferred until local time catches up, not rejected.
+  if (allow_defer && c.block.header.timestamp_ms > m_now + params().max_future_drift_ms) {
+    if (std::find(m_deferred.begin(), m_deferred.end(), std::make_pair(r, id)) == m_deferred.end()) {
+      m_deferred.emplace_back(r, id);
+      NoteDeferred(proposer);
+    }
+    return;
+  }
+  NoteOnTime(proposer);
+  if (CheckCandidate(c) != Candidate::Check::kOk) {
+    m_rejected_at_h.insert(id);
+    return;
+  }
+  auto hm = m_msgs.find(m_h);
+  if (hm == m_msgs.end()) return;
+  auto cores = hm->second.cores.find(r);
+  if (cores == hm->second.cores.end()) return;
+  auto core = cores->second.find(proposer);
+  if (core == cores->second.end() || core->second.block_id != id) return;
+  TryVote(core->second);
+}
+
+void Machine::Impl::TryVote(const chain::ProposalCore& core) {
+  if (core.h != m_h || core.r != m_round) return;
+  // S2: r >= promised, and no other vote in this round; the same vote again returns the stored one.
+  if (core.r < m_signer.promised && m_signer.h == m_h) return;
+  if (m_signer.h == m_h && m_signer.last_vote) {
+    const chain::Vote& lv = m_signer.last_vote->vote;
+    if (core.r < lv.r) return;
+    if (core.r == lv.r) {
+      if (core.block_id == lv.block_id) Emit(Broadcast{lv});  // S6: the stored signature, never a new one
+      return;
+    }
+  }
+  chain::Vote v;
+  v.h = m_h;
+  v.r = core.r;
+  v.block_id = core.block_id;
+  v.signer = m_self;
+  chain::SignWith(m_key, m_chain_id, v);
+  m_signer.h = m_h;
+  m_signer.last_vote = chain::LastVote{v, core};
+  m_app.SaveSigner(m_signer);  // S5: durable before the vote leaves
+  Emit(Broadcast{v});
+  OnVote(m_self, v);
+}
+
+}  // namespace peerdb::consensus

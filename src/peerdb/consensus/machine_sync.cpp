@@ -1,0 +1,178 @@
+// Machine: status exchange and catch-up (§6.2), seals of committed blocks and unanimity (§3).
+#include <algorithm>
+
+#include "peerdb/consensus/evidence.h"
+#include "peerdb/consensus/internal/machine_impl.h"
+
+namespace peerdb::consensus {
+
+StatusMsg Machine::Impl::MakeStatus() const {
+  StatusMsg st;
+  st.seal_h = m_signer.seal_h;
+  st.seal_id = m_signer.seal_id;
+  st.head_h = m_head_h;
+  st.h = m_h;
+  st.r = m_round;
+  return st;
+}
+
+chain::MemberId Machine::Impl::PickSyncPeer(chain::MemberId hint) const {
+  if (hint != 0 && hint != m_self) return hint;
+  // The connected member with the lowest id; any member if none is marked connected.
+  for (const auto& [id, mi] : m_members) {
+    if (id != m_self && mi.connected) return id;
+  }
+  for (const auto& [id, mi] : m_members) {
+    if (id != m_self) return id;
+  }
+  return 0;
+}
+
+void Machine::Impl::RequestSync(chain::MemberId peer) {
+  if (peer == 0 || peer == m_self || m_now < m_sync_wait_until_ms) return;
+  m_sync_wait_until_ms = m_now + 2 * Timeout(0);
+  SyncRequest req;
+  req.from_h = m_head_h + 1;
+  req.max_blocks = kMaxSyncBlocks;
+  Emit(Send{peer, req});
+}
+
+void Machine::Impl::OnSyncRequest(chain::MemberId from, const SyncRequest& req) {
+  SyncResponse resp;
+  resp.head_h = m_head_h;
+  // Bounded bytes: the response must fit one frame (max_block_bytes + 64 KiB, §1.1.8); one block
+  // always fits because its MC and seals are below 64 KiB.
+  const std::size_t budget = params().max_block_bytes;
+  std::size_t bytes = 0;
+  const std::uint32_t count = std::min(req.max_blocks, kMaxSyncBlocks);
+  for (std::uint64_t k = std::max<std::uint64_t>(req.from_h, 1); k <= m_head_h && resp.blocks.size() < count; ++k) {
+    auto cb = m_app.LoadCommitted(k);
+    if (!cb) break;
+    SyncBlock sb;
+    sb.block = std::move(cb->block);
+    sb.cert = std::move(cb->cert);
+    std::map<chain::MemberId, chain::Seal> seals;
+    for (chain::Seal& s : cb->seals) seals.emplace(s.signer, std::move(s));
+    for (auto& [signer, s] : seals) sb.seals.push_back(std::move(s));
+    const std::size_t size = codec::Encode(sb).size();
+    if (!resp.blocks.empty() && bytes + size > budget) break;
+    bytes += size;
+    resp.blocks.push_back(std::move(sb));
+  }
+  (void)from;
+  Emit(Send{from, std::move(resp)});
+}
+
+void Machine::Impl::OnSyncResponse(chain::MemberId from, const SyncResponse& resp) {
+  m_sync_wait_until_ms = 0;
+  m_known_peer_head = std::max(m_known_peer_head, std::min(resp.head_h, m_head_h + kMaxSyncBlocks * 1024));
+  bool progressed = false;
+  for (const SyncBlock& sb : resp.blocks) {
+    const chain::Header& hdr = sb.block.header;
+    if (hdr.height <= m_head_h) continue;
+    if (hdr.height != m_head_h + 1) return Penalise(from, "sync response skips heights");
+    const Hash32 id = chain::BlockId(hdr);
+    if (hdr.parent_id != m_head_id) {
+      // Another branch than mine: a majority chose it, so my seals are orphaned (A2b), or the peer lies.
+      if (chain::VerifyMajorityCert(sb.cert, m_chain_id, config(), ChainExcluded()).ok() && sb.cert.block_id == id) {
+        Raise(AlertKind::kOrphanedSeal, m_self, m_head_h, hdr.height,
+              "peer " + std::to_string(from) + " holds a majority block at " + std::to_string(hdr.height) +
+                  " that does not extend my sealed chain");
+      }
+      return;
+    }
+    if (sb.cert.h != hdr.height || sb.cert.block_id != id) return Penalise(from, "sync block certificate is for another block");
+    if (Status s = chain::VerifyMajorityCert(sb.cert, m_chain_id, config(), ChainExcluded()); !s.ok()) {
+      return Penalise(from, "sync block certificate: " + s.error().message);
+    }
+    std::vector<chain::Seal> seals;
+    for (const chain::Seal& s : sb.seals) {
+      if (s.h != hdr.height || s.block_id != id || !VerifyMember(s)) return Penalise(from, "sync block carries an invalid seal");
+      seals.push_back(s);
+    }
+    // The block has an MC; judge it like a proposal (C2-C7) before sealing it.
+    if (m_h != hdr.height) return;
+    Candidate c;
+    c.block = sb.block;
+    if (CheckCandidate(c) != Candidate::Check::kOk) {
+      Raise(AlertKind::kMajorityRejected, m_self, hdr.height, hdr.height,
+            "a majority chose block " + Hex(id).substr(0, 16) + " at height " + std::to_string(hdr.height) +
+                " which I rejected: " + c.reject_reason);
+      return;
+    }
+    if (!SealAndCommit(sb.block, id, sb.cert, seals)) return;
+    for (const chain::Seal& s : seals) DetectSealConflicts(s);
+    progressed = true;
+  }
+  if (progressed && resp.head_h > m_head_h) RequestSync(from);
+}
+
+void Machine::Impl::OnStatus(chain::MemberId from, const StatusMsg& st) {
+  if (st.head_h > m_head_h) {
+    // A claim, not a proof: it only makes me ask. The blocks that come back are verified.
+    m_known_peer_head = std::max(m_known_peer_head, std::min(st.head_h, m_head_h + kMaxSyncBlocks * 1024));
+    RequestSync(from);
+  }
+}
+
+void Machine::Impl::OnSeal(chain::MemberId from, const chain::Seal& seal) {
+  if (seal.signer != from) return Penalise(from, "seal relayed for another signer");
+  if (seal.h == 0 || seal.h > m_h + 1) return;
+  const std::uint64_t oldest = m_msgs.empty() ? m_h : m_msgs.begin()->first;
+  if (seal.h < oldest && !m_headers.count(seal.h)) return;  // too old to matter
+  if (!VerifyMember(seal)) return Penalise(from, "seal signature does not verify");
+  HeightMsgs* hm = nullptr;
+  if (seal.h >= oldest) hm = &m_msgs[seal.h];
+  if (hm) {
+    if (auto it = hm->seals.find(seal.signer); it != hm->seals.end()) {
+      if (it->second.block_id != seal.block_id) AddEvidence(MakeDoubleSeal(it->second, seal), std::nullopt);
+      return;
+    }
+    hm->seals[seal.signer] = seal;
+  }
+  DetectSealConflicts(seal);
+  if (seal.h <= m_head_h) {
+    auto hdr = m_headers.find(seal.h);
+    if (hdr != m_headers.end() && chain::BlockId(hdr->second) == seal.block_id) {
+      if (m_sealers[seal.h].count(seal.signer)) return;
+      m_app.AddSeals(seal.h, {seal});
+      RecordSeal(seal);
+    }
+  }
+}
+
+void Machine::Impl::RecordSeal(const chain::Seal& seal) {
+  if (seal.h + kKeepHeaders > m_head_h || m_sealers.count(seal.h)) m_sealers[seal.h].insert(seal.signer);
+  if (seal.h == m_head_h) m_head_seals[seal.signer] = seal;
+  MemberInfo& mi = m_members[seal.signer];
+  mi.last_sealed = std::max(mi.last_sealed, seal.h);
+  CheckUnanimity();
+}
+
+void Machine::Impl::CheckUnanimity() {
+  // UNANIMOUS (§3, D4): some D >= B has Req(D) subset of Sealers(D) and |Sealers(D)| >= MAJ, with
+  // Req = members minus X_m (one epoch, no approved removals in this version).
+  std::uint64_t best = m_unanimous_h;
+  for (auto it = m_sealers.rbegin(); it != m_sealers.rend() && it->first > m_unanimous_h; ++it) {
+    std::size_t sealers = 0;
+    bool all = true;
+    for (const chain::Member& m : config().members) {
+      if (IsExcluded(m.id)) continue;
+      if (it->second.count(m.id)) ++sealers;
+      else all = false;
+    }
+    if (all && sealers >= config().Majority()) {
+      best = it->first;
+      break;
+    }
+  }
+  if (best <= m_unanimous_h) return;
+  for (std::uint64_t k = m_unanimous_h + 1; k <= best; ++k) {
+    auto hdr = m_headers.find(k);
+    Emit(StatusRaised{k, hdr != m_headers.end() ? chain::BlockId(hdr->second) : Hash32{}, BlockStatus::kUnanimous});
+  }
+  m_unanimous_h = best;
+  m_sealers.erase(m_sealers.begin(), m_sealers.upper_bound(best));
+}
+
+}  // namespace peerdb::consensus
