@@ -1,0 +1,230 @@
+#include "invariants.h"
+
+#include <algorithm>
+
+#include "peerdb/consensus/evidence.h"
+
+namespace peerdb::sim {
+
+namespace {
+std::string Short(const Hash32& h) { return Hex(h).substr(0, 12); }
+std::string At(std::uint64_t h, std::uint32_t r) { return "(h=" + std::to_string(h) + ", r=" + std::to_string(r) + ")"; }
+}  // namespace
+
+InvariantChecker::InvariantChecker(const chain::Genesis& genesis, std::set<chain::MemberId> byzantine)
+    : m_genesis(genesis), m_chain_id(chain::ChainId(genesis)), m_maj(genesis.config.Majority()),
+      m_byzantine(std::move(byzantine)) {}
+
+void InvariantChecker::Fail(std::string what) {
+  if (!m_failure) m_failure = std::move(what);
+}
+
+std::uint64_t InvariantChecker::final_height(chain::MemberId m) const {
+  auto it = m_hist.find(m);
+  return it == m_hist.end() ? 0 : it->second.final_h;
+}
+
+void InvariantChecker::OnSaves(chain::MemberId m, const StepSaves& saves) {
+  History& hist = m_hist[m];
+  for (const chain::SignerState& s : saves.signer) {
+    if (s.seal_h > 0) {
+      auto [it, fresh] = hist.saved_seal.emplace(s.seal_h, s.seal_id);
+      if (!fresh && it->second != s.seal_id && honest(m)) {
+        Fail("I1: member " + std::to_string(m) + " saved two seals at height " + std::to_string(s.seal_h) + ": " +
+             Short(it->second) + " and " + Short(s.seal_id));
+      }
+    }
+    if (s.last_vote) {
+      const chain::Vote& v = s.last_vote->vote;
+      // A vote signed now (not seen in an earlier save) must not be below a promise already made.
+      const auto promised = hist.saved_promised.find(v.h);
+      const std::uint32_t before = promised == hist.saved_promised.end() ? 0 : promised->second;
+      const std::uint32_t now = s.h == v.h ? std::max(before, s.promised) : before;
+      if (hist.saved_votes.insert({v.h, v.r, v.block_id}).second && honest(m) && now > v.r) {
+        Fail("I2: member " + std::to_string(m) + " signed a vote " + At(v.h, v.r) + " after promising round " +
+             std::to_string(now));
+      }
+    }
+    if (s.last_proposal) hist.saved_cores.insert({s.last_proposal->h, s.last_proposal->r, s.last_proposal->block_id});
+    std::uint32_t& p = hist.saved_promised[s.h];
+    p = std::max(p, s.promised);
+  }
+  for (const chain::Evidence& e : saves.evidence) {
+    if (honest(m)) OnEvidence(e);
+  }
+}
+
+void InvariantChecker::RegisterVote(std::uint64_t h, std::uint32_t r, const Hash32& id, chain::MemberId signer) {
+  auto& voters = m_votes[{h, r, id}];
+  voters.insert(signer);
+  if (voters.size() < m_maj) return;
+  auto& ids = m_mc[h];
+  ids.insert(id);
+  if (ids.size() > 1 && m_byzantine.empty()) {
+    Fail("I6: two blocks gathered a majority of votes at height " + std::to_string(h) + " with no byzantine member: " +
+         Short(*ids.begin()) + " and " + Short(*ids.rbegin()));
+  }
+}
+
+void InvariantChecker::RegisterCert(const chain::MajorityCert& mc) {
+  for (const chain::SigEntry& e : mc.votes) RegisterVote(mc.h, mc.r, mc.block_id, e.signer);
+}
+
+void InvariantChecker::CheckOwnSigned(chain::MemberId m, const consensus::PeerMessage& msg) {
+  History& hist = m_hist[m];
+  const std::string who = "member " + std::to_string(m);
+  if (const auto* v = std::get_if<chain::Vote>(&msg); v && v->signer == m) {
+    if (!hist.saved_votes.count({v->h, v->r, v->block_id})) Fail("I3: " + who + " sent a vote " + At(v->h, v->r) + " it had not saved");
+    auto [it, fresh] = hist.sent_vote.emplace(std::pair{v->h, v->r}, v->block_id);
+    if (!fresh && it->second != v->block_id) Fail("I2: " + who + " voted twice at " + At(v->h, v->r));
+  } else if (const auto* p = std::get_if<chain::Proposal>(&msg); p && p->core.signer == m) {
+    const chain::ProposalCore& c = p->core;
+    if (!hist.saved_cores.count({c.h, c.r, c.block_id})) Fail("I3: " + who + " sent a proposal " + At(c.h, c.r) + " it had not saved");
+    auto [it, fresh] = hist.sent_core.emplace(std::pair{c.h, c.r}, c.block_id);
+    if (!fresh && it->second != c.block_id) Fail("I2: " + who + " signed two proposal cores at " + At(c.h, c.r));
+  } else if (const auto* rc = std::get_if<chain::RoundChange>(&msg); rc && rc->signer == m) {
+    auto sp = hist.saved_promised.find(rc->h);
+    if (sp == hist.saved_promised.end() || sp->second < rc->r) {
+      Fail("I3: " + who + " sent RoundChange " + At(rc->h, rc->r) + " before saving the promise");
+    }
+    std::uint32_t& mx = hist.sent_rc_max[rc->h];
+    mx = std::max(mx, rc->r);
+  } else if (const auto* s = std::get_if<chain::Seal>(&msg); s && s->signer == m) {
+    auto saved = hist.saved_seal.find(s->h);
+    if (saved == hist.saved_seal.end() || saved->second != s->block_id) {
+      Fail("I3: " + who + " sent a seal at height " + std::to_string(s->h) + " that is not its saved seal");
+    }
+    auto [it, fresh] = hist.sent_seal.emplace(s->h, s->block_id);
+    if (!fresh && it->second != s->block_id) Fail("I1: " + who + " sent two seals at height " + std::to_string(s->h));
+    if (s->h > 1) {
+      auto hdr = m_headers.find(s->block_id);
+      auto prev = hist.saved_seal.find(s->h - 1);
+      if (hdr != m_headers.end() && (prev == hist.saved_seal.end() || prev->second != hdr->second.parent_id)) {
+        Fail("I1: " + who + "'s seal at height " + std::to_string(s->h) + " does not extend its seal at " +
+             std::to_string(s->h - 1));
+      }
+    }
+  }
+}
+
+void InvariantChecker::OnSent(chain::MemberId from, const consensus::PeerMessage& msg, bool genuine) {
+  if (honest(from)) CheckOwnSigned(from, msg);
+  if (!genuine) return;
+  // Registries of genuine signatures: votes and seals that really exist (honest outputs were
+  // verified by the machine; byzantine members sign with their own key).
+  if (const auto* v = std::get_if<chain::Vote>(&msg)) {
+    if (v->signer == from) RegisterVote(v->h, v->r, v->block_id, v->signer);
+  } else if (const auto* s = std::get_if<chain::Seal>(&msg)) {
+    if (s->signer == from) m_seals[s->block_id].insert(s->signer);
+  } else if (honest(from)) {
+    if (const auto* mc = std::get_if<chain::MajorityCert>(&msg)) {
+      RegisterCert(*mc);
+    } else if (const auto* p = std::get_if<chain::Proposal>(&msg)) {
+      if (p->block.parent_cert) RegisterCert(*p->block.parent_cert);
+    } else if (const auto* sr = std::get_if<consensus::SyncResponse>(&msg)) {
+      for (const consensus::SyncBlock& b : sr->blocks) {
+        RegisterCert(b.cert);
+        for (const chain::Seal& seal : b.seals) m_seals[seal.block_id].insert(seal.signer);
+      }
+    } else if (const auto* e = std::get_if<chain::Evidence>(&msg)) {
+      OnEvidence(*e);
+    }
+  }
+}
+
+void InvariantChecker::OnCommitted(chain::MemberId m, const consensus::CommittedBlock& block) {
+  if (!honest(m)) return;
+  const std::uint64_t h = block.block.header.height;
+  m_headers.emplace(block.id, block.block.header);
+  if (m_canonical.size() + 1 == h) m_canonical.push_back(block.id);
+  if (h <= m_canonical.size() && m_canonical[h - 1] != block.id) {
+    Fail("I8: member " + std::to_string(m) + " committed " + Short(block.id) + " at height " + std::to_string(h) +
+         " but another honest member committed " + Short(m_canonical[h - 1]));
+  }
+  if (h > m_canonical.size() + 1) Fail("I8: member " + std::to_string(m) + " committed height " + std::to_string(h) + " out of order");
+  RegisterCert(block.cert);
+  for (const chain::Record& r : block.block.records) {
+    if (const auto* e = std::get_if<chain::Evidence>(&r.body)) OnEvidence(*e);
+  }
+}
+
+void InvariantChecker::OnUnanimousClaim(chain::MemberId m, std::uint64_t height, const Durable& disk,
+                                        const std::set<chain::MemberId>& excluded) {
+  if (!honest(m) || height == 0) return;
+  const std::string who = "I10: member " + std::to_string(m) + " calls height " + std::to_string(height);
+  if (height > disk.blocks.size()) return Fail(who + " UNANIMOUS but has not committed it");
+  const consensus::CommittedBlock& b = disk.blocks[height - 1];
+  const auto voters = m_votes.find({b.cert.h, b.cert.r, b.cert.block_id});
+  std::size_t genuine = 0;
+  for (const chain::SigEntry& e : b.cert.votes) {
+    if (voters != m_votes.end() && voters->second.count(e.signer)) ++genuine;
+  }
+  if (b.cert.block_id != b.id || genuine < m_maj) return Fail(who + " UNANIMOUS without a genuine majority certificate");
+  for (std::uint64_t k = height; k <= disk.blocks.size(); ++k) {
+    auto it = m_seals.find(disk.blocks[k - 1].id);
+    if (it == m_seals.end()) continue;
+    std::size_t sealers = 0;
+    bool all = true;
+    for (const chain::Member& mem : m_genesis.config.members) {
+      if (excluded.count(mem.id)) continue;
+      if (it->second.count(mem.id)) ++sealers; else all = false;
+    }
+    if (all && sealers >= m_maj) return;
+  }
+  Fail(who + " UNANIMOUS but no block from it up to its head holds genuine seals of every required member");
+}
+
+void InvariantChecker::OnEvidence(const chain::Evidence& e) {
+  const Hash32 key = consensus::EvidenceKey(e);
+  if (!m_evidence.insert(key).second) return;
+  Status ok = consensus::VerifyEvidence(e, m_chain_id, m_genesis.config);
+  if (!ok.ok()) return Fail("I7: evidence of kind " + std::to_string(e.kind) + " does not verify: " + ok.error().message);
+  auto offender = consensus::EvidenceOffender(e);
+  if (!offender.ok()) return Fail("I7: evidence names no offender");
+  m_offenders.insert(*offender);
+  if (honest(*offender)) Fail("I7: evidence of kind " + std::to_string(e.kind) + " names honest member " + std::to_string(*offender));
+}
+
+void InvariantChecker::CheckFinality(const BitcoinSim& btc, const std::vector<FinalityView>& views, std::uint32_t k) {
+  const bool deep = btc.deep_reorgs() != m_deep_reorgs_seen;
+  m_deep_reorgs_seen = btc.deep_reorgs();
+  auto unanimous = [&](const SimAnchor& a, const std::set<chain::MemberId>& excluded) {
+    std::size_t n = 0;
+    for (const chain::Member& mem : m_genesis.config.members) {
+      if (excluded.count(mem.id)) continue;
+      if (std::find(a.sealers.begin(), a.sealers.end(), mem.id) == a.sealers.end()) return false;
+      ++n;
+    }
+    return n >= m_maj;
+  };
+  // The auditor's view: every confirmed anchor of a unanimous checkpoint.
+  for (const SimAnchor& a : btc.anchors()) {
+    if (btc.Confirmations(a) < k || !unanimous(a, m_offenders)) continue;
+    if (a.cp.h <= m_canonical.size() && m_canonical[a.cp.h - 1] != a.cp.block_id) {
+      Fail("I4: a confirmed unanimous checkpoint makes " + Short(a.cp.block_id) + " FINAL at height " +
+           std::to_string(a.cp.h) + ", which conflicts with the honest chain");
+    }
+  }
+  for (const FinalityView& v : views) {
+    std::uint64_t fin = 0;
+    for (const SimAnchor& a : btc.anchors()) {
+      if (a.cp.h <= fin || a.cp.h > v.disk->blocks.size()) continue;
+      if (v.disk->blocks[a.cp.h - 1].id != a.cp.block_id) continue;
+      if (btc.Confirmations(a) >= k && unanimous(a, v.excluded)) fin = a.cp.h;
+    }
+    History& hist = m_hist[v.id];
+    if (fin < hist.final_h && !deep) {
+      Fail("I5: member " + std::to_string(v.id) + "'s FINAL height fell from " + std::to_string(hist.final_h) + " to " +
+           std::to_string(fin) + " without a Bitcoin reorg deeper than k_anchor");
+    }
+    for (std::uint64_t h = 1; h <= fin; ++h) {
+      if (h <= m_canonical.size() && v.disk->blocks[h - 1].id != m_canonical[h - 1]) {
+        Fail("I4: member " + std::to_string(v.id) + " holds a FINAL block at height " + std::to_string(h) +
+             " that conflicts with another honest view");
+      }
+    }
+    hist.final_h = fin;
+  }
+}
+
+}  // namespace peerdb::sim

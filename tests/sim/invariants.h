@@ -1,0 +1,111 @@
+// Safety invariants of PROTOCOL.md §7.1, checked by the simulation after every step.
+//
+// What is checked, and how (honest = not configured byzantine; byzantine members sign with their
+// real key whatever they like, so their messages only feed the registries):
+// - I1  From every honest member's durable SignerState saves and its sent Seals: at most one seal
+//       id per height, and the seal at h names a block whose parent is its seal at h - 1.
+// - I2  From every honest member's sent messages, over its whole life (restarts included): one
+//       Vote per (h, r), one ProposalCore per (h, r), no Vote at (h, r) after it sent
+//       saving a promise r' > r (a vote signed under a higher saved promise).
+// - I3  Every own signature an honest member sends (Vote, ProposalCore, RoundChange, Seal) was in
+//       a SignerState save that was durable before the step's actions left (saves lost at an
+//       injected crash do not count). With I1/I2 spanning restarts this gives "after any injected
+//       crash the member never signs conflicting content".
+// - I4  No two conflicting FINAL blocks: every honest view's FINAL blocks agree with each other,
+//       and every confirmed anchor of a checkpoint that makes its block UNANIMOUS (an auditor's
+//       view, §4.4) names the block the honest members committed at that height.
+// - I5  An honest view's FINAL height never falls and its FINAL blocks never change, unless the
+//       simulated Bitcoin reorganised deeper than k_anchor since the last check.
+// - I6  Without byzantine members, at most one block per height gathers a majority of votes in a
+//       round (from every genuine vote that was sent or carried in a certificate).
+// - I7  Every Evidence seen (saved by an honest member, sent, or recorded in a committed block)
+//       passes consensus::VerifyEvidence standalone and names a byzantine member.
+// - I8  (as the simulation reads it) honest members' committed chains agree at every height.
+// - I10 An honest member's UNANIMOUS claim for B is backed by genuine seals of every member of its
+//       Req on B or a descendant (>= MAJ of them) and B's committed MC has >= MAJ genuine votes;
+//       FINAL is computed here only from confirmed anchors of such checkpoints (FINAL => UNANIMOUS
+//       and ANCHORED by construction).
+// I9 (PCE round trips) is covered by tests/unit/chain and the fuzz targets, I11 (light client) has
+// no implementation to compare yet, I12 by tests/unit/consensus (fork choice); they are not here.
+// Thread-safety: not thread-safe; owned by one Simulation.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "peerdb/consensus/machine.h"
+#include "sim_app.h"
+#include "sim_bitcoin.h"
+
+namespace peerdb::sim {
+
+// One honest member's view for the finality checks.
+struct FinalityView {
+  chain::MemberId id = 0;
+  const Durable* disk = nullptr;
+  std::set<chain::MemberId> excluded;
+};
+
+class InvariantChecker {
+ public:
+  InvariantChecker(const chain::Genesis& genesis, std::set<chain::MemberId> byzantine);
+
+  bool honest(chain::MemberId m) const { return !m_byzantine.count(m); }
+  // Durable SignerState/Commit/Evidence saves of one step (only those before a crash point).
+  void OnSaves(chain::MemberId m, const StepSaves& saves);
+  // A message leaving member `from` (after byzantine rewriting). `genuine` is false for messages
+  // with forged signatures, which must not enter the registries.
+  void OnSent(chain::MemberId from, const consensus::PeerMessage& msg, bool genuine);
+  void OnCommitted(chain::MemberId m, const consensus::CommittedBlock& block);
+  void OnUnanimousClaim(chain::MemberId m, std::uint64_t height, const Durable& disk,
+                        const std::set<chain::MemberId>& excluded);
+  void OnEvidence(const chain::Evidence& e);
+  void CheckFinality(const BitcoinSim& btc, const std::vector<FinalityView>& views, std::uint32_t k);
+
+  const std::optional<std::string>& failure() const { return m_failure; }
+  std::uint64_t final_height(chain::MemberId m) const;
+  std::size_t evidence_seen() const { return m_evidence.size(); }
+  std::set<chain::MemberId> offenders() const { return m_offenders; }
+  std::uint64_t canonical_height() const { return m_canonical.size(); }
+  std::size_t mc_heights() const { return m_mc.size(); }
+  bool HasMc(std::uint64_t h) const { return m_mc.count(h) > 0; }
+
+ private:
+  struct History {
+    std::map<std::uint64_t, Hash32> saved_seal;
+    std::set<std::tuple<std::uint64_t, std::uint32_t, Hash32>> saved_votes;
+    std::set<std::tuple<std::uint64_t, std::uint32_t, Hash32>> saved_cores;
+    std::map<std::uint64_t, std::uint32_t> saved_promised;
+    std::map<std::uint64_t, Hash32> sent_seal;
+    std::map<std::pair<std::uint64_t, std::uint32_t>, Hash32> sent_vote;
+    std::map<std::pair<std::uint64_t, std::uint32_t>, Hash32> sent_core;
+    std::map<std::uint64_t, std::uint32_t> sent_rc_max;
+    std::uint64_t final_h = 0;
+  };
+  void Fail(std::string what);
+  void RegisterVote(std::uint64_t h, std::uint32_t r, const Hash32& id, chain::MemberId signer);
+  void RegisterCert(const chain::MajorityCert& mc);
+  void CheckOwnSigned(chain::MemberId m, const consensus::PeerMessage& msg);
+
+  chain::Genesis m_genesis;
+  Hash32 m_chain_id{};
+  std::size_t m_maj = 0;
+  std::set<chain::MemberId> m_byzantine;
+  std::map<chain::MemberId, History> m_hist;
+  std::map<std::tuple<std::uint64_t, std::uint32_t, Hash32>, std::set<chain::MemberId>> m_votes;
+  std::map<std::uint64_t, std::set<Hash32>> m_mc;
+  std::map<Hash32, std::set<chain::MemberId>> m_seals;  // genuine seals by block id
+  std::map<Hash32, chain::Header> m_headers;            // blocks committed by honest members
+  std::vector<Hash32> m_canonical;                      // index = height - 1 (I8)
+  std::set<Hash32> m_evidence;                          // EvidenceKey of evidence checked
+  std::set<chain::MemberId> m_offenders;
+  std::uint32_t m_deep_reorgs_seen = 0;
+  std::optional<std::string> m_failure;
+};
+
+}  // namespace peerdb::sim

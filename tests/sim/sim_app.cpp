@@ -1,0 +1,144 @@
+#include "sim_app.h"
+
+#include <algorithm>
+
+#include "peerdb/crypto/sha256.h"
+
+namespace peerdb::sim {
+
+namespace {
+Hash32 NextRoot(const Hash32& parent, const Hash32& batches_root) { return crypto::Sha256({parent, batches_root}); }
+}  // namespace
+
+SimApp::SimApp(const chain::Genesis& genesis, Durable& disk)
+    : m_genesis(genesis), m_chain_id(chain::ChainId(genesis)), m_config_hash(chain::ConfigHash(genesis.config)),
+      m_disk(disk) {
+  if (m_disk.blocks.empty() && m_disk.signer.seal_h == 0) m_disk.signer.seal_id = m_chain_id;
+  for (const consensus::CommittedBlock& b : m_disk.blocks) {
+    for (const chain::TxBatch& t : b.block.batches) m_seqs[t.author] = std::max(m_seqs[t.author], t.seq);
+  }
+}
+
+Hash32 SimApp::StateRootAt(std::uint64_t height) const {
+  return height == 0 ? m_genesis.initial_state_root : m_disk.blocks.at(height - 1).block.header.state_root;
+}
+
+Hash32 SimApp::HeadId() const { return m_disk.blocks.empty() ? m_chain_id : m_disk.blocks.back().id; }
+
+Result<chain::Block> SimApp::Build(const consensus::BlockTemplate& t, std::vector<chain::TxBatch>* dropped) {
+  chain::Block b;
+  auto seqs = m_seqs;
+  for (const chain::TxBatch& batch : t.batches) {
+    const chain::Member* author = m_genesis.config.FindMember(batch.author);
+    const bool ok = author && batch.seq == seqs[batch.author] + 1 && batch.valid_until_height >= t.height &&
+                    chain::CheckBatchShape(batch, m_genesis.config.params).ok() &&
+                    chain::VerifySignedBy(author->pubkey, m_chain_id, batch);
+    if (ok) {
+      b.batches.push_back(batch);
+      seqs[batch.author] = batch.seq;
+    } else if (dropped && (!author || batch.seq <= seqs[batch.author])) {
+      dropped->push_back(batch);
+    }
+  }
+  b.records = t.records;
+  b.parent_cert = t.parent_cert;
+  chain::Header& h = b.header;
+  h.chain_id = m_chain_id;
+  h.epoch = m_genesis.config.epoch;
+  h.height = t.height;
+  h.parent_id = t.parent_id;
+  h.author = t.author;
+  h.timestamp_ms = t.timestamp_ms;
+  h.config_hash = m_config_hash;
+  h.parent_cert_hash = t.parent_cert ? chain::MajorityCertHash(*t.parent_cert) : Hash32{};
+  h.batches_root = chain::BatchesRoot(b.batches);
+  h.records_root = chain::RecordsRoot(b.records);
+  h.state_root = NextRoot(StateRootAt(head()), h.batches_root);
+  return b;
+}
+
+Status SimApp::CheckBatches(const chain::Block& block, std::map<chain::MemberId, std::uint64_t>& seqs) const {
+  for (const chain::TxBatch& t : block.batches) {
+    const chain::Member* author = m_genesis.config.FindMember(t.author);
+    if (!author) return Error{Errc::kNotMember, "C5: batch author is not a member"};
+    if (t.seq != seqs[t.author] + 1) return Error{Errc::kInvalid, "C5: seq is not last_seq + 1"};
+    if (t.valid_until_height < block.header.height) return Error{Errc::kInvalid, "C5: batch expired"};
+    if (!chain::VerifySignedBy(author->pubkey, m_chain_id, t)) return Error{Errc::kBadSignature, "C5: batch signature"};
+    seqs[t.author] = t.seq;
+  }
+  return Status::Ok();
+}
+
+Status SimApp::Check(const chain::Block& block) {
+  const chain::Header& h = block.header;
+  if (h.height != head() + 1) return Error{Errc::kInvalid, "C3: not at head + 1"};
+  if (h.parent_id != HeadId()) return Error{Errc::kInvalid, "C3: parent is not the committed head"};
+  if (h.epoch != m_genesis.config.epoch || h.config_hash != m_config_hash) return Error{Errc::kInvalid, "C2: config"};
+  PEERDB_TRY(chain::CheckBlockShape(block, m_chain_id, m_genesis.config.params));
+  auto seqs = m_seqs;
+  PEERDB_TRY(CheckBatches(block, seqs));
+  if (h.state_root != NextRoot(StateRootAt(head()), h.batches_root)) {
+    return Error{Errc::kInvalid, "C6: state_root does not match re-execution"};
+  }
+  return Status::Ok();
+}
+
+void SimApp::BeginStep() { m_saves = StepSaves{}; m_frozen.reset(); }
+
+bool SimApp::Persisting() {
+  ++m_saves.calls;
+  if (m_crash_at != 0 && m_saves.calls == m_crash_at && !m_frozen) m_frozen = m_disk;
+  return !m_frozen;
+}
+
+bool SimApp::EndStep() {
+  if (!m_frozen) return false;
+  m_disk = std::move(*m_frozen);
+  m_frozen.reset();
+  m_crash_at = 0;
+  return true;
+}
+
+void SimApp::Commit(const consensus::CommittedBlock& block) {
+  if (Persisting()) m_saves.commits.push_back(block.block.header.height);
+  for (const chain::TxBatch& t : block.block.batches) m_seqs[t.author] = std::max(m_seqs[t.author], t.seq);
+  m_disk.blocks.push_back(block);
+}
+
+void SimApp::AddSeals(std::uint64_t height, const std::vector<chain::Seal>& seals) {
+  Persisting();
+  if (height == 0 || height > head()) return;
+  auto& have = m_disk.blocks[height - 1].seals;
+  for (const chain::Seal& s : seals) {
+    if (std::none_of(have.begin(), have.end(), [&](const chain::Seal& x) { return x.signer == s.signer; })) have.push_back(s);
+  }
+  std::sort(have.begin(), have.end(), [](const chain::Seal& a, const chain::Seal& b) { return a.signer < b.signer; });
+}
+
+std::optional<consensus::CommittedBlock> SimApp::LoadCommitted(std::uint64_t height) const {
+  if (height == 0 || height > head()) return std::nullopt;
+  return m_disk.blocks[height - 1];
+}
+
+void SimApp::SaveSigner(const chain::SignerState& state) {
+  if (Persisting()) m_saves.signer.push_back(state);
+  m_disk.signer = state;
+}
+
+void SimApp::SaveEvidence(const chain::Evidence& evidence) {
+  if (Persisting()) m_saves.evidence.push_back(evidence);
+  m_disk.evidence.push_back(evidence);
+}
+
+consensus::Snapshot SimApp::MakeSnapshot(chain::MemberId self) const {
+  consensus::Snapshot s;
+  s.genesis = m_genesis;
+  s.self = self;
+  s.signer = m_disk.signer;
+  if (!m_disk.blocks.empty()) s.head = m_disk.blocks.back();
+  s.evidence = m_disk.evidence;
+  s.unanimous_height = std::min<std::uint64_t>(m_disk.unanimous_h, head());
+  return s;
+}
+
+}  // namespace peerdb::sim

@@ -1,0 +1,61 @@
+#include "sim_keys.h"
+
+#include <string>
+
+namespace peerdb::sim {
+
+crypto::SigningKey KeyOf(chain::MemberId id) {
+  crypto::SecretSeed seed;
+  seed.fill(static_cast<std::uint8_t>(id ^ 0x5a));
+  seed[0] = static_cast<std::uint8_t>(id >> 8);
+  return crypto::SigningKey::FromSeed(seed);
+}
+
+chain::Params SimParams() {
+  chain::Params p;
+  p.block_period_ms = 200;
+  p.heartbeat_ms = 2000;
+  p.round_timeout_ms = 600;
+  p.max_round_timeout_ms = 5000;
+  p.max_future_drift_ms = 2000;
+  p.silent_alert_ms = 8000;
+  p.k_anchor = 6;
+  p.anchor_interval_ms = 5000;
+  return p;
+}
+
+chain::Genesis MakeGenesis(std::size_t n, const chain::Params& params) {
+  chain::Genesis g;
+  for (chain::MemberId id = 1; id <= n; ++id) {
+    chain::Member m;
+    m.id = id;
+    m.pubkey = KeyOf(id).public_key();
+    m.name = "member-" + std::to_string(id);
+    m.contact = m.name + "@sim.example";
+    g.config.members.push_back(m);
+  }
+  chain::Rule rule;
+  rule.ns = "ledger";
+  rule.mode = static_cast<std::uint8_t>(chain::RuleMode::kAppendOnly);
+  g.config.rules.push_back(rule);
+  g.config.params = params;
+  g.genesis_time_ms = 1'700'000'000'000;
+  g.description = "peerdb simulation";
+  return g;
+}
+
+chain::TxBatch MakeBatch(const Hash32& chain_id, chain::MemberId author, std::uint64_t seq) {
+  chain::TxBatch b;
+  b.author = author;
+  b.seq = seq;
+  b.valid_until_height = 1'000'000;
+  chain::Op op;
+  op.ns = "ledger";
+  op.key = "m" + std::to_string(author) + "-" + std::to_string(seq);
+  op.value = ToBytes("v" + std::to_string(seq));
+  b.ops.push_back(op);
+  chain::SignWith(KeyOf(author), chain_id, b);
+  return b;
+}
+
+}  // namespace peerdb::sim

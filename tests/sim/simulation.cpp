@@ -1,0 +1,577 @@
+#include "simulation.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "peerdb/consensus/evidence.h"
+
+namespace peerdb::sim {
+
+namespace {
+constexpr std::uint64_t kMaxEvents = 4'000'000;  // a run that needs more is livelocked
+constexpr std::size_t kRecent = 256;             // messages kept for replays
+}  // namespace
+
+struct Simulation::Member {
+  chain::MemberId id = 0;
+  crypto::SigningKey key;
+  Durable disk;
+  std::unique_ptr<SimApp> app;
+  std::unique_ptr<consensus::Machine> machine;
+  bool alive = false;
+  bool crash_before_send = false;  // ArmCrash(k = 0)
+  std::uint64_t tick_gen = 0;
+  std::int64_t skew = 0;
+  std::uint32_t byz = 0;
+  ByzState byz_state;
+  std::uint64_t next_seq = 1;      // the member's client: next batch seq
+  std::uint64_t anchored_h = 0;
+  std::uint64_t next_anchor_ms = 0;
+  explicit Member(chain::MemberId i) : id(i), key(KeyOf(i)) {}
+};
+
+Simulation::Simulation(SimConfig config)
+    : m_cfg(std::move(config)), m_rng(m_cfg.seed), m_genesis(MakeGenesis(m_cfg.n, m_cfg.params)),
+      m_chain_id(chain::ChainId(m_genesis)), m_net(m_cfg.n), m_checker(m_genesis, [&] {
+        std::set<chain::MemberId> b;
+        for (const auto& [id, bits] : m_cfg.byz) b.insert(id);
+        return b;
+      }()) {
+  chain::Genesis other = m_genesis;
+  other.description = "another chain";
+  m_other_chain_id = chain::ChainId(other);
+  m_net.params = m_cfg.net;
+  m_btc.set_k(m_cfg.params.k_anchor);
+  m_now = m_genesis.genesis_time_ms;
+  for (chain::MemberId id = 1; id <= m_cfg.n; ++id) {
+    auto m = std::make_unique<Member>(id);
+    if (auto it = m_cfg.skew_ms.find(id); it != m_cfg.skew_ms.end()) m->skew = it->second;
+    if (auto it = m_cfg.byz.find(id); it != m_cfg.byz.end()) m->byz = it->second;
+    m_members.push_back(std::move(m));
+  }
+}
+
+Simulation::~Simulation() = default;
+
+// ---- scheduling ---------------------------------------------------------------------------------
+
+void Simulation::Push(Ev ev) {
+  ev.seq = m_seq++;
+  m_queue.push(std::move(ev));
+}
+
+void Simulation::At(std::uint64_t t, std::function<void()> fn) {
+  Ev ev;
+  ev.at = m_genesis.genesis_time_ms + t;  // scenario times are relative to the start
+  ev.kind = EvKind::kCall;
+  ev.fn = std::move(fn);
+  Push(std::move(ev));
+}
+
+void Simulation::After(std::uint64_t delay_ms, std::function<void()> fn) {
+  At(m_now + delay_ms - m_genesis.genesis_time_ms, std::move(fn));
+}
+
+void Simulation::ScheduleTick(Member& m) {
+  if (!m.alive) return;
+  const std::uint64_t local = m.machine->NextWakeupMs();
+  const std::int64_t sim_wake = static_cast<std::int64_t>(local) - m.skew;
+  Ev ev;
+  ev.at = std::max<std::int64_t>(static_cast<std::int64_t>(m_now) + 1, sim_wake);
+  ev.kind = EvKind::kTick;
+  ev.to = m.id;
+  ev.gen = ++m.tick_gen;
+  Push(std::move(ev));
+}
+
+void Simulation::ScheduleWorkload(chain::MemberId id) {
+  Ev ev;
+  ev.at = m_now + m_rng.Uniform(m_cfg.batch_min_ms, m_cfg.batch_max_ms);
+  ev.fn = [this, id] {
+    Member& m = *m_members[id - 1];
+    if (m.alive && !(m.byz & kByzSilent)) {
+      chain::TxBatch b = MakeBatch(m_chain_id, id, m.next_seq++);
+      StepMember(m, consensus::LocalBatch{std::move(b)}, "batch");
+    }
+    ScheduleWorkload(id);
+  };
+  Push(std::move(ev));
+}
+
+void Simulation::ScheduleMining() {
+  Ev ev;
+  ev.at = m_now + m_cfg.btc_interval_ms;
+  ev.fn = [this] {
+    m_btc.Mine(m_now);
+    Mix(0xb7c0 + m_btc.tip());
+    CheckFinality();
+    ScheduleMining();
+  };
+  Push(std::move(ev));
+}
+
+void Simulation::ScheduleReplay(chain::MemberId id) {
+  Ev ev;
+  ev.at = m_now + m_rng.Uniform(200, 1500);
+  ev.fn = [this, id] {
+    Member& m = *m_members[id - 1];
+    if (!m_after_gst && m.alive && !m_recent.empty()) {
+      auto msg = m_recent[m_rng.Uniform(0, m_recent.size() - 1)];
+      const chain::MemberId to = static_cast<chain::MemberId>(m_rng.Uniform(1, m_cfg.n));
+      if (to != id) {
+        m_checker.OnSent(id, *msg, true);
+        Transmit(id, to, msg);
+      }
+    }
+    if (!m_after_gst) ScheduleReplay(id);
+  };
+  Push(std::move(ev));
+}
+
+// ---- members ----------------------------------------------------------------------------------
+
+bool Simulation::alive(chain::MemberId id) const { return m_members[id - 1]->alive; }
+
+std::vector<chain::MemberId> Simulation::Honest() const {
+  std::vector<chain::MemberId> out;
+  for (const auto& m : m_members) {
+    if (!m->byz) out.push_back(m->id);
+  }
+  return out;
+}
+
+std::uint64_t Simulation::Head(chain::MemberId id) const { return m_members[id - 1]->disk.blocks.size(); }
+std::uint64_t Simulation::UnanimousHeight(chain::MemberId id) const { return m_members[id - 1]->disk.unanimous_h; }
+const Durable& Simulation::Disk(chain::MemberId id) const { return m_members[id - 1]->disk; }
+
+std::optional<consensus::MachineView> Simulation::View(chain::MemberId id) const {
+  const Member& m = *m_members[id - 1];
+  if (!m.alive) return std::nullopt;
+  return m.machine->View();
+}
+
+chain::MemberId Simulation::ProposerOf(chain::MemberId asked) const {
+  auto v = View(asked);
+  return v ? v->proposer : 0;
+}
+
+std::uint64_t Simulation::ClientSeq(chain::MemberId id) const { return m_members[id - 1]->next_seq - 1; }
+
+std::uint64_t Simulation::CommittedSeq(chain::MemberId id) const {
+  std::uint64_t best = 0;
+  for (chain::MemberId h : Honest()) {
+    for (const auto& b : Disk(h).blocks) {
+      for (const chain::TxBatch& t : b.block.batches) {
+        if (t.author == id) best = std::max(best, t.seq);
+      }
+    }
+  }
+  return best;
+}
+
+void Simulation::Inject(chain::MemberId to, chain::MemberId from, const consensus::PeerMessage& msg) {
+  if (alive(to)) StepMember(*m_members[to - 1], consensus::Received{from, msg}, "injected");
+}
+
+bool Simulation::AlertSeen(chain::MemberId by, consensus::AlertKind kind, chain::MemberId about) const {
+  return m_alerts.count({by, static_cast<std::uint8_t>(kind), about}) > 0;
+}
+
+std::size_t Simulation::Penalties(chain::MemberId of) const {
+  auto it = m_penalties.find(of);
+  return it == m_penalties.end() ? 0 : it->second;
+}
+
+void Simulation::Fail(const std::string& what) {
+  if (!m_failure) m_failure = "t=" + std::to_string(m_now - m_genesis.genesis_time_ms) + "ms: " + what;
+}
+
+void Simulation::Crash(chain::MemberId id) {
+  Member& m = *m_members[id - 1];
+  if (!m.alive) return;
+  Trace("crash " + std::to_string(id));
+  Mix(0xc0 + id);
+  m.alive = false;
+  m.crash_before_send = false;
+  m.machine.reset();
+  m.app.reset();
+  ++m.tick_gen;
+  for (const auto& p : m_members) {
+    if (p->id != id && p->alive && m_net.Linked(id, p->id)) {
+      const chain::MemberId peer = p->id;
+      After(1, [this, peer, id] {
+        if (alive(peer)) StepMember(*m_members[peer - 1], consensus::PeerDisconnected{id}, "disconnected");
+      });
+    }
+  }
+}
+
+void Simulation::Restart(chain::MemberId id) {
+  Member& m = *m_members[id - 1];
+  if (m.alive) return;
+  Trace("restart " + std::to_string(id));
+  Mix(0xe0 + id);
+  m.app = std::make_unique<SimApp>(m_genesis, m.disk);
+  m.machine = std::make_unique<consensus::Machine>(m.app->MakeSnapshot(id), *m.app, m.key);
+  m.alive = true;
+  for (const auto& p : m_members) {
+    if (p->id == id || !m_net.Linked(id, p->id)) continue;
+    StepMember(m, consensus::PeerConnected{p->id}, "connected");
+    if (!m.alive) return;
+    if (p->alive) StepMember(*p, consensus::PeerConnected{id}, "connected");
+  }
+  // The member's client re-submits the batches that are not committed yet.
+  std::uint64_t committed = 0;
+  for (const auto& b : m.disk.blocks) {
+    for (const chain::TxBatch& t : b.block.batches) {
+      if (t.author == id) committed = std::max(committed, t.seq);
+    }
+  }
+  for (std::uint64_t s = committed + 1; s < m.next_seq && m.alive && !(m.byz & kByzSilent); ++s) {
+    StepMember(m, consensus::LocalBatch{MakeBatch(m_chain_id, id, s)}, "batch");
+  }
+  ScheduleTick(m);
+}
+
+void Simulation::ArmCrash(chain::MemberId id, std::uint32_t k) {
+  Member& m = *m_members[id - 1];
+  if (!m.alive) return;
+  if (k == 0) m.crash_before_send = true; else m.app->ArmCrash(k);
+}
+
+void Simulation::Partition(const std::vector<std::vector<chain::MemberId>>& groups) {
+  Trace("partition");
+  Mix(0xa0 + groups.size());
+  LinksChanged(m_net.Partition(groups));
+}
+
+void Simulation::Heal() {
+  Trace("heal");
+  Mix(0xa0);
+  LinksChanged(m_net.Heal());
+}
+
+void Simulation::LinksChanged(const std::vector<std::pair<std::pair<chain::MemberId, chain::MemberId>, bool>>& changed) {
+  for (const auto& [pair, up] : changed) {
+    const auto [a, b] = pair;
+    for (auto [x, y] : {std::pair{a, b}, std::pair{b, a}}) {
+      if (!alive(x)) continue;
+      if (up) StepMember(*m_members[x - 1], consensus::PeerConnected{y}, "connected");
+      else StepMember(*m_members[x - 1], consensus::PeerDisconnected{y}, "disconnected");
+    }
+  }
+}
+
+std::set<chain::MemberId> Simulation::ExcludedBy(const Member& m) const {
+  std::set<chain::MemberId> x;
+  for (const chain::Evidence& e : m.disk.evidence) {
+    if (auto o = consensus::EvidenceOffender(e); o.ok()) x.insert(*o);
+  }
+  for (const auto& b : m.disk.blocks) {
+    for (const chain::Record& r : b.block.records) {
+      if (const auto* e = std::get_if<chain::Evidence>(&r.body)) {
+        if (auto o = consensus::EvidenceOffender(*e); o.ok()) x.insert(*o);
+      }
+    }
+  }
+  return x;
+}
+
+// ---- one step -----------------------------------------------------------------------------------
+
+void Simulation::StepMember(Member& m, const consensus::Event& ev, std::string_view what) {
+  if (!m.alive || m_failure || m_checker.failure()) return;
+  ++m_events;
+  const std::uint64_t local = static_cast<std::uint64_t>(static_cast<std::int64_t>(m_now) + m.skew);
+  m.app->BeginStep();
+  std::vector<consensus::Action> actions = m.machine->Step(ev, local);
+  const bool crashed = m.app->EndStep();
+  const StepSaves saves = m.app->step_saves();
+  m_checker.OnSaves(m.id, saves);
+  for (std::uint64_t h : saves.commits) {
+    if (h <= m.disk.blocks.size()) m_checker.OnCommitted(m.id, m.disk.blocks[h - 1]);
+  }
+  Mix(m.id);
+  Mix(actions.size());
+  if (m_cfg.trace) Trace("step " + std::to_string(m.id) + " " + std::string(what) + " -> " + std::to_string(actions.size()) + " actions");
+  if (crashed || (m.crash_before_send && saves.calls > 0)) {
+    Trace(std::string("  crash of ") + std::to_string(m.id) + (crashed ? " at persisting call " : " after persisting, before send; calls ") +
+          std::to_string(saves.calls));
+    Crash(m.id);
+    return;
+  }
+  if (on_actions) on_actions(m.id, actions);
+  ProcessActions(m, actions);
+  Anchor(m);
+  ScheduleTick(m);
+}
+
+void Simulation::ProcessActions(Member& m, std::vector<consensus::Action>& actions) {
+  std::vector<chain::MemberId> all;
+  for (chain::MemberId id = 1; id <= m_cfg.n; ++id) {
+    if (id != m.id) all.push_back(id);
+  }
+  bool status_changed = false;
+  for (consensus::Action& a : actions) {
+    consensus::PeerMessage* msg = nullptr;
+    std::vector<chain::MemberId> to;
+    if (auto* s = std::get_if<consensus::Send>(&a)) {
+      msg = &s->msg;
+      to = {s->to};
+    } else if (auto* b = std::get_if<consensus::Broadcast>(&a)) {
+      msg = &b->msg;
+      to = all;
+    }
+    if (msg) {
+      MixMsg(*msg);
+      if (m_cfg.trace) Trace("  send " + std::string(consensus::MsgTypeName(consensus::TypeOf(*msg))) + " to " +
+                             (to.size() == 1 ? std::to_string(to[0]) : std::string("all")));
+      if (!m.byz) {
+        m_checker.OnSent(m.id, *msg, true);
+        auto shared = std::make_shared<const consensus::PeerMessage>(std::move(*msg));
+        for (chain::MemberId t : to) Transmit(m.id, t, shared);
+      } else {
+        ByzContext c{m.byz, m.id, m_chain_id, m_other_chain_id, &m.key, &m_rng, &m.byz_state};
+        for (Outgoing& o : ByzantineRewrite(c, *msg, to)) {
+          m_checker.OnSent(m.id, o.msg, o.genuine);
+          Transmit(m.id, o.to, std::make_shared<const consensus::PeerMessage>(std::move(o.msg)));
+        }
+      }
+      continue;
+    }
+    if (const auto* c = std::get_if<consensus::Committed>(&a)) {
+      Mix(c->height);
+      if (m_cfg.trace) Trace("  committed h=" + std::to_string(c->height) + " " + Hex(c->id).substr(0, 12));
+      if (c->status >= consensus::BlockStatus::kUnanimous) {
+        m.disk.unanimous_h = std::max(m.disk.unanimous_h, c->height);
+        status_changed = true;
+      }
+    } else if (const auto* s = std::get_if<consensus::StatusRaised>(&a)) {
+      Mix(s->height * 7 + static_cast<std::uint8_t>(s->status));
+      if (m_cfg.trace) Trace("  status h=" + std::to_string(s->height) + " -> " + std::to_string(static_cast<int>(s->status)));
+      if (s->status >= consensus::BlockStatus::kUnanimous) {
+        m.disk.unanimous_h = std::max(m.disk.unanimous_h, s->height);
+        status_changed = true;
+      }
+    } else if (const auto* al = std::get_if<consensus::AlertRaised>(&a)) {
+      const auto kind = static_cast<std::uint8_t>(al->alert.kind);
+      m_alerts.emplace(std::tuple{m.id, kind, chain::MemberId{0}}, m_now);
+      for (chain::MemberId who : al->alert.members) m_alerts.emplace(std::tuple{m.id, kind, who}, m_now);
+      if (m_cfg.trace) Trace("  alert " + std::string(consensus::AlertCode(al->alert.kind)) + ": " + al->alert.detail);
+    } else if (const auto* p = std::get_if<consensus::Penalise>(&a)) {
+      ++m_penalties[p->peer];
+      if (m_cfg.trace) Trace("  penalise " + std::to_string(p->peer) + ": " + p->reason);
+    }
+  }
+  if (status_changed && !m.byz) {
+    m_checker.OnUnanimousClaim(m.id, m.disk.unanimous_h, m.disk, ExcludedBy(m));
+  }
+}
+
+void Simulation::Transmit(chain::MemberId from, chain::MemberId to, std::shared_ptr<const consensus::PeerMessage> msg) {
+  if (from == to || to == 0 || to > m_cfg.n) return;
+  if (intercept && intercept(from, to, *msg)) return;
+  if (!m_net.Linked(from, to)) return;
+  for (std::uint64_t d : m_net.Delays(m_rng)) {
+    Ev ev;
+    ev.at = m_now + d;
+    ev.kind = EvKind::kDeliver;
+    ev.to = to;
+    ev.from = from;
+    ev.msg = msg;
+    Push(std::move(ev));
+  }
+}
+
+// ---- anchoring and finality ---------------------------------------------------------------------
+
+void Simulation::Anchor(Member& m) {
+  if (!m_cfg.anchoring || m.byz || !m.alive) return;
+  const std::uint64_t h = std::min<std::uint64_t>(m.disk.unanimous_h, m.disk.blocks.size());
+  if (h <= m.anchored_h || m_now < m.next_anchor_ms) return;
+  const consensus::CommittedBlock& b = m.disk.blocks[h - 1];
+  SimAnchor a;
+  a.cp.chain_id = m_chain_id;
+  a.cp.h = h;
+  a.cp.block_id = b.id;
+  for (const chain::Seal& s : b.seals) a.cp.seals.push_back({s.signer, s.sig});
+  std::sort(a.cp.seals.begin(), a.cp.seals.end(), [](const auto& x, const auto& y) { return x.signer < y.signer; });
+  a.cp.seals.erase(std::unique(a.cp.seals.begin(), a.cp.seals.end(), [](const auto& x, const auto& y) { return x.signer == y.signer; }),
+                   a.cp.seals.end());
+  auto sealers = chain::VerifyCheckpointSeals(a.cp, m_genesis.config);
+  if (!sealers.ok()) return Fail("member " + std::to_string(m.id) + " holds a seal that does not verify: " + sealers.error().message);
+  a.sealers = *sealers;
+  a.digest = chain::CheckpointDigest(a.cp);
+  a.ready_ms = std::max(m_now, m_calendars_down_until) + m_rng.Uniform(m_cfg.anchor_min_ms, m_cfg.anchor_max_ms);
+  m_btc.Submit(std::move(a));
+  m.anchored_h = h;
+  m.next_anchor_ms = m_now + m_cfg.params.anchor_interval_ms;
+  if (m_cfg.trace) Trace("  anchor checkpoint h=" + std::to_string(h));
+}
+
+void Simulation::CheckFinality() {
+  if (!m_cfg.anchoring) return;
+  std::vector<FinalityView> views;
+  for (const auto& m : m_members) {
+    if (m->byz) continue;
+    views.push_back({m->id, &m->disk, ExcludedBy(*m)});
+  }
+  m_checker.CheckFinality(m_btc, views, m_cfg.params.k_anchor);
+}
+
+// ---- the run ------------------------------------------------------------------------------------
+
+void Simulation::Gst() {
+  m_after_gst = true;
+  Trace("GST: heal, restart, no more loss");
+  Heal();
+  m_net.params.drop_ppm = 0;
+  m_net.params.dup_ppm = 0;
+  m_calendars_down_until = 0;
+  for (const auto& m : m_members) {
+    if (m->alive) {
+      m->crash_before_send = false;
+      m->app->ArmCrash(0);
+    }
+  }
+  for (const auto& m : m_members) {
+    if (!m->alive) Restart(m->id);
+  }
+  for (chain::MemberId id : Honest()) m_gst_head = std::max(m_gst_head, Head(id));
+}
+
+void Simulation::CheckLiveness() {
+  const std::vector<chain::MemberId> honest = Honest();
+  if (m_cfg.expect_progress) {
+    for (chain::MemberId id : honest) {
+      if (Head(id) < m_gst_head + 1) {
+        return Fail("liveness: member " + std::to_string(id) + " is at height " + std::to_string(Head(id)) + " after " +
+                    std::to_string(m_cfg.settle_ms) + " ms of a stable network; the highest head at GST was " +
+                    std::to_string(m_gst_head));
+      }
+    }
+  }
+  if (m_cfg.expect_unanimity) {
+    for (chain::MemberId id : honest) {
+      if (UnanimousHeight(id) < m_gst_head) {
+        return Fail("liveness: member " + std::to_string(id) + " sees UNANIMOUS only up to " +
+                    std::to_string(UnanimousHeight(id)) + " but the head at GST was " + std::to_string(m_gst_head));
+      }
+    }
+  }
+  if (m_cfg.expect_final && m_cfg.anchoring) {
+    for (chain::MemberId id : honest) {
+      if (FinalHeight(id) == 0) return Fail("liveness: member " + std::to_string(id) + " sees no FINAL block by the end");
+    }
+  }
+}
+
+SimResult Simulation::Run() {
+  crypto::InitCrypto();
+  const std::uint64_t t0 = m_genesis.genesis_time_ms;
+  for (const auto& m : m_members) {
+    m->app = std::make_unique<SimApp>(m_genesis, m->disk);
+    m->machine = std::make_unique<consensus::Machine>(m->app->MakeSnapshot(m->id), *m->app, m->key);
+    m->alive = true;
+  }
+  for (const auto& m : m_members) {
+    for (const auto& p : m_members) {
+      if (p->id != m->id) StepMember(*m, consensus::PeerConnected{p->id}, "connected");
+    }
+    ScheduleTick(*m);
+    ScheduleWorkload(m->id);
+    if (m->byz & kByzReplay) ScheduleReplay(m->id);
+  }
+  if (m_cfg.anchoring) ScheduleMining();
+  if (m_cfg.setup) m_cfg.setup(*this);
+  At(m_cfg.fault_ms, [this] { Gst(); });
+  const std::uint64_t end = t0 + m_cfg.fault_ms + m_cfg.settle_ms;
+
+  while (!m_queue.empty() && !m_failure && !m_checker.failure()) {
+    if (m_queue.top().at > end) break;
+    Ev ev = m_queue.top();
+    m_queue.pop();
+    m_now = ev.at;
+    Mix(m_now);
+    if (m_events > kMaxEvents) {
+      Fail("more than " + std::to_string(kMaxEvents) + " steps: livelock");
+      break;
+    }
+    switch (ev.kind) {
+      case EvKind::kCall:
+        ev.fn();
+        break;
+      case EvKind::kTick: {
+        Member& m = *m_members[ev.to - 1];
+        if (m.alive && ev.gen == m.tick_gen) StepMember(m, consensus::Tick{}, "tick");
+        break;
+      }
+      case EvKind::kDeliver: {
+        Member& m = *m_members[ev.to - 1];
+        if (!m.alive || !m_net.Linked(ev.from, ev.to)) break;
+        if (m_recent.size() < kRecent) m_recent.push_back(ev.msg); else m_recent[m_rng.Uniform(0, kRecent - 1)] = ev.msg;
+        StepMember(m, consensus::Received{ev.from, *ev.msg}, consensus::MsgTypeName(consensus::TypeOf(*ev.msg)));
+        break;
+      }
+    }
+  }
+  m_now = std::max(m_now, end);
+  CheckFinality();
+  if (!m_failure && !m_checker.failure()) CheckLiveness();
+  if (!m_failure && !m_checker.failure() && m_cfg.at_end) m_cfg.at_end(*this);
+
+  SimResult r;
+  if (m_checker.failure()) m_failure = *m_checker.failure();
+  r.ok = !m_failure;
+  if (m_failure) r.failure = *m_failure;
+  r.trace_hash = m_hash;
+  r.events = m_events;
+  r.min_head = UINT64_MAX;
+  for (chain::MemberId id : Honest()) {
+    r.min_head = std::min(r.min_head, Head(id));
+    r.final_height = std::max(r.final_height, FinalHeight(id));
+  }
+  r.evidence = m_checker.evidence_seen();
+  r.notes = m_notes;
+  return r;
+}
+
+// ---- trace --------------------------------------------------------------------------------------
+
+void Simulation::Trace(const std::string& line) {
+  if (!m_cfg.trace) return;
+  std::printf("%10llu %s\n", static_cast<unsigned long long>(m_now - m_genesis.genesis_time_ms), line.c_str());
+}
+
+void Simulation::Mix(std::uint64_t x) {
+  for (int i = 0; i < 8; ++i) {
+    m_hash ^= (x >> (8 * i)) & 0xff;
+    m_hash *= 1099511628211ULL;
+  }
+}
+
+void Simulation::MixMsg(const consensus::PeerMessage& msg) {
+  Mix(static_cast<std::uint64_t>(consensus::TypeOf(msg)));
+  auto mix_sig = [this](const Sig64& s) {
+    for (std::size_t i = 0; i < s.size(); i += 8) {
+      std::uint64_t x = 0;
+      for (std::size_t j = 0; j < 8; ++j) x |= static_cast<std::uint64_t>(s[i + j]) << (8 * j);
+      Mix(x);
+    }
+  };
+  std::visit(
+      [&](const auto& m) {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, chain::Proposal>) mix_sig(m.core.sig);
+        else if constexpr (std::is_same_v<M, chain::Vote> || std::is_same_v<M, chain::Seal> ||
+                           std::is_same_v<M, chain::RoundChange> || std::is_same_v<M, chain::TxBatch>) mix_sig(m.sig);
+        else if constexpr (std::is_same_v<M, chain::MajorityCert>) { Mix(m.h); Mix(m.r); Mix(m.votes.size()); }
+        else if constexpr (std::is_same_v<M, chain::Evidence>) { Mix(m.kind); Mix(m.msg_a.size()); }
+        else if constexpr (std::is_same_v<M, consensus::SyncRequest>) Mix(m.from_h);
+        else if constexpr (std::is_same_v<M, consensus::SyncResponse>) { Mix(m.head_h); Mix(m.blocks.size()); }
+        else if constexpr (std::is_same_v<M, consensus::StatusMsg>) { Mix(m.seal_h); Mix(m.head_h); Mix(m.h); Mix(m.r); }
+      },
+      msg);
+}
+
+}  // namespace peerdb::sim
