@@ -156,7 +156,12 @@ Candidate::Check Machine::Impl::CheckCandidate(Candidate& c) {
   if (hdr.height != m_h) return reject("C2: height is not parent height + 1");
   if (hdr.epoch != config().epoch || hdr.config_hash != m_config_hash) return reject("C2: epoch or config_hash");
   if (!config().FindMember(hdr.author) || m_x_chain.count(hdr.author)) return reject("C2: author is not active");
-  if (hdr.parent_id != m_head_id || hdr.parent_id != m_signer.seal_id) return reject("C3: parent is not my latest sealed block");
+  if (hdr.parent_id != m_head_id) return reject("C3: parent is not my committed head");
+  // C3/S1: never co-sign a branch that conflicts with my seals. After a restart between a seal's
+  // SaveSigner and its Commit, the only block I may take at this height is the one I sealed.
+  if (m_signer.seal_h == m_h ? m_signer.seal_id != chain::BlockId(hdr) : hdr.parent_id != m_signer.seal_id) {
+    return reject("C3: block conflicts with my latest seal");
+  }
   if (m_h > 1 && !chain::VerifyMajorityCert(*b.parent_cert, m_chain_id, config(), ChainExcluded()).ok()) {
     return reject("C3: parent_cert is not a valid majority certificate");
   }

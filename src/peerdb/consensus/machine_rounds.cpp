@@ -8,7 +8,9 @@ namespace peerdb::consensus {
 
 void Machine::Impl::OnVote(chain::MemberId from, const chain::Vote& v) {
   if (from != m_self && v.signer != from) return Penalise(from, "vote relayed for another signer");
-  if (v.h < m_h || v.h > m_h + 1) return;  // past heights are decided; far future ones wait for catch-up
+  // Past heights are decided but their votes are kept for evidence (§5.1) within the window; far
+  // future ones wait for catch-up.
+  if (v.h + kKeepHeights < m_h || v.h > m_h + 1) return;
   if (v.r > m_round + kMaxRoundsAhead) return;
   if (from != m_self && !VerifyMember(v)) return Penalise(from, "vote signature does not verify");
   HeightMsgs& hm = m_msgs[v.h];
@@ -55,6 +57,13 @@ void Machine::Impl::OnDecided(const chain::MajorityCert& cert) {
 
 void Machine::Impl::TryCommitDecided() {
   if (!m_decided) return;
+  if (m_signer.seal_h >= m_h && !(m_signer.seal_h == m_h && m_signer.seal_id == m_decided->block_id)) {
+    // S1 forbids sealing it: my seal at this height is on another block (A2b, critical).
+    Raise(AlertKind::kOrphanedSeal, m_self, m_h, m_h,
+          "a majority chose block " + Hex(m_decided->block_id).substr(0, 16) + " at height " + std::to_string(m_h) +
+              " but I sealed " + Hex(m_signer.seal_id).substr(0, 16));
+    return;
+  }
   auto it = m_candidates.find(m_decided->block_id);
   if (it == m_candidates.end()) {
     Raise(AlertKind::kMajorityWithoutMe, m_self, m_h, m_h,
