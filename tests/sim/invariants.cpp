@@ -36,13 +36,14 @@ void InvariantChecker::OnSaves(chain::MemberId m, const StepSaves& saves) {
     }
     if (s.last_vote) {
       const chain::Vote& v = s.last_vote->vote;
-      // A vote signed now (not seen in an earlier save) must not be below a promise already made.
-      const auto promised = hist.saved_promised.find(v.h);
-      const std::uint32_t before = promised == hist.saved_promised.end() ? 0 : promised->second;
-      const std::uint32_t now = s.h == v.h ? std::max(before, s.promised) : before;
-      if (hist.saved_votes.insert({v.h, v.r, v.block_id}).second && honest(m) && now > v.r) {
-        Fail("I2: member " + std::to_string(m) + " signed a vote " + At(v.h, v.r) + " after promising round " +
-             std::to_string(now));
+      // A vote signed now (not seen in an earlier save) must not be below a round the member has
+      // already promised to others by sending RoundChange(h, r') (S2/S3). A promise that was saved
+      // but never sent binds nobody, so it is not counted.
+      const auto promised = hist.sent_rc_max.find(v.h);
+      const std::uint32_t before = promised == hist.sent_rc_max.end() ? 0 : promised->second;
+      if (hist.saved_votes.insert({v.h, v.r, v.block_id}).second && honest(m) && before > v.r) {
+        Fail("I2: member " + std::to_string(m) + " signed a vote " + At(v.h, v.r) + " after sending RoundChange for round " +
+             std::to_string(before));
       }
     }
     if (s.last_proposal) hist.saved_cores.insert({s.last_proposal->h, s.last_proposal->r, s.last_proposal->block_id});
@@ -121,6 +122,9 @@ void InvariantChecker::OnSent(chain::MemberId from, const consensus::PeerMessage
       RegisterCert(*mc);
     } else if (const auto* p = std::get_if<chain::Proposal>(&msg)) {
       if (p->block.parent_cert) RegisterCert(*p->block.parent_cert);
+      for (const chain::Record& r : p->block.records) {
+        if (const auto* seal = std::get_if<chain::Seal>(&r.body)) m_seals[seal->block_id].insert(seal->signer);
+      }
     } else if (const auto* sr = std::get_if<consensus::SyncResponse>(&msg)) {
       for (const consensus::SyncBlock& b : sr->blocks) {
         RegisterCert(b.cert);
@@ -143,8 +147,10 @@ void InvariantChecker::OnCommitted(chain::MemberId m, const consensus::Committed
   }
   if (h > m_canonical.size() + 1) Fail("I8: member " + std::to_string(m) + " committed height " + std::to_string(h) + " out of order");
   RegisterCert(block.cert);
+  for (const chain::Seal& seal : block.seals) m_seals[seal.block_id].insert(seal.signer);
   for (const chain::Record& r : block.block.records) {
     if (const auto* e = std::get_if<chain::Evidence>(&r.body)) OnEvidence(*e);
+    if (const auto* seal = std::get_if<chain::Seal>(&r.body)) m_seals[seal->block_id].insert(seal->signer);
   }
 }
 

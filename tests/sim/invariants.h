@@ -5,8 +5,8 @@
 // - I1  From every honest member's durable SignerState saves and its sent Seals: at most one seal
 //       id per height, and the seal at h names a block whose parent is its seal at h - 1.
 // - I2  From every honest member's sent messages, over its whole life (restarts included): one
-//       Vote per (h, r), one ProposalCore per (h, r), no Vote at (h, r) after it sent
-//       saving a promise r' > r (a vote signed under a higher saved promise).
+//       Vote per (h, r), one ProposalCore per (h, r), no Vote at (h, r) newly signed after it sent
+//       RoundChange(h, r') with r' > r (a promise saved but never sent binds nobody).
 // - I3  Every own signature an honest member sends (Vote, ProposalCore, RoundChange, Seal) was in
 //       a SignerState save that was durable before the step's actions left (saves lost at an
 //       injected crash do not count). With I1/I2 spanning restarts this gives "after any injected

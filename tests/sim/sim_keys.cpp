@@ -16,11 +16,11 @@ chain::Params SimParams() {
   p.block_period_ms = 200;
   p.heartbeat_ms = 2000;
   p.round_timeout_ms = 600;
-  p.max_round_timeout_ms = 5000;
+  p.max_round_timeout_ms = 2400;
   p.max_future_drift_ms = 2000;
-  p.silent_alert_ms = 8000;
+  p.silent_alert_ms = 2000;
   p.k_anchor = 6;
-  p.anchor_interval_ms = 5000;
+  p.anchor_interval_ms = 3000;
   return p;
 }
 

@@ -3,6 +3,7 @@
 // PEERDB_SIM_FIRST_SEED moves the seed window (default 1) to explore other seeds locally.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -22,10 +23,17 @@ void RunSeeds(const std::string& name) {
   const Scenario* s = FindScenario(name);
   ASSERT_NE(s, nullptr) << name;
   const std::uint64_t first = FirstSeed();
+  std::size_t gaps = 0;
   for (std::uint64_t seed = first; seed < first + kSeedsPerScenario; ++seed) {
-    SimResult r = RunScenario(*s, seed);
+    // Safety is always asserted; liveness misses of a documented machine gap are only counted.
+    SimResult r = RunScenario(*s, seed, false, /*tolerate_known_gaps=*/true);
     ASSERT_TRUE(r.ok) << r.failure << "\n  replay: " << ReplayLine(*s, seed) << " --trace";
+    if (r.known_gap_hit) {
+      ++gaps;
+      std::printf("known gap, seed %llu: %s\n", static_cast<unsigned long long>(seed), r.notes.c_str());
+    }
   }
+  ::testing::Test::RecordProperty("known_gap_liveness_misses", static_cast<int>(gaps));
 }
 
 TEST(Sim, CrashNonProposer) { RunSeeds("crash_non_proposer"); }
