@@ -211,7 +211,10 @@ void Cluster::RunUntil(std::uint64_t until_ms, const std::function<bool()>& stop
     if (next >= until_ms && m_now >= until_ms) return;
     m_now = std::max(m_now + 1, std::min(next, until_ms));
     for (chain::MemberId id = 1; id <= size(); ++id) {
-      if (node(id).alive && node(id).machine->NextWakeupMs() <= m_now) Deliver(id, Tick{});
+      if (node(id).alive && node(id).machine->NextWakeupMs() <= m_now) {
+        ++m_ticks;
+        Deliver(id, Tick{});
+      }
     }
   }
 }

@@ -80,6 +80,7 @@ class Cluster {
   std::function<void(chain::MemberId, const std::vector<Action>&)> on_step;
 
   std::uint64_t MinHead() const;
+  std::size_t ticks() const { return m_ticks; }
   bool AllAliveHeadsAtLeast(std::uint64_t h) const;
 
  private:
@@ -90,6 +91,7 @@ class Cluster {
   std::vector<Node> m_nodes;
   std::deque<InFlight> m_queue;
   std::uint64_t m_now = 0;
+  std::size_t m_ticks = 0;
 };
 
 // Actions of one kind from a log.
