@@ -59,8 +59,6 @@ TEST_P(Faults, LossDuplicationReorderingAndRestartsNeverForkAndProgressResumes) 
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, Faults, ::testing::Values(1u, 2u, 3u, 4u));
-// A longer soak: --gtest_also_run_disabled_tests --gtest_filter='*ManySeeds*'.
-INSTANTIATE_TEST_SUITE_P(DISABLED_ManySeeds, Faults, ::testing::Range(100u, 200u));
 
 }  // namespace
 }  // namespace peerdb::consensus
