@@ -159,11 +159,15 @@ void Machine::Impl::Poll() {
   }
   TryCommitDecided();
   TryPropose();
-  if (m_decided && m_sync_wait_until_ms <= m_now && !m_candidates.count(m_decided->block_id)) {
-    chain::MemberId hint = m_decided->votes.empty() ? 0 : m_decided->votes.front().signer;
+  if (WantsSync() && m_sync_wait_until_ms <= m_now) {
+    chain::MemberId hint = 0;
+    if (m_decided) {
+      for (const chain::SigEntry& e : m_decided->votes) {
+        if (e.signer != m_self) { hint = e.signer; break; }
+      }
+    }
     RequestSync(PickSyncPeer(hint));
   }
-  if (m_known_peer_head > m_head_h && m_sync_wait_until_ms <= m_now) RequestSync(PickSyncPeer(0));
   if (m_now >= m_next_status_ms) {
     Emit(Broadcast{MakeStatus()});
     m_next_status_ms = m_now + kStatusIntervalMs;
@@ -178,14 +182,22 @@ void Machine::Impl::Poll() {
 std::uint64_t Machine::Impl::NextWakeupMs() const {
   std::uint64_t next = std::min(m_next_status_ms, m_next_gossip_ms);
   if (!m_decided) next = std::min(next, m_round_deadline_ms);
-  if (Proposer(m_round) == m_self && !(m_signer.last_proposal && m_signer.h == m_h && m_signer.last_proposal->r == m_round)) {
+  // A round-0 proposer waits for its time; later rounds wait for round changes (messages). A due
+  // proposal that did not happen (Build failed) is retried one block period later, never in a spin.
+  if (!m_decided && m_round == 0 && Proposer(0) == m_self && !(m_signer.last_proposal && m_signer.h == m_h)) {
     const std::uint64_t t0 = ParentTimestamp() + params().block_period_ms;
-    next = std::min(next, HasPendingWork() ? t0 : std::max(t0, ParentTimestamp() + params().heartbeat_ms));
+    std::uint64_t due = HasPendingWork() ? t0 : std::max(t0, ParentTimestamp() + params().heartbeat_ms);
+    if (due <= m_now) due = m_now + params().block_period_ms;
+    next = std::min(next, due);
   }
   if (!m_deferred.empty()) next = std::min(next, m_now + params().block_period_ms);
-  if (m_sync_wait_until_ms > m_now && (m_decided || m_known_peer_head > m_head_h)) next = std::min(next, m_sync_wait_until_ms);
+  if (WantsSync()) next = std::min(next, std::max(m_sync_wait_until_ms, m_now + 1));
   // Alerts with deadlines are re-checked at the status interval.
   return std::max(next, m_now);
+}
+
+bool Machine::Impl::WantsSync() const {
+  return (m_decided && !m_candidates.count(m_decided->block_id)) || m_known_peer_head > m_head_h;
 }
 
 void Machine::Impl::StartRound(std::uint32_t r) {
@@ -213,6 +225,12 @@ void Machine::Impl::EnterHeight() {
   while (m_headers.size() > kKeepHeaders) m_headers.erase(m_headers.begin());
   while (m_commit_ms.size() > kKeepHeaders) m_commit_ms.erase(m_commit_ms.begin());
   while (m_sealers.size() > kKeepHeaders) m_sealers.erase(m_sealers.begin());
+  // Proposals for this height that arrived while the previous one was being decided.
+  auto next = std::move(m_next_proposals);
+  m_next_proposals.clear();
+  for (const auto& [from, p] : next) {
+    if (p.core.h == m_h) OnProposal(from, p);
+  }
   // Votes that arrived before this height was entered may already decide it.
   auto it = m_msgs.find(m_h);
   if (it != m_msgs.end()) {

@@ -41,9 +41,10 @@ bool Machine::Impl::HasAlert(AlertKind kind, chain::MemberId member) const {
 
 void Machine::Impl::CheckTimedAlerts() {
   // A2c: no MC at my height for > 3 timeouts while I reach fewer than MAJ members (me included).
+  // "Timeout" is timeout(0); an idle height also waits up to heartbeat_ms for its proposal.
   std::size_t reach = 1;
   for (const auto& [id, mi] : m_members) reach += (id != m_self && mi.connected) ? 1 : 0;
-  const bool stalled = !m_decided && m_now > m_height_start_ms + 3 * Timeout(m_round);
+  const bool stalled = !m_decided && m_now > m_height_start_ms + params().heartbeat_ms + 3 * Timeout(0);
   if (stalled && reach < config().Majority()) {
     Raise(AlertKind::kPartitioned, m_self, m_h, m_h,
           "no majority at height " + std::to_string(m_h) + " for " + std::to_string(m_now - m_height_start_ms) +

@@ -89,13 +89,21 @@ void Machine::Impl::OnProposal(chain::MemberId from, const chain::Proposal& p) {
   if (core.h < m_h) return;  // stale: decided already
   if (core.h > m_h) {
     // A proposal above my height whose parent certificate is a valid MC proves I am behind.
-    if (p.block.header.height == core.h && p.block.parent_cert && p.block.parent_cert->h + 1 == core.h &&
-        chain::VerifyMajorityCert(*p.block.parent_cert, m_chain_id, config(), ChainExcluded()).ok()) {
-      m_known_peer_head = std::max(m_known_peer_head, core.h - 1);
-      Raise(AlertKind::kMajorityWithoutMe, m_self, m_head_h + 1, core.h - 1,
-            "a majority chose blocks up to height " + std::to_string(core.h - 1) + " that I do not hold");
-      RequestSync(from);
+    if (p.block.header.height != core.h || !p.block.parent_cert || p.block.parent_cert->h + 1 != core.h ||
+        !chain::VerifyMajorityCert(*p.block.parent_cert, m_chain_id, config(), ChainExcluded()).ok()) {
+      return;
     }
+    if (core.h == m_h + 1) {
+      // The usual race: the proposer of h + 1 committed h before I saw the last vote. Its parent
+      // certificate decides my height; keep the proposal for when I enter h + 1.
+      if (m_next_proposals.size() < kMaxNextProposals) m_next_proposals.emplace_back(from, p);
+      if (!m_decided) OnDecided(*p.block.parent_cert);
+      return;
+    }
+    m_known_peer_head = std::max(m_known_peer_head, core.h - 1);
+    Raise(AlertKind::kMajorityWithoutMe, m_self, m_head_h + 1, core.h - 1,
+          "a majority chose blocks up to height " + std::to_string(core.h - 1) + " that I do not hold");
+    RequestSync(from);
     return;
   }
   if (!VerifyMember(core)) return Penalise(from, "proposal core signature does not verify");
@@ -126,7 +134,7 @@ void Machine::Impl::OnProposal(chain::MemberId from, const chain::Proposal& p) {
   }
   auto [cit, inserted] = m_candidates.try_emplace(id);
   if (inserted) {
-    if (m_candidates.size() > kMaxRoundsAhead) {  // bounded: one body per round at most in practice
+    if (m_candidates.size() > kMaxCandidates) {  // bounded: an honest height needs one or two bodies
       m_candidates.erase(cit);
       return;
     }

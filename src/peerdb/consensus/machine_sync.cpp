@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "peerdb/consensus/evidence.h"
+#include "peerdb/consensus/fork_choice.h"
 #include "peerdb/consensus/internal/machine_impl.h"
 
 namespace peerdb::consensus {
@@ -29,8 +30,9 @@ chain::MemberId Machine::Impl::PickSyncPeer(chain::MemberId hint) const {
 }
 
 void Machine::Impl::RequestSync(chain::MemberId peer) {
-  if (peer == 0 || peer == m_self || m_now < m_sync_wait_until_ms) return;
-  m_sync_wait_until_ms = m_now + 2 * Timeout(0);
+  if (m_now < m_sync_wait_until_ms) return;
+  m_sync_wait_until_ms = m_now + 2 * Timeout(0);  // also when nobody can be asked: no retry spin
+  if (peer == 0 || peer == m_self) return;
   SyncRequest req;
   req.from_h = m_head_h + 1;
   req.max_blocks = kMaxSyncBlocks;
@@ -64,7 +66,12 @@ void Machine::Impl::OnSyncRequest(chain::MemberId from, const SyncRequest& req) 
 }
 
 void Machine::Impl::OnSyncResponse(chain::MemberId from, const SyncResponse& resp) {
-  m_sync_wait_until_ms = 0;
+  // The wait set by the request stays unless blocks commit: a useless answer (a block I reject, a
+  // branch not mine) must not trigger an immediate new request, or two members would ping-pong.
+  if (resp.blocks.empty() && resp.head_h <= m_head_h) {
+    m_known_peer_head = m_head_h;  // the claim that made me ask was not backed: stop asking
+    return;
+  }
   m_known_peer_head = std::max(m_known_peer_head, std::min(resp.head_h, m_head_h + kMaxSyncBlocks * 1024));
   bool progressed = false;
   for (const SyncBlock& sb : resp.blocks) {
@@ -104,7 +111,10 @@ void Machine::Impl::OnSyncResponse(chain::MemberId from, const SyncResponse& res
     for (const chain::Seal& s : seals) DetectSealConflicts(s);
     progressed = true;
   }
-  if (progressed && resp.head_h > m_head_h) RequestSync(from);
+  if (progressed) {
+    m_sync_wait_until_ms = 0;
+    if (resp.head_h > m_head_h) RequestSync(from);
+  }
 }
 
 void Machine::Impl::OnStatus(chain::MemberId from, const StatusMsg& st) {
@@ -133,11 +143,39 @@ void Machine::Impl::OnSeal(chain::MemberId from, const chain::Seal& seal) {
   DetectSealConflicts(seal);
   if (seal.h <= m_head_h) {
     auto hdr = m_headers.find(seal.h);
-    if (hdr != m_headers.end() && chain::BlockId(hdr->second) == seal.block_id) {
-      if (m_sealers[seal.h].count(seal.signer)) return;
-      m_app.AddSeals(seal.h, {seal});
-      RecordSeal(seal);
+    if (hdr == m_headers.end()) return;
+    if (chain::BlockId(hdr->second) != seal.block_id) {
+      if (!IsExcluded(seal.signer)) CheckForkAt(seal.h);
+      return;
     }
+    if (m_sealers[seal.h].count(seal.signer)) return;
+    m_app.AddSeals(seal.h, {seal});
+    RecordSeal(seal);
+  }
+}
+
+void Machine::Impl::CheckForkAt(std::uint64_t height) {
+  // A seal names another block at a committed height: rerun §4.1 over the two branches from their
+  // common parent with every seal held (mine included). If mine loses, my seal is orphaned (A2b).
+  auto mine = m_headers.find(height);
+  if (mine == m_headers.end()) return;
+  const Hash32 my_id = chain::BlockId(mine->second);
+  ForkChoice fc(mine->second.parent_id, height - 1);
+  for (auto it = mine; it != m_headers.end(); ++it) {  // my chain from `height` up (consecutive)
+    fc.AddBlock(chain::BlockId(it->second), it->second.parent_id);
+    if (it->first <= m_signer.seal_h) fc.AddSeal(chain::BlockId(it->second), m_self);
+  }
+  for (auto it = m_msgs.lower_bound(height); it != m_msgs.end(); ++it) {
+    for (const auto& [signer, s] : it->second.seals) {
+      if (it->first == height && s.block_id != my_id) fc.AddBlock(s.block_id, mine->second.parent_id);
+      fc.AddSeal(s.block_id, signer);
+    }
+  }
+  fc.SetExcluded(m_x_local);
+  const Hash32 head = fc.Head();
+  if (!fc.Extends(head, my_id)) {
+    Raise(AlertKind::kOrphanedSeal, m_self, height, height,
+          "fork choice prefers block " + Hex(head).substr(0, 16) + " over my sealed block at height " + std::to_string(height));
   }
 }
 

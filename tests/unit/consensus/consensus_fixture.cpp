@@ -77,6 +77,7 @@ Result<chain::Block> TestApp::Build(const BlockTemplate& t, std::vector<chain::T
   chain::Block b;
   auto seqs = LastSeqs(m_blocks);
   for (const chain::TxBatch& batch : t.batches) {
+    if (censor.count(batch.author)) continue;
     if (batch.seq == seqs[batch.author] + 1) {
       b.batches.push_back(batch);
       seqs[batch.author] = batch.seq;
@@ -92,7 +93,7 @@ Result<chain::Block> TestApp::Build(const BlockTemplate& t, std::vector<chain::T
   h.height = t.height;
   h.parent_id = t.parent_id;
   h.author = t.author;
-  h.timestamp_ms = t.timestamp_ms;
+  h.timestamp_ms = static_cast<std::uint64_t>(static_cast<std::int64_t>(t.timestamp_ms) + clock_skew_ms);
   h.config_hash = chain::ConfigHash(genesis.config);
   h.parent_cert_hash = t.parent_cert ? chain::MajorityCertHash(*t.parent_cert) : Hash32{};
   h.batches_root = chain::BatchesRoot(b.batches);
@@ -197,8 +198,13 @@ void Cluster::RunUntil(std::uint64_t until_ms, const std::function<bool()>& stop
   for (std::size_t guard = 0; guard < 10'000'000; ++guard) {
     if (stop && stop()) return;
     if (!m_queue.empty()) {
-      InFlight f = std::move(m_queue.front());
-      m_queue.pop_front();
+      std::size_t pick = 0;
+      if (m_reorder) pick = std::uniform_int_distribution<std::size_t>(0, std::min<std::size_t>(m_queue.size(), 8) - 1)(m_rng);
+      InFlight f = std::move(m_queue[pick]);
+      m_queue.erase(m_queue.begin() + static_cast<std::ptrdiff_t>(pick));
+      std::uniform_real_distribution<double> u(0, 1);
+      if (m_drop_rate > 0 && u(m_rng) < m_drop_rate) continue;
+      if (m_dup_rate > 0 && u(m_rng) < m_dup_rate) m_queue.push_back(f);
       if (!node(f.to).alive || !node(f.from).alive) continue;
       if (drop && drop(f.from, f.to, f.msg)) continue;
       Deliver(f.to, Received{f.from, std::move(f.msg)});
@@ -211,7 +217,10 @@ void Cluster::RunUntil(std::uint64_t until_ms, const std::function<bool()>& stop
     if (next >= until_ms && m_now >= until_ms) return;
     m_now = std::max(m_now + 1, std::min(next, until_ms));
     for (chain::MemberId id = 1; id <= size(); ++id) {
-      if (node(id).alive && node(id).machine->NextWakeupMs() <= m_now) Deliver(id, Tick{});
+      if (node(id).alive && node(id).machine->NextWakeupMs() <= m_now) {
+        ++m_ticks;
+        Deliver(id, Tick{});
+      }
     }
   }
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <deque>
+#include <random>
 #include <functional>
 #include <map>
 #include <memory>
@@ -47,6 +48,8 @@ class TestApp : public Application {
   std::vector<chain::Evidence> evidence;
   std::size_t save_signer_calls = 0;
   std::optional<std::string> reject;  // Check() fails with this message when set (A1b tests)
+  std::int64_t clock_skew_ms = 0;     // added to the timestamps of blocks it builds (A7 tests)
+  std::set<chain::MemberId> censor;   // authors whose batches Build leaves out silently (A6 tests)
 };
 
 struct Node {
@@ -80,6 +83,14 @@ class Cluster {
   std::function<void(chain::MemberId, const std::vector<Action>&)> on_step;
 
   std::uint64_t MinHead() const;
+  std::size_t ticks() const { return m_ticks; }
+  // Seeded network faults: messages picked out of order, dropped and duplicated at these rates.
+  void SetFaults(std::uint32_t seed, double drop_rate, double dup_rate, bool reorder) {
+    m_rng.seed(seed);
+    m_drop_rate = drop_rate;
+    m_dup_rate = dup_rate;
+    m_reorder = reorder;
+  }
   bool AllAliveHeadsAtLeast(std::uint64_t h) const;
 
  private:
@@ -90,6 +101,10 @@ class Cluster {
   std::vector<Node> m_nodes;
   std::deque<InFlight> m_queue;
   std::uint64_t m_now = 0;
+  std::size_t m_ticks = 0;
+  std::mt19937 m_rng{1};
+  double m_drop_rate = 0, m_dup_rate = 0;
+  bool m_reorder = false;
 };
 
 // Actions of one kind from a log.

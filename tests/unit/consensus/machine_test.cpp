@@ -113,5 +113,24 @@ TEST(Machine, EverySignatureIsDurableWhenItLeavesTheStep) {
   EXPECT_GE(proposals, 4u);
 }
 
+TEST(Machine, IdleAndStuckMachinesDoNotSpin) {
+  // Wakeups come from timers, never "now" again and again: 20 s of a cluster with every proposal
+  // dropped (stuck in round changes) and one member rejecting every block needs few ticks.
+  Cluster c(4);
+  c.node(4).app->reject = "C6: test";
+  c.drop = [](chain::MemberId, chain::MemberId, const PeerMessage& m) { return std::holds_alternative<chain::Proposal>(m); };
+  c.RunUntil(c.now() + 20000);
+  EXPECT_LT(c.ticks(), 400u);
+  Cluster d(4);
+  d.node(4).app->reject = "C6: test";
+  d.RunUntil(d.now() + 20000);
+  EXPECT_GE(d.node(1).app->head(), 10u);
+  EXPECT_LT(d.ticks(), 1000u);
+  // The member that rejects the blocks asks for them at most once per 2 timeouts.
+  std::size_t requests = 0;
+  for (const auto& s : ActionsOf<Send>(d.node(4).log)) requests += std::holds_alternative<SyncRequest>(s.msg);
+  EXPECT_LT(requests, 25u);
+}
+
 }  // namespace
 }  // namespace peerdb::consensus

@@ -61,6 +61,7 @@ struct Machine::Impl {
   void Poll();
   void EnterHeight();
   void StartRound(std::uint32_t r);
+  bool WantsSync() const;  // an MC at h without its body, or a peer ahead of my head
   std::uint64_t Timeout(std::uint32_t r) const;
   std::uint64_t ParentTimestamp() const;
   chain::MemberId Proposer(std::uint32_t r) const;
@@ -102,6 +103,7 @@ struct Machine::Impl {
   void OnSeal(chain::MemberId from, const chain::Seal& seal);
   void RecordSeal(const chain::Seal& seal);  // a valid seal on my committed block at seal.h
   void CheckUnanimity();
+  void CheckForkAt(std::uint64_t height);  // A2b through fork choice when seals name another block
 
   // ---- machine_evidence.cpp
   void AddEvidence(const chain::Evidence& e, std::optional<chain::MemberId> from);
@@ -169,6 +171,7 @@ struct Machine::Impl {
   std::optional<chain::MajorityCert> m_decided;             // MC at height h
   std::vector<std::pair<std::uint32_t, Hash32>> m_deferred; // C4-deferred (round, block) at h
   std::set<Hash32> m_rejected_at_h;                         // ids rejected by C2-C7 at h (A1b)
+  std::vector<std::pair<chain::MemberId, chain::Proposal>> m_next_proposals;  // for h + 1, replayed on entry
 
   // ---- batches
   std::map<std::pair<chain::MemberId, std::uint64_t>, PoolEntry> m_pool;
@@ -187,6 +190,8 @@ struct Machine::Impl {
   std::vector<Action>* m_out = nullptr;
 
   static constexpr std::uint64_t kKeepHeaders = 1024;
+  static constexpr std::size_t kMaxCandidates = 16;      // bodies kept per height
+  static constexpr std::size_t kMaxNextProposals = 4;    // proposals for h + 1 kept while deciding h
 };
 
 template <class M>
