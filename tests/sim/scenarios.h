@@ -25,7 +25,7 @@ const std::vector<Scenario>& Scenarios();
 const Scenario* FindScenario(std::string_view name);
 // tolerate_known_gaps: liveness failures of scenarios with a known machine gap become notes.
 SimResult RunScenario(const Scenario& s, std::uint64_t seed, bool trace = false, bool tolerate_known_gaps = false);
-// The command that replays a run exactly.
-std::string ReplayLine(const Scenario& s, std::uint64_t seed);
+// The command that replays a run exactly; `program` is the path of the peerdb_sim binary.
+std::string ReplayLine(const Scenario& s, std::uint64_t seed, const std::string& program = "peerdb_sim");
 
 }  // namespace peerdb::sim

@@ -98,10 +98,10 @@ int main(int argc, char** argv) {
       if (!r.ok) {
         ++failed;
         std::printf("FAIL %s seed %llu: %s\n  replay: %s\n", s.name.c_str(), static_cast<unsigned long long>(sd),
-                    r.failure.c_str(), peerdb::sim::ReplayLine(s, sd).c_str());
+                    r.failure.c_str(), peerdb::sim::ReplayLine(s, sd, argv[0]).c_str());
       } else if (r.known_gap_hit && ++gaps <= 20) {
         std::printf("GAP %s seed %llu: %s\n  replay: %s\n", s.name.c_str(), static_cast<unsigned long long>(sd),
-                    r.notes.c_str(), peerdb::sim::ReplayLine(s, sd).c_str());
+                    r.notes.c_str(), peerdb::sim::ReplayLine(s, sd, argv[0]).c_str());
       }
       if (d % 1000 == 0 || d == seeds) {
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -27,7 +27,7 @@ void RunSeeds(const std::string& name) {
   for (std::uint64_t seed = first; seed < first + kSeedsPerScenario; ++seed) {
     // Safety is always asserted; liveness misses of a documented machine gap are only counted.
     SimResult r = RunScenario(*s, seed, false, /*tolerate_known_gaps=*/true);
-    ASSERT_TRUE(r.ok) << r.failure << "\n  replay: " << ReplayLine(*s, seed) << " --trace";
+    ASSERT_TRUE(r.ok) << r.failure << "\n  replay: " << ReplayLine(*s, seed, PEERDB_SIM_BINARY) << " --trace";
     if (r.known_gap_hit) {
       ++gaps;
       std::printf("known gap, seed %llu: %s\n", static_cast<unsigned long long>(seed), r.notes.c_str());

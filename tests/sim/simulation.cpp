@@ -11,6 +11,7 @@ namespace {
 constexpr std::uint64_t kMaxEvents = 4'000'000;  // a run that needs more is livelocked
 constexpr std::size_t kRecent = 256;             // messages kept for replays
 constexpr std::uint64_t kMinTickMs = 10;          // timer granularity of the simulated node
+constexpr std::uint32_t kMaxIdleSpins = 100;      // ticks in a row that did nothing yet ask to run again at once
 }  // namespace
 
 struct Simulation::Member {
@@ -22,6 +23,7 @@ struct Simulation::Member {
   bool alive = false;
   bool crash_before_send = false;  // ArmCrash(k = 0)
   std::uint64_t tick_gen = 0;
+  std::uint32_t idle_spins = 0;    // consecutive no-op ticks after which NextWakeupMs was already due
   std::int64_t skew = 0;
   std::uint32_t byz = 0;
   ByzState byz_state;
@@ -314,6 +316,14 @@ void Simulation::StepMember(Member& m, const consensus::Event& ev, std::string_v
     return;
   }
   if (on_actions) on_actions(m.id, actions);
+  // A machine driven at NextWakeupMs must not spin: a tick that did nothing and still asks to be
+  // woken at once would busy-loop a real node (F2).
+  const bool idle_tick = std::holds_alternative<consensus::Tick>(ev) && actions.empty();
+  if (!idle_tick || m.machine->NextWakeupMs() > local) m.idle_spins = 0;
+  else if (++m.idle_spins > kMaxIdleSpins) {
+    return Fail("member " + std::to_string(m.id) + " busy-loops: " + std::to_string(kMaxIdleSpins) +
+                " ticks in a row did nothing, yet NextWakeupMs() was already due");
+  }
   ProcessActions(m, actions);
   Anchor(m);
   ScheduleTick(m);

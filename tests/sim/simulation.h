@@ -46,8 +46,8 @@ struct SimConfig {
   std::uint64_t settle_ms = 10'000;
   std::map<chain::MemberId, std::uint32_t> byz;       // Byz bits per byzantine member
   std::map<chain::MemberId, std::int64_t> skew_ms;    // clock skew per member
-  std::uint64_t batch_min_ms = 1'000;                 // per member, between its batches
-  std::uint64_t batch_max_ms = 4'000;
+  std::uint64_t batch_min_ms = 2'500;                 // per member, between its batches
+  std::uint64_t batch_max_ms = 6'000;
   bool anchoring = true;
   std::uint64_t anchor_min_ms = 500;                  // submission to "ready for the next Bitcoin block"
   std::uint64_t anchor_max_ms = 3000;
