@@ -22,7 +22,7 @@ namespace peerdb::consensus {
 // A block body seen at the current height.
 struct Candidate {
   chain::Block block;
-  std::optional<chain::Proposal> proposal;  // a proposal carrying it, pushed to re-proposers (§2.3)
+  std::optional<chain::Proposal> proposal;  // the highest-round proposal carrying it, pushed to re-proposers (§2.3)
   enum class Check : std::uint8_t { kUnchecked, kOk, kRejected } check = Check::kUnchecked;
   std::string reject_reason;                // "C6: ..." when rejected
 };
@@ -72,6 +72,11 @@ struct Machine::Impl {
   bool SealAndCommit(const chain::Block& block, const Hash32& id, const chain::MajorityCert& cert,
                      const std::vector<chain::Seal>& known_seals);
   void LateSeals();  // seals committed heights above seal_h after a restart (§6.2 step 5)
+  void ResetSignerHeight();  // per-height signer fields for a fresh m_h (in memory; saved with the next signature)
+  // The saved signer state is for a height above the one being decided (only if the application
+  // lost committed blocks): no vote, proposal or round change is signed at m_h, so S2-S4 of that
+  // higher height can never be overwritten; catch-up brings m_h up to it.
+  bool SignerAhead() const { return m_signer.h > m_h; }
   void Penalise(chain::MemberId peer, std::string reason);
   void Emit(Action a) { m_out->push_back(std::move(a)); }
   template <class M> bool VerifyMember(const M& m) const;  // signer is a member and the signature verifies
@@ -83,6 +88,10 @@ struct Machine::Impl {
   void ProcessCandidate(const Hash32& id, std::uint32_t r, bool allow_defer);
   Candidate::Check CheckCandidate(Candidate& c);
   void TryVote(const chain::ProposalCore& core);
+  // S5 for a new last_proposal/last_vote: the proposals carrying their blocks (from the candidates,
+  // or `own` being signed), then the SignerState, both durable before the signature leaves.
+  void PersistSigner(const chain::Proposal* own);
+  void RestoreCandidates();  // first step after a restart: the saved proposals become candidates again
   void OnVote(chain::MemberId from, const chain::Vote& v);
   void CountVotes(std::uint32_t r, const Hash32& id);
   void OnDecided(const chain::MajorityCert& cert);
@@ -141,6 +150,8 @@ struct Machine::Impl {
 
   // ---- durable signer state (S1-S6)
   chain::SignerState m_signer;
+  std::vector<chain::ProposalCore> m_saved_bodies;  // cores of the proposals last saved by SaveCandidates
+  std::vector<chain::Proposal> m_restored;          // saved proposals, replayed on the first step
 
   // ---- committed chain
   std::uint64_t m_head_h = 0;
