@@ -29,7 +29,10 @@
 //   lost committed blocks) blocks every vote, proposal and round change until catch-up reaches it.
 // - Catch-up (§6.2) uses SyncRequest/SyncResponse over committed blocks with their MCs; it is
 //   triggered by StatusMsg, by a proposal or MC above my height with a valid parent certificate, and
-//   by an MC at my height whose block I never received.
+//   by an MC at my height whose block I never received. It asks a peer whose known head (claimed
+//   in StatusMsg/SyncResponse, proved by an MC or proposal) holds the next height, else a voter of
+//   the MC, else any connected peer, rotating; a peer that answered nothing is skipped for that
+//   height, and such an answer to my request moves on to the next claimant at once.
 // - Evidence: one verified piece per offender is kept (the first); more adds nothing to exclusion.
 //   Messages for evidence detection are kept for the last kKeepHeights heights below the head;
 //   E5 is built when both seals and the header path are in that window.

@@ -100,7 +100,7 @@ void Machine::Impl::OnProposal(chain::MemberId from, const chain::Proposal& p) {
       if (!m_decided) OnDecided(*p.block.parent_cert);
       return;
     }
-    m_known_peer_head = std::max(m_known_peer_head, core.h - 1);
+    NotePeerHead(from, core.h - 1);
     Raise(AlertKind::kMajorityWithoutMe, m_self, m_head_h + 1, core.h - 1,
           "a majority chose blocks up to height " + std::to_string(core.h - 1) + " that I do not hold");
     RequestSync(from);

@@ -94,7 +94,7 @@ void Machine::Impl::OnMajorityCert(chain::MemberId from, const chain::MajorityCe
     return;  // counts fall short under my exclusions: not the sender's fault
   }
   if (mc.h > m_h) {
-    m_known_peer_head = std::max(m_known_peer_head, mc.h);
+    NotePeerHead(from, mc.h);
     RequestSync(from);
     return;
   }

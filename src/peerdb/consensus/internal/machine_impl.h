@@ -48,6 +48,8 @@ struct MemberInfo {
   bool connected = false;
   std::uint32_t deferred_turns = 0;  // consecutive turns deferred by C4 (A7)
   std::uint64_t last_deferred_h = 0;
+  std::uint64_t head_h = 0;          // committed head it claimed (StatusMsg, SyncResponse) or proved (MC, proposal)
+  std::uint64_t sync_empty_for = 0;  // the height it last answered a SyncRequest for with nothing (0 = never)
 };
 
 struct Machine::Impl {
@@ -103,7 +105,11 @@ struct Machine::Impl {
   ProposerFn ProposerFunction() const;
 
   // ---- machine_sync.cpp
+  // Whom to ask for the block at head + 1: a peer known to hold it, then `hint` (a voter of its MC),
+  // then any connected peer, rotating after the last one asked and skipping peers that already
+  // answered nothing for it.
   chain::MemberId PickSyncPeer(chain::MemberId hint) const;
+  void NotePeerHead(chain::MemberId peer, std::uint64_t head);  // a claim or proof of a peer's head
   void RequestSync(chain::MemberId peer);
   void OnSyncRequest(chain::MemberId from, const SyncRequest& req);
   void OnSyncResponse(chain::MemberId from, const SyncResponse& resp);
@@ -194,6 +200,8 @@ struct Machine::Impl {
   std::uint64_t m_next_status_ms = 0;
   std::uint64_t m_sync_wait_until_ms = 0;
   std::uint64_t m_known_peer_head = 0;  // highest committed head a peer proved or claimed
+  chain::MemberId m_sync_peer = 0;      // the peer asked last
+  bool m_sync_awaiting = false;         // its answer has not come yet
   std::map<std::pair<std::uint8_t, chain::MemberId>, Alert> m_alerts;
 
   // ---- the step being run
