@@ -259,9 +259,14 @@ void Machine::Impl::RestoreCandidates() {
   m_restored.clear();
   for (const chain::Proposal& p : restored) {
     if (p.core.h != m_h) continue;  // a decided height
+    const std::optional<chain::ProposalCore> lp = m_signer.h == m_h ? m_signer.last_proposal : std::nullopt;
+    const bool mine = lp && *lp == p.core;
+    // A core of mine that SignerState does not cover (the crash came between SaveCandidates and
+    // SaveSigner) was never sent and must never be: I may now sign another block in its round (S4
+    // counts only what was durable). Cores below last_proposal's round were durable and sent.
+    if (p.core.signer == m_self && !mine && !(lp && p.core.r < lp->r)) continue;
     // S6: my stored proposal for the round I am still in goes out again, byte for byte; the stored
     // vote follows from TryVote when the candidate is processed.
-    const bool mine = m_signer.h == m_h && m_signer.last_proposal && *m_signer.last_proposal == p.core;
     if (mine && p.core.r == m_round && p.core.signer == m_self) Emit(Broadcast{p});
     OnProposal(m_self, p);
   }

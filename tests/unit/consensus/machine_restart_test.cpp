@@ -117,6 +117,40 @@ TEST(Restart, VoterThatAloneHeldTheBlockKeepsItAcrossACrash) {
   for (chain::MemberId m = 2; m <= 4; ++m) EXPECT_EQ(c.node(m).app->m_blocks[0].id, *x) << "member " << m;
 }
 
+TEST(Restart, ProposalSavedWithoutItsSignerStateIsNeverSentNorHeldAgainstTheProposer) {
+  // The crash comes between SaveCandidates and SaveSigner: the body is on disk, the signature's
+  // SignerState is not. After the restart member 1 may propose afresh at (1, 0); the unsent core
+  // must not come back, or it would stand beside the new one as a double proposal (E1).
+  Cluster c(4);
+  c.Crash(4);
+  const chain::SignerState before = c.node(1).app->signer;
+  c.on_step = [&](chain::MemberId m, const std::vector<Action>& actions) {
+    if (m == 1 && Broadcasts<chain::Proposal>(actions, 1)) {
+      c.Crash(1);
+      c.node(1).app->signer = before;  // the SaveSigner did not happen
+    }
+  };
+  c.RunUntil(c.now() + 5000, [&] { return !c.node(1).alive; });
+  c.on_step = nullptr;
+  ASSERT_EQ(c.node(1).app->candidates.size(), 1u);
+  const chain::ProposalCore lost = c.node(1).app->candidates[0].core;
+  c.RunUntil(c.now() + 300);
+  c.node(1).log.clear();
+  c.Restart(1);
+  c.RunUntil(c.now() + 60000, [&] { return c.AllAliveHeadsAtLeast(2); });
+  ASSERT_GE(c.MinHead(), 2u);
+  for (chain::MemberId m = 1; m <= 3; ++m) {
+    EXPECT_TRUE(c.node(m).app->evidence.empty()) << "member " << m;
+    EXPECT_FALSE(testing::HasAlert(c.node(m).log, AlertKind::kEquivocation)) << "member " << m;
+    EXPECT_NE(c.node(m).app->m_blocks[0].id, lost.block_id);
+  }
+  for (const Action& a : c.node(1).log) {
+    const auto* b = std::get_if<Broadcast>(&a);
+    const auto* p = b ? std::get_if<chain::Proposal>(&b->msg) : nullptr;
+    EXPECT_FALSE(p && p->core == lost);
+  }
+}
+
 TEST(Restart, CandidatesAreSavedOnlyWhenTheSignedBodiesChange) {
   Cluster c(4);
   c.RunUntil(c.now() + 10000, [&] { return c.AllAliveHeadsAtLeast(4); });
