@@ -1,9 +1,10 @@
 // What the consensus machine needs from the application it orders blocks for: building a block
-// body, re-executing one (checks C5 and C6), committing a chosen block, and durable signer state.
+// body, re-executing one (checks C5 and C6), committing a chosen block, and durable signer state
+// (the SignerState and the block bodies it signed for).
 // `node` implements it over `state` and `store`; the simulation (tests/sim) implements it in memory.
 //
 // Calls are synchronous and made only from inside Machine::Step. Persisting calls (SaveSigner,
-// Commit, SaveEvidence) are durable when they return; if they cannot be, the implementation stops
+// SaveCandidates, Commit, SaveEvidence) are durable when they return; if they cannot be, the implementation stops
 // the process (S5: never send a signature that is not on disk). Because the Machine returns its
 // sends as actions after Step, everything persisted in a step is on disk before any of its messages
 // leave (S5). Thread-safety: called on the machine's thread only.
@@ -64,6 +65,18 @@ class Application {
 
   // S5: durable before return (write temp file, fsync, rename, fsync the directory).
   virtual void SaveSigner(const chain::SignerState& state) = 0;
+
+  // Paxos keeps the accepted value, not only its ballot: the proposals carrying the blocks of the
+  // member's last_proposal and last_vote at SignerState.h (0 to 2 proposals, distinct block ids),
+  // replacing the ones saved before. Called right before the SaveSigner that records the new
+  // signature, only when the list changed; it must be durable no later than that SaveSigner
+  // returns (an implementation may write here and fsync both in SaveSigner). The list is handed
+  // back in Snapshot::candidates at restart; the machine re-verifies each proposal and ignores any
+  // not at the height being decided, so a stale or half-written list (decoding fails: hand back
+  // nothing) is harmless. Without it a proposer that crashed between saving its proposal and
+  // sending it blocks its height: later rounds must re-propose that block and nobody holds it.
+  // The default keeps nothing (the machine then works as before, with that liveness gap).
+  virtual void SaveCandidates(const std::vector<chain::Proposal>& proposals) { (void)proposals; }
   // §5.1: evidence is kept for good once verified. Durable on return.
   virtual void SaveEvidence(const chain::Evidence& evidence) = 0;
 };

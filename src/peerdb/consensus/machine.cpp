@@ -11,7 +11,9 @@
 namespace peerdb::consensus {
 
 Machine::Impl::Impl(Snapshot snap, Application& app, const crypto::SigningKey& key)
-    : m_app(app), m_key(key), m_genesis(std::move(snap.genesis)), m_self(snap.self), m_signer(snap.signer) {
+    : m_app(app), m_key(key), m_genesis(std::move(snap.genesis)), m_self(snap.self), m_signer(snap.signer),
+      m_restored(std::move(snap.candidates)) {
+  for (const chain::Proposal& p : m_restored) m_saved_bodies.push_back(p.core);
   m_chain_id = chain::ChainId(m_genesis);
   m_config_hash = chain::ConfigHash(config());
   if (m_signer.seal_h == 0) m_signer.seal_id = m_chain_id;
@@ -55,7 +57,20 @@ Machine::Impl::Impl(Snapshot snap, Application& app, const crypto::SigningKey& k
   m_x_local.insert(m_x_chain.begin(), m_x_chain.end());
   m_late_seals_pending = m_signer.seal_h < m_head_h;
   m_h = m_head_h + 1;
+  if (m_signer.h < m_h) {
+    // The saved per-height fields belong to a decided height (the member crashed after committing
+    // it, before signing at the next): start m_h clean, as EnterHeight does (F5). Nothing is ever
+    // signed again below m_h, so no rule loses a promise; the reset is saved with the next signature.
+    ResetSignerHeight();
+  }
   m_round = m_signer.h == m_h ? m_signer.promised : 0;
+}
+
+void Machine::Impl::ResetSignerHeight() {
+  m_signer.h = m_h;
+  m_signer.promised = 0;
+  m_signer.last_vote.reset();
+  m_signer.last_proposal.reset();
 }
 
 std::uint64_t Machine::Impl::Timeout(std::uint32_t r) const {
@@ -89,6 +104,7 @@ void Machine::Impl::Step(const Event& event, std::uint64_t now_ms, std::vector<A
     m_round_deadline_ms = m_now + Timeout(m_round) + (m_round == 0 ? params().heartbeat_ms : 0);
     m_next_status_ms = m_now;
     m_next_gossip_ms = m_now;
+    RestoreCandidates();
   }
   std::visit(
       [this](const auto& e) {
@@ -207,19 +223,15 @@ void Machine::Impl::StartRound(std::uint32_t r) {
 
 void Machine::Impl::EnterHeight() {
   m_h = m_head_h + 1;
-  if (m_signer.h != m_h) {
-    // A new height resets the per-height signer fields (§2.5); they are saved with the next signature.
-    m_signer.h = m_h;
-    m_signer.promised = 0;
-    m_signer.last_vote.reset();
-    m_signer.last_proposal.reset();
-  }
+  // A new height resets the per-height signer fields (§2.5); they are saved with the next signature.
+  // A saved height above m_h (a store that lost commits) is kept: SignerAhead() then blocks signing.
+  if (m_signer.h < m_h) ResetSignerHeight();
   m_candidates.clear();
   m_decided.reset();
   m_deferred.clear();
   m_rejected_at_h.clear();
   m_height_start_ms = m_now;
-  StartRound(m_signer.promised);
+  StartRound(m_signer.h == m_h ? m_signer.promised : 0);
   const std::uint64_t keep_from = m_head_h > kKeepHeights ? m_head_h - kKeepHeights : 0;
   m_msgs.erase(m_msgs.begin(), m_msgs.lower_bound(keep_from));
   while (m_headers.size() > kKeepHeaders) m_headers.erase(m_headers.begin());

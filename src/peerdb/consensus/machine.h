@@ -18,9 +18,21 @@
 // - §2.3 fetching: blocks of proposals seen at the current height are kept by id, and a member that
 //   sends RoundChange(h, r') with a last_vote also sends the proposal it voted for to
 //   proposer(h, r'), so the re-proposer holds the body without a separate fetch message.
+// - Durable bodies (Paxos keeps the accepted value): before the SignerState that records a new
+//   last_proposal or last_vote is saved, the proposals carrying those blocks are saved through
+//   Application::SaveCandidates. A restarted member re-verifies them as candidates at its height,
+//   re-sends its stored proposal if it is still in that round and its stored vote (S6, identical
+//   signatures), and can push the body with its RoundChange, so a crash between saving a signature
+//   and sending it never leaves a later round waiting for a body that nobody holds.
+// - A restart at a height above the saved SignerState.h starts that height with fresh per-height
+//   fields, like entering it (§2.5). A saved h above the height being decided (the application
+//   lost committed blocks) blocks every vote, proposal and round change until catch-up reaches it.
 // - Catch-up (§6.2) uses SyncRequest/SyncResponse over committed blocks with their MCs; it is
 //   triggered by StatusMsg, by a proposal or MC above my height with a valid parent certificate, and
-//   by an MC at my height whose block I never received.
+//   by an MC at my height whose block I never received. It asks a peer whose known head (claimed
+//   in StatusMsg/SyncResponse, proved by an MC or proposal) holds the next height, else a voter of
+//   the MC, else any connected peer, rotating; a peer that answered nothing is skipped for that
+//   height, and such an answer to my request moves on to the next claimant at once.
 // - Evidence: one verified piece per offender is kept (the first); more adds nothing to exclusion.
 //   Messages for evidence detection are kept for the last kKeepHeights heights below the head;
 //   E5 is built when both seals and the header path are in that window.
@@ -53,6 +65,7 @@ struct Snapshot {
   chain::Genesis genesis;
   chain::MemberId self = 0;
   chain::SignerState signer;                    // as last saved (S6); seal_id = chain_id at start
+  std::vector<chain::Proposal> candidates;      // as last given to Application::SaveCandidates
   std::optional<CommittedBlock> head;           // the committed head (absent: only the genesis)
   std::vector<chain::Evidence> evidence;        // evidence saved earlier
   std::uint64_t unanimous_height = 0;           // highest committed block known UNANIMOUS

@@ -36,7 +36,7 @@ std::optional<chain::Block> Machine::Impl::BuildFresh() {
 }
 
 void Machine::Impl::TryPropose() {
-  if (m_decided || Proposer(m_round) != m_self) return;
+  if (m_decided || Proposer(m_round) != m_self || SignerAhead()) return;
   // S4: at most one ProposalCore per (h, r).
   if (m_signer.h == m_h && m_signer.last_proposal && m_signer.last_proposal->r >= m_round) return;
   const std::uint64_t t0 = ParentTimestamp() + params().block_period_ms;
@@ -78,8 +78,8 @@ void Machine::Impl::TryPropose() {
   chain::SignWith(m_key, m_chain_id, core);
   m_signer.h = m_h;
   m_signer.last_proposal = core;
-  m_app.SaveSigner(m_signer);  // S5
   chain::Proposal p{core, std::move(*block), std::move(justification)};
+  PersistSigner(&p);  // S5, with the body
   Emit(Broadcast{p});
   OnProposal(m_self, p);
 }
@@ -100,7 +100,7 @@ void Machine::Impl::OnProposal(chain::MemberId from, const chain::Proposal& p) {
       if (!m_decided) OnDecided(*p.block.parent_cert);
       return;
     }
-    m_known_peer_head = std::max(m_known_peer_head, core.h - 1);
+    NotePeerHead(from, core.h - 1);
     Raise(AlertKind::kMajorityWithoutMe, m_self, m_head_h + 1, core.h - 1,
           "a majority chose blocks up to height " + std::to_string(core.h - 1) + " that I do not hold");
     RequestSync(from);
@@ -140,7 +140,7 @@ void Machine::Impl::OnProposal(chain::MemberId from, const chain::Proposal& p) {
     }
     cit->second.block = p.block;
   }
-  if (!cit->second.proposal) cit->second.proposal = p;
+  if (!cit->second.proposal || cit->second.proposal->core.r < core.r) cit->second.proposal = p;
   if (core.r < m_round) {
     TryCommitDecided();
     return;
@@ -207,7 +207,7 @@ void Machine::Impl::ProcessCandidate(const Hash32& id, std::uint32_t r, bool all
 }
 
 void Machine::Impl::TryVote(const chain::ProposalCore& core) {
-  if (core.h != m_h || core.r != m_round) return;
+  if (core.h != m_h || core.r != m_round || SignerAhead()) return;
   // S2: r >= promised, and no other vote in this round; the same vote again returns the stored one.
   if (core.r < m_signer.promised && m_signer.h == m_h) return;
   if (m_signer.h == m_h && m_signer.last_vote) {
@@ -226,9 +226,50 @@ void Machine::Impl::TryVote(const chain::ProposalCore& core) {
   chain::SignWith(m_key, m_chain_id, v);
   m_signer.h = m_h;
   m_signer.last_vote = chain::LastVote{v, core};
-  m_app.SaveSigner(m_signer);  // S5: durable before the vote leaves
+  PersistSigner(nullptr);  // S5: durable, with the body, before the vote leaves
   Emit(Broadcast{v});
   OnVote(m_self, v);
+}
+
+void Machine::Impl::PersistSigner(const chain::Proposal* own) {
+  std::vector<chain::Proposal> bodies;
+  auto add = [&](const Hash32& id) {
+    for (const chain::Proposal& b : bodies) {
+      if (b.core.block_id == id) return;
+    }
+    if (own && own->core.block_id == id) return bodies.push_back(*own);
+    auto c = m_candidates.find(id);
+    if (c != m_candidates.end() && c->second.proposal) bodies.push_back(*c->second.proposal);
+  };
+  if (m_signer.h == m_h) {
+    if (m_signer.last_proposal) add(m_signer.last_proposal->block_id);
+    if (m_signer.last_vote) add(m_signer.last_vote->vote.block_id);
+  }
+  std::vector<chain::ProposalCore> cores;
+  for (const chain::Proposal& b : bodies) cores.push_back(b.core);
+  if (cores != m_saved_bodies) {
+    m_app.SaveCandidates(bodies);
+    m_saved_bodies = std::move(cores);
+  }
+  m_app.SaveSigner(m_signer);
+}
+
+void Machine::Impl::RestoreCandidates() {
+  auto restored = std::move(m_restored);
+  m_restored.clear();
+  for (const chain::Proposal& p : restored) {
+    if (p.core.h != m_h) continue;  // a decided height
+    const std::optional<chain::ProposalCore> lp = m_signer.h == m_h ? m_signer.last_proposal : std::nullopt;
+    const bool mine = lp && *lp == p.core;
+    // A core of mine that SignerState does not cover (the crash came between SaveCandidates and
+    // SaveSigner) was never sent and must never be: I may now sign another block in its round (S4
+    // counts only what was durable). Cores below last_proposal's round were durable and sent.
+    if (p.core.signer == m_self && !mine && !(lp && p.core.r < lp->r)) continue;
+    // S6: my stored proposal for the round I am still in goes out again, byte for byte; the stored
+    // vote follows from TryVote when the candidate is processed.
+    if (mine && p.core.r == m_round && p.core.signer == m_self) Emit(Broadcast{p});
+    OnProposal(m_self, p);
+  }
 }
 
 }  // namespace peerdb::consensus

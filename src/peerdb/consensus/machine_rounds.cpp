@@ -94,7 +94,7 @@ void Machine::Impl::OnMajorityCert(chain::MemberId from, const chain::MajorityCe
     return;  // counts fall short under my exclusions: not the sender's fault
   }
   if (mc.h > m_h) {
-    m_known_peer_head = std::max(m_known_peer_head, mc.h);
+    NotePeerHead(from, mc.h);
     RequestSync(from);
     return;
   }
@@ -103,7 +103,7 @@ void Machine::Impl::OnMajorityCert(chain::MemberId from, const chain::MajorityCe
 
 void Machine::Impl::SendRoundChange(std::uint32_t r) {
   // S3: only for a round above the promise; carries last_vote exactly as stored.
-  if (m_signer.h == m_h && r <= m_signer.promised) {
+  if ((m_signer.h == m_h && r <= m_signer.promised) || SignerAhead()) {
     StartRound(std::max(m_round, r));
     return;
   }

@@ -18,21 +18,51 @@ StatusMsg Machine::Impl::MakeStatus() const {
 }
 
 chain::MemberId Machine::Impl::PickSyncPeer(chain::MemberId hint) const {
-  if (hint != 0 && hint != m_self) return hint;
-  // The connected member with the lowest id; any member if none is marked connected.
-  for (const auto& [id, mi] : m_members) {
-    if (id != m_self && mi.connected) return id;
+  const std::uint64_t want = m_head_h + 1;
+  // Members other than me in id order, starting after the one asked last (rotation).
+  std::vector<chain::MemberId> order;
+  for (auto it = m_members.upper_bound(m_sync_peer); it != m_members.end(); ++it) {
+    if (it->first != m_self) order.push_back(it->first);
   }
-  for (const auto& [id, mi] : m_members) {
-    if (id != m_self) return id;
+  for (auto it = m_members.begin(); it != m_members.end() && it->first <= m_sync_peer; ++it) {
+    if (it->first != m_self) order.push_back(it->first);
   }
-  return 0;
+  auto fresh = [&](chain::MemberId id) {
+    auto it = m_members.find(id);
+    return it != m_members.end() && it->second.sync_empty_for != want;
+  };
+  for (chain::MemberId id : order) {
+    const MemberInfo& mi = m_members.at(id);
+    if (mi.connected && mi.head_h >= want && fresh(id)) return id;
+  }
+  if (hint != 0 && hint != m_self && fresh(hint)) return hint;
+  for (chain::MemberId id : order) {
+    if (m_members.at(id).connected && fresh(id)) return id;
+  }
+  // Everyone answered nothing for this height: start the rotation over (never fixed on one peer).
+  for (chain::MemberId id : order) {
+    if (m_members.at(id).connected) return id;
+  }
+  return order.empty() ? 0 : order.front();
+}
+
+void Machine::Impl::NotePeerHead(chain::MemberId peer, std::uint64_t head) {
+  head = std::min(head, m_head_h + kMaxSyncBlocks * 1024);
+  auto it = m_members.find(peer);
+  if (it == m_members.end() || peer == m_self) return;
+  if (head > it->second.head_h) {
+    it->second.head_h = head;
+    it->second.sync_empty_for = 0;  // it moved on since it last had nothing for me
+  }
+  m_known_peer_head = std::max(m_known_peer_head, head);
 }
 
 void Machine::Impl::RequestSync(chain::MemberId peer) {
   if (m_now < m_sync_wait_until_ms) return;
   m_sync_wait_until_ms = m_now + 2 * Timeout(0);  // also when nobody can be asked: no retry spin
   if (peer == 0 || peer == m_self) return;
+  m_sync_peer = peer;
+  m_sync_awaiting = true;
   SyncRequest req;
   req.from_h = m_head_h + 1;
   req.max_blocks = kMaxSyncBlocks;
@@ -68,11 +98,23 @@ void Machine::Impl::OnSyncRequest(chain::MemberId from, const SyncRequest& req) 
 void Machine::Impl::OnSyncResponse(chain::MemberId from, const SyncResponse& resp) {
   // The wait set by the request stays unless blocks commit: a useless answer (a block I reject, a
   // branch not mine) must not trigger an immediate new request, or two members would ping-pong.
+  const bool answer = m_sync_awaiting && from == m_sync_peer;
+  if (answer) m_sync_awaiting = false;
   if (resp.blocks.empty() && resp.head_h <= m_head_h) {
-    m_known_peer_head = m_head_h;  // the claim that made me ask was not backed: stop asking
+    // The claim that made me ask was not backed: skip this peer for this height, and ask a peer
+    // that claims more now (once per answer to a request of mine, so no spin), or stop asking.
+    if (auto it = m_members.find(from); it != m_members.end()) {
+      it->second.head_h = resp.head_h;
+      it->second.sync_empty_for = m_head_h + 1;
+    }
+    m_known_peer_head = m_head_h;
+    for (const auto& [id, mi] : m_members) {
+      if (id != m_self && mi.sync_empty_for != m_head_h + 1) m_known_peer_head = std::max(m_known_peer_head, mi.head_h);
+    }
+    if (answer && m_known_peer_head > m_head_h) m_sync_wait_until_ms = 0;
     return;
   }
-  m_known_peer_head = std::max(m_known_peer_head, std::min(resp.head_h, m_head_h + kMaxSyncBlocks * 1024));
+  NotePeerHead(from, resp.head_h);
   bool progressed = false;
   for (const SyncBlock& sb : resp.blocks) {
     const chain::Header& hdr = sb.block.header;
@@ -120,8 +162,8 @@ void Machine::Impl::OnSyncResponse(chain::MemberId from, const SyncResponse& res
 void Machine::Impl::OnStatus(chain::MemberId from, const StatusMsg& st) {
   if (st.head_h > m_head_h) {
     // A claim, not a proof: it only makes me ask. The blocks that come back are verified.
-    m_known_peer_head = std::max(m_known_peer_head, std::min(st.head_h, m_head_h + kMaxSyncBlocks * 1024));
-    RequestSync(from);
+    NotePeerHead(from, st.head_h);
+    RequestSync(PickSyncPeer(from));
   }
 }
 

@@ -135,6 +135,11 @@ void TestApp::SaveSigner(const chain::SignerState& state) {
   ++save_signer_calls;
 }
 
+void TestApp::SaveCandidates(const std::vector<chain::Proposal>& proposals) {
+  candidates = proposals;
+  ++save_candidates_calls;
+}
+
 void TestApp::SaveEvidence(const chain::Evidence& e) { evidence.push_back(e); }
 
 Snapshot TestApp::MakeSnapshot(chain::MemberId self) const {
@@ -142,6 +147,7 @@ Snapshot TestApp::MakeSnapshot(chain::MemberId self) const {
   s.genesis = genesis;
   s.self = self;
   s.signer = signer;
+  s.candidates = candidates;
   if (!m_blocks.empty()) s.head = m_blocks.back();
   s.evidence = evidence;
   return s;

@@ -34,6 +34,7 @@ class TestApp : public Application {
   void AddSeals(std::uint64_t height, const std::vector<chain::Seal>& seals) override;
   std::optional<CommittedBlock> LoadCommitted(std::uint64_t height) const override;
   void SaveSigner(const chain::SignerState& state) override;
+  void SaveCandidates(const std::vector<chain::Proposal>& proposals) override;
   void SaveEvidence(const chain::Evidence& evidence) override;
 
   // What a restart would read back.
@@ -47,6 +48,8 @@ class TestApp : public Application {
   chain::SignerState signer;
   std::vector<chain::Evidence> evidence;
   std::size_t save_signer_calls = 0;
+  std::vector<chain::Proposal> candidates;  // as last saved by SaveCandidates
+  std::size_t save_candidates_calls = 0;
   std::optional<std::string> reject;  // Check() fails with this message when set (A1b tests)
   std::int64_t clock_skew_ms = 0;     // added to the timestamps of blocks it builds (A7 tests)
   std::set<chain::MemberId> censor;   // authors whose batches Build leaves out silently (A6 tests)

@@ -2,6 +2,8 @@
 // heartbeat blocks and batch dissemination, with 1 and 4 members.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "consensus_fixture.h"
 
 namespace peerdb::consensus {
@@ -97,6 +99,11 @@ TEST(Machine, EverySignatureIsDurableWhenItLeavesTheStep) {
         ++votes;
         ASSERT_TRUE(saved.last_vote.has_value());
         EXPECT_EQ(saved.last_vote->vote, *v);
+        // ... and so is the body it voted for (Application::SaveCandidates).
+        const auto& bodies = c.node(m).app->candidates;
+        EXPECT_TRUE(std::any_of(bodies.begin(), bodies.end(), [&](const chain::Proposal& p) {
+          return p.core.block_id == v->block_id && chain::BlockId(p.block.header) == v->block_id;
+        }));
       } else if (const auto* s = std::get_if<chain::Seal>(&b->msg); s && s->signer == m) {
         ++seals;
         EXPECT_GE(saved.seal_h, s->h);
@@ -104,6 +111,8 @@ TEST(Machine, EverySignatureIsDurableWhenItLeavesTheStep) {
         ++proposals;
         ASSERT_TRUE(saved.last_proposal.has_value());
         EXPECT_EQ(*saved.last_proposal, p->core);
+        const auto& bodies = c.node(m).app->candidates;
+        EXPECT_TRUE(std::any_of(bodies.begin(), bodies.end(), [&](const chain::Proposal& q) { return q == *p; }));
       }
     }
   };

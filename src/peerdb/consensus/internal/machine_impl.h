@@ -22,7 +22,7 @@ namespace peerdb::consensus {
 // A block body seen at the current height.
 struct Candidate {
   chain::Block block;
-  std::optional<chain::Proposal> proposal;  // a proposal carrying it, pushed to re-proposers (§2.3)
+  std::optional<chain::Proposal> proposal;  // the highest-round proposal carrying it, pushed to re-proposers (§2.3)
   enum class Check : std::uint8_t { kUnchecked, kOk, kRejected } check = Check::kUnchecked;
   std::string reject_reason;                // "C6: ..." when rejected
 };
@@ -48,6 +48,8 @@ struct MemberInfo {
   bool connected = false;
   std::uint32_t deferred_turns = 0;  // consecutive turns deferred by C4 (A7)
   std::uint64_t last_deferred_h = 0;
+  std::uint64_t head_h = 0;          // committed head it claimed (StatusMsg, SyncResponse) or proved (MC, proposal)
+  std::uint64_t sync_empty_for = 0;  // the height it last answered a SyncRequest for with nothing (0 = never)
 };
 
 struct Machine::Impl {
@@ -72,6 +74,11 @@ struct Machine::Impl {
   bool SealAndCommit(const chain::Block& block, const Hash32& id, const chain::MajorityCert& cert,
                      const std::vector<chain::Seal>& known_seals);
   void LateSeals();  // seals committed heights above seal_h after a restart (§6.2 step 5)
+  void ResetSignerHeight();  // per-height signer fields for a fresh m_h (in memory; saved with the next signature)
+  // The saved signer state is for a height above the one being decided (only if the application
+  // lost committed blocks): no vote, proposal or round change is signed at m_h, so S2-S4 of that
+  // higher height can never be overwritten; catch-up brings m_h up to it.
+  bool SignerAhead() const { return m_signer.h > m_h; }
   void Penalise(chain::MemberId peer, std::string reason);
   void Emit(Action a) { m_out->push_back(std::move(a)); }
   template <class M> bool VerifyMember(const M& m) const;  // signer is a member and the signature verifies
@@ -83,6 +90,10 @@ struct Machine::Impl {
   void ProcessCandidate(const Hash32& id, std::uint32_t r, bool allow_defer);
   Candidate::Check CheckCandidate(Candidate& c);
   void TryVote(const chain::ProposalCore& core);
+  // S5 for a new last_proposal/last_vote: the proposals carrying their blocks (from the candidates,
+  // or `own` being signed), then the SignerState, both durable before the signature leaves.
+  void PersistSigner(const chain::Proposal* own);
+  void RestoreCandidates();  // first step after a restart: the saved proposals become candidates again
   void OnVote(chain::MemberId from, const chain::Vote& v);
   void CountVotes(std::uint32_t r, const Hash32& id);
   void OnDecided(const chain::MajorityCert& cert);
@@ -94,7 +105,11 @@ struct Machine::Impl {
   ProposerFn ProposerFunction() const;
 
   // ---- machine_sync.cpp
+  // Whom to ask for the block at head + 1: a peer known to hold it, then `hint` (a voter of its MC),
+  // then any connected peer, rotating after the last one asked and skipping peers that already
+  // answered nothing for it.
   chain::MemberId PickSyncPeer(chain::MemberId hint) const;
+  void NotePeerHead(chain::MemberId peer, std::uint64_t head);  // a claim or proof of a peer's head
   void RequestSync(chain::MemberId peer);
   void OnSyncRequest(chain::MemberId from, const SyncRequest& req);
   void OnSyncResponse(chain::MemberId from, const SyncResponse& resp);
@@ -141,6 +156,8 @@ struct Machine::Impl {
 
   // ---- durable signer state (S1-S6)
   chain::SignerState m_signer;
+  std::vector<chain::ProposalCore> m_saved_bodies;  // cores of the proposals last saved by SaveCandidates
+  std::vector<chain::Proposal> m_restored;          // saved proposals, replayed on the first step
 
   // ---- committed chain
   std::uint64_t m_head_h = 0;
@@ -183,6 +200,8 @@ struct Machine::Impl {
   std::uint64_t m_next_status_ms = 0;
   std::uint64_t m_sync_wait_until_ms = 0;
   std::uint64_t m_known_peer_head = 0;  // highest committed head a peer proved or claimed
+  chain::MemberId m_sync_peer = 0;      // the peer asked last
+  bool m_sync_awaiting = false;         // its answer has not come yet
   std::map<std::pair<std::uint8_t, chain::MemberId>, Alert> m_alerts;
 
   // ---- the step being run
