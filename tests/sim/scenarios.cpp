@@ -13,12 +13,9 @@ using consensus::AlertKind;
 // Liveness misses caused by known machine gaps (tests/sim/README.md, "Known gaps"). A scenario
 // names the gap it may hit; only with tolerate_known_gaps does such a miss become a note. Safety
 // is never tolerated.
-// F4: a proposer that crashes after saving its core and own vote, before sending, leaves a
-// last_vote whose body nobody holds, so every later round must re-propose a block nobody can fetch.
-constexpr const char* kCrashLivenessGap = "F4: lost body of a saved own vote";
-// F6: once a byzantine member is excluded at N = 4, the three honest members are exactly MAJ; a
-// member one round ahead never gets the others to its round (RoundChanges of one member do not
-// move the rest) and its own round timer always expires before they arrive.
+// F6: once a byzantine member is excluded, the honest members that are left are few enough (N = 4:
+// exactly MAJ; N = 5: a 2/2 split) that members ahead by a round never get the others to their
+// round (too few RoundChanges to move them) and their round timer always expires before they arrive.
 constexpr std::uint32_t kByzCaught = kByzDoubleProposal | kByzDoubleVote | kByzDoubleSeal | kByzSealFork | kByzPromiseBreak;
 constexpr const char* kRoundSyncGap = "F6: rounds do not resynchronise when every remaining member is needed";
 
@@ -138,7 +135,6 @@ SimConfig ProposerCrashAfterOneSend(std::uint64_t seed) {
 
 SimConfig CrashAtPersistence(std::uint64_t seed) {
   SimConfig c = Base(seed, 4);
-  c.liveness_known_gap = kCrashLivenessGap;
   c.net.drop_ppm = 5'000;
   c.setup = [](Simulation& s) {
     for (std::uint64_t t = 500; t < s.config().fault_ms - 500; t += s.rng().Uniform(400, 1'800)) {
@@ -330,8 +326,6 @@ SimConfig RandomMix(std::uint64_t seed) {
     if (bits & kByzCaught) c.liveness_known_gap = kRoundSyncGap;
   }
   const bool crashes = pick.Chance(500'000), partitions = pick.Chance(500'000), reorgs = pick.Chance(300'000);
-  if (crashes) c.liveness_known_gap = c.liveness_known_gap.empty() ? kCrashLivenessGap
-                                                                    : c.liveness_known_gap + "; " + kCrashLivenessGap;
   c.setup = [crashes, partitions, reorgs](Simulation& s) {
     for (std::uint64_t t = 500; t < s.config().fault_ms - 500; t += s.rng().Uniform(500, 2'500)) {
       s.At(t, [&s, crashes, partitions, reorgs] {

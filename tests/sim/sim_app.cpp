@@ -125,6 +125,12 @@ void SimApp::SaveSigner(const chain::SignerState& state) {
   m_disk.signer = state;
 }
 
+// A persisting call of its own, so a crash can fall between it and the SaveSigner that follows.
+void SimApp::SaveCandidates(const std::vector<chain::Proposal>& proposals) {
+  Persisting();
+  m_disk.candidates = proposals;
+}
+
 void SimApp::SaveEvidence(const chain::Evidence& evidence) {
   if (Persisting()) m_saves.evidence.push_back(evidence);
   m_disk.evidence.push_back(evidence);
@@ -135,6 +141,7 @@ consensus::Snapshot SimApp::MakeSnapshot(chain::MemberId self) const {
   s.genesis = m_genesis;
   s.self = self;
   s.signer = m_disk.signer;
+  s.candidates = m_disk.candidates;
   if (!m_disk.blocks.empty()) s.head = m_disk.blocks.back();
   s.evidence = m_disk.evidence;
   s.unanimous_height = std::min<std::uint64_t>(m_disk.unanimous_h, head());

@@ -7,8 +7,8 @@
 // survives a crash, while the SimApp, the Machine and everything else of the process are rebuilt on
 // restart (Snapshot from Durable).
 //
-// Crash injection: ArmCrash(k) makes the k-th persisting call (SaveSigner, Commit, AddSeals,
-// SaveEvidence) of a later step the crash point. That call and every persisting call after it in
+// Crash injection: ArmCrash(k) makes the k-th persisting call (SaveCandidates, SaveSigner, Commit,
+// AddSeals, SaveEvidence) of a later step the crash point. That call and every persisting call after it in
 // the same step are lost (Durable is restored to its state just before the call once the step
 // returns) and the simulation drops the step's actions. Until the step returns the machine keeps
 // reading what it wrote, as a process would until it dies, so no machine assertion can trip on a
@@ -30,6 +30,7 @@ namespace peerdb::sim {
 struct Durable {
   std::vector<consensus::CommittedBlock> blocks;  // index = height - 1
   chain::SignerState signer;
+  std::vector<chain::Proposal> candidates;  // the bodies of the own last proposal and vote (SaveCandidates)
   std::vector<chain::Evidence> evidence;
   std::uint64_t unanimous_h = 0;  // the node persists statuses it is told (StatusRaised)
 };
@@ -52,6 +53,7 @@ class SimApp : public consensus::Application {
   void AddSeals(std::uint64_t height, const std::vector<chain::Seal>& seals) override;
   std::optional<consensus::CommittedBlock> LoadCommitted(std::uint64_t height) const override;
   void SaveSigner(const chain::SignerState& state) override;
+  void SaveCandidates(const std::vector<chain::Proposal>& proposals) override;
   void SaveEvidence(const chain::Evidence& evidence) override;
 
   // The crash point: the k-th (1-based) persisting call of a step; 0 disarms. Stays armed across
