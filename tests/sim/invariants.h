@@ -25,7 +25,8 @@
 //       Req on B or a descendant (>= MAJ of them) and B's committed MC has >= MAJ genuine votes;
 //       FINAL is computed here only from confirmed anchors of such checkpoints (FINAL => UNANIMOUS
 //       and ANCHORED by construction).
-// I9 (PCE round trips) is covered by tests/unit/chain and the fuzz targets, I11 (light client) has
+// I9 (PCE round trips) is checked by Simulation on every sent message (and by tests/unit/chain and
+// the fuzz targets for non-canonical input), I11 (light client) has
 // no implementation to compare yet, I12 by tests/unit/consensus (fork choice); they are not here.
 // Thread-safety: not thread-safe; owned by one Simulation.
 #pragma once

@@ -144,6 +144,7 @@ class Simulation {
   void Push(Ev ev);
   void StepMember(Member& m, const consensus::Event& ev, std::string_view what);
   void ProcessActions(Member& m, std::vector<consensus::Action>& actions);
+  void CheckWireRoundTrip(const consensus::PeerMessage& msg);
   void Transmit(chain::MemberId from, chain::MemberId to, std::shared_ptr<const consensus::PeerMessage> msg);
   void ScheduleTick(Member& m);
   void ScheduleWorkload(chain::MemberId id);
