@@ -141,7 +141,10 @@ void InvariantChecker::OnCommitted(chain::MemberId m, const consensus::Committed
   const std::uint64_t h = block.block.header.height;
   m_headers.emplace(block.id, block.block.header);
   if (m_canonical.size() + 1 == h) m_canonical.push_back(block.id);
-  if (h <= m_canonical.size() && m_canonical[h - 1] != block.id) {
+  if (h <= m_canonical.size() && m_canonical[h - 1] != block.id) m_diverged = true;
+  if (h <= m_canonical.size() && m_canonical[h - 1] != block.id && m_byzantine.empty()) {
+    // With a double-signer two MCs at one height are possible (G3's exceptions, §7.2 rows 6 and 8):
+    // honest members may then commit different blocks (A2b); only FINAL must never conflict (I4).
     Fail("I8: member " + std::to_string(m) + " committed " + Short(block.id) + " at height " + std::to_string(h) +
          " but another honest member committed " + Short(m_canonical[h - 1]));
   }
@@ -206,9 +209,9 @@ void InvariantChecker::CheckFinality(const BitcoinSim& btc, const std::vector<Fi
   // The auditor's view: every confirmed anchor of a unanimous checkpoint.
   for (const SimAnchor& a : btc.anchors()) {
     if (btc.Confirmations(a) < k || !unanimous(a, m_offenders)) continue;
-    if (a.cp.h <= m_canonical.size() && m_canonical[a.cp.h - 1] != a.cp.block_id) {
+    if (m_final_at.emplace(a.cp.h, a.cp.block_id).first->second != a.cp.block_id) {
       Fail("I4: a confirmed unanimous checkpoint makes " + Short(a.cp.block_id) + " FINAL at height " +
-           std::to_string(a.cp.h) + ", which conflicts with the honest chain");
+           std::to_string(a.cp.h) + ", which conflicts with another FINAL block at that height");
     }
   }
   for (const FinalityView& v : views) {
@@ -224,7 +227,7 @@ void InvariantChecker::CheckFinality(const BitcoinSim& btc, const std::vector<Fi
            std::to_string(fin) + " without a Bitcoin reorg deeper than k_anchor");
     }
     for (std::uint64_t h = 1; h <= fin; ++h) {
-      if (h <= m_canonical.size() && v.disk->blocks[h - 1].id != m_canonical[h - 1]) {
+      if (m_final_at.emplace(h, v.disk->blocks[h - 1].id).first->second != v.disk->blocks[h - 1].id) {
         Fail("I4: member " + std::to_string(v.id) + " holds a FINAL block at height " + std::to_string(h) +
              " that conflicts with another honest view");
       }

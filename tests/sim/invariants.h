@@ -20,7 +20,9 @@
 //       round (from every genuine vote that was sent or carried in a certificate).
 // - I7  Every Evidence seen (saved by an honest member, sent, or recorded in a committed block)
 //       passes consensus::VerifyEvidence standalone and names a byzantine member.
-// - I8  (as the simulation reads it) honest members' committed chains agree at every height.
+// - I8  (as the simulation reads it) without byzantine members, honest members' committed chains
+//       agree at every height. A double-signer can make two MCs at one height (G3's exceptions,
+//       §7.2 rows 6 and 8), so then honest commits may differ; FINAL never may (I4).
 // - I10 An honest member's UNANIMOUS claim for B is backed by genuine seals of every member of its
 //       Req on B or a descendant (>= MAJ of them) and B's committed MC has >= MAJ genuine votes;
 //       FINAL is computed here only from confirmed anchors of such checkpoints (FINAL => UNANIMOUS
@@ -75,6 +77,7 @@ class InvariantChecker {
   std::uint64_t canonical_height() const { return m_canonical.size(); }
   std::size_t mc_heights() const { return m_mc.size(); }
   bool HasMc(std::uint64_t h) const { return m_mc.count(h) > 0; }
+  bool diverged() const { return m_diverged; }  // honest members committed different blocks at a height
 
  private:
   struct History {
@@ -102,7 +105,9 @@ class InvariantChecker {
   std::map<std::uint64_t, std::set<Hash32>> m_mc;
   std::map<Hash32, std::set<chain::MemberId>> m_seals;  // genuine seals by block id
   std::map<Hash32, chain::Header> m_headers;            // blocks committed by honest members
-  std::vector<Hash32> m_canonical;                      // index = height - 1 (I8)
+  std::vector<Hash32> m_canonical;                      // index = height - 1: first honest commit (I8)
+  bool m_diverged = false;
+  std::map<std::uint64_t, Hash32> m_final_at;           // FINAL in some honest or auditor view (I4)
   std::set<Hash32> m_evidence;                          // EvidenceKey of evidence checked
   std::set<chain::MemberId> m_offenders;
   std::uint32_t m_deep_reorgs_seen = 0;

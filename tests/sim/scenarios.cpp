@@ -46,6 +46,8 @@ std::uint64_t MaxHead(const Simulation& s, const std::vector<MemberId>& ids) {
 // (gossip, §5.1), exclude it (§5.2) and raise A3 naming it.
 void ExpectExclusionIfCaught(Simulation& s, MemberId byz) {
   if (!s.checker().offenders().count(byz)) return;
+  // Gossip needs a moment: evidence first seen in the last second of the run may still be in flight.
+  if (s.EvidenceAgeMs() < 1'000) return s.Note("evidence appeared less than 1 s before the end");
   bool a3 = false;
   for (MemberId id : s.Honest()) {
     a3 = a3 || s.AlertSeen(id, AlertKind::kEquivocation, byz);

@@ -315,6 +315,7 @@ void Simulation::StepMember(Member& m, const consensus::Event& ev, std::string_v
     Crash(m.id);
     return;
   }
+  if (!m_evidence_at && m_checker.evidence_seen() > 0) m_evidence_at = m_now;
   if (on_actions) on_actions(m.id, actions);
   // A machine driven at NextWakeupMs must not spin: a tick that did nothing and still asks to be
   // woken at once would busy-loop a real node (F2).
@@ -502,8 +503,20 @@ void Simulation::CheckLiveness() {
   std::string heads = " (heads:";
   for (chain::MemberId id = 1; id <= m_cfg.n; ++id) heads += " " + std::to_string(id) + "=" + std::to_string(Head(id));
   heads += ")";
+  // After a double-signer split the honest commits (only possible with byzantine members, I8),
+  // the members on the losing side must raise A2b and stop sealing until operators RESET them
+  // (§5.4): finality halts by design and only the others are expected to progress.
+  std::set<chain::MemberId> orphaned;
+  if (m_checker.diverged()) {
+    for (chain::MemberId id : honest) {
+      if (AlertSeen(id, consensus::AlertKind::kOrphanedSeal)) orphaned.insert(id);
+    }
+    if (orphaned.empty()) return Fail("honest members committed different blocks at one height, yet none raised A2b");
+    Note("honest commits diverged after double-signing; A2b raised by " + std::to_string(orphaned.size()) + " member(s)");
+  }
   if (m_cfg.expect_progress) {
     for (chain::MemberId id : honest) {
+      if (orphaned.count(id)) continue;
       if (Head(id) < m_gst_head + 1) {
         return Fail("liveness: member " + std::to_string(id) + " is at height " + std::to_string(Head(id)) + " after " +
                     std::to_string(m_cfg.settle_ms) + " ms of a stable network; the highest head at GST was " +
@@ -511,7 +524,7 @@ void Simulation::CheckLiveness() {
       }
     }
   }
-  if (m_cfg.expect_unanimity) {
+  if (m_cfg.expect_unanimity && !m_checker.diverged()) {
     for (chain::MemberId id : honest) {
       if (UnanimousHeight(id) < m_gst_head) {
         return Fail("liveness: member " + std::to_string(id) + " sees UNANIMOUS only up to " +
@@ -519,7 +532,7 @@ void Simulation::CheckLiveness() {
       }
     }
   }
-  if (m_cfg.expect_final && m_cfg.anchoring) {
+  if (m_cfg.expect_final && m_cfg.anchoring && !m_checker.diverged()) {
     for (chain::MemberId id : honest) {
       if (FinalHeight(id) == 0) return Fail("liveness: member " + std::to_string(id) + " sees no FINAL block by the end");
     }

@@ -113,6 +113,8 @@ class Simulation {
   // Delivers a message straight to `to` as if from `from` (a non-member the transport let through).
   void Inject(chain::MemberId to, chain::MemberId from, const consensus::PeerMessage& msg);
   const InvariantChecker& checker() const { return m_checker; }
+  // Simulated ms since the first evidence was seen (0 if none yet).
+  std::uint64_t EvidenceAgeMs() const { return m_evidence_at ? m_now - *m_evidence_at : 0; }
   bool AlertSeen(chain::MemberId by, consensus::AlertKind kind, chain::MemberId about = 0) const;
   std::size_t Penalties(chain::MemberId of) const;
   chain::MemberId ProposerOf(chain::MemberId asked) const;  // proposer(h, round) in `asked`'s view
@@ -183,6 +185,7 @@ class Simulation {
   std::map<chain::MemberId, std::size_t> m_penalties;
   std::optional<std::string> m_failure;
   bool m_known_gap_hit = false;
+  std::optional<std::uint64_t> m_evidence_at;
   std::string m_notes;
 };
 
