@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "peerdb/api/json_parse.h"
+#include "peerdb/codec/pce.h"
 
 namespace peerdb::api {
 
@@ -169,7 +170,21 @@ json StatusJson(const node::StatusView& s) {
     members.push_back(json{{"id", m.member.id},
                            {"name", m.member.name},
                            {"contact", m.member.contact},
+                           {"self", m.self},
+                           {"connected", m.connected},
+                           {"excluded", m.excluded},
+                           {"last_seen_ms", m.last_seen_ms},
                            {"last_sealed_height", m.last_sealed_height}});
+  }
+  json alerts = json::array();
+  for (const node::AlertView& a : s.alerts) {
+    alerts.push_back(json{{"code", a.code},
+                          {"severity", a.severity},
+                          {"members", a.members},
+                          {"from_height", a.from_height},
+                          {"to_height", a.to_height},
+                          {"since_ms", a.since_ms},
+                          {"detail", a.detail}});
   }
   const bool up_to_date = s.head_height == s.final_height;
   const node::AnchoringView& a = s.anchoring;
@@ -201,8 +216,25 @@ json StatusJson(const node::StatusView& s) {
               {"up_to_date", up_to_date},
               {"state", up_to_date ? "UP-TO-DATE" : "NOT-UP-TO-DATE"},
               {"anchoring", std::move(anchoring)},
-              {"alerts", s.alerts},
+              {"majority_height", s.majority_height},
+              {"deciding", json{{"height", s.deciding_height}, {"round", s.round}, {"proposer", s.proposer}}},
+              {"evidence_count", s.evidence_count},
+              {"alerts", std::move(alerts)},
               {"members", std::move(members)}};
+}
+
+json EvidenceJson(const std::vector<node::EvidenceView>& list) {
+  static constexpr std::string_view kNames[] = {"", "E1 DOUBLE_PROPOSAL", "E2 DOUBLE_VOTE", "E3 PROMISE_BREAK",
+                                                "E4 DOUBLE_SEAL", "E5 SEAL_FORK", "E6 BAD_PROPOSAL"};
+  json out = json::array();
+  for (const node::EvidenceView& e : list) {
+    const std::size_t k = e.evidence.kind;
+    out.push_back(json{{"kind", k < std::size(kNames) ? std::string(kNames[k]) : std::to_string(k)},
+                       {"offender", e.offender},
+                       {"height", e.height},
+                       {"pce", Hex(codec::Encode(e.evidence))}});
+  }
+  return json{{"evidence", std::move(out)}};
 }
 
 }  // namespace peerdb::api

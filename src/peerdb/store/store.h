@@ -153,6 +153,9 @@ class Store {
   Status ForEachHistory(const std::function<bool(const HistoryEntry&)>& fn) const;  // by (ns, key, version)
 
   Result<std::optional<Bytes>> LoadSignerState() const;
+  // Replaces the signer state (PCE SignerState) in its own transaction. Durable on return
+  // (synchronous=FULL): the S5 "persist before send" step for votes, round changes and seals.
+  Status SaveSignerState(ByteSpan body);
 
   // Evidence (used from the consensus issue on).
   Status SaveEvidence(const chain::Evidence& evidence, std::uint64_t recorded_height);

@@ -78,7 +78,7 @@ class AnchorSchedulerTest : public ::testing::Test {
     auto node = Node::Open(m_config, m_clock);
     EXPECT_EQ(ErrcOf(node), Errc::kOk) << MessageOf(node);
     if (!node.ok()) return nullptr;
-    (*node)->Start();
+    EXPECT_TRUE((*node)->Start().ok());
     return std::move(*node);
   }
 
@@ -211,7 +211,7 @@ TEST_F(AnchorSchedulerTest, AnchorLagAlertAfterEightHoursWithoutFinal) {
   auto opened = Node::Open(m_config, clock);
   ASSERT_EQ(ErrcOf(opened), Errc::kOk) << MessageOf(opened);
   std::unique_ptr<Node> node = std::move(*opened);
-  node->Start();
+  EXPECT_TRUE(node->Start().ok());
   auto r = SubmitAndWait(*node, {Put("app", "k", "v")});
   ASSERT_EQ(ErrcOf(r), Errc::kOk);
   clock.Advance(kAnchorLagAlertMs - 60'000);
