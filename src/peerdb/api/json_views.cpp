@@ -4,6 +4,7 @@
 
 #include "peerdb/api/json_parse.h"
 #include "peerdb/codec/pce.h"
+#include "peerdb/node/evidence_info.h"
 
 namespace peerdb::api {
 
@@ -224,12 +225,9 @@ json StatusJson(const node::StatusView& s) {
 }
 
 json EvidenceJson(const std::vector<node::EvidenceView>& list) {
-  static constexpr std::string_view kNames[] = {"", "E1 DOUBLE_PROPOSAL", "E2 DOUBLE_VOTE", "E3 PROMISE_BREAK",
-                                                "E4 DOUBLE_SEAL", "E5 SEAL_FORK", "E6 BAD_PROPOSAL"};
   json out = json::array();
   for (const node::EvidenceView& e : list) {
-    const std::size_t k = e.evidence.kind;
-    out.push_back(json{{"kind", k < std::size(kNames) ? std::string(kNames[k]) : std::to_string(k)},
+    out.push_back(json{{"kind", node::EvidenceKindName(e.evidence.kind)},
                        {"offender", e.offender},
                        {"height", e.height},
                        {"pce", Hex(codec::Encode(e.evidence))}});

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "peerdb/codec/pce.h"
+#include "peerdb/node/evidence_info.h"
 #include "peerdb/node/node_impl.h"
 
 namespace peerdb::node {
@@ -15,26 +16,6 @@ std::string_view SeverityName(consensus::Severity s) {
     case consensus::Severity::kCatastrophic: return "catastrophic";
   }
   return "warn";
-}
-
-// The member whose signatures an evidence object carries and the height it is about.
-std::pair<chain::MemberId, std::uint64_t> OffenderOf(const chain::Evidence& e) {
-  auto from = [](const Bytes& msg, auto tag) -> std::pair<chain::MemberId, std::uint64_t> {
-    using M = typename decltype(tag)::type;
-    auto m = codec::Decode<M>(msg);
-    if (!m.ok()) return {0, 0};
-    if constexpr (std::is_same_v<M, chain::RoundChange>) return {m->signer, m->h};
-    return {m->signer, m->h};
-  };
-  switch (static_cast<chain::EvidenceKind>(e.kind)) {
-    case chain::EvidenceKind::kDoubleProposal:
-    case chain::EvidenceKind::kBadProposal: return from(e.msg_a, std::type_identity<chain::ProposalCore>{});
-    case chain::EvidenceKind::kDoubleVote: return from(e.msg_a, std::type_identity<chain::Vote>{});
-    case chain::EvidenceKind::kPromiseBreak: return from(e.msg_a, std::type_identity<chain::RoundChange>{});
-    case chain::EvidenceKind::kDoubleSeal:
-    case chain::EvidenceKind::kSealFork: return from(e.msg_a, std::type_identity<chain::Seal>{});
-  }
-  return {0, 0};
 }
 
 }  // namespace
@@ -92,8 +73,8 @@ StatusView Node::Impl::MakeStatus() const {
 Result<std::vector<EvidenceView>> Node::Impl::Evidence() const {
   std::vector<EvidenceView> out;
   for (const chain::Evidence& e : machine->View().evidence) {
-    auto [offender, height] = OffenderOf(e);
-    out.push_back(EvidenceView{e, offender, height});
+    const auto subject = SubjectOf(e);
+    out.push_back(EvidenceView{e, subject ? subject->offender : 0, subject ? subject->height : 0});
   }
   return out;
 }
