@@ -94,14 +94,15 @@ Result<consensus::Snapshot> Node::Impl::LoadSnapshot() {
     if (!s.ok()) return Error{Errc::kCorrupt, "signer state: " + s.error().message};
     snap.signer = *s;
   }
-  // Blocks commit before this member seals them, so the seal never runs ahead of the chain; a
-  // sealed block that is not stored, or another block stored at the sealed height, means someone
-  // else signed with this store or it was edited, and signing on would risk a double seal.
-  if (snap.signer.seal_h > head_height) {
+  // The machine saves a seal (S5) just before it commits the sealed block, so after a crash the
+  // seal may be one block ahead of the chain (the block is fetched again from peers); anything else
+  // — a sealed block that is not the stored one, or a seal further ahead — means someone else
+  // signed with this store or it was edited, and signing on would risk a double seal.
+  if (snap.signer.seal_h > head_height + 1) {
     return Error{Errc::kCorrupt, "signer state (sealed height " + std::to_string(snap.signer.seal_h) +
                                      ") is ahead of the stored chain (head " + std::to_string(head_height) + ")"};
   }
-  if (snap.signer.seal_h > 0) {
+  if (snap.signer.seal_h > 0 && snap.signer.seal_h <= head_height) {
     PEERDB_TRY_ASSIGN(std::optional<store::StoredBlock> sealed, store->LoadBlock(snap.signer.seal_h));
     if (!sealed || sealed->id != snap.signer.seal_id) {
       return Error{Errc::kCorrupt, "signer state names block " + Hex(snap.signer.seal_id) + " at height " +
