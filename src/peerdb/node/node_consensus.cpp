@@ -108,9 +108,12 @@ void Node::Impl::RaiseStatus(std::uint64_t height, consensus::BlockStatus status
 }
 
 void Node::Impl::Execute(std::vector<consensus::Action> actions) {
+  // Clients are answered after the whole step, so a receipt shows the status the block reached in
+  // it (a single member's block becomes UNANIMOUS in the step that commits it).
+  std::vector<consensus::Committed> committed;
   for (consensus::Action& action : actions) {
     std::visit(
-        [this](auto& a) {
+        [this, &committed](auto& a) {
           using A = std::decay_t<decltype(a)>;
           if constexpr (std::is_same_v<A, consensus::Send>) {
             SendMessage(a.to, a.msg);
@@ -126,11 +129,8 @@ void Node::Impl::Execute(std::vector<consensus::Action> actions) {
               }
             }
           } else if constexpr (std::is_same_v<A, consensus::Committed>) {
-            auto b = store->LoadBlock(a.height);
-            if (b.ok() && *b) {
-              if (a.status > consensus::BlockStatus::kMajority) RaiseStatus(a.height, a.status);
-              committed_ops += mempool->OnCommitted((*b)->block, a.id, ToStore(std::max(a.status, consensus::BlockStatus::kMajority)));
-            }
+            if (a.status > consensus::BlockStatus::kMajority) RaiseStatus(a.height, a.status);
+            committed.push_back(a);
             spdlog::debug("node: committed block {} ({})", a.height, Hex(a.id).substr(0, 16));
           } else if constexpr (std::is_same_v<A, consensus::StatusRaised>) {
             RaiseStatus(a.height, a.status);
@@ -152,6 +152,11 @@ void Node::Impl::Execute(std::vector<consensus::Action> actions) {
           }
         },
         action);
+  }
+  for (const consensus::Committed& c : committed) {
+    auto b = store->LoadBlock(c.height);
+    if (!b.ok() || !*b) continue;
+    committed_ops += mempool->OnCommitted((*b)->block, c.id, std::max((*b)->status, store::BlockStatus::kMajority));
   }
 }
 
