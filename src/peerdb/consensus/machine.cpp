@@ -259,6 +259,7 @@ bool Machine::Impl::SealAndCommit(const chain::Block& block, const Hash32& id, c
   const std::uint64_t height = block.header.height;
   PEERDB_ASSERT(height == m_head_h + 1);
   // S1: one seal per height, each extending the previous one.
+  bool save_signer = false;
   if (m_signer.seal_h == height) {
     if (m_signer.seal_id != id) {
       Raise(AlertKind::kOrphanedSeal, m_self, height, height,
@@ -279,7 +280,7 @@ bool Machine::Impl::SealAndCommit(const chain::Block& block, const Hash32& id, c
       m_signer.last_vote.reset();
       m_signer.last_proposal.reset();
     }
-    m_app.SaveSigner(m_signer);  // S5: durable before the seal leaves
+    save_signer = true;
   }
   chain::Seal mine;
   mine.h = height;
@@ -302,7 +303,12 @@ bool Machine::Impl::SealAndCommit(const chain::Block& block, const Hash32& id, c
   cb.id = id;
   cb.cert = cert;
   for (const auto& [signer, s] : seals) cb.seals.push_back(s);
+  // The block commits before the signer state records the seal: after a crash between the two the
+  // block is on disk and LateSeals() seals it again (Ed25519 is deterministic: the same signature).
+  // The other order could leave a seal on a block this member no longer holds, which a member with
+  // no peer to fetch it from (a single-member consortium) could never get past (S1).
   m_app.Commit(cb);
+  if (save_signer) m_app.SaveSigner(m_signer);  // S5: durable before the seal leaves (as an action)
 
   // A2a: my vote at this height went to a block that was not chosen.
   const bool lost_vote = m_signer.last_vote && m_signer.last_vote->vote.h == height && m_signer.last_vote->vote.block_id != id;
