@@ -64,6 +64,9 @@ struct PeerInfo {
   std::uint64_t frames_in = 0, frames_out = 0, bytes_in = 0, bytes_out = 0;
   std::uint32_t penalties = 0;
   std::string last_error;   // why the last connection attempt or session ended
+  std::uint64_t frames_dropped = 0;  // not sent: peer not connected, or oldest dropped from a full queue
+  std::size_t queued_bytes = 0;      // outbound, queued + being written; never above max_queue_bytes
+  bool banned = false;               // rate limit or penalty_limit exceeded within the last ban_ms
 };
 
 class PeerNetwork {
