@@ -140,7 +140,9 @@ TEST(PeerNetwork, MemberOfAnotherChainIsRefused) {
 }
 
 TEST(PeerNetwork, HelloNamingAnotherMemberIsRefused) {
-  Cluster c(3);
+  Cluster c(3, [](NetworkConfig& cfg) {
+    for (auto& m : cfg.members) m.address.clear();  // node 1 only listens
+  });
   ASSERT_TRUE(c.node(1).Start().ok());
   // Member 2's certificate, but the hello says member 3.
   RawClient client(c.node(1).Port(), &c.keys[1]);
