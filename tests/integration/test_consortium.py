@@ -62,7 +62,7 @@ def main():
             # 2. kill -9 the regulator: the rest continue at MAJORITY and raise A4 naming it.
             nodes[3].kill9()
             receipt = put(nodes[0], "after-kill", {"note": "regulator down"})
-            h.check(receipt["status"] in ("MAJORITY", "UNANIMOUS"), f"receipt {receipt}")
+            h.check(receipt["block_status"] in ("MAJORITY", "UNANIMOUS"), f"receipt {receipt}")
             for n in nodes[:3]:
                 h.wait_for("after-kill committed", lambda: value_at(n, "after-kill"), timeout=30)
             for n in nodes[:3]:
@@ -112,8 +112,10 @@ def main():
 
             # 5. Double-seal: restart Bank C in the test-only byzantine mode.
             nodes[2].stop()
-            with open(os.path.join(members[2].dir, "node.toml"), "a") as f:
-                f.write('testing_byzantine = "double-seal"\n')
+            toml = os.path.join(members[2].dir, "node.toml")
+            text = open(toml).read()
+            with open(toml, "w") as f:  # a top-level key: before the [anchor] table
+                f.write('testing_byzantine = "double-seal"\n' + text)
             nodes[2].start()
             put(nodes[0], "during-byzantine", {"note": "Bank C double-seals"})
             for n in (nodes[0], nodes[1], nodes[3]):
