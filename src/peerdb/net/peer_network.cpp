@@ -204,7 +204,7 @@ void Mesh::AcceptNext() {
       socket.close(ignored);
       spdlog::warn("net: refused a connection: {} handshakes already pending", kMaxPendingInbound);
     } else {
-      auto s = std::make_shared<Session>(std::move(socket), *self->m_tls, self->m_limits, self->m_config.chain_id,
+      auto s = std::make_shared<Session>(std::move(socket), self->m_tls, self->m_limits, self->m_config.chain_id,
                                          self->m_config.self, std::nullopt, self->Hooks());
       self->m_pending_inbound.insert(s);
       s->Accept();
@@ -224,7 +224,7 @@ void Mesh::Dial(chain::MemberId id) {
     p.totals.last_error = hp.error().message;
     return;
   }
-  p.dialing = std::make_shared<Session>(asio::ip::tcp::socket(m_io), *m_tls, m_limits, m_config.chain_id,
+  p.dialing = std::make_shared<Session>(asio::ip::tcp::socket(m_io), m_tls, m_limits, m_config.chain_id,
                                         m_config.self, id, Hooks());
   p.dialing->Dial(hp->host, std::to_string(hp->port));
 }
@@ -306,7 +306,7 @@ void Mesh::OnClosed(Session& s, const std::string& reason, CloseKind kind) {
   const std::string who = named ? "member " + std::to_string(*named) + " (" + s.remote() + ")" : s.remote();
   // A member that stays unreachable is logged when the reason changes, not at every redial.
   const auto peer_it = named ? m_peers.find(*named) : m_peers.end();
-  const bool repeat = peer_it != m_peers.end() && !id && peer_it->second.totals.last_error == reason;
+  const bool repeat = peer_it != m_peers.end() && !s.was_open() && peer_it->second.totals.last_error == reason;
   if (repeat) spdlog::debug("net: cannot reach {}: {}", who, reason);
   else if (kind == CloseKind::kRefused) spdlog::warn("net: refused {}: {}", who, reason);
   else if (kind != CloseKind::kLocal) spdlog::warn("net: closed session with {}: {}", who, reason);

@@ -65,6 +65,11 @@ class TestNode {
     return done.get();
   }
 
+  // Runs f(PeerNetwork&) on the io thread.
+  template <class F>
+  auto OnNet(F f) -> decltype(f(std::declval<PeerNetwork&>())) {
+    return On([this, &f] { return f(*m_net); });
+  }
   Status Start() { return On([this] { return m_net->Start(); }); }
   void Stop() { On([this] { m_net->Stop(); }); }
   void Send(chain::MemberId to, std::uint8_t type, Bytes body) {

@@ -32,9 +32,11 @@ std::string Endpoint(const asio::ip::tcp::socket& socket) {
 
 }  // namespace
 
-Session::Session(asio::ip::tcp::socket socket, ssl::context& tls, const SessionLimits& limits, const Hash32& chain_id,
-                 chain::MemberId self, std::optional<chain::MemberId> expected, SessionHooks hooks)
-    : m_stream(std::move(socket), tls),
+Session::Session(asio::ip::tcp::socket socket, std::shared_ptr<ssl::context> tls, const SessionLimits& limits,
+                 const Hash32& chain_id, chain::MemberId self, std::optional<chain::MemberId> expected,
+                 SessionHooks hooks)
+    : m_tls(std::move(tls)),
+      m_stream(std::move(socket), *m_tls),
       m_resolver(m_stream.get_executor()),
       m_timer(m_stream.get_executor()),
       m_limits(limits),
@@ -186,6 +188,7 @@ void Session::OnHello(ByteSpan body) {
     return Close(checked.error().message, CloseKind::kRefused);
   }
   m_state = State::kOpen;
+  m_was_open = true;
   // From now on the timer watches idleness and stalled writes and sends keepalives.
   m_timer.expires_after(Ms(std::max<std::uint64_t>(m_limits.idle_timeout_ms / 4, 1)));
   m_timer.async_wait([self = shared_from_this()](const error_code& ec) {
@@ -277,6 +280,11 @@ void Session::OnWrite(const error_code& ec) {
 void Session::FailIo(const char* what, const error_code& ec) {
   // Before the hello is done, a failure is the peer refusing us (TLS alert) or not being there.
   if (m_state == State::kHello) {
+    if (ec == asio::error::eof || ec == ssl::error::stream_truncated) {
+      return Close("the peer closed the connection before its hello (it does not accept us now: "
+                   "not a member there, another chain, or banned)",
+                   CloseKind::kRefused);
+    }
     if (ec.category() == asio::error::get_ssl_category()) {
       return Close("the peer refused us: " + ec.message(), CloseKind::kRefused);
     }

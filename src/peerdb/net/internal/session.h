@@ -70,7 +70,7 @@ class Session : public std::enable_shared_from_this<Session> {
   using Clock = std::chrono::steady_clock;
 
   // `expected` is the member dialled (outbound) or nullopt (inbound: any member).
-  Session(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context& tls, const SessionLimits& limits,
+  Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<boost::asio::ssl::context> tls, const SessionLimits& limits,
           const Hash32& chain_id, chain::MemberId self, std::optional<chain::MemberId> expected, SessionHooks hooks);
 
   // Outbound: resolve "host", connect, handshake as client. Inbound: handshake as server.
@@ -88,6 +88,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<chain::MemberId> expected() const { return m_expected; }
   bool open() const { return m_state == State::kOpen; }
   bool closed() const { return m_state == State::kClosed; }
+  // Hellos were exchanged at some point (the session is or was open).
+  bool was_open() const { return m_was_open; }
   // The member proven by the certificate (set after the TLS handshake).
   std::optional<chain::MemberId> peer() const { return m_peer; }
   const std::string& remote() const { return m_remote; }
@@ -111,6 +113,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnWrite(const boost::system::error_code& ec);
   void FailIo(const char* what, const boost::system::error_code& ec);
 
+  std::shared_ptr<boost::asio::ssl::context> m_tls;  // outlives m_stream, whatever the owner does
   boost::asio::ssl::stream<boost::asio::ip::tcp::socket> m_stream;
   boost::asio::ip::tcp::resolver m_resolver;
   boost::asio::steady_timer m_timer;
@@ -121,6 +124,7 @@ class Session : public std::enable_shared_from_this<Session> {
   SessionHooks m_hooks;
 
   State m_state = State::kConnecting;
+  bool m_was_open = false;
   std::optional<chain::MemberId> m_peer;
   std::string m_remote;
   std::string m_refusal;  // why the verify callback refused the certificate
