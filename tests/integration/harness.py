@@ -226,7 +226,7 @@ class _Dir(str):
 
 
 def make_members(wd, names, namespaces=("books",), block_period_ms=100, round_timeout_ms=500,
-                 silent_alert_ms=3000, log_level="info", extra=""):
+                 silent_alert_ms=3000, log_level=os.environ.get("PEERDB_LOG", "info"), extra=""):
     """Creates member keys with peer addresses, the consortium file, and one Node per member
     (not started). Returns the list of Member objects."""
     members = [Member(wd, i + 1, n, f"ops@{n.lower().replace(' ', '-')}.example, +44 20 7946 000{i}")

@@ -18,6 +18,56 @@ std::string MemberLabel(const chain::Config& cfg, chain::MemberId id) {
   return "member " + std::to_string(id) + " (" + m->name + ", contact: " + m->contact + ")";
 }
 
+// One-line summaries for the trace log: which event, which actions (message types by name).
+std::string Describe(const consensus::Event& event) {
+  return std::visit(
+      [](const auto& e) -> std::string {
+        using E = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<E, consensus::Received>) {
+          return std::string(consensus::MsgTypeName(consensus::TypeOf(e.msg))) + " from " + std::to_string(e.from);
+        } else if constexpr (std::is_same_v<E, consensus::LocalBatch>) {
+          return "local batch";
+        } else if constexpr (std::is_same_v<E, consensus::Tick>) {
+          return "tick";
+        } else if constexpr (std::is_same_v<E, consensus::PeerConnected>) {
+          return "connected " + std::to_string(e.peer);
+        } else {
+          return "disconnected " + std::to_string(e.peer);
+        }
+      },
+      event);
+}
+
+std::string Describe(const std::vector<consensus::Action>& actions) {
+  std::string out;
+  for (const consensus::Action& action : actions) {
+    if (!out.empty()) out += ", ";
+    std::visit(
+        [&out](const auto& a) {
+          using A = std::decay_t<decltype(a)>;
+          if constexpr (std::is_same_v<A, consensus::Send>) {
+            out += std::string(consensus::MsgTypeName(consensus::TypeOf(a.msg))) + " to " + std::to_string(a.to);
+          } else if constexpr (std::is_same_v<A, consensus::Broadcast>) {
+            out += std::string(consensus::MsgTypeName(consensus::TypeOf(a.msg))) + " to all";
+          } else if constexpr (std::is_same_v<A, consensus::Committed>) {
+            out += "committed " + std::to_string(a.height);
+          } else if constexpr (std::is_same_v<A, consensus::StatusRaised>) {
+            out += "status " + std::to_string(a.height) + "=" + std::to_string(static_cast<int>(a.status));
+          } else if constexpr (std::is_same_v<A, consensus::AlertRaised>) {
+            out += "alert " + std::string(consensus::AlertCode(a.alert.kind));
+          } else if constexpr (std::is_same_v<A, consensus::AlertCleared>) {
+            out += "cleared " + std::string(consensus::AlertCode(a.alert.kind));
+          } else if constexpr (std::is_same_v<A, consensus::Penalise>) {
+            out += "penalise " + std::to_string(a.peer);
+          } else {
+            out += "batch dropped";
+          }
+        },
+        action);
+  }
+  return out.empty() ? "nothing" : out;
+}
+
 }  // namespace
 
 Status Node::Impl::StartNetwork() {
@@ -65,7 +115,9 @@ void Node::Impl::OnFrame(chain::MemberId from, std::uint8_t type, ByteSpan body)
 
 void Node::Impl::Step(const consensus::Event& event) {
   if (stopped) return;
-  Execute(machine->Step(event, clock.NowMs()));
+  auto actions = machine->Step(event, clock.NowMs());
+  if (spdlog::should_log(spdlog::level::trace)) spdlog::trace("node: step {} -> {}", Describe(event), Describe(actions));
+  Execute(std::move(actions));
   ArmTimer();
 }
 
