@@ -137,6 +137,7 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config, const util::C
 Status Node::Start() {
   Impl& d = *m_impl;
   PEERDB_TRY(d.StartNetwork());
+  d.started = true;
   asio::post(d.io, [&d] { d.Step(consensus::Tick{}); });
   d.thread = std::thread([&d] { d.io.run(); });
   return Status::Ok();
@@ -172,7 +173,7 @@ const chain::Genesis& Node::genesis() const { return m_impl->consortium.genesis;
 void Node::Submit(std::vector<chain::Op> ops, Callback<SubmitReceipt> done) {
   m_impl->Post(done, [this, ops = std::move(ops), done]() mutable {
     Impl& d = *m_impl;
-    if (d.stopped) return done(Error{Errc::kUnavailable, "node is shutting down"});
+    if (d.stopped || !d.started) return done(Error{Errc::kUnavailable, "node is not running"});
     auto batch = d.mempool->Add(std::move(ops), d.head_height + 1, done);
     if (!batch.ok()) return done(batch.error());
     d.Step(consensus::LocalBatch{std::move(*batch)});

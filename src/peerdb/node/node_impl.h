@@ -50,6 +50,7 @@ struct Node::Impl {
   std::unique_ptr<net::PeerNetwork> network;    // absent in a single-member consortium
   std::unique_ptr<AnchorScheduler> anchoring;   // when [anchor] enabled; uses io, so declared after it
   bool stopped = false;  // node thread only
+  bool started = false;  // set by Start() before the node thread runs; a node never started commits nothing
   // Set by Stop() before it posts its last handler. Service calls post only while it is unset, and
   // fail at once after, so no callback is left in a queue that will never run again.
   std::mutex post_mu;

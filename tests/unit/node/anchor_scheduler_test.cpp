@@ -219,7 +219,9 @@ TEST_F(AnchorSchedulerTest, AnchorLagAlertAfterEightHoursWithoutFinal) {
   clock.Advance(120'000);
   auto lagging = StatusOf(*node);
   EXPECT_TRUE(lagging->anchoring.anchor_lag);
-  EXPECT_EQ(lagging->alerts, std::vector<std::string>{"ANCHOR_LAG"});
+  ASSERT_EQ(lagging->alerts.size(), 1u);
+  EXPECT_EQ(lagging->alerts[0].code, "A5 ANCHOR_LAG");
+  EXPECT_EQ(lagging->alerts[0].from_height, r->height) << "names the block waiting to become FINAL";
   // The anchor arrives: the alert clears.
   ASSERT_TRUE(WaitUntil([&] { return StatusOf(*node)->anchoring.last_submitted_height >= r->height; }));
   ASSERT_EQ(ErrcOf(m_cal->Mine(2)), Errc::kOk);
