@@ -26,7 +26,7 @@ def main():
     print(f"seed {seed} (set PEERDB_SEED to replay the kill schedule)")
     with h.Workdir("consortium-crash") as wd:
         members = h.make_members(wd, NAMES, namespaces=("ledger",), block_period_ms=50, round_timeout_ms=300,
-                                 log_level="warn")
+                                 log_level=os.environ.get("PEERDB_LOG", "warn"))
         nodes = [m.node for m in members]
         for n in nodes:
             n.start(wait=False)
