@@ -226,13 +226,15 @@ class _Dir(str):
 
 
 def make_members(wd, names, namespaces=("books",), block_period_ms=100, round_timeout_ms=500,
-                 silent_alert_ms=3000, log_level=os.environ.get("PEERDB_LOG", "info"), extra=""):
+                 silent_alert_ms=3000, heartbeat_ms=30000, log_level=os.environ.get("PEERDB_LOG", "info"),
+                 extra=""):
     """Creates member keys with peer addresses, the consortium file, and one Node per member
     (not started). Returns the list of Member objects."""
     members = [Member(wd, i + 1, n, f"ops@{n.lower().replace(' ', '-')}.example, +44 20 7946 000{i}")
                for i, n in enumerate(names)]
     args = ["consortium", "create", "--out", wd / "consortium.toml", "--block-period-ms", block_period_ms,
-            "--round-timeout-ms", round_timeout_ms, "--silent-alert-ms", silent_alert_ms]
+            "--round-timeout-ms", round_timeout_ms, "--silent-alert-ms", silent_alert_ms,
+            "--heartbeat-ms", heartbeat_ms]
     for m in members:
         args += ["--member", os.path.join(m.dir, "member/member.json")]
     for ns in namespaces:

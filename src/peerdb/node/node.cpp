@@ -113,6 +113,17 @@ Result<consensus::Snapshot> Node::Impl::LoadSnapshot() {
     snap.head = app->LoadCommitted(head_height);
     if (!snap.head) return Error{Errc::kCorrupt, "head block " + std::to_string(head_height) + " or its certificate is missing"};
   }
+  // The blocks the signer state refers to (S6 re-send). The machine re-verifies each one, so an
+  // unreadable list only costs liveness, never safety: start without it, loudly.
+  PEERDB_TRY_ASSIGN(std::optional<Bytes> candidate_bytes, store->LoadSignerCandidates());
+  if (candidate_bytes) {
+    auto c = codec::Decode<SignerCandidates>(*candidate_bytes);
+    if (c.ok()) {
+      snap.candidates = std::move(c->proposals);
+    } else {
+      spdlog::warn("node: stored signer candidates do not decode ({}); starting without them", c.error().message);
+    }
+  }
   PEERDB_TRY_ASSIGN(snap.evidence, store->LoadEvidence());
   for (std::uint64_t h = head_height; h > 0; --h) {
     PEERDB_TRY_ASSIGN(std::optional<store::StoredBlock> b, store->LoadBlock(h));

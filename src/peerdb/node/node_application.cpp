@@ -170,6 +170,11 @@ void NodeApplication::SaveSigner(const chain::SignerState& state) {
   if (Status s = m_store.SaveSignerState(codec::Encode(state)); !s.ok()) DieOnWriteFailure("signer state", s.error());
 }
 
+void NodeApplication::SaveCandidates(const std::vector<chain::Proposal>& proposals) {
+  SignerCandidates c{proposals};
+  if (Status s = m_store.SaveSignerCandidates(codec::Encode(c)); !s.ok()) DieOnWriteFailure("signer candidates", s.error());
+}
+
 void NodeApplication::SaveEvidence(const chain::Evidence& evidence) {
   if (Status s = m_store.SaveEvidence(evidence, 0); !s.ok()) DieOnWriteFailure("evidence", s.error());
 }

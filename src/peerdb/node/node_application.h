@@ -1,7 +1,7 @@
 // consensus::Application over the node's store and state tree: builds block bodies, re-executes
 // proposed blocks (checks C5-C7), commits chosen blocks, and persists signer state and evidence.
 //
-// Durability: Commit, AddSeals, SaveSigner and SaveEvidence return only once SQLite (WAL,
+// Durability: Commit, AddSeals, SaveSigner, SaveCandidates and SaveEvidence return only once SQLite (WAL,
 // synchronous=FULL) has the data on disk. If a write fails the process stops (exit 70) rather than
 // sign or acknowledge anything the disk does not hold (PROTOCOL.md §2.5 S5).
 // Thread-safety: node thread only (called from consensus::Machine::Step).
@@ -19,6 +19,16 @@
 
 namespace peerdb::node {
 
+// The stored form of the proposals the signer state refers to (store::SaveSignerCandidates).
+struct SignerCandidates {
+  static constexpr std::size_t kMax = 2;  // the last proposal's block and the last vote's block
+  std::vector<chain::Proposal> proposals;
+  template <class V>
+  void Pce(V& v) {
+    v.list(proposals, kMax);
+  }
+};
+
 class NodeApplication final : public consensus::Application {
  public:
   NodeApplication(const chain::Config& config, const Hash32& chain_id, store::Store& store, state::StateTree& tree);
@@ -29,6 +39,7 @@ class NodeApplication final : public consensus::Application {
   void AddSeals(std::uint64_t height, const std::vector<chain::Seal>& seals) override;
   std::optional<consensus::CommittedBlock> LoadCommitted(std::uint64_t height) const override;
   void SaveSigner(const chain::SignerState& state) override;
+  void SaveCandidates(const std::vector<chain::Proposal>& proposals) override;
   void SaveEvidence(const chain::Evidence& evidence) override;
 
   // Called after each Commit with the block and the number of operations it applied.
