@@ -5,7 +5,7 @@
 # block; blocks become UNANIMOUS, then FINAL once their seals are anchored in (dev) Bitcoin.
 # Leaves the nodes running and prints how to query each one.
 # Environment: PEERDB (binary, default build/release/peerdb), DEMO_DIR (default ./demo-run),
-# DEMO_PORT (first API port, default 7070; members use the next three), DEMO_STOP=1 to stop
+# DEMO_PORT (first API port, default 7070; members use the next three; "auto": any free ports), DEMO_STOP=1 to stop
 # everything at the end (used by the smoke test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,8 +17,17 @@ SLUGS=(bank-a bank-b bank-c regulator)
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-api() { echo "http://127.0.0.1:$((PORT + $1))"; }
+# N distinct free loopback ports (all bound at once, so none repeats).
+free_ports() {
+  python3 -c 'import socket,sys
+ss=[socket.socket() for _ in range(int(sys.argv[1]))]
+for s in ss: s.bind(("127.0.0.1",0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1"
+}
+# Peer ports and (with DEMO_PORT=auto) the API ports, all distinct.
+read -r -a PORTS <<< "$(free_ports 8)"
+if [ "$PORT" = auto ]; then API_PORTS=("${PORTS[@]:4:4}"); else API_PORTS=($PORT $((PORT + 1)) $((PORT + 2)) $((PORT + 3))); fi
+api() { echo "http://127.0.0.1:${API_PORTS[$1]}"; }
 
 stop_all() {
   for f in "$DIR"/*/node.pid "$DIR"/devchain.pid; do
@@ -33,7 +42,7 @@ rm -rf "$DIR"; mkdir -p "$DIR"
 step "1. Each member creates its identity: signing + encryption keys, a member card with its peer address"
 for i in 0 1 2 3; do
   run "$PEERDB" keygen --name "${NAMES[$i]}" --contact "risk-desk@${SLUGS[$i]}.example, +44 20 7946 010$i" \
-    --address "127.0.0.1:$(free_port)" --out "$DIR/${SLUGS[$i]}/member" >/dev/null
+    --address "127.0.0.1:${PORTS[$i]}" --out "$DIR/${SLUGS[$i]}/member" >/dev/null
   echo "  ${NAMES[$i]}: $DIR/${SLUGS[$i]}/member/member.json"
 done
 
@@ -62,7 +71,7 @@ for i in 0 1 2 3; do
 consortium = "consortium.toml"
 key = "member/member.key"
 data_dir = "data"
-api_listen = "127.0.0.1:$((PORT + i))"
+api_listen = "127.0.0.1:${API_PORTS[$i]}"
 
 [anchor]
 enabled = true

@@ -11,7 +11,7 @@ def main():
     peerdb = h.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     with h.Workdir("demo") as wd:
-        env = dict(os.environ, PEERDB=peerdb, DEMO_DIR=wd / "demo", DEMO_PORT=str(h.free_port()), DEMO_STOP="1")
+        env = dict(os.environ, PEERDB=peerdb, DEMO_DIR=wd / "demo", DEMO_PORT="auto", DEMO_STOP="1")
         p = subprocess.run(["bash", os.path.join(root, "scripts/demo.sh")], env=env, capture_output=True, text=True,
                            timeout=300)
         h.check(p.returncode == 0, f"demo failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
