@@ -48,3 +48,11 @@ if(TARGET peerdb_ots)
     DEPS peerdb::ots
     CORPUS corpus/ots_file)
 endif()
+
+# Peer transport frames and hellos (net::DecodeFrame, net::DecodeHello).
+if(TARGET peerdb_net)
+  peerdb_add_fuzzer(net_frame
+    SOURCES net_frame_fuzz.cpp
+    DEPS peerdb::net
+    CORPUS corpus/net_frame)
+endif()

@@ -33,10 +33,18 @@ def run(*args, check=True, timeout=120):
     return p
 
 
+_given_ports = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port free now and not handed out before by this process (tests bind them later)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _given_ports:
+            _given_ports.add(port)
+            return port
 
 
 class Workdir:
@@ -190,3 +198,54 @@ def kv_path(ns, key):
 def check(cond, message):
     if not cond:
         raise AssertionError(message)
+
+
+class Member:
+    """One member of a multi-member consortium: its key, node.toml, data dir and process."""
+
+    def __init__(self, wd, index, name, contact):
+        self.dir = wd / f"m{index}"
+        os.makedirs(self.dir, exist_ok=True)
+        self.name = name
+        self.peer_port = free_port()
+        run("keygen", "--name", name, "--contact", contact, "--out", os.path.join(self.dir, "member"),
+            "--address", f"127.0.0.1:{self.peer_port}")
+        self.node = None
+
+    def configure(self, consortium, log_level="info", extra=""):
+        self.node = Node(_Dir(self.dir), log_level=log_level,
+                         extra=f'peer_listen = "127.0.0.1:{self.peer_port}"\n{extra}')
+        # Node writes node.toml naming consortium.toml beside it.
+        shutil.copy(consortium, os.path.join(self.dir, "consortium.toml"))
+        return self.node
+
+
+class _Dir(str):
+    def __truediv__(self, rel):
+        return os.path.join(self, rel)
+
+
+def make_members(wd, names, namespaces=("books",), block_period_ms=100, round_timeout_ms=500,
+                 silent_alert_ms=3000, heartbeat_ms=30000, log_level=os.environ.get("PEERDB_LOG", "info"),
+                 extra=""):
+    """Creates member keys with peer addresses, the consortium file, and one Node per member
+    (not started). Returns the list of Member objects."""
+    members = [Member(wd, i + 1, n, f"ops@{n.lower().replace(' ', '-')}.example, +44 20 7946 000{i}")
+               for i, n in enumerate(names)]
+    args = ["consortium", "create", "--out", wd / "consortium.toml", "--block-period-ms", block_period_ms,
+            "--round-timeout-ms", round_timeout_ms, "--silent-alert-ms", silent_alert_ms,
+            "--heartbeat-ms", heartbeat_ms]
+    for m in members:
+        args += ["--member", os.path.join(m.dir, "member/member.json")]
+    for ns in namespaces:
+        args += ["--namespace", ns]
+    run(*args)
+    for m in members:
+        m.configure(wd / "consortium.toml", log_level=log_level, extra=extra)
+    return members
+
+
+def status(node):
+    code, s = node.get("/v1/status")
+    check(code == 200, f"status answered {code}: {s}")
+    return s

@@ -3,6 +3,8 @@
 #include <cstdint>
 
 #include "peerdb/api/json_parse.h"
+#include "peerdb/codec/pce.h"
+#include "peerdb/node/evidence_info.h"
 
 namespace peerdb::api {
 
@@ -169,7 +171,21 @@ json StatusJson(const node::StatusView& s) {
     members.push_back(json{{"id", m.member.id},
                            {"name", m.member.name},
                            {"contact", m.member.contact},
+                           {"self", m.self},
+                           {"connected", m.connected},
+                           {"excluded", m.excluded},
+                           {"last_seen_ms", m.last_seen_ms},
                            {"last_sealed_height", m.last_sealed_height}});
+  }
+  json alerts = json::array();
+  for (const node::AlertView& a : s.alerts) {
+    alerts.push_back(json{{"code", a.code},
+                          {"severity", a.severity},
+                          {"members", a.members},
+                          {"from_height", a.from_height},
+                          {"to_height", a.to_height},
+                          {"since_ms", a.since_ms},
+                          {"detail", a.detail}});
   }
   const bool up_to_date = s.head_height == s.final_height;
   const node::AnchoringView& a = s.anchoring;
@@ -201,8 +217,22 @@ json StatusJson(const node::StatusView& s) {
               {"up_to_date", up_to_date},
               {"state", up_to_date ? "UP-TO-DATE" : "NOT-UP-TO-DATE"},
               {"anchoring", std::move(anchoring)},
-              {"alerts", s.alerts},
+              {"majority_height", s.majority_height},
+              {"deciding", json{{"height", s.deciding_height}, {"round", s.round}, {"proposer", s.proposer}}},
+              {"evidence_count", s.evidence_count},
+              {"alerts", std::move(alerts)},
               {"members", std::move(members)}};
+}
+
+json EvidenceJson(const std::vector<node::EvidenceView>& list) {
+  json out = json::array();
+  for (const node::EvidenceView& e : list) {
+    out.push_back(json{{"kind", node::EvidenceKindName(e.evidence.kind)},
+                       {"offender", e.offender},
+                       {"height", e.height},
+                       {"pce", Hex(codec::Encode(e.evidence))}});
+  }
+  return json{{"evidence", std::move(out)}};
 }
 
 }  // namespace peerdb::api

@@ -30,5 +30,7 @@ nlohmann::json ValueJson(const node::ValueView& view);
 nlohmann::json HistoryJson(std::string_view ns, std::string_view key, const std::vector<store::HistoryEntry>& entries);
 nlohmann::json BlockJson(const node::BlockView& view);
 nlohmann::json StatusJson(const node::StatusView& status);
+// {"evidence": [{"kind": "E4 DOUBLE_SEAL", "offender", "height", "pce": hex}]}
+nlohmann::json EvidenceJson(const std::vector<node::EvidenceView>& evidence);
 
 }  // namespace peerdb::api

@@ -154,10 +154,12 @@ void Router::Handle(std::string_view method, std::string_view target, std::strin
     return Submit(std::move(body), std::move(respond));
   }
   const bool is_kv = resource == "kv" && (seg.size() == 4 || (seg.size() == 5 && seg[4] == "history"));
-  const bool known = (resource == "status" && seg.size() == 2) || (resource == "blocks" && seg.size() == 3) || is_kv;
+  const bool known = (resource == "status" && seg.size() == 2) || (resource == "evidence" && seg.size() == 2) ||
+                     (resource == "blocks" && seg.size() == 3) || is_kv;
   if (!known) return not_found();
   if (method != "GET") return wrong_method("GET");
   if (resource == "status") return GetStatus(std::move(respond));
+  if (resource == "evidence") return GetEvidence(std::move(respond));
   if (resource == "blocks") return GetBlock(seg[2], std::move(respond));
   if (seg.size() == 4) return GetValue(seg[2], seg[3], t, std::move(respond));
   return History(seg[2], seg[3], t, std::move(respond));
@@ -236,6 +238,12 @@ void Router::GetBlock(const std::string& height, Responder respond) {
 void Router::GetStatus(Responder respond) {
   m_service.GetStatus(Reply<node::StatusView>(std::move(respond), [](const node::StatusView& s) {
     return JsonResponse(200, StatusJson(s));
+  }));
+}
+
+void Router::GetEvidence(Responder respond) {
+  m_service.GetEvidence(Reply<std::vector<node::EvidenceView>>(std::move(respond), [](const std::vector<node::EvidenceView>& e) {
+    return JsonResponse(200, EvidenceJson(e));
   }));
 }
 

@@ -1,5 +1,7 @@
 // Client commands that talk to a node's HTTP API: put, delete, get, history, block, status.
+#include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <ctime>
 #include <iomanip>
 #include <iostream>
@@ -109,16 +111,66 @@ int Status(const Common& c, bool json) {
             << (s.value("up_to_date", false) ? "" : "   (NOT-UP-TO-DATE: blocks above final are not anchored yet)") << "\n"
             << "pending   " << s.value("pending_ops", 0) << " ops\n";
   PrintAnchoring(s);
+  const auto deciding = s.value("deciding", nlohmann::json::object());
+  std::cout << "deciding  height " << deciding.value("height", 0) << ", round " << deciding.value("round", 0)
+            << ", proposer " << deciding.value("proposer", 0) << "\n";
+  const auto members = s.value("members", nlohmann::json::array());
+  auto name_of = [&members](std::uint64_t id) {
+    for (const auto& m : members) {
+      if (m.value("id", std::uint64_t{0}) == id) return m.value("name", std::string()) + " <" + m.value("contact", std::string()) + ">";
+    }
+    return "member " + std::to_string(id);
+  };
   for (const auto& alert : s.value("alerts", nlohmann::json::array())) {
-    if (alert.is_string()) std::cout << "ALERT     " << alert.get<std::string>() << "\n";
+    if (!alert.is_object()) continue;
+    std::cout << "ALERT     " << alert.value("code", std::string()) << " (" << alert.value("severity", std::string())
+              << ", blocks " << alert.value("from_height", 0) << ".." << alert.value("to_height", 0) << "): "
+              << alert.value("detail", std::string()) << "\n";
+    for (const auto& m : alert.value("members", nlohmann::json::array())) {
+      if (m.is_number_unsigned()) std::cout << "          involves " << name_of(m.get<std::uint64_t>()) << "\n";
+    }
   }
+  if (s.value("evidence_count", 0) > 0) {
+    std::cout << "evidence  " << s.value("evidence_count", 0) << " (see `peerdb evidence`)\n";
+  }
+  const std::uint64_t now_ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
   std::cout << "\n";
-  std::cout << std::left << std::setw(4) << "id" << std::setw(24) << "member" << std::setw(14) << "last sealed"
-            << "contact\n";
-  for (const auto& m : s.value("members", nlohmann::json::array())) {
-    std::cout << std::setw(4) << m.value("id", 0) << std::setw(24) << m.value("name", std::string()) << std::setw(14)
-              << m.value("last_sealed_height", 0) << m.value("contact", std::string()) << "\n";
+  std::cout << std::left << std::setw(4) << "id" << std::setw(24) << "member" << std::setw(13) << "last sealed"
+            << std::setw(14) << "silent since" << std::setw(11) << "link" << "contact\n";
+  for (const auto& m : members) {
+    const std::uint64_t seen = m.value("last_seen_ms", std::uint64_t{0});
+    std::string silent = seen == 0 ? "never seen" : std::to_string((now_ms > seen ? now_ms - seen : 0) / 1000) + " s";
+    std::string link = m.value("self", false) ? "self" : m.value("connected", false) ? "connected" : "down";
+    if (m.value("excluded", false)) link = "EXCLUDED";
+    std::cout << std::setw(4) << m.value("id", 0) << std::setw(24) << m.value("name", std::string()) << std::setw(13)
+              << m.value("last_sealed_height", 0) << std::setw(14) << silent << std::setw(11) << link
+              << m.value("contact", std::string()) << "\n";
   }
+  return kExitOk;
+}
+
+// Lists the evidence the node holds; --out writes it as JSON (each item's PCE bytes in hex, as
+// docs/formats.md describes) for other members, auditors or regulators.
+int EvidenceCmd(const Common& c, bool json, const std::string& out) {
+  auto r = ApiClient(c.api).Get("/v1/evidence");
+  if (!r.ok()) return Fail(r.error());
+  if (!out.empty()) {
+    std::ofstream f(out, std::ios::trunc);
+    f << r->dump(2) << "\n";
+    if (!f.good()) return Fail(Error{Errc::kIo, "cannot write " + out});
+  }
+  if (json) return Print(r);
+  const auto list = r->value("evidence", nlohmann::json::array());
+  if (list.empty()) {
+    std::cout << "no evidence: no member has been caught signing conflicting messages\n";
+    return kExitOk;
+  }
+  for (const auto& e : list) {
+    std::cout << e.value("kind", std::string()) << "  member " << e.value("offender", 0) << "  height "
+              << e.value("height", 0) << "\n";
+  }
+  if (!out.empty()) std::cout << "written to " << out << "\n";
   return kExitOk;
 }
 
@@ -184,6 +236,13 @@ void AddClientCommands(CLI::App& app, const Bind& bind) {
   status->add_flag("--json", args->json, "Print the raw JSON");
   add_api(status);
   bind(status, [common, args] { return Status(*common, args->json); });
+
+  auto evidence_out = std::make_shared<std::string>();
+  CLI::App* evidence = app.add_subcommand("evidence", "List the evidence of double-signing this node holds, or export it");
+  evidence->add_flag("--json", args->json, "Print the raw JSON");
+  evidence->add_option("--out", *evidence_out, "Also write the evidence (JSON, PCE bytes in hex) to this file");
+  add_api(evidence);
+  bind(evidence, [common, args, evidence_out] { return EvidenceCmd(*common, args->json, *evidence_out); });
 }
 
 }  // namespace peerdb::cli

@@ -1,4 +1,5 @@
 // peerdb keygen / consortium create / consortium show.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -48,6 +49,8 @@ struct CreateArgs {
   std::string out, description;
   std::uint64_t block_period_ms = 1000;
   std::uint64_t heartbeat_ms = 30000;
+  std::uint64_t round_timeout_ms = 2000;
+  std::uint64_t silent_alert_ms = 600000;
   std::uint64_t genesis_time_ms = 0;
 };
 
@@ -74,6 +77,9 @@ int Create(const CreateArgs& a) {
   g.initial_state_root = state::StateTree().Root();
   g.config.params.block_period_ms = a.block_period_ms;
   g.config.params.heartbeat_ms = a.heartbeat_ms;
+  g.config.params.round_timeout_ms = a.round_timeout_ms;
+  g.config.params.max_round_timeout_ms = std::max(g.config.params.max_round_timeout_ms, a.round_timeout_ms);
+  g.config.params.silent_alert_ms = a.silent_alert_ms;
   chain::MemberId next_id = 1;
   for (const std::string& path : a.cards) {
     auto card = node::LoadMemberCard(path);
@@ -142,6 +148,10 @@ void AddIdentityCommands(CLI::App& app, const Bind& bind) {
   c->add_option("--namespace", create->namespaces, "NAME[:append-only|owner-edit|editors-edit]; repeatable (default: main)");
   c->add_option("--block-period-ms", create->block_period_ms, "Minimum time between blocks")->check(CLI::Range(1, 3600000));
   c->add_option("--heartbeat-ms", create->heartbeat_ms, "An empty block at least this often")->check(CLI::Range(1, 86400000));
+  c->add_option("--round-timeout-ms", create->round_timeout_ms, "How long a round waits for its proposer before moving on")
+      ->check(CLI::Range(10, 600000));
+  c->add_option("--silent-alert-ms", create->silent_alert_ms, "Alert (A4) when a member has not sealed for this long")
+      ->check(CLI::Range(100, 86400000));
   c->add_option("--genesis-time-ms", create->genesis_time_ms, "Genesis timestamp (default: now)");
   c->add_option("--description", create->description, "Free text committed in the genesis");
   c->add_option("--out", create->out, "Output file (never overwritten)")->required();

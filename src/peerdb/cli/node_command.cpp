@@ -33,7 +33,10 @@ int RunNode(const std::string& config_path, const ApiLauncher& launcher) {
   util::SystemClock clock;
   auto node = node::Node::Open(*config, clock);
   if (!node.ok()) return Fail(node.error());
-  (*node)->Start();
+  if (Status started = (*node)->Start(); !started.ok()) {
+    (*node)->Stop();
+    return Fail(started.error());
+  }
   auto api = launcher(**node, config->api_listen);
   if (!api.ok()) {
     (*node)->Stop();

@@ -131,6 +131,7 @@ void Machine::Impl::Step(const Event& event, std::uint64_t now_ms, std::vector<A
         }
       },
       event);
+  if (m_work_seen_ms == 0 && HasPendingWork()) m_work_seen_ms = m_now;
   Poll();
   m_out = nullptr;
 }
@@ -164,7 +165,7 @@ void Machine::Impl::OnReceived(chain::MemberId from, const PeerMessage& msg) {
 void Machine::Impl::Poll() {
   if (m_late_seals_pending) LateSeals();
   // Round timer (§2.3): no MC at h before the deadline -> RoundChange(h, round + 1).
-  if (!m_decided && m_now >= m_round_deadline_ms) SendRoundChange(m_round + 1);
+  if (!m_decided && m_now >= RoundDeadline()) SendRoundChange(m_round + 1);
   // Deferred proposals (C4) whose time has come.
   if (!m_deferred.empty()) {
     auto deferred = std::move(m_deferred);
@@ -195,9 +196,19 @@ void Machine::Impl::Poll() {
   CheckTimedAlerts();
 }
 
+std::uint64_t Machine::Impl::RoundDeadline() const {
+  // Round 0 allows heartbeat_ms for an idle proposer (§2.2). Once I hold pending work — which I
+  // broadcast, so the proposer holds it too — an idle proposer is a silent one: it has
+  // timeout(0) after its earliest proposal time to produce an MC, like any later round. This is
+  // only earlier liveness (a round change), never a different safety rule.
+  if (m_round != 0 || m_work_seen_ms == 0) return m_round_deadline_ms;
+  const std::uint64_t t0 = ParentTimestamp() + params().block_period_ms;
+  return std::min(m_round_deadline_ms, std::max(t0, m_work_seen_ms) + Timeout(0));
+}
+
 std::uint64_t Machine::Impl::NextWakeupMs() const {
   std::uint64_t next = std::min(m_next_status_ms, m_next_gossip_ms);
-  if (!m_decided) next = std::min(next, m_round_deadline_ms);
+  if (!m_decided) next = std::min(next, RoundDeadline());
   // A round-0 proposer waits for its time; later rounds wait for round changes (messages). A due
   // proposal that did not happen (Build failed) is retried one block period later, never in a spin.
   if (!m_decided && m_round == 0 && Proposer(0) == m_self && !(m_signer.last_proposal && m_signer.h == m_h)) {
@@ -231,6 +242,7 @@ void Machine::Impl::EnterHeight() {
   m_deferred.clear();
   m_rejected_at_h.clear();
   m_height_start_ms = m_now;
+  m_work_seen_ms = 0;  // set again at the end of this step if work is still pending
   StartRound(m_signer.h == m_h ? m_signer.promised : 0);
   const std::uint64_t keep_from = m_head_h > kKeepHeights ? m_head_h - kKeepHeights : 0;
   m_msgs.erase(m_msgs.begin(), m_msgs.lower_bound(keep_from));
@@ -259,6 +271,7 @@ bool Machine::Impl::SealAndCommit(const chain::Block& block, const Hash32& id, c
   const std::uint64_t height = block.header.height;
   PEERDB_ASSERT(height == m_head_h + 1);
   // S1: one seal per height, each extending the previous one.
+  bool save_signer = false;
   if (m_signer.seal_h == height) {
     if (m_signer.seal_id != id) {
       Raise(AlertKind::kOrphanedSeal, m_self, height, height,
@@ -279,7 +292,7 @@ bool Machine::Impl::SealAndCommit(const chain::Block& block, const Hash32& id, c
       m_signer.last_vote.reset();
       m_signer.last_proposal.reset();
     }
-    m_app.SaveSigner(m_signer);  // S5: durable before the seal leaves
+    save_signer = true;
   }
   chain::Seal mine;
   mine.h = height;
@@ -302,7 +315,12 @@ bool Machine::Impl::SealAndCommit(const chain::Block& block, const Hash32& id, c
   cb.id = id;
   cb.cert = cert;
   for (const auto& [signer, s] : seals) cb.seals.push_back(s);
+  // The block commits before the signer state records the seal: after a crash between the two the
+  // block is on disk and LateSeals() seals it again (Ed25519 is deterministic: the same signature).
+  // The other order could leave a seal on a block this member no longer holds, which a member with
+  // no peer to fetch it from (a single-member consortium) could never get past (S1).
   m_app.Commit(cb);
+  if (save_signer) m_app.SaveSigner(m_signer);  // S5: durable before the seal leaves (as an action)
 
   // A2a: my vote at this height went to a block that was not chosen.
   const bool lost_vote = m_signer.last_vote && m_signer.last_vote->vote.h == height && m_signer.last_vote->vote.block_id != id;

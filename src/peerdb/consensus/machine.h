@@ -14,7 +14,7 @@
 //   Application::SaveSigner returned (S5), and only then leaves as an action.
 // - Committing and sealing are one step: a block is committed when it has an MC, passed C2-C7 and
 //   S1 allows the seal, so the committed chain is the member's sealed chain (seal_h == head height
-//   except between the seal's SaveSigner and Commit, which a restart completes).
+//   except between Commit and the seal's SaveSigner, which LateSeals completes after a restart).
 // - §2.3 fetching: blocks of proposals seen at the current height are kept by id, and a member that
 //   sends RoundChange(h, r') with a last_vote also sends the proposal it voted for to
 //   proposer(h, r'), so the re-proposer holds the body without a separate fetch message.

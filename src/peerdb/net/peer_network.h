@@ -1,19 +1,39 @@
 // Members-only peer transport (PROTOCOL.md §1.1.8, §6.1; ARCHITECTURE.md `net`): TLS 1.3 over TCP,
-// mutually authenticated, with each member's TLS identity bound to its consortium signing key:
-// a node presents a self-signed Ed25519 certificate made from its member key, and accepts a peer
-// only if the peer's certificate key is the key of a member of its consortium and the peer's hello
-// names the same chain id and that member's id. Anything else is refused at the handshake and logged.
+// mutually authenticated, with each member's TLS identity bound to its consortium signing key.
 //
-// Frames are `u32 len || u8 type || body`; a frame above max_frame_bytes closes the connection.
-// The transport does not decode bodies: it delivers (member, type, body) and the node decodes.
+// Identity: the node builds an Ed25519 key in OpenSSL from its member seed and a self-signed X.509
+// certificate over it, in memory (internal/tls_identity.h). Both sides require a peer certificate
+// (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT); the verify callback ignores the CA chain and
+// accepts only a leaf whose raw Ed25519 key is a member's from NetworkConfig.members (when dialling:
+// the key of the member dialled). A non-member, a plain TCP client or a TLS client without a member
+// certificate fails the handshake, in both directions. Then each side sends a Hello frame
+// {u16 version; B32 chain_id; u32 member_id} (frame.h) and checks the peer's: same chain id, and the
+// member whose key the certificate carries. Any refusal is closed and logged
+// ("net: refused <who>: <reason>").
+//
+// Frames are `u32 len || u8 type || body` (len = type + body); len 0 or above max_frame_bytes closes
+// the connection and counts a penalty. Type 0 is the transport's (Hello, then empty keepalives sent
+// after idle_timeout_ms / 4 without sending); node messages use types 1.. and are delivered as
+// (member, type, body) in the order sent: the transport does not decode bodies.
+//
 // Full mesh: the node dials every member listed with an address and accepts the others; when two
-// connections to one member exist, the one dialled by the lower member id is kept. Lost connections
-// are redialled with exponential backoff. Each peer has a bounded send queue (oldest frames of a
-// stalled peer are dropped, never the process's memory) and a receive rate limit; a peer that
-// exceeds it, or that the node penalises too often, is disconnected for a while.
+// sessions to one member exist, the one dialled by the lower member id is kept (both ends decide
+// alike; a newer session dialled by the same side replaces the older, whose unsent frames move to
+// it). A member dials lower ids a little later than higher ones so that the pair seldom dials both
+// ways. Lost connections and failed dials are retried with exponential backoff (min_backoff_ms ..
+// max_backoff_ms, jittered), for as long as the network runs.
+// Limits per peer: handshake_timeout_ms for TCP + TLS + Hello; idle_timeout_ms without a received
+// frame, or with a write the peer does not take; a token bucket on inbound frames and bytes per
+// second (over it: disconnect and ban for ban_ms); a bounded outbound queue (queued + in flight
+// never above max_queue_bytes: the oldest frames are dropped and counted, never the process's
+// memory); penalty_limit penalties (Penalise or bad frames) ban for ban_ms; at most 64 inbound
+// connections in the handshake at once. A banned member is neither dialled nor admitted.
 //
-// Thread-safety: all methods must be called on the io_context's thread (the node thread); handler
-// callbacks run there too.
+// Thread-safety: all methods must be called on the io_context's thread (the node thread), which
+// must be a single thread; handler callbacks run there too. No exception escapes: socket errors are
+// error codes, and an exception thrown by a handler callback is caught and logged. Stop() (or
+// destruction) closes every socket and timer at once; handlers still queued then find nothing to do.
+// Destroy the PeerNetwork before its io_context.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -64,6 +84,9 @@ struct PeerInfo {
   std::uint64_t frames_in = 0, frames_out = 0, bytes_in = 0, bytes_out = 0;
   std::uint32_t penalties = 0;
   std::string last_error;   // why the last connection attempt or session ended
+  std::uint64_t frames_dropped = 0;  // not sent: peer not connected, or oldest dropped from a full queue
+  std::size_t queued_bytes = 0;      // outbound, queued + being written; never above max_queue_bytes
+  bool banned = false;               // rate limit or penalty_limit exceeded within the last ban_ms
 };
 
 class PeerNetwork {

@@ -1,10 +1,14 @@
 #include "peerdb/node/chain_auditor.h"
 
 #include <functional>
+#include <algorithm>
 #include <map>
+#include <set>
 
 #include "peerdb/codec/pce.h"
+#include "peerdb/consensus/evidence.h"
 #include "peerdb/node/block_producer.h"
+#include "peerdb/node/evidence_info.h"
 #include "peerdb/node/chain_export.h"
 #include "peerdb/state/state_tree.h"
 #include "peerdb/store/store.h"
@@ -98,16 +102,23 @@ class Auditor {
     if (hd.epoch != config.epoch || hd.config_hash != chain::ConfigHash(config)) return fail("epoch or config_hash is wrong");
     if (!config.FindMember(hd.author)) return fail("author " + std::to_string(hd.author) + " is not a member");
     if (hd.timestamp_ms < m_prev_ts + config.params.block_period_ms) return fail("timestamp is earlier than parent + block_period_ms");
+    // X_chain(h): offenders named in evidence recorded in blocks below h (PROTOCOL.md §5.2).
+    const std::vector<chain::MemberId> excluded(m_chain_excluded.begin(), m_chain_excluded.end());
     if (block.parent_cert) {
-      Status mc = chain::VerifyMajorityCert(*block.parent_cert, m_chain_id, config);
+      Status mc = chain::VerifyMajorityCert(*block.parent_cert, m_chain_id, config, excluded);
       if (!mc.ok()) return fail("parent certificate: " + mc.error().message);
     }
+    std::vector<chain::MemberId> newly_excluded;
     for (const chain::Record& rec : block.records) {
       if (const auto* seal = std::get_if<chain::Seal>(&rec.body)) {
         if (auto f = CheckSeal(*seal, h)) return fail("sealed record: " + *f);
         ++m_seals;
+      } else if (const auto* ev = std::get_if<chain::Evidence>(&rec.body)) {
+        auto f = CheckEvidence(*ev, "recorded in block " + std::to_string(h));
+        if (!f.ok()) return fail("evidence record: " + f.error().message);
+        newly_excluded.push_back(*f);
       } else if (!std::holds_alternative<chain::AnchorRecord>(rec.body)) {
-        return fail("holds an evidence or config record, which a single-member chain never produces");
+        return fail("holds a config approval record, which this version never produces");
       }
     }
     auto exec = state::ExecuteBatches(config, m_chain_id, m_state, block.batches, h);
@@ -118,34 +129,46 @@ class Auditor {
     if (m_tree.Root() != hd.state_root) return fail("state_root does not match the replayed state");
     for (const chain::TxBatch& b : block.batches) m_ops += b.ops.size();
     if (auto e = check_id(id, h)) return fail(*e);
+    for (chain::MemberId m : newly_excluded) m_chain_excluded.insert(m);
     if (raw.cert) {
       if (raw.cert->h != h || raw.cert->block_id != id) return fail("stored certificate is for another block");
-      Status mc = chain::VerifyMajorityCert(*raw.cert, m_chain_id, config);
+      Status mc = chain::VerifyMajorityCert(*raw.cert, m_chain_id, config, excluded);
       if (!mc.ok()) return fail("certificate: " + mc.error().message);
     }
     m_ids.push_back(id);
     m_prev_ts = hd.timestamp_ms;
-    std::size_t sealers = 0;
+    std::vector<chain::MemberId> sealers;
     for (const chain::Seal& s : raw.seals) {
       if (s.h != h) return fail("stored seal of member " + std::to_string(s.signer) + " names height " + std::to_string(s.h));
       if (auto f = CheckSeal(s, h + 1)) return fail("seal: " + *f);
-      ++sealers;
+      sealers.push_back(s.signer);
       ++m_seals;
     }
-    // What the seals alone make the block; anchors may raise it (checked in CheckStatuses).
-    const store::BlockStatus from_seals = sealers == config.members.size() ? store::BlockStatus::kUnanimous
-                                          : raw.cert                         ? store::BlockStatus::kMajority
-                                                                             : store::BlockStatus::kProposed;
-    m_statuses.push_back(StatusRow{raw.stored_status, from_seals, sealers});
+    // What the certificate and seals make the block; descendants and anchors may raise it
+    // (checked in CheckStatuses, once every block and all evidence are known).
+    m_statuses.push_back(StatusRow{raw.stored_status, raw.cert ? store::BlockStatus::kMajority : store::BlockStatus::kProposed,
+                                   std::move(sealers)});
     ++m_blocks;
     return std::nullopt;
   }
 
-  // A stored status must be what the block's seals make it, or ANCHORED / FINAL where the valid
-  // anchors support that (PROTOCOL.md §3); a lower status than the anchors allow is accepted (the
-  // node raises statuses only once an anchor is confirmed in its own view of Bitcoin).
+  // A stored status may not claim more than the certificates, seals, evidence and anchors support
+  // (PROTOCOL.md §3): UNANIMOUS needs a block at or above it whose verified seals cover every member
+  // not excluded by evidence (and at least a majority), FINAL and ANCHORED need a valid anchor. A
+  // lower stored status is accepted: a node raises statuses only as seals and confirmations reach it.
   std::optional<Failure> CheckStatuses(const store::StatusHeights& supported) const {
-    const std::size_t members = m_genesis.config.members.size();
+    const chain::Config& config = m_genesis.config;
+    std::uint64_t unanimous_up_to = 0;
+    for (std::size_t i = 0; i < m_statuses.size(); ++i) {
+      const auto& sealers = m_statuses[i].sealers;
+      std::size_t required = 0, sealed = 0;
+      for (const chain::Member& m : config.members) {
+        if (m_excluded.contains(m.id)) continue;
+        ++required;
+        if (std::find(sealers.begin(), sealers.end(), m.id) != sealers.end()) ++sealed;
+      }
+      if (sealed == required && sealed >= config.Majority()) unanimous_up_to = i + 1;
+    }
     for (std::size_t i = 0; i < m_statuses.size(); ++i) {
       const StatusRow& row = m_statuses[i];
       if (!row.stored) continue;
@@ -159,20 +182,34 @@ class Auditor {
                                 std::to_string(supported.anchored_height) + " and FINAL up to block " +
                                 std::to_string(supported.final_height) + ")"};
         }
-        if (s == store::BlockStatus::kFinal && row.from_seals != store::BlockStatus::kUnanimous) {
-          return Failure{h, stored + " but only " + std::to_string(row.sealers) + " of " + std::to_string(members) +
-                                " members sealed it"};
-        }
         continue;
       }
-      if (s != row.from_seals) {
-        return Failure{h, stored + " but the certificate and " + std::to_string(row.sealers) + " of " +
-                              std::to_string(members) + " verified seals make it " +
-                              std::string(store::BlockStatusName(row.from_seals))};
+      const store::BlockStatus from_seals = h <= unanimous_up_to ? store::BlockStatus::kUnanimous : row.from_cert;
+      if (s > from_seals) {
+        return Failure{h, stored + " but the certificate and " + std::to_string(row.sealers.size()) + " of " +
+                              std::to_string(config.members.size()) + " verified seals (with those of its descendants) make it " +
+                              std::string(store::BlockStatusName(from_seals))};
       }
     }
     return std::nullopt;
   }
+
+  // Verifies one piece of evidence standalone and returns the member it convicts.
+  Result<chain::MemberId> CheckEvidence(const chain::Evidence& e, const std::string& where) {
+    PEERDB_TRY(consensus::VerifyEvidence(e, m_chain_id, m_genesis.config));
+    const auto subject = SubjectOf(e);
+    if (!subject) return Error{Errc::kMalformed, "evidence names no member"};
+    const chain::Member* m = m_genesis.config.FindMember(subject->offender);
+    const std::string line = EvidenceKindName(e.kind) + " by member " + std::to_string(subject->offender) + " (" +
+                             (m ? m->name : "?") + ") at height " + std::to_string(subject->height) + ", " + where +
+                             ": verified";
+    if (std::find(m_evidence_notes.begin(), m_evidence_notes.end(), line) == m_evidence_notes.end()) {
+      m_evidence_notes.push_back(line);
+    }
+    m_excluded.insert(subject->offender);
+    return subject->offender;
+  }
+  const std::vector<std::string>& evidence_notes() const { return m_evidence_notes; }
 
   const chain::Genesis& genesis() const { return m_genesis; }
   const std::vector<Hash32>& ids() const { return m_ids; }
@@ -277,9 +314,12 @@ class Auditor {
 
   struct StatusRow {
     std::optional<store::BlockStatus> stored;
-    store::BlockStatus from_seals;
-    std::size_t sealers;
+    store::BlockStatus from_cert;           // MAJORITY with a certificate, else PROPOSED
+    std::vector<chain::MemberId> sealers;   // verified seals on this block
   };
+  std::set<chain::MemberId> m_chain_excluded;  // named by evidence recorded in blocks so far
+  std::set<chain::MemberId> m_excluded;        // named by any verified evidence (records or the node's store)
+  std::vector<std::string> m_evidence_notes;
 
   chain::Genesis m_genesis;
   Hash32 m_chain_id;
@@ -310,6 +350,7 @@ AuditReport Finish(const Auditor& a, std::optional<Failure> failure, const Ancho
   r.notes.push_back("chain " + r.chain_id_hex + ": " + std::to_string(r.blocks) + " blocks, " + std::to_string(r.ops) +
                     " operations, " + std::to_string(r.seals) + " seal signatures verified");
   r.notes.push_back("state root at height " + std::to_string(a.head()) + ": " + Hex(a.state_root()));
+  for (const std::string& line : a.evidence_notes()) r.notes.push_back("evidence: " + line);
   if (anchors) {
     for (const std::string& line : anchors->lines) r.notes.push_back(line);
     r.ranges = FixedRanges(anchors->fixing, a.head());
@@ -356,6 +397,14 @@ Result<AuditReport> AuditDatabase(const std::string& db_path, const AuditOptions
     // decoding failure is reported by CheckBlock with more detail, so ignore it here.
     if (auto b = db->LoadBlock(h); b.ok() && *b) raw.stored_status = (*b)->status;
     if (auto f = auditor.CheckBlock(raw, check_id)) return Finish(auditor, f);
+  }
+  // Evidence the node holds but no block records yet (§5.1) is re-checked as well.
+  auto evidence = db->LoadEvidence();
+  if (!evidence.ok()) return Finish(auditor, Failure{std::nullopt, "evidence: " + evidence.error().message});
+  for (const chain::Evidence& e : *evidence) {
+    if (auto f = auditor.CheckEvidence(e, "held by the node"); !f.ok()) {
+      return Finish(auditor, Failure{std::nullopt, "stored evidence: " + f.error().message});
+    }
   }
   auto stored = db->LoadAnchors();
   if (!stored.ok()) return Finish(auditor, Failure{std::nullopt, "anchors: " + stored.error().message});

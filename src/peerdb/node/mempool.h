@@ -1,50 +1,57 @@
-// Operations accepted from clients and not yet committed, as this member's signed batches.
-// Each submission becomes one batch, checked against the committed state plus every earlier
-// pending batch (state::OverlayView) when it is accepted, so a block built from the queue in order
-// always executes. Thread-safety: node thread only.
+// This member's operations accepted from clients and not yet committed, as its signed batches.
+// Each submission becomes one batch with the next seq, checked against the committed state plus
+// this member's earlier pending batches (state::OverlayView) when it is accepted. The batch then
+// goes to the consensus machine, which gossips it to every member so that any proposer can include
+// it (PROTOCOL.md §1.4, §2.2).
+//
+// Every submission's callback is resolved exactly once, by what happened to its batch: committed
+// (the block holding it is in the store) or dropped (it no longer executes, e.g. another member
+// wrote the key first, or it expired at valid_until_height). Batches are matched by their id
+// (chain::BatchId), not their seq, so a replacement batch reusing a seq after a drop can never
+// acknowledge the wrong submission.
+// Thread-safety: node thread only.
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
-#include "peerdb/chain/tx.h"
+#include "peerdb/chain/block.h"
 #include "peerdb/crypto/ed25519.h"
 #include "peerdb/node/service.h"
 #include "peerdb/state/executor.h"
 
 namespace peerdb::node {
 
-struct PendingBatch {
-  chain::TxBatch batch;
-  std::size_t encoded_bytes = 0;
-  Callback<SubmitReceipt> done;
-};
+// A batch stays valid for this many heights after it was accepted (valid_until_height, §1.4).
+inline constexpr std::uint64_t kBatchValidityHeights = 200;
 
 class Mempool {
  public:
   Mempool(const chain::Config& config, const Hash32& chain_id, chain::MemberId self, const crypto::SigningKey& key,
           const state::StateView& committed);
 
-  // Validates ops as a new batch for height `next_height` and queues it; errors leave nothing queued.
-  Status Add(std::vector<chain::Op> ops, std::uint64_t next_height, Callback<SubmitReceipt> done);
+  // Validates ops as a new batch for height `next_height`, signs it and keeps `done` until the
+  // batch commits or is dropped. Errors leave nothing pending.
+  Result<chain::TxBatch> Add(std::vector<chain::Op> ops, std::uint64_t next_height, Callback<SubmitReceipt> done);
 
-  // Removes and returns the oldest batches whose total encoded size stays within max_bytes.
-  std::vector<PendingBatch> Take(std::size_t max_bytes);
-  // Puts batches back at the front (a block could not be built); their seqs stay valid.
-  void Return(std::vector<PendingBatch> batches);
-  // Called after a block committed: drops the overlay when nothing is pending any more.
-  void OnCommitted();
-  // Fails every pending batch (shutdown); resets seq numbering to the committed state.
+  // A block committed: acknowledges this member's batches in it. Returns the ops acknowledged.
+  std::size_t OnCommitted(const chain::Block& block, const Hash32& id, store::BlockStatus status);
+  // The consensus machine gave up on one of this member's batches.
+  void OnDropped(const chain::TxBatch& batch, const std::string& reason);
+  // Fails every pending batch (shutdown).
   void FailAll(const Error& error);
 
-  bool empty() const { return m_queue.empty(); }
+  bool empty() const { return m_pending.empty(); }
   std::size_t size_ops() const { return m_pending_ops; }
-  std::size_t size_bytes() const { return m_pending_bytes; }
 
  private:
+  struct Pending {
+    chain::TxBatch batch;
+    Callback<SubmitReceipt> done;
+  };
   void RebuildOverlay();
 
   const chain::Config& m_config;
@@ -53,9 +60,9 @@ class Mempool {
   const crypto::SigningKey& m_key;
   const state::StateView& m_committed;
   std::unique_ptr<state::OverlayView> m_overlay;
-  std::deque<PendingBatch> m_queue;
+  std::size_t m_block_overhead = 0;      // a block's bytes besides its batches, at most
+  std::map<Hash32, Pending> m_pending;  // by BatchId
   std::size_t m_pending_ops = 0;
-  std::size_t m_pending_bytes = 0;
 };
 
 }  // namespace peerdb::node

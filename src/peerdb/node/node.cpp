@@ -1,73 +1,16 @@
 #include "peerdb/node/node.h"
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <filesystem>
-#include <mutex>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
-#include <thread>
 
 #include "peerdb/chain/signer_state.h"
-#include "peerdb/node/anchor_scheduler.h"
 #include "peerdb/node/block_producer.h"
-#include "peerdb/node/consortium_file.h"
-#include "peerdb/node/identity.h"
-#include "peerdb/node/lock_file.h"
-#include "peerdb/node/mempool.h"
+#include "peerdb/node/node_impl.h"
 #include "peerdb/util/file.h"
 
 namespace peerdb::node {
-namespace asio = boost::asio;
-
-namespace {
-state::StateLeaf LeafOfEntry(const store::CurrentEntry& e) {
-  return LeafOf(state::Write{e.ns, e.key, e.state, 0, 0, 0});
-}
-}  // namespace
-
-struct Node::Impl {
-  NodeConfig config;
-  Consortium consortium;
-  Hash32 chain_id{};
-  std::optional<MemberKey> key;
-  chain::MemberId self = 0;
-  const util::Clock& clock;
-  std::unique_ptr<LockFile> data_lock;
-  std::unique_ptr<LockFile> key_lock;
-  std::unique_ptr<store::Store> store;
-  state::StateTree tree;
-  ChainTip tip;
-  std::unique_ptr<Mempool> mempool;
-  std::uint64_t committed_ops = 0;
-
-  asio::io_context io;
-  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
-  asio::steady_timer timer{io};
-  std::thread thread;
-  std::unique_ptr<AnchorScheduler> anchoring;  // when [anchor] enabled; uses io, so declared after it
-  bool stopped = false;  // node thread only
-  // Set by Stop() before it posts its last handler. Service calls post only while it is unset, and
-  // fail at once after, so no callback is left in a queue that will never run again.
-  std::mutex post_mu;
-  bool closed = false;  // guarded by post_mu
-
-  Impl(NodeConfig c, const util::Clock& clk) : config(std::move(c)), clock(clk) {}
-  const chain::Config& cfg() const { return consortium.genesis.config; }
-
-  Status Load();
-  void ScheduleTick();
-  void Tick();
-  void ProduceBlock();
-  StatusView MakeStatus() const;
-  Result<ValueView> Read(const std::string& ns, const std::string& k, store::BlockStatus min_status) const;
-  // Posts fn to the node thread, or calls done with kUnavailable once Stop() has begun.
-  template <class T, class Fn>
-  void Post(Callback<T>& done, Fn&& fn);
-  std::string BlockLabel(std::uint64_t height) const { return "block " + std::to_string(height); }
-};
 
 Status Node::Impl::Load() {
   PEERDB_TRY_ASSIGN(consortium, LoadConsortium(config.consortium_path));
@@ -79,15 +22,12 @@ Status Node::Impl::Load() {
                                        ") is not a member of consortium " + Hex(chain_id)};
   }
   self = me->id;
-  if (cfg().members.size() != 1) {
-    return Error{Errc::kConfig, "this version runs single-member consortia only; the consortium has " +
-                                    std::to_string(cfg().members.size()) + " members"};
-  }
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) return Error{Errc::kIo, "cannot create data_dir " + config.data_dir + ": " + ec.message()};
   ::chmod(config.data_dir.c_str(), 0700);
   PEERDB_TRY_ASSIGN(data_lock, LockFile::Acquire(config.data_dir + "/node.lock", "data_dir " + config.data_dir));
+  // S7: one signing process per key.
   PEERDB_TRY_ASSIGN(key_lock, LockFile::Acquire(config.key_path + ".lock", "member key " + config.key_path));
   PEERDB_TRY_ASSIGN(store, store::Store::Open(config.data_dir + "/peerdb.sqlite"));
   // A fresh database file (and its -wal file, created by the first write) must survive power loss
@@ -101,188 +41,98 @@ Status Node::Impl::Load() {
     return Error{Errc::kConfig, "data_dir " + config.data_dir + " holds chain " + Hex(chain::ChainId(*stored)) +
                                     " but the consortium file defines chain " + Hex(chain_id)};
   }
+  PEERDB_TRY(LoadTree());
+  app = std::make_unique<NodeApplication>(cfg(), chain_id, *store, tree);
+  app->on_commit = [this](const consensus::CommittedBlock& b) {
+    head_height = b.block.header.height;
+  };
+  PEERDB_TRY_ASSIGN(consensus::Snapshot snap, LoadSnapshot());
+  machine = std::make_unique<consensus::Machine>(std::move(snap), *app, key->signing);
+  mempool = std::make_unique<Mempool>(cfg(), chain_id, self, key->signing, store->View());
+  if (config.anchor.enabled) {
+    PEERDB_TRY_ASSIGN(anchoring, AnchorScheduler::Create(config.anchor, io, *store, consortium.genesis, clock));
+    // Anchoring follows the best UNANIMOUS block (PROTOCOL.md §1.8 duty).
+    const std::uint64_t unanimous = machine->View().unanimous_height;
+    PEERDB_TRY_ASSIGN(std::optional<store::StoredBlock> head, store->LoadBlock(unanimous));
+    PEERDB_TRY(anchoring->Start(unanimous, head ? head->block.header.timestamp_ms : consortium.genesis.genesis_time_ms));
+  }
+  if (!config.testing_byzantine.empty()) {
+    spdlog::warn("node: TEST-ONLY byzantine mode '{}' is on: this member will misbehave", config.testing_byzantine);
+  }
+  spdlog::info("node: member {} ({}) of chain {} ({} members), head height {}", self, me->name, Hex(chain_id),
+               cfg().members.size(), head_height);
+  return Status::Ok();
+}
+
+// Rebuilds the state tree from the state table and checks it against the head's state_root.
+Status Node::Impl::LoadTree() {
   PEERDB_TRY(store->ForEachCurrent([this](const store::CurrentEntry& e) {
-    tree.Put(LeafOfEntry(e));
+    tree.Put(LeafOf(state::Write{e.ns, e.key, e.state, 0, 0, 0}));
     return true;
   }));
-  PEERDB_TRY_ASSIGN(std::uint64_t head, store->HeadHeight());
-  tip = ChainTip{0, chain_id, consortium.genesis.genesis_time_ms, std::nullopt, {}};
-  if (head > 0) {
-    PEERDB_TRY_ASSIGN(std::optional<store::StoredBlock> b, store->LoadBlock(head));
-    if (!b) return Error{Errc::kCorrupt, "head block " + std::to_string(head) + " is missing"};
-    if (tree.Root() != b->block.header.state_root) {
-      return Error{Errc::kCorrupt, "stored state does not match the state_root of block " + std::to_string(head) +
-                                       "; run `peerdb audit --db " + store->path() + "`"};
-    }
-    PEERDB_TRY_ASSIGN(tip.cert, store->LoadCert(head));
-    if (!tip.cert) return Error{Errc::kCorrupt, "certificate of head block " + std::to_string(head) + " is missing"};
-    PEERDB_TRY_ASSIGN(tip.seals, store->LoadSeals(head));
-    tip.height = head;
-    tip.id = b->id;
-    tip.timestamp_ms = b->block.header.timestamp_ms;
+  PEERDB_TRY_ASSIGN(head_height, store->HeadHeight());
+  if (head_height == 0) return Status::Ok();
+  PEERDB_TRY_ASSIGN(std::optional<store::StoredBlock> b, store->LoadBlock(head_height));
+  if (!b) return Error{Errc::kCorrupt, "head block " + std::to_string(head_height) + " is missing"};
+  if (tree.Root() != b->block.header.state_root) {
+    return Error{Errc::kCorrupt, "stored state does not match the state_root of block " + std::to_string(head_height) +
+                                     "; run `peerdb audit --db " + store->path() + "`"};
   }
-  // S6: the signer state on disk must agree with the chain; a mismatch means someone else signed
-  // with this store or it was edited, and signing on would risk a double seal.
+  return Status::Ok();
+}
+
+// What the consensus machine restarts from: the committed head, the signer state (S6), evidence.
+Result<consensus::Snapshot> Node::Impl::LoadSnapshot() {
+  consensus::Snapshot snap;
+  snap.genesis = consortium.genesis;
+  snap.self = self;
+  snap.signer.seal_id = chain_id;
+  snap.signer.h = 1;
   PEERDB_TRY_ASSIGN(std::optional<Bytes> signer_bytes, store->LoadSignerState());
   if (signer_bytes) {
     auto s = codec::Decode<chain::SignerState>(*signer_bytes);
     if (!s.ok()) return Error{Errc::kCorrupt, "signer state: " + s.error().message};
-    if (s->seal_h != tip.height || (tip.height > 0 && s->seal_id != tip.id)) {
-      return Error{Errc::kCorrupt, "signer state (sealed height " + std::to_string(s->seal_h) +
-                                       ") disagrees with the chain head " + std::to_string(tip.height)};
-    }
-  } else if (tip.height != 0) {
-    return Error{Errc::kCorrupt, "signer state is missing"};
+    snap.signer = *s;
   }
-  mempool = std::make_unique<Mempool>(cfg(), chain_id, self, key->signing, store->View());
-  if (config.anchor.enabled) {
-    PEERDB_TRY_ASSIGN(anchoring, AnchorScheduler::Create(config.anchor, io, *store, consortium.genesis, clock));
-    PEERDB_TRY(anchoring->Start(tip.height, tip.timestamp_ms));
+  // The machine saves a seal (S5) just before it commits the sealed block, so after a crash the
+  // seal may be one block ahead of the chain (the block is fetched again from peers); anything else
+  // — a sealed block that is not the stored one, or a seal further ahead — means someone else
+  // signed with this store or it was edited, and signing on would risk a double seal.
+  if (snap.signer.seal_h > head_height + 1) {
+    return Error{Errc::kCorrupt, "signer state (sealed height " + std::to_string(snap.signer.seal_h) +
+                                     ") is ahead of the stored chain (head " + std::to_string(head_height) + ")"};
   }
-  spdlog::info("node: member {} ({}) of chain {}, head height {}", self, me->name, Hex(chain_id), tip.height);
-  return Status::Ok();
-}
-
-void Node::Impl::ScheduleTick() {
-  // Aim at parent.ts + block_period_ms (the earliest valid timestamp, C4) rather than a fixed
-  // pause after the last build, so the time spent building and committing overlaps the period.
-  // "Sooner when a batch is full" cannot mean before that instant without breaking C4; instead a
-  // block takes everything pending up to max_block_bytes, so a full queue never waits an extra period.
-  const std::uint64_t period = cfg().params.block_period_ms;
-  const std::uint64_t now = clock.NowMs();
-  const std::uint64_t due = tip.timestamp_ms + period;
-  // When idle, poll once per period (a heartbeat or new operations may be due).
-  const std::uint64_t delay = due > now ? std::min(due - now, period) : (mempool->empty() ? period : 1);
-  timer.expires_after(std::chrono::milliseconds(delay));
-  timer.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || stopped) return;
-    Tick();
-    ScheduleTick();
-  });
-}
-
-void Node::Impl::Tick() {
-  const std::uint64_t now = clock.NowMs();
-  const bool heartbeat_due = now >= tip.timestamp_ms + cfg().params.heartbeat_ms;
-  if (mempool->empty() && !heartbeat_due) return;
-  ProduceBlock();
-}
-
-void Node::Impl::ProduceBlock() {
-  std::vector<PendingBatch> taken = mempool->Take(SoloBlockBatchBytes(cfg().params));
-  std::vector<chain::TxBatch> batches;
-  batches.reserve(taken.size());
-  std::size_t ops = 0;
-  for (const PendingBatch& p : taken) {
-    batches.push_back(p.batch);
-    ops += p.batch.ops.size();
-  }
-  auto produced = ProduceSoloBlock(cfg(), chain_id, tip, std::move(batches), store->View(), tree, key->signing, self,
-                                   clock.NowMs());
-  if (!produced.ok()) {
-    // Cannot happen when the mempool checked each batch; fail loudly rather than build on doubt.
-    spdlog::error("node: cannot build block {}: {}", tip.height + 1, produced.error().ToString());
-    for (PendingBatch& p : taken) p.done(produced.error());
-    mempool->FailAll(Error{Errc::kUnavailable, "pending operations were dropped after a block build failure"});
-    return;
-  }
-  ProducedBlock& pb = *produced;
-  chain::SignerState signer;
-  signer.seal_h = pb.block.header.height;
-  signer.seal_id = pb.id;
-  signer.h = signer.seal_h + 1;
-  store::BlockCommit commit;
-  commit.id = pb.id;
-  commit.status = store::BlockStatus::kUnanimous;  // N = 1: its only member sealed it
-  commit.cert = pb.cert;
-  commit.seals = {pb.seal};
-  commit.writes = std::move(pb.exec.writes);
-  // S5 persists SignerState before a signature leaves the process. With one member nothing leaves
-  // before the commit, so it rides in the block's own transaction (SQLite, synchronous=FULL), which
-  // is as durable as the temp-file + fsync + rename the spec describes and can never disagree with
-  // the chain after a crash.
-  commit.signer_state = codec::Encode(signer);
-  commit.block = std::move(pb.block);
-  const std::uint64_t height = commit.block.header.height;
-  const std::uint64_t ts = commit.block.header.timestamp_ms;
-  Status s = store->CommitBlock(commit);
-  if (!s.ok()) {
-    // S5: never continue after a failed persist; the tree already holds the new state.
-    spdlog::critical("node: cannot commit block {}: {}; stopping", height, s.error().ToString());
-    std::fflush(nullptr);
-    std::_Exit(70);
-  }
-  tip = ChainTip{height, pb.id, ts, pb.cert, {pb.seal}};
-  if (anchoring) anchoring->OnHead(height, ts);
-  mempool->OnCommitted();
-  committed_ops += ops;
-  spdlog::debug("node: committed block {} ({} batches, {} ops)", height, taken.size(), ops);
-  for (PendingBatch& p : taken) {
-    SubmitReceipt r{height, pb.id, store::BlockStatus::kUnanimous, p.batch.seq, p.batch.ops.size()};
-    p.done(r);
-  }
-}
-
-Result<ValueView> Node::Impl::Read(const std::string& ns, const std::string& k, store::BlockStatus min_status) const {
-  const std::string name = ns + "/" + k;
-  PEERDB_TRY_ASSIGN(std::optional<store::StatusEntry> newest, store->LoadNewestWithStatus(ns, k, store::BlockStatus::kProposed));
-  if (!newest) return Error{Errc::kNotFound, name + " was never written"};
-  PEERDB_TRY_ASSIGN(const store::StatusHeights heights, store->LoadStatusHeights());
-  std::optional<store::StatusEntry> found = newest;
-  if (min_status > store::BlockStatus::kProposed && newest->status < min_status) {
-    PEERDB_TRY_ASSIGN(found, store->LoadNewestWithStatus(ns, k, min_status));
-    if (!found) {
-      return Error{Errc::kNotFound, "no version of " + name + " is in a block with status " +
-                                        std::string(store::BlockStatusName(min_status)) + " or higher yet (newest: version " +
-                                        std::to_string(newest->entry.state.version) + " in block " +
-                                        std::to_string(newest->entry.height) + ", " +
-                                        std::string(store::BlockStatusName(newest->status)) + "; final height " +
-                                        std::to_string(heights.final_height) + ")"};
+  if (snap.signer.seal_h > 0 && snap.signer.seal_h <= head_height) {
+    PEERDB_TRY_ASSIGN(std::optional<store::StoredBlock> sealed, store->LoadBlock(snap.signer.seal_h));
+    if (!sealed || sealed->id != snap.signer.seal_id) {
+      return Error{Errc::kCorrupt, "signer state names block " + Hex(snap.signer.seal_id) + " at height " +
+                                       std::to_string(snap.signer.seal_h) + ", which is not the stored block there"};
     }
   }
-  const store::HistoryEntry& e = found->entry;
-  ValueView v;
-  v.entry = store::CurrentEntry{e.ns, e.key, e.state, e.height, e.block_id};
-  v.status = found->status;
-  v.latest_version = newest->entry.state.version;
-  v.head_height = tip.height;
-  v.final_height = heights.final_height;
-  return v;
-}
-
-StatusView Node::Impl::MakeStatus() const {
-  StatusView v;
-  v.chain_id = chain_id;
-  v.self = self;
-  v.self_name = cfg().FindMember(self)->name;
-  v.head_height = tip.height;
-  v.head_id = tip.id;
-  v.unanimous_height = tip.height;
-  if (auto heights = store->LoadStatusHeights(); heights.ok()) {
-    v.anchored_height = heights->anchored_height;
-    v.final_height = heights->final_height;
-  } else {
-    spdlog::error("node: cannot read status heights: {}", heights.error().ToString());
+  if (head_height > 0) {
+    snap.head = app->LoadCommitted(head_height);
+    if (!snap.head) return Error{Errc::kCorrupt, "head block " + std::to_string(head_height) + " or its certificate is missing"};
   }
-  if (anchoring) {
-    v.anchoring = anchoring->View();
-    if (v.anchoring.anchor_lag) v.alerts.push_back("ANCHOR_LAG");
+  // The blocks the signer state refers to (S6 re-send). The machine re-verifies each one, so an
+  // unreadable list only costs liveness, never safety: start without it, loudly.
+  PEERDB_TRY_ASSIGN(std::optional<Bytes> candidate_bytes, store->LoadSignerCandidates());
+  if (candidate_bytes) {
+    auto c = codec::Decode<SignerCandidates>(*candidate_bytes);
+    if (c.ok()) {
+      snap.candidates = std::move(c->proposals);
+    } else {
+      spdlog::warn("node: stored signer candidates do not decode ({}); starting without them", c.error().message);
+    }
   }
-  v.pending_ops = mempool->size_ops();
-  v.committed_ops = committed_ops;
-  for (const chain::Member& m : cfg().members) v.members.push_back(MemberStatus{m, m.id == self ? tip.height : 0});
-  return v;
-}
-
-template <class T, class Fn>
-void Node::Impl::Post(Callback<T>& done, Fn&& fn) {
-  std::unique_lock lock(post_mu);
-  if (closed) {
-    lock.unlock();
-    done(Error{Errc::kUnavailable, "node is stopped"});
-    return;
+  PEERDB_TRY_ASSIGN(snap.evidence, store->LoadEvidence());
+  for (std::uint64_t h = head_height; h > 0; --h) {
+    PEERDB_TRY_ASSIGN(std::optional<store::StoredBlock> b, store->LoadBlock(h));
+    if (b && b->status >= store::BlockStatus::kUnanimous) {
+      snap.unanimous_height = h;
+      break;
+    }
   }
-  asio::post(io, std::forward<Fn>(fn));
+  return snap;
 }
 
 Node::Node(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -295,10 +145,13 @@ Result<std::unique_ptr<Node>> Node::Open(const NodeConfig& config, const util::C
   return std::unique_ptr<Node>(new Node(std::move(impl)));
 }
 
-void Node::Start() {
+Status Node::Start() {
   Impl& d = *m_impl;
-  d.ScheduleTick();
+  PEERDB_TRY(d.StartNetwork());
+  d.started = true;
+  asio::post(d.io, [&d] { d.Step(consensus::Tick{}); });
   d.thread = std::thread([&d] { d.io.run(); });
+  return Status::Ok();
 }
 
 void Node::Stop() {
@@ -312,6 +165,7 @@ void Node::Stop() {
   asio::post(d.io, [&d] {
     d.stopped = true;
     d.timer.cancel();
+    if (d.network) d.network->Stop();
     if (d.anchoring) d.anchoring->Stop();
     d.mempool->FailAll(Error{Errc::kUnavailable, "node is shutting down; operations were not committed"});
     d.work.reset();
@@ -330,9 +184,10 @@ const chain::Genesis& Node::genesis() const { return m_impl->consortium.genesis;
 void Node::Submit(std::vector<chain::Op> ops, Callback<SubmitReceipt> done) {
   m_impl->Post(done, [this, ops = std::move(ops), done]() mutable {
     Impl& d = *m_impl;
-    if (d.stopped) return done(Error{Errc::kUnavailable, "node is shutting down"});
-    Status s = d.mempool->Add(std::move(ops), d.tip.height + 1, done);
-    if (!s.ok()) done(s.take_error());
+    if (d.stopped || !d.started) return done(Error{Errc::kUnavailable, "node is not running"});
+    auto batch = d.mempool->Add(std::move(ops), d.head_height + 1, done);
+    if (!batch.ok()) return done(batch.error());
+    d.Step(consensus::LocalBatch{std::move(*batch)});
   });
 }
 
@@ -373,6 +228,10 @@ void Node::GetBlock(std::uint64_t height, Callback<BlockView> done) {
 
 void Node::GetStatus(Callback<StatusView> done) {
   m_impl->Post(done, [this, done] { done(m_impl->MakeStatus()); });
+}
+
+void Node::GetEvidence(Callback<std::vector<EvidenceView>> done) {
+  m_impl->Post(done, [this, done] { done(m_impl->Evidence()); });
 }
 
 }  // namespace peerdb::node

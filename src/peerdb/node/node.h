@@ -1,12 +1,15 @@
-// A member's node (single-member consortium in this version): owns the store, the state tree and
-// the mempool, produces a block every block_period_ms while operations are pending (and a heartbeat
-// block every heartbeat_ms when idle), and serves node::Service.
+// A member's node: owns the store, the state tree, the mempool, the consensus machine and the peer
+// transport; takes part in the round-robin block production of PROTOCOL.md §2 (a block every
+// block_period_ms while operations are pending, a heartbeat block every heartbeat_ms when idle),
+// and serves node::Service.
 //
 // Threading: all node state lives on one internal thread running an asio io_context; Service
 // methods post work there. Callbacks run on that thread.
-// Durability: a Submit callback reports success only after the block holding the operations has
-// committed to SQLite with fsync (store::Store::CommitBlock); a failed commit stops the process,
-// because the in-memory state tree would no longer match the disk.
+// Durability: a Submit callback reports success only after the block holding the operations was
+// chosen by a majority certificate and committed to this node's SQLite with fsync
+// (store::Store::CommitBlock); the receipt carries the block's status then (MAJORITY, or UNANIMOUS
+// once every required member sealed it). A failed commit stops the process, because the in-memory
+// state tree would no longer match the disk.
 #pragma once
 
 #include <memory>
@@ -25,7 +28,8 @@ class Node final : public Service {
   static Result<std::unique_ptr<Node>> Open(const NodeConfig& config, const util::Clock& clock);
   ~Node() override;
 
-  void Start();
+  // Starts the peer transport (kIo if the peer port is taken) and the node thread.
+  Status Start();
   // Fails pending submissions with kUnavailable and joins the node thread. Idempotent. Service
   // calls made after Stop() began fail at once with kUnavailable, on the calling thread.
   void Stop();
@@ -36,6 +40,7 @@ class Node final : public Service {
                Callback<std::vector<store::HistoryEntry>> done) override;
   void GetBlock(std::uint64_t height, Callback<BlockView> done) override;
   void GetStatus(Callback<StatusView> done) override;
+  void GetEvidence(Callback<std::vector<EvidenceView>> done) override;
   const chain::Genesis& genesis() const override;
 
   struct Impl;

@@ -120,7 +120,8 @@ Result<NodeConfig> DecodeNodeConfig(std::string_view text, const std::string& ba
     msg << e.description() << " at line " << e.source().begin.line;
     return Bad(msg.str());
   }
-  static const std::string_view kKnown[] = {"consortium", "key", "data_dir", "api_listen", "log_level"};
+  static const std::string_view kKnown[] = {"consortium", "key", "data_dir", "api_listen", "log_level",
+                                            "peer_listen", "testing_byzantine"};
   NodeConfig c;
   for (const auto& [k, v] : root) {
     if (k.str() == "anchor") {
@@ -142,6 +143,11 @@ Result<NodeConfig> DecodeNodeConfig(std::string_view text, const std::string& ba
   c.data_dir = Resolve(base_dir, *get("data_dir"));
   if (auto v = get("api_listen")) c.api_listen = *v;
   if (auto v = get("log_level")) c.log_level = *v;
+  if (auto v = get("peer_listen")) c.peer_listen = *v;
+  if (auto v = get("testing_byzantine")) {
+    if (*v != "" && *v != "double-seal") return Bad("testing_byzantine must be \"double-seal\" (test networks only)");
+    c.testing_byzantine = *v;
+  }
   return c;
 }
 

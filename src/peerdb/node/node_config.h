@@ -37,6 +37,11 @@ struct NodeConfig {
   std::string data_dir;
   std::string api_listen = "127.0.0.1:7070";
   std::string log_level = "info";
+  // Where this member accepts peer connections; default: its address in the consortium file.
+  std::string peer_listen;
+  // Test networks only: "double-seal" makes this node also sign a conflicting seal at every height
+  // it seals, so tests can show honest members catching it (E4). Never set it on a real network.
+  std::string testing_byzantine;
   AnchorConfig anchor;
 };
 

@@ -50,7 +50,29 @@ struct BlockView {
 
 struct MemberStatus {
   chain::Member member;
-  std::uint64_t last_sealed_height = 0;
+  std::uint64_t last_sealed_height = 0;  // highest committed block it sealed
+  std::uint64_t last_seen_ms = 0;        // its last valid message (0 = never since this node started)
+  bool connected = false;                // a peer session is up (always true for this node itself)
+  bool excluded = false;                 // named by verified evidence: its signatures no longer count
+  bool self = false;
+};
+
+// An active alert (PROTOCOL.md §3): "A4 SILENT_MEMBER", who and which blocks are involved.
+struct AlertView {
+  std::string code;      // e.g. "A4 SILENT_MEMBER"
+  std::string severity;  // info | warn | critical | catastrophic
+  std::vector<chain::MemberId> members;
+  std::uint64_t from_height = 0;
+  std::uint64_t to_height = 0;
+  std::uint64_t since_ms = 0;
+  std::string detail;
+};
+
+// A verified piece of evidence (PROTOCOL.md §1.7) with the member it names.
+struct EvidenceView {
+  chain::Evidence evidence;
+  chain::MemberId offender = 0;
+  std::uint64_t height = 0;  // the height of the offending messages
 };
 
 // Anchoring as this node does it (PROTOCOL.md §1.8).
@@ -82,9 +104,14 @@ struct StatusView {
   std::uint64_t final_height = 0;     // highest FINAL block; everything above is NOT-UP-TO-DATE
   std::size_t pending_ops = 0;        // accepted, not yet committed
   std::uint64_t committed_ops = 0;    // since start
+  std::uint64_t majority_height = 0;  // highest block with a majority certificate (the committed head)
+  std::uint64_t deciding_height = 0;  // the height being decided now
+  std::uint32_t round = 0;            // and its round
+  chain::MemberId proposer = 0;       // proposer(deciding_height, round)
   std::vector<MemberStatus> members;
   AnchoringView anchoring;
-  std::vector<std::string> alerts;    // active alerts, e.g. "ANCHOR_LAG" (PROTOCOL.md §3)
+  std::vector<AlertView> alerts;      // active alerts (PROTOCOL.md §3)
+  std::size_t evidence_count = 0;
 };
 
 class Service {
@@ -102,6 +129,8 @@ class Service {
                        Callback<std::vector<store::HistoryEntry>> done) = 0;
   virtual void GetBlock(std::uint64_t height, Callback<BlockView> done) = 0;
   virtual void GetStatus(Callback<StatusView> done) = 0;
+  // Every verified piece of evidence this node holds (§5.1), oldest first.
+  virtual void GetEvidence(Callback<std::vector<EvidenceView>> done) = 0;
   // Names this node's consortium config (namespaces and their rules) for clients.
   virtual const chain::Genesis& genesis() const = 0;
 };

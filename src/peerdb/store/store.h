@@ -24,7 +24,7 @@
 
 namespace peerdb::store {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // Status of a stored block as this node sees it (PROTOCOL.md §3). Stored as an integer; append only.
 enum class BlockStatus : std::uint8_t { kProposed = 1, kMajority = 2, kUnanimous = 3, kAnchored = 4, kFinal = 5 };
@@ -153,6 +153,13 @@ class Store {
   Status ForEachHistory(const std::function<bool(const HistoryEntry&)>& fn) const;  // by (ns, key, version)
 
   Result<std::optional<Bytes>> LoadSignerState() const;
+  // Replaces the signer state (PCE SignerState) in its own transaction. Durable on return
+  // (synchronous=FULL): the S5 "persist before send" step for votes, round changes and seals.
+  Status SaveSignerState(ByteSpan body);
+  // The proposals whose blocks the signer state's last proposal and last vote name (PCE
+  // list<Proposal>, at most two blocks), replaced as a whole. Durable on return, like the above.
+  Result<std::optional<Bytes>> LoadSignerCandidates() const;
+  Status SaveSignerCandidates(ByteSpan body);
 
   // Evidence (used from the consensus issue on).
   Status SaveEvidence(const chain::Evidence& evidence, std::uint64_t recorded_height);

@@ -26,6 +26,40 @@ Result<std::optional<Bytes>> Store::LoadSignerState() const {
   return std::optional<Bytes>{Bytes(body->begin(), body->end())};
 }
 
+Status Store::SaveSignerState(ByteSpan body) {
+  PEERDB_TRY(m_impl->RequireWritable());
+  if (body.size() > internal::kMaxSignerStateBytes) {
+    return Error{Errc::kTooLarge, "signer state of " + std::to_string(body.size()) + " bytes"};
+  }
+  PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get("INSERT INTO signer_state(id, body) VALUES(1, ?1) "
+                                         "ON CONFLICT(id) DO UPDATE SET body = excluded.body"));
+  StmtReset reset(*q);
+  q->BindBlob(1, body);
+  return q->Run();
+}
+
+Result<std::optional<Bytes>> Store::LoadSignerCandidates() const {
+  PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get("SELECT body FROM signer_candidates WHERE id = 1"));
+  StmtReset reset(*q);
+  PEERDB_TRY_ASSIGN(const bool found, q->Step());
+  if (!found) return std::optional<Bytes>{};
+  auto body = q->ColumnBlobMax(0, internal::kMaxSignerCandidatesBytes);
+  if (!body.ok()) return body.error().Context("signer candidates");
+  return std::optional<Bytes>{Bytes(body->begin(), body->end())};
+}
+
+Status Store::SaveSignerCandidates(ByteSpan body) {
+  PEERDB_TRY(m_impl->RequireWritable());
+  if (body.size() > internal::kMaxSignerCandidatesBytes) {
+    return Error{Errc::kTooLarge, "signer candidates of " + std::to_string(body.size()) + " bytes"};
+  }
+  PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get("INSERT INTO signer_candidates(id, body) VALUES(1, ?1) "
+                                         "ON CONFLICT(id) DO UPDATE SET body = excluded.body"));
+  StmtReset reset(*q);
+  q->BindBlob(1, body);
+  return q->Run();
+}
+
 // Evidence is keyed by the SHA-256 of its PCE bytes, so recording the same proof twice is a no-op.
 Status Store::SaveEvidence(const chain::Evidence& evidence, std::uint64_t recorded_height) {
   PEERDB_TRY(m_impl->RequireWritable());

@@ -104,6 +104,8 @@ class FakeService final : public node::Service {
     for (auto& done : held) done(Error{Errc::kUnavailable, "node shutting down"});
   }
 
+  void GetEvidence(node::Callback<std::vector<node::EvidenceView>> done) override { done(std::vector<node::EvidenceView>{}); }
+
   std::atomic<bool> hold_submits{false};    // set before serving: Submit keeps its callback (commit never comes)
   std::atomic<bool> throw_on_status{false}; // GetStatus throws, to check the handler edge
   std::atomic<std::uint64_t> final_height{0};  // blocks up to here read as FINAL

@@ -102,12 +102,15 @@ TEST(JsonViews, StatusLabelsAndUpToDate) {
   s.anchoring.last_anchor_btc_height = 812;
   s.anchoring.last_anchor_btc_time = 1'790'000'000;
   s.anchoring.anchor_lag = true;
-  s.alerts = {"ANCHOR_LAG"};
+  s.alerts = {node::AlertView{"A4 SILENT_MEMBER", "warn", {4}, 7, 9, 123, "member 4 has not sealed"}};
   const auto j = StatusJson(s);
   EXPECT_EQ(j["anchoring"]["last_anchor"]["height"], 5);
   EXPECT_EQ(j["anchoring"]["last_anchor"]["btc_height"], 812);
   EXPECT_EQ(j["anchoring"]["anchor_lag"], true);
-  EXPECT_EQ(j["alerts"][0], "ANCHOR_LAG");
+  EXPECT_EQ(j["alerts"][0]["code"], "A4 SILENT_MEMBER");
+  EXPECT_EQ(j["alerts"][0]["members"][0], 4);
+  EXPECT_EQ(j["alerts"][0]["from_height"], 7);
+  EXPECT_EQ(j["alerts"][0]["to_height"], 9);
 }
 
 TEST(Router, MinStatusNamesEveryLevelAndRefusesOthers) {

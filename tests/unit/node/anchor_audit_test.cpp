@@ -90,7 +90,7 @@ class AnchorAuditTest : public ::testing::Test {
     util::SystemClock clock;
     auto node = Node::Open(config, clock);
     ASSERT_EQ(ErrcOf(node), Errc::kOk) << MessageOf(node);
-    (*node)->Start();
+    EXPECT_TRUE((*node)->Start().ok());
     for (int i = 1; i <= 5; ++i) {
       auto r = SubmitAndWait(**node, {Put("app", "k", std::to_string(i))});
       ASSERT_EQ(ErrcOf(r), Errc::kOk) << MessageOf(r);

@@ -1,8 +1,6 @@
-// Mempool and ProduceSoloBlock over a real store: seq numbering, block shape, certificates, seals
+// Mempool and ProduceSoloBlock (the N = 1 flow, also used to build test chains) over a real store: seq numbering, block shape, certificates, seals
 // and state roots of a chain built block by block, and rejected submissions that leave no trace.
 #include <gtest/gtest.h>
-
-#include <limits>
 
 #include "node_fixture.h"
 #include "peerdb/chain/block.h"
@@ -44,18 +42,21 @@ class SoloChainTest : public ::testing::Test {
 
   const chain::Config& config() const { return m_genesis.config; }
 
-  // Queues ops; the callback records the receipt's seq (or 0 on failure) in m_done.
+  // Queues ops; the callback records the receipt's seq (or 0 on failure) in m_done. The signed
+  // batch goes to m_queued, as the node hands it to the consensus machine.
   Status Add(std::vector<chain::Op> ops) {
-    return m_mempool->Add(std::move(ops), m_tip.height + 1, [this](Result<SubmitReceipt> r) {
+    auto b = m_mempool->Add(std::move(ops), m_tip.height + 1, [this](Result<SubmitReceipt> r) {
       m_done.push_back(r.ok() ? r->batch_seq : 0);
     });
+    if (!b.ok()) return b.error();
+    m_queued.push_back(*b);
+    return Status::Ok();
   }
 
-  // Takes everything pending, builds the next block, commits it and completes the callbacks.
+  // Puts everything queued into the next block, commits it and acknowledges the batches.
   ProducedBlock Step(std::uint64_t now_ms = kGenesisTime) {
-    std::vector<PendingBatch> taken = m_mempool->Take(std::numeric_limits<std::size_t>::max());
     std::vector<chain::TxBatch> batches;
-    for (const PendingBatch& p : taken) batches.push_back(p.batch);
+    batches.swap(m_queued);
     auto produced = ProduceSoloBlock(config(), m_chain_id, m_tip, std::move(batches), m_store->View(), m_tree,
                                      m_key.signing, kSelf, now_ms);
     EXPECT_TRUE(produced.ok()) << MessageOf(produced);
@@ -70,8 +71,8 @@ class SoloChainTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << MessageOf(s);
     const chain::Header& h = produced->block.header;
     m_tip = ChainTip{h.height, produced->id, h.timestamp_ms, produced->cert, {produced->seal}};
-    m_mempool->OnCommitted();
-    for (PendingBatch& p : taken) p.done(SubmitReceipt{h.height, produced->id, store::BlockStatus::kUnanimous, p.batch.seq, p.batch.ops.size()});
+    EXPECT_EQ(m_mempool->OnCommitted(produced->block, produced->id, store::BlockStatus::kUnanimous),
+              OpsIn(produced->block));
     return std::move(*produced);
   }
 
@@ -86,12 +87,16 @@ class SoloChainTest : public ::testing::Test {
     return tree.Root();
   }
 
-  std::vector<std::uint64_t> QueuedSeqs() {
-    std::vector<PendingBatch> all = m_mempool->Take(std::numeric_limits<std::size_t>::max());
+  std::vector<std::uint64_t> QueuedSeqs() const {
     std::vector<std::uint64_t> seqs;
-    for (const PendingBatch& p : all) seqs.push_back(p.batch.seq);
-    m_mempool->Return(std::move(all));
+    for (const chain::TxBatch& b : m_queued) seqs.push_back(b.seq);
     return seqs;
+  }
+
+  static std::size_t OpsIn(const chain::Block& b) {
+    std::size_t n = 0;
+    for (const chain::TxBatch& batch : b.batches) n += batch.ops.size();
+    return n;
   }
 
   MemberKey m_key = GenerateMemberKey();
@@ -102,6 +107,7 @@ class SoloChainTest : public ::testing::Test {
   ChainTip m_tip;
   std::unique_ptr<Mempool> m_mempool;
   std::vector<std::uint64_t> m_done;
+  std::vector<chain::TxBatch> m_queued;
 };
 
 TEST_F(SoloChainTest, BlocksLinkCertifySealAndCommitToTheirStateRoot) {
@@ -188,7 +194,6 @@ TEST_F(SoloChainTest, TimestampFollowsTheClockWhenItIsAhead) {
 TEST_F(SoloChainTest, RejectedSubmissionsQueueNothingAndKeepSeqsConsecutive) {
   ASSERT_EQ(ErrcOf(Add({test::Put("log", "first", "1")})), Errc::kOk);
   const std::size_t ops = m_mempool->size_ops();
-  const std::size_t bytes = m_mempool->size_bytes();
 
   struct Case {
     const char* name;
@@ -213,7 +218,6 @@ TEST_F(SoloChainTest, RejectedSubmissionsQueueNothingAndKeepSeqsConsecutive) {
   for (Case& c : cases) {
     EXPECT_EQ(ErrcOf(Add(std::move(c.ops))), c.want) << c.name;
     EXPECT_EQ(m_mempool->size_ops(), ops) << c.name;
-    EXPECT_EQ(m_mempool->size_bytes(), bytes) << c.name;
   }
   EXPECT_EQ(QueuedSeqs(), (std::vector<std::uint64_t>{1}));
   EXPECT_TRUE(m_done.empty()) << "rejected submissions never call back";
@@ -295,31 +299,40 @@ TEST_F(SoloChainTest, BatchBudgetFillsABlockExactlyToMaxBlockBytes) {
   EXPECT_EQ(ErrcOf(chain::CheckBlockShape(pb.block, m_chain_id, config().params)), Errc::kOk);
 }
 
-TEST_F(SoloChainTest, TakeRespectsTheByteBudgetAndReturnKeepsOrder) {
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(ErrcOf(Add({test::Put("app", "k" + std::to_string(i), "v")})), Errc::kOk);
-  const std::size_t one = m_mempool->size_bytes() / 3;
-  std::vector<PendingBatch> two = m_mempool->Take(2 * one + one / 2);
-  ASSERT_EQ(two.size(), 2u);
-  EXPECT_EQ(two[0].batch.seq, 1u);
-  EXPECT_EQ(two[1].batch.seq, 2u);
-  EXPECT_EQ(m_mempool->size_ops(), 1u);
-  EXPECT_TRUE(m_mempool->Take(one - 1).empty()) << "never splits or skips the oldest batch";
-  m_mempool->Return(std::move(two));
-  EXPECT_EQ(QueuedSeqs(), (std::vector<std::uint64_t>{1, 2, 3}));
-  EXPECT_EQ(m_mempool->size_ops(), 3u);
-}
-
 TEST_F(SoloChainTest, FailAllCallsEveryCallbackAndRestartsSeqsFromTheCommittedState) {
   ASSERT_EQ(ErrcOf(Add({test::Put("app", "a", "1")})), Errc::kOk);
   Step();
   ASSERT_EQ(ErrcOf(Add({test::Put("app", "b", "1")})), Errc::kOk);
   ASSERT_EQ(ErrcOf(Add({test::Put("app", "c", "1")})), Errc::kOk);
   m_mempool->FailAll(Error{Errc::kUnavailable, "stopping"});
+  m_queued.clear();
   EXPECT_EQ(m_done, (std::vector<std::uint64_t>{1, 0, 0}));
   EXPECT_TRUE(m_mempool->empty());
-  EXPECT_EQ(m_mempool->size_bytes(), 0u);
+  EXPECT_EQ(m_mempool->size_ops(), 0u);
   ASSERT_EQ(ErrcOf(Add({test::Put("app", "b", "2")})), Errc::kOk) << "the failed put of b is forgotten";
   EXPECT_EQ(QueuedSeqs(), (std::vector<std::uint64_t>{2}));
+}
+
+// The consensus machine gives up on a batch (expired, no longer executes): its client hears
+// kConflict and its writes leave the overlay; its seq is reused so that the later batch still
+// pending (seq 2, whose client has heard nothing) can follow the replacement and commit.
+TEST_F(SoloChainTest, DroppedBatchFailsItsClientAndLeavesTheOverlay) {
+  ASSERT_EQ(ErrcOf(Add({test::Put("app", "dropped", "1")})), Errc::kOk);
+  ASSERT_EQ(ErrcOf(Add({test::Put("app", "kept", "1")})), Errc::kOk);
+  const chain::TxBatch dropped = m_queued[0];
+  m_queued.erase(m_queued.begin());
+  m_mempool->OnDropped(dropped, "expired");
+  EXPECT_EQ(m_done, (std::vector<std::uint64_t>{0}));
+  EXPECT_EQ(m_mempool->size_ops(), 1u);
+  EXPECT_EQ(ErrcOf(Add({test::Del("app", "dropped")})), Errc::kInvalid) << "the dropped put is gone";
+  m_mempool->OnDropped(dropped, "again");
+  EXPECT_EQ(m_done.size(), 1u) << "a second drop of the same batch is ignored";
+  ASSERT_EQ(ErrcOf(Add({test::Put("app", "other", "1")})), Errc::kOk);
+  EXPECT_EQ(QueuedSeqs(), (std::vector<std::uint64_t>{2, 1}));
+  std::swap(m_queued[0], m_queued[1]);  // proposers order an author's batches by seq
+  ProducedBlock pb = Step();
+  EXPECT_EQ(pb.block.batches.size(), 2u);
+  EXPECT_EQ(m_done, (std::vector<std::uint64_t>{0, 1, 2})) << "both pending clients get their receipts";
 }
 
 TEST_F(SoloChainTest, ProduceFailureLeavesTheTreeUnchanged) {

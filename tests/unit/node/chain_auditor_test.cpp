@@ -32,7 +32,7 @@ class AuditTest : public ::testing::Test {
     util::SystemClock clock;
     auto node = Node::Open(config, clock);
     ASSERT_EQ(ErrcOf(node), Errc::kOk) << MessageOf(node);
-    (*node)->Start();
+    EXPECT_TRUE((*node)->Start().ok());
     const std::vector<std::vector<chain::Op>> submissions = {
         {Put("app", "a", "1"), Put("log", "e1", "x")},
         {Put("app", "a", "2"), Put("app", "b", "1")},

@@ -38,7 +38,7 @@ class NodeTest : public ::testing::Test {
     auto node = Node::Open(m_config, m_clock);
     EXPECT_EQ(ErrcOf(node), Errc::kOk) << MessageOf(node);
     if (!node.ok()) return nullptr;
-    (*node)->Start();
+    EXPECT_TRUE((*node)->Start().ok());
     return std::move(*node);
   }
 

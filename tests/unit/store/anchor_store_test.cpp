@@ -89,7 +89,7 @@ TEST(StoreMigration, Version1FileMigratesToVersion2KeepingEveryRow) {
   }
   auto store = OpenOrDie(path);
   ASSERT_TRUE(store);
-  EXPECT_EQ(RunSqliteCli(path, "SELECT value FROM meta WHERE key = 'schema_version'"), "2\n");
+  EXPECT_EQ(RunSqliteCli(path, "SELECT value FROM meta WHERE key = 'schema_version'"), std::to_string(kSchemaVersion) + "\n");
   EXPECT_EQ(**store->LoadGenesis(), chain.genesis());
   auto block = store->LoadBlock(1);
   ASSERT_TRUE(block.ok() && block->has_value());

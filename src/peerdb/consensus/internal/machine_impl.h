@@ -58,6 +58,7 @@ struct Machine::Impl {
   // ---- machine.cpp
   void Step(const Event& event, std::uint64_t now_ms, std::vector<Action>& out);
   std::uint64_t NextWakeupMs() const;
+  std::uint64_t RoundDeadline() const;  // m_round_deadline_ms, earlier in round 0 when work waits
   MachineView View() const;
   void OnReceived(chain::MemberId from, const PeerMessage& msg);
   void Poll();
@@ -183,6 +184,7 @@ struct Machine::Impl {
   std::uint32_t m_round = 0;
   std::uint64_t m_height_start_ms = 0;
   std::uint64_t m_round_deadline_ms = 0;
+  std::uint64_t m_work_seen_ms = 0;  // when I first held pending work at m_h (0: not yet)
   std::map<std::uint64_t, HeightMsgs> m_msgs;               // heights [head - kKeepHeights, h + 1]
   std::map<Hash32, Candidate> m_candidates;                 // bodies at height h
   std::optional<chain::MajorityCert> m_decided;             // MC at height h

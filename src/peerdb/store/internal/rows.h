@@ -25,6 +25,8 @@ namespace peerdb::store::internal {
 inline constexpr std::size_t kMaxStoredBodyBytes = chain::kMaxBlockBytesHardCap;
 // A PCE SignerState is well under 1 KiB; this bounds what is stored and loaded.
 inline constexpr std::size_t kMaxSignerStateBytes = 64 * 1024;
+// Two proposals: two blocks at most and their justifications.
+inline constexpr std::size_t kMaxSignerCandidatesBytes = 2 * kMaxStoredBodyBytes + 2 * kMaxSignerStateBytes;
 
 Result<BlockStatus> BlockStatusFromInt(std::uint64_t v);
 

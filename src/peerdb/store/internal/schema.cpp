@@ -110,9 +110,19 @@ CREATE TABLE anchor_jobs(
 );
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations = {{
+// Version 3: consensus. The blocks a member signed for (its last proposal and last vote), kept
+// with the signer state so that a restarted member can re-send them (PROTOCOL.md §2.5 S6).
+constexpr std::string_view kSchemaV3 = R"sql(
+CREATE TABLE signer_candidates(
+  id INTEGER PRIMARY KEY CHECK(id = 1),
+  body BLOB NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations = {{
     {"blocks, batches, certs, seals, state, history, anchors, evidence, signer_state", kSchemaV1},
     {"anchor checkpoints, anchor_jobs, status index", kSchemaV2},
+    {"signer_candidates", kSchemaV3},
 }};
 static_assert(kMigrations.size() == static_cast<std::size_t>(kSchemaVersion),
               "kSchemaVersion must equal the number of migrations");

@@ -1,0 +1,182 @@
+#include "peerdb/node/node_application.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <spdlog/spdlog.h>
+
+#include "peerdb/codec/pce.h"
+#include "peerdb/node/block_producer.h"
+
+namespace peerdb::node {
+namespace {
+
+constexpr std::size_t kCheckedCacheSize = 8;
+
+// S5 and the commit acknowledgements depend on these writes: never continue without them.
+[[noreturn]] void DieOnWriteFailure(const std::string& what, const Error& e) {
+  spdlog::critical("node: cannot persist {}: {}; stopping", what, e.ToString());
+  spdlog::default_logger()->flush();
+  std::fflush(nullptr);
+  std::_Exit(70);
+}
+
+state::StateLeaf LeafOfEntry(const store::CurrentEntry& e) { return LeafOf(state::Write{e.ns, e.key, e.state, 0, 0, 0}); }
+
+}  // namespace
+
+NodeApplication::NodeApplication(const chain::Config& config, const Hash32& chain_id, store::Store& store,
+                                 state::StateTree& tree)
+    : m_config(config), m_chain_id(chain_id), m_store(store), m_tree(tree) {}
+
+Result<std::pair<state::ExecResult, Hash32>> NodeApplication::Execute(const std::vector<chain::TxBatch>& batches,
+                                                                       std::uint64_t height) {
+  PEERDB_TRY_ASSIGN(state::ExecResult exec, state::ExecuteBatches(m_config, m_chain_id, m_store.View(), batches, height));
+  // Apply, read the root, then put back what the committed state holds for every touched key.
+  std::vector<std::pair<std::string, std::string>> touched;
+  touched.reserve(exec.writes.size());
+  for (const state::Write& w : exec.writes) touched.emplace_back(w.ns, w.key);
+  ApplyWrites(exec.writes, m_tree);
+  const Hash32 root = m_tree.Root();
+  for (const auto& [ns, key] : touched) {
+    auto cur = m_store.LoadCurrent(ns, key);
+    if (!cur.ok()) DieOnWriteFailure("state tree (cannot read " + ns + "/" + key + ")", cur.error());
+    if (*cur) {
+      m_tree.Put(LeafOfEntry(**cur));
+    } else {
+      m_tree.Erase(ns, key);
+    }
+  }
+  return std::make_pair(std::move(exec), root);
+}
+
+std::size_t NodeApplication::BatchBudget(std::size_t rest) const {
+  return m_config.params.max_block_bytes > rest ? m_config.params.max_block_bytes - rest : 0;
+}
+
+Result<chain::Block> NodeApplication::Build(const consensus::BlockTemplate& t, std::vector<chain::TxBatch>* dropped) {
+  chain::Block block;
+  chain::Header& h = block.header;
+  h.chain_id = m_chain_id;
+  h.epoch = m_config.epoch;
+  h.height = t.height;
+  h.parent_id = t.parent_id;
+  h.author = t.author;
+  h.timestamp_ms = t.timestamp_ms;
+  h.config_hash = chain::ConfigHash(m_config);
+  block.parent_cert = t.parent_cert;
+  if (t.parent_cert) h.parent_cert_hash = chain::MajorityCertHash(*t.parent_cert);
+  block.records = t.records;
+  // C7: the batches must fit beside the header, the certificate and the records.
+  std::size_t budget = BatchBudget(codec::Encode(block).size());
+  // Keep the candidates that execute, in order, over the committed state plus those kept so far.
+  state::OverlayView overlay(m_store.View());
+  for (const chain::TxBatch& b : t.batches) {
+    const std::size_t size = codec::Encode(b).size();
+    if (size > budget) break;  // the rest waits for a later block
+    auto r = state::ExecuteBatches(m_config, m_chain_id, overlay, {b}, t.height);
+    if (!r.ok()) {
+      if (dropped) dropped->push_back(b);
+      continue;
+    }
+    overlay.Apply(*r);
+    budget -= size;
+    block.batches.push_back(b);
+  }
+  PEERDB_TRY_ASSIGN(auto executed, Execute(block.batches, t.height));
+  h.batches_root = chain::BatchesRoot(block.batches);
+  h.records_root = chain::RecordsRoot(block.records);
+  h.state_root = executed.second;
+  m_checked.push_back(Executed{chain::BlockId(h), std::move(executed.first)});
+  if (m_checked.size() > kCheckedCacheSize) m_checked.pop_front();
+  return block;
+}
+
+Status NodeApplication::Check(const chain::Block& block) {
+  const std::size_t size = codec::Encode(block).size();
+  if (size > m_config.params.max_block_bytes) {
+    return Error{Errc::kTooLarge, "C7: block of " + std::to_string(size) + " bytes exceeds max_block_bytes " +
+                                      std::to_string(m_config.params.max_block_bytes)};
+  }
+  const chain::Header& h = block.header;
+  if (chain::BatchesRoot(block.batches) != h.batches_root) return Error{Errc::kInvalid, "C6: batches_root does not match"};
+  if (chain::RecordsRoot(block.records) != h.records_root) return Error{Errc::kInvalid, "C6: records_root does not match"};
+  auto executed = Execute(block.batches, h.height);
+  if (!executed.ok()) return Error{executed.error().code, "C5: " + executed.error().message};
+  if (executed->second != h.state_root) return Error{Errc::kInvalid, "C6: re-execution gives another state_root"};
+  m_checked.push_back(Executed{chain::BlockId(h), std::move(executed->first)});
+  if (m_checked.size() > kCheckedCacheSize) m_checked.pop_front();
+  return Status::Ok();
+}
+
+void NodeApplication::Commit(const consensus::CommittedBlock& b) {
+  const std::string what = "block " + std::to_string(b.block.header.height);
+  store::BlockCommit c;
+  c.block = b.block;
+  c.id = b.id;
+  c.status = store::BlockStatus::kMajority;
+  c.cert = b.cert;
+  c.seals = b.seals;
+  bool found = false;
+  for (Executed& e : m_checked) {
+    if (e.id == b.id) {
+      c.writes = std::move(e.exec.writes);
+      found = true;
+      break;
+    }
+  }
+  if (!found) {
+    auto exec = state::ExecuteBatches(m_config, m_chain_id, m_store.View(), b.block.batches, b.block.header.height);
+    if (!exec.ok()) DieOnWriteFailure(what + " (it no longer executes)", exec.error());
+    c.writes = std::move(exec->writes);
+  }
+  std::erase_if(m_checked, [&](const Executed& e) { return e.id == b.id; });
+  if (Status s = m_store.CommitBlock(c); !s.ok()) DieOnWriteFailure(what, s.error());
+  ApplyWrites(c.writes, m_tree);
+  if (m_tree.Root() != b.block.header.state_root) {
+    DieOnWriteFailure(what, Error{Errc::kCorrupt, "the state tree disagrees with the committed state_root"});
+  }
+  if (on_commit) on_commit(b);
+}
+
+void NodeApplication::AddSeals(std::uint64_t height, const std::vector<chain::Seal>& seals) {
+  for (const chain::Seal& s : seals) {
+    Status st = m_store.AddSeal(s);
+    if (st.ok()) continue;
+    if (st.error().code == Errc::kConflict || st.error().code == Errc::kInvalid) {
+      // The machine checked the seal; a conflict here is evidence material, not a disk failure.
+      spdlog::warn("node: seal of member {} on block {} not stored: {}", s.signer, height, st.error().ToString());
+      continue;
+    }
+    DieOnWriteFailure("seal on block " + std::to_string(height), st.error());
+  }
+}
+
+std::optional<consensus::CommittedBlock> NodeApplication::LoadCommitted(std::uint64_t height) const {
+  auto b = m_store.LoadBlock(height);
+  if (!b.ok() || !*b) return std::nullopt;
+  auto cert = m_store.LoadCert(height);
+  if (!cert.ok() || !*cert) return std::nullopt;
+  auto seals = m_store.LoadSeals(height);
+  if (!seals.ok()) return std::nullopt;
+  consensus::CommittedBlock out;
+  out.block = std::move((*b)->block);
+  out.id = (*b)->id;
+  out.cert = std::move(**cert);
+  out.seals = std::move(*seals);
+  return out;
+}
+
+void NodeApplication::SaveSigner(const chain::SignerState& state) {
+  if (Status s = m_store.SaveSignerState(codec::Encode(state)); !s.ok()) DieOnWriteFailure("signer state", s.error());
+}
+
+void NodeApplication::SaveCandidates(const std::vector<chain::Proposal>& proposals) {
+  SignerCandidates c{proposals};
+  if (Status s = m_store.SaveSignerCandidates(codec::Encode(c)); !s.ok()) DieOnWriteFailure("signer candidates", s.error());
+}
+
+void NodeApplication::SaveEvidence(const chain::Evidence& evidence) {
+  if (Status s = m_store.SaveEvidence(evidence, 0); !s.ok()) DieOnWriteFailure("evidence", s.error());
+}
+
+}  // namespace peerdb::node

@@ -1,0 +1,67 @@
+// consensus::Application over the node's store and state tree: builds block bodies, re-executes
+// proposed blocks (checks C5-C7), commits chosen blocks, and persists signer state and evidence.
+//
+// Durability: Commit, AddSeals, SaveSigner, SaveCandidates and SaveEvidence return only once SQLite (WAL,
+// synchronous=FULL) has the data on disk. If a write fails the process stops (exit 70) rather than
+// sign or acknowledge anything the disk does not hold (PROTOCOL.md §2.5 S5).
+// Thread-safety: node thread only (called from consensus::Machine::Step).
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <optional>
+#include <utility>
+
+#include "peerdb/consensus/application.h"
+#include "peerdb/state/executor.h"
+#include "peerdb/state/state_tree.h"
+#include "peerdb/store/store.h"
+
+namespace peerdb::node {
+
+// The stored form of the proposals the signer state refers to (store::SaveSignerCandidates).
+struct SignerCandidates {
+  static constexpr std::size_t kMax = 2;  // the last proposal's block and the last vote's block
+  std::vector<chain::Proposal> proposals;
+  template <class V>
+  void Pce(V& v) {
+    v.list(proposals, kMax);
+  }
+};
+
+class NodeApplication final : public consensus::Application {
+ public:
+  NodeApplication(const chain::Config& config, const Hash32& chain_id, store::Store& store, state::StateTree& tree);
+
+  Result<chain::Block> Build(const consensus::BlockTemplate& t, std::vector<chain::TxBatch>* dropped) override;
+  Status Check(const chain::Block& block) override;
+  void Commit(const consensus::CommittedBlock& block) override;
+  void AddSeals(std::uint64_t height, const std::vector<chain::Seal>& seals) override;
+  std::optional<consensus::CommittedBlock> LoadCommitted(std::uint64_t height) const override;
+  void SaveSigner(const chain::SignerState& state) override;
+  void SaveCandidates(const std::vector<chain::Proposal>& proposals) override;
+  void SaveEvidence(const chain::Evidence& evidence) override;
+
+  // Called after each Commit with the block and the number of operations it applied.
+  std::function<void(const consensus::CommittedBlock&)> on_commit;
+
+ private:
+  struct Executed {
+    Hash32 id{};
+    state::ExecResult exec;
+  };
+  // Executes `batches` at `height` over the committed state and returns the writes and the state
+  // root they give, leaving the tree as it was.
+  Result<std::pair<state::ExecResult, Hash32>> Execute(const std::vector<chain::TxBatch>& batches,
+                                                       std::uint64_t height);
+  // Room for batches in a block whose other parts encode to `rest` bytes.
+  std::size_t BatchBudget(std::size_t rest) const;
+
+  const chain::Config& m_config;
+  Hash32 m_chain_id;
+  store::Store& m_store;
+  state::StateTree& m_tree;
+  std::deque<Executed> m_checked;  // the last few Check()ed blocks, so Commit need not re-execute
+};
+
+}  // namespace peerdb::node

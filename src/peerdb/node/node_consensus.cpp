@@ -1,0 +1,215 @@
+// Node: drives the consensus machine. Every event (a peer frame, a client batch, a timer) goes
+// through Step(); the machine's actions run in order right after, on the node thread. The machine
+// persisted everything it signed through NodeApplication before returning, so the Send/Broadcast
+// actions executed here never carry a signature the disk does not hold (S5).
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "peerdb/node/node_impl.h"
+
+namespace peerdb::node {
+namespace {
+
+store::BlockStatus ToStore(consensus::BlockStatus s) { return static_cast<store::BlockStatus>(static_cast<int>(s)); }
+
+std::string MemberLabel(const chain::Config& cfg, chain::MemberId id) {
+  const chain::Member* m = cfg.FindMember(id);
+  if (!m) return "member " + std::to_string(id);
+  return "member " + std::to_string(id) + " (" + m->name + ", contact: " + m->contact + ")";
+}
+
+// One-line summaries for the trace log: which event, which actions (message types by name).
+std::string Describe(const consensus::Event& event) {
+  return std::visit(
+      [](const auto& e) -> std::string {
+        using E = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<E, consensus::Received>) {
+          return std::string(consensus::MsgTypeName(consensus::TypeOf(e.msg))) + " from " + std::to_string(e.from);
+        } else if constexpr (std::is_same_v<E, consensus::LocalBatch>) {
+          return "local batch";
+        } else if constexpr (std::is_same_v<E, consensus::Tick>) {
+          return "tick";
+        } else if constexpr (std::is_same_v<E, consensus::PeerConnected>) {
+          return "connected " + std::to_string(e.peer);
+        } else {
+          return "disconnected " + std::to_string(e.peer);
+        }
+      },
+      event);
+}
+
+std::string Describe(const std::vector<consensus::Action>& actions) {
+  std::string out;
+  for (const consensus::Action& action : actions) {
+    if (!out.empty()) out += ", ";
+    std::visit(
+        [&out](const auto& a) {
+          using A = std::decay_t<decltype(a)>;
+          if constexpr (std::is_same_v<A, consensus::Send>) {
+            out += std::string(consensus::MsgTypeName(consensus::TypeOf(a.msg))) + " to " + std::to_string(a.to);
+          } else if constexpr (std::is_same_v<A, consensus::Broadcast>) {
+            out += std::string(consensus::MsgTypeName(consensus::TypeOf(a.msg))) + " to all";
+          } else if constexpr (std::is_same_v<A, consensus::Committed>) {
+            out += "committed " + std::to_string(a.height);
+          } else if constexpr (std::is_same_v<A, consensus::StatusRaised>) {
+            out += "status " + std::to_string(a.height) + "=" + std::to_string(static_cast<int>(a.status));
+          } else if constexpr (std::is_same_v<A, consensus::AlertRaised>) {
+            out += "alert " + std::string(consensus::AlertCode(a.alert.kind));
+          } else if constexpr (std::is_same_v<A, consensus::AlertCleared>) {
+            out += "cleared " + std::string(consensus::AlertCode(a.alert.kind));
+          } else if constexpr (std::is_same_v<A, consensus::Penalise>) {
+            out += "penalise " + std::to_string(a.peer);
+          } else {
+            out += "batch dropped";
+          }
+        },
+        action);
+  }
+  return out.empty() ? "nothing" : out;
+}
+
+}  // namespace
+
+Status Node::Impl::StartNetwork() {
+  if (cfg().members.size() <= 1) return Status::Ok();
+  net::NetworkConfig nc;
+  nc.chain_id = chain_id;
+  nc.self = self;
+  nc.listen = config.peer_listen;
+  if (nc.listen.empty()) {
+    auto it = consortium.addresses.find(self);
+    if (it == consortium.addresses.end()) {
+      return Error{Errc::kConfig, "member " + std::to_string(self) +
+                                      " has no address in the consortium file and node.toml sets no peer_listen"};
+    }
+    nc.listen = it->second;
+  }
+  for (const chain::Member& m : cfg().members) {
+    if (m.id == self) continue;
+    auto it = consortium.addresses.find(m.id);
+    nc.members.push_back(net::PeerEndpoint{m.id, m.pubkey, it == consortium.addresses.end() ? "" : it->second});
+  }
+  nc.max_frame_bytes = std::size_t{cfg().params.max_block_bytes} + (64u << 10);
+  net::NetworkHandler h;
+  h.on_frame = [this](chain::MemberId from, std::uint8_t type, ByteSpan body) { OnFrame(from, type, body); };
+  h.on_connected = [this](chain::MemberId peer) { Step(consensus::PeerConnected{peer}); };
+  h.on_disconnected = [this](chain::MemberId peer) { Step(consensus::PeerDisconnected{peer}); };
+  PEERDB_TRY_ASSIGN(network, net::PeerNetwork::Create(io, nc, key->signing, std::move(h)));
+  PEERDB_TRY(network->Start());
+  spdlog::info("node: peer transport on {} (port {}), {} other members", nc.listen, network->ListenPort(),
+               nc.members.size());
+  return Status::Ok();
+}
+
+void Node::Impl::OnFrame(chain::MemberId from, std::uint8_t type, ByteSpan body) {
+  if (stopped) return;
+  auto msg = consensus::DecodeMessage(type, body);
+  if (!msg.ok()) {
+    const std::string reason = "undecodable frame of type " + std::to_string(type) + ": " + msg.error().message;
+    spdlog::warn("node: dropped a message from {}: {}", MemberLabel(cfg(), from), reason);
+    if (network) network->Penalise(from, reason);
+    return;
+  }
+  Step(consensus::Received{from, std::move(*msg)});
+}
+
+void Node::Impl::Step(const consensus::Event& event) {
+  if (stopped) return;
+  auto actions = machine->Step(event, clock.NowMs());
+  if (spdlog::should_log(spdlog::level::trace)) spdlog::trace("node: step {} -> {}", Describe(event), Describe(actions));
+  Execute(std::move(actions));
+  ArmTimer();
+}
+
+void Node::Impl::ArmTimer() {
+  const std::uint64_t now = clock.NowMs();
+  const std::uint64_t due = std::max(machine->NextWakeupMs(), now + 1);
+  // Re-arm only when the wake-up moves earlier; a later or equal one is served by the armed timer
+  // (whose Tick re-arms). This keeps a busy node from cancelling its timer on every message.
+  if (timer_due_ms != 0 && timer_due_ms <= due) return;
+  timer_due_ms = due;
+  timer.expires_after(std::chrono::milliseconds(std::min<std::uint64_t>(due - now, 1000)));
+  timer.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped) return;
+    timer_due_ms = 0;
+    Step(consensus::Tick{});
+  });
+}
+
+void Node::Impl::SendMessage(std::optional<chain::MemberId> to, const consensus::PeerMessage& msg) {
+  if (!network) return;
+  const auto type = static_cast<std::uint8_t>(consensus::TypeOf(msg));
+  Bytes body = consensus::EncodeMessage(msg);
+  if (to) {
+    network->Send(*to, type, std::move(body));
+  } else {
+    network->Broadcast(type, body);
+  }
+}
+
+void Node::Impl::RaiseStatus(std::uint64_t height, consensus::BlockStatus status) {
+  auto b = store->LoadBlock(height);
+  if (!b.ok() || !*b) return;
+  // Anchoring owns ANCHORED and FINAL; the machine never lowers a status.
+  if ((*b)->status < ToStore(status)) {
+    if (Status s = store->UpdateBlockStatus(height, ToStore(status)); !s.ok()) {
+      spdlog::error("node: cannot record status of block {}: {}", height, s.error().ToString());
+    }
+  }
+  if (status >= consensus::BlockStatus::kUnanimous && anchoring) anchoring->OnHead(height, (*b)->block.header.timestamp_ms);
+}
+
+void Node::Impl::Execute(std::vector<consensus::Action> actions) {
+  // Clients are answered after the whole step, so a receipt shows the status the block reached in
+  // it (a single member's block becomes UNANIMOUS in the step that commits it).
+  std::vector<consensus::Committed> committed;
+  for (consensus::Action& action : actions) {
+    std::visit(
+        [this, &committed](auto& a) {
+          using A = std::decay_t<decltype(a)>;
+          if constexpr (std::is_same_v<A, consensus::Send>) {
+            SendMessage(a.to, a.msg);
+          } else if constexpr (std::is_same_v<A, consensus::Broadcast>) {
+            SendMessage(std::nullopt, a.msg);
+            // Test networks only: a member that also seals a conflicting block at every height.
+            if (config.testing_byzantine == "double-seal") {
+              if (const auto* seal = std::get_if<chain::Seal>(&a.msg)) {
+                chain::Seal evil = *seal;
+                evil.block_id[0] ^= 0xff;
+                chain::SignWith(key->signing, chain_id, evil);
+                SendMessage(std::nullopt, evil);
+              }
+            }
+          } else if constexpr (std::is_same_v<A, consensus::Committed>) {
+            if (a.status > consensus::BlockStatus::kMajority) RaiseStatus(a.height, a.status);
+            committed.push_back(a);
+            spdlog::debug("node: committed block {} ({})", a.height, Hex(a.id).substr(0, 16));
+          } else if constexpr (std::is_same_v<A, consensus::StatusRaised>) {
+            RaiseStatus(a.height, a.status);
+          } else if constexpr (std::is_same_v<A, consensus::AlertRaised>) {
+            std::string who;
+            for (chain::MemberId m : a.alert.members) who += (who.empty() ? "" : "; ") + MemberLabel(cfg(), m);
+            const auto level = consensus::SeverityOf(a.alert.kind) >= consensus::Severity::kCritical
+                                   ? spdlog::level::critical
+                                   : spdlog::level::warn;
+            spdlog::log(level, "node: ALERT {}: {} [blocks {}..{}] {}", consensus::AlertCode(a.alert.kind), a.alert.detail,
+                        a.alert.from_height, a.alert.to_height, who.empty() ? "" : "involves " + who);
+          } else if constexpr (std::is_same_v<A, consensus::AlertCleared>) {
+            spdlog::info("node: alert {} cleared", consensus::AlertCode(a.alert.kind));
+          } else if constexpr (std::is_same_v<A, consensus::Penalise>) {
+            spdlog::warn("node: penalised {}: {}", MemberLabel(cfg(), a.peer), a.reason);
+            if (network) network->Penalise(a.peer, a.reason);
+          } else if constexpr (std::is_same_v<A, consensus::BatchDropped>) {
+            if (a.batch.author == self) mempool->OnDropped(a.batch, a.reason);
+          }
+        },
+        action);
+  }
+  for (const consensus::Committed& c : committed) {
+    auto b = store->LoadBlock(c.height);
+    if (!b.ok() || !*b) continue;
+    committed_ops += mempool->OnCommitted((*b)->block, c.id, std::max((*b)->status, store::BlockStatus::kMajority));
+  }
+}
+
+}  // namespace peerdb::node

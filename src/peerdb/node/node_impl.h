@@ -1,0 +1,95 @@
+// Node internals shared by node.cpp (lifecycle, Service), node_consensus.cpp (driving the
+// consensus machine and the peer network) and node_views.cpp (status and reads).
+// Thread-safety: everything here lives on the node thread, except post_mu/closed.
+#pragma once
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "peerdb/consensus/machine.h"
+#include "peerdb/net/peer_network.h"
+#include "peerdb/node/anchor_scheduler.h"
+#include "peerdb/node/consortium_file.h"
+#include "peerdb/node/identity.h"
+#include "peerdb/node/lock_file.h"
+#include "peerdb/node/mempool.h"
+#include "peerdb/node/node.h"
+#include "peerdb/node/node_application.h"
+
+namespace peerdb::node {
+namespace asio = boost::asio;
+
+struct Node::Impl {
+  NodeConfig config;
+  Consortium consortium;
+  Hash32 chain_id{};
+  std::optional<MemberKey> key;
+  chain::MemberId self = 0;
+  const util::Clock& clock;
+  std::unique_ptr<LockFile> data_lock;
+  std::unique_ptr<LockFile> key_lock;
+  std::unique_ptr<store::Store> store;
+  state::StateTree tree;
+  std::unique_ptr<NodeApplication> app;
+  std::unique_ptr<consensus::Machine> machine;
+  std::unique_ptr<Mempool> mempool;
+  std::uint64_t head_height = 0;
+  std::uint64_t committed_ops = 0;
+
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  asio::steady_timer timer{io};
+  std::uint64_t timer_due_ms = 0;  // when the armed timer fires (0 = not armed)
+  std::thread thread;
+  std::unique_ptr<net::PeerNetwork> network;    // absent in a single-member consortium
+  std::unique_ptr<AnchorScheduler> anchoring;   // when [anchor] enabled; uses io, so declared after it
+  bool stopped = false;  // node thread only
+  bool started = false;  // set by Start() before the node thread runs; a node never started commits nothing
+  // Set by Stop() before it posts its last handler. Service calls post only while it is unset, and
+  // fail at once after, so no callback is left in a queue that will never run again.
+  std::mutex post_mu;
+  bool closed = false;  // guarded by post_mu
+
+  Impl(NodeConfig c, const util::Clock& clk) : config(std::move(c)), clock(clk) {}
+  const chain::Config& cfg() const { return consortium.genesis.config; }
+
+  // node.cpp
+  Status Load();
+  Status LoadTree();
+  Result<consensus::Snapshot> LoadSnapshot();
+  template <class T, class Fn>
+  void Post(Callback<T>& done, Fn&& fn);
+
+  // node_consensus.cpp
+  Status StartNetwork();
+  void Step(const consensus::Event& event);
+  void Execute(std::vector<consensus::Action> actions);
+  void ArmTimer();
+  void OnFrame(chain::MemberId from, std::uint8_t type, ByteSpan body);
+  void SendMessage(std::optional<chain::MemberId> to, const consensus::PeerMessage& msg);
+  void RaiseStatus(std::uint64_t height, consensus::BlockStatus status);
+
+  // node_views.cpp
+  StatusView MakeStatus() const;
+  Result<ValueView> Read(const std::string& ns, const std::string& k, store::BlockStatus min_status) const;
+  Result<std::vector<EvidenceView>> Evidence() const;
+};
+
+template <class T, class Fn>
+void Node::Impl::Post(Callback<T>& done, Fn&& fn) {
+  std::unique_lock lock(post_mu);
+  if (closed) {
+    lock.unlock();
+    done(Error{Errc::kUnavailable, "node is stopped"});
+    return;
+  }
+  asio::post(io, std::forward<Fn>(fn));
+}
+
+}  // namespace peerdb::node

@@ -1,0 +1,109 @@
+// Node: what the API shows — status (heights, members, alerts), reads with their status, evidence.
+#include <spdlog/spdlog.h>
+
+#include "peerdb/codec/pce.h"
+#include "peerdb/node/evidence_info.h"
+#include "peerdb/node/node_impl.h"
+
+namespace peerdb::node {
+namespace {
+
+std::string_view SeverityName(consensus::Severity s) {
+  switch (s) {
+    case consensus::Severity::kInfo: return "info";
+    case consensus::Severity::kWarn: return "warn";
+    case consensus::Severity::kCritical: return "critical";
+    case consensus::Severity::kCatastrophic: return "catastrophic";
+  }
+  return "warn";
+}
+
+}  // namespace
+
+StatusView Node::Impl::MakeStatus() const {
+  const consensus::MachineView mv = machine->View();
+  StatusView v;
+  v.chain_id = chain_id;
+  v.self = self;
+  v.self_name = cfg().FindMember(self)->name;
+  v.head_height = mv.head_height;
+  v.head_id = mv.head_id;
+  v.majority_height = mv.head_height;
+  v.unanimous_height = mv.unanimous_height;
+  v.deciding_height = mv.h;
+  v.round = mv.round;
+  v.proposer = mv.proposer;
+  if (auto heights = store->LoadStatusHeights(); heights.ok()) {
+    v.anchored_height = heights->anchored_height;
+    v.final_height = heights->final_height;
+  } else {
+    spdlog::error("node: cannot read status heights: {}", heights.error().ToString());
+  }
+  if (anchoring) {
+    v.anchoring = anchoring->View();
+    if (v.anchoring.anchor_lag) {
+      v.alerts.push_back(AlertView{std::string(consensus::AlertCode(consensus::AlertKind::kAnchorLag)), "warn", {},
+                                   v.final_height + 1, v.unanimous_height, 0,
+                                   "the best UNANIMOUS block is not FINAL after 8 h; check the calendars"});
+    }
+  }
+  for (const consensus::Alert& a : mv.alerts) {
+    v.alerts.push_back(AlertView{std::string(consensus::AlertCode(a.kind)), std::string(SeverityName(consensus::SeverityOf(a.kind))),
+                                 a.members, a.from_height, a.to_height, a.since_ms, a.detail});
+  }
+  v.pending_ops = mempool->size_ops();
+  v.committed_ops = committed_ops;
+  for (const chain::Member& m : cfg().members) {
+    MemberStatus ms{m};
+    ms.self = m.id == self;
+    for (const consensus::MemberView& x : mv.members) {
+      if (x.id != m.id) continue;
+      ms.last_sealed_height = x.last_sealed_height;
+      ms.last_seen_ms = x.last_seen_ms;
+      ms.connected = x.connected || ms.self;
+      ms.excluded = x.excluded;
+    }
+    if (ms.self) ms.last_seen_ms = clock.NowMs();
+    v.members.push_back(std::move(ms));
+  }
+  v.evidence_count = mv.evidence.size();
+  return v;
+}
+
+Result<std::vector<EvidenceView>> Node::Impl::Evidence() const {
+  std::vector<EvidenceView> out;
+  for (const chain::Evidence& e : machine->View().evidence) {
+    const auto subject = SubjectOf(e);
+    out.push_back(EvidenceView{e, subject ? subject->offender : 0, subject ? subject->height : 0});
+  }
+  return out;
+}
+
+Result<ValueView> Node::Impl::Read(const std::string& ns, const std::string& k, store::BlockStatus min_status) const {
+  const std::string name = ns + "/" + k;
+  PEERDB_TRY_ASSIGN(std::optional<store::StatusEntry> newest, store->LoadNewestWithStatus(ns, k, store::BlockStatus::kProposed));
+  if (!newest) return Error{Errc::kNotFound, name + " was never written"};
+  PEERDB_TRY_ASSIGN(const store::StatusHeights heights, store->LoadStatusHeights());
+  std::optional<store::StatusEntry> found = newest;
+  if (min_status > store::BlockStatus::kProposed && newest->status < min_status) {
+    PEERDB_TRY_ASSIGN(found, store->LoadNewestWithStatus(ns, k, min_status));
+    if (!found) {
+      return Error{Errc::kNotFound, "no version of " + name + " is in a block with status " +
+                                        std::string(store::BlockStatusName(min_status)) + " or higher yet (newest: version " +
+                                        std::to_string(newest->entry.state.version) + " in block " +
+                                        std::to_string(newest->entry.height) + ", " +
+                                        std::string(store::BlockStatusName(newest->status)) + "; final height " +
+                                        std::to_string(heights.final_height) + ")"};
+    }
+  }
+  const store::HistoryEntry& e = found->entry;
+  ValueView v;
+  v.entry = store::CurrentEntry{e.ns, e.key, e.state, e.height, e.block_id};
+  v.status = found->status;
+  v.latest_version = newest->entry.state.version;
+  v.head_height = head_height;
+  v.final_height = heights.final_height;
+  return v;
+}
+
+}  // namespace peerdb::node

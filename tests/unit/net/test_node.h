@@ -1,0 +1,144 @@
+// Test harness for the peer transport: a PeerNetwork on its own io_context thread, with every call
+// made on that thread (On) and every wait bounded (WaitFor), so a bug fails instead of hanging.
+// Also raw clients (plain TCP, TLS with any key) that speak the wire by hand.
+// Thread-safety: TestNode's recorded frames and events are guarded by a mutex.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "peerdb/net/frame.h"
+#include "peerdb/net/peer_network.h"
+
+namespace peerdb::net::test {
+
+using namespace std::chrono_literals;
+
+// A port that was free a moment ago (for configs that must name a peer's port before it starts).
+std::uint16_t FreePort();
+std::string Local(std::uint16_t port);
+
+// Limits small enough for tests to run in milliseconds.
+NetworkConfig TestConfig(const Hash32& chain_id, chain::MemberId self, std::uint16_t port);
+
+bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 5000ms);
+
+struct Received {
+  chain::MemberId from = 0;
+  std::uint8_t type = 0;
+  Bytes body;
+};
+
+class TestNode {
+ public:
+  TestNode(NetworkConfig config, const crypto::SigningKey& key);
+  ~TestNode();
+
+  // Runs f on the io thread and returns its result; aborts the test binary if the thread is stuck.
+  template <class F>
+  auto On(F f) -> decltype(f()) {
+    using R = decltype(f());
+    auto task = std::make_shared<std::packaged_task<R()>>(std::move(f));
+    auto done = task->get_future();
+    boost::asio::post(m_io, [task] { (*task)(); });
+    if (done.wait_for(10s) != std::future_status::ready) {
+      std::fprintf(stderr, "io thread stuck\n");
+      std::abort();
+    }
+    return done.get();
+  }
+
+  // Runs f(PeerNetwork&) on the io thread.
+  template <class F>
+  auto OnNet(F f) -> decltype(f(std::declval<PeerNetwork&>())) {
+    return On([this, &f] { return f(*m_net); });
+  }
+  Status Start() { return On([this] { return m_net->Start(); }); }
+  void Stop() { On([this] { m_net->Stop(); }); }
+  void Send(chain::MemberId to, std::uint8_t type, Bytes body) {
+    On([&] { m_net->Send(to, type, std::move(body)); });
+  }
+  bool IsConnected(chain::MemberId peer) { return On([&] { return m_net->IsConnected(peer); }); }
+  PeerInfo Info(chain::MemberId peer);
+  std::uint16_t Port() { return On([this] { return m_net->ListenPort(); }); }
+  // Destroys the PeerNetwork (on the io thread) but keeps the thread.
+  void Destroy() { On([this] { m_net.reset(); }); }
+
+  std::vector<Received> Frames();
+  std::vector<Received> FramesFrom(chain::MemberId from);
+  std::size_t ConnectedEvents();
+
+  const NetworkConfig& config() const { return m_config; }
+
+ private:
+  NetworkConfig m_config;
+  boost::asio::io_context m_io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> m_guard;
+  std::thread m_thread;
+  std::unique_ptr<PeerNetwork> m_net;
+  std::mutex m_mu;
+  std::vector<Received> m_frames;
+  std::size_t m_connected_events = 0;
+};
+
+// A mesh of n members (ids 1..n) on free ports, each knowing every other's address.
+struct Cluster {
+  Hash32 chain_id{};
+  std::vector<crypto::SigningKey> keys;
+  std::vector<std::uint16_t> ports;
+  std::vector<std::unique_ptr<TestNode>> nodes;
+
+  explicit Cluster(std::size_t n, const std::function<void(NetworkConfig&)>& tweak = {});
+  std::vector<PeerEndpoint> Endpoints(chain::MemberId except) const;
+  NetworkConfig ConfigFor(chain::MemberId id) const;
+  TestNode& node(chain::MemberId id) { return *nodes.at(id - 1); }
+  bool FullMesh(std::chrono::milliseconds timeout = 5000ms);
+  std::function<void(NetworkConfig&)> tweak;
+};
+
+// A hand-driven client on its own io_context; every operation is bounded by `timeout`.
+class RawClient {
+ public:
+  // Plain TCP.
+  explicit RawClient(std::uint16_t port);
+  // TLS with the certificate of `key` (or none), accepting any server certificate.
+  RawClient(std::uint16_t port, const crypto::SigningKey* key);
+  ~RawClient();
+
+  bool connected() const { return m_connected; }
+  bool Handshake(std::chrono::milliseconds timeout = 3000ms);
+  bool Write(ByteSpan data, std::chrono::milliseconds timeout = 3000ms);
+  // Reads one frame; nullopt on error, close or timeout.
+  std::optional<Bytes> ReadFrame(std::chrono::milliseconds timeout = 3000ms);
+  // True if the server closes the connection (or resets it) within timeout.
+  bool ClosedByPeer(std::chrono::milliseconds timeout = 3000ms);
+  // Handshake, send our Hello as member `self` of `chain_id`, read the server's Hello.
+  bool JoinAs(const Hash32& chain_id, chain::MemberId self);
+
+ private:
+  bool Run(std::chrono::milliseconds timeout, const bool& done);
+  boost::asio::io_context m_io;
+  std::shared_ptr<boost::asio::ssl::context> m_tls;
+  boost::asio::ip::tcp::socket m_plain;
+  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> m_stream;
+  bool m_connected = false;
+};
+
+}  // namespace peerdb::net::test
