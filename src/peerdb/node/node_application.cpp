@@ -20,7 +20,6 @@ constexpr std::size_t kCheckedCacheSize = 8;
   std::_Exit(70);
 }
 
-state::StateLeaf LeafOfEntry(const store::CurrentEntry& e) { return LeafOf(state::Write{e.ns, e.key, e.state, 0, 0, 0}); }
 
 }  // namespace
 
@@ -31,19 +30,18 @@ NodeApplication::NodeApplication(const chain::Config& config, const Hash32& chai
 Result<std::pair<state::ExecResult, Hash32>> NodeApplication::Execute(const std::vector<chain::TxBatch>& batches,
                                                                        std::uint64_t height) {
   PEERDB_TRY_ASSIGN(state::ExecResult exec, state::ExecuteBatches(m_config, m_chain_id, m_store.View(), batches, height));
-  // Apply, read the root, then put back what the committed state holds for every touched key.
-  std::vector<std::pair<std::string, std::string>> touched;
-  touched.reserve(exec.writes.size());
-  for (const state::Write& w : exec.writes) touched.emplace_back(w.ns, w.key);
+  // Apply, read the root, then put back the leaves the tree (= the committed state) held before,
+  // newest first so that a key written twice gets its original leaf back.
+  std::vector<std::pair<const state::Write*, std::optional<state::StateLeaf>>> undo;
+  undo.reserve(exec.writes.size());
+  for (const state::Write& w : exec.writes) undo.emplace_back(&w, m_tree.Find(w.ns, w.key));
   ApplyWrites(exec.writes, m_tree);
   const Hash32 root = m_tree.Root();
-  for (const auto& [ns, key] : touched) {
-    auto cur = m_store.LoadCurrent(ns, key);
-    if (!cur.ok()) DieOnWriteFailure("state tree (cannot read " + ns + "/" + key + ")", cur.error());
-    if (*cur) {
-      m_tree.Put(LeafOfEntry(**cur));
+  for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+    if (it->second) {
+      m_tree.Put(*it->second);
     } else {
-      m_tree.Erase(ns, key);
+      m_tree.Erase(it->first->ns, it->first->key);
     }
   }
   return std::make_pair(std::move(exec), root);
