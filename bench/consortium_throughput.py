@@ -171,7 +171,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("peerdb")
     ap.add_argument("--seconds", type=float, default=10)
-    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--ops-per-request", type=int, default=500)
     ap.add_argument("--block-period-ms", type=int, default=100)
     a = ap.parse_args()
