@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import node_throughput as single  # noqa: E402
 
 NAMES = ["Bank A", "Bank B", "Bank C", "Regulator"]
+LOG_LEVEL = os.environ.get("BENCH_LOG", "warn")  # "trace" logs every consensus step
 
 
 def start_consortium(peerdb, wd, block_period_ms):
@@ -46,7 +47,7 @@ def start_consortium(peerdb, wd, block_period_ms):
         shutil.copy(f"{wd}/c.toml", f"{wd}/m{i}/c.toml")
         with open(f"{wd}/m{i}/node.toml", "w") as f:
             f.write(f'consortium = "c.toml"\nkey = "member.key"\ndata_dir = "data"\n'
-                    f'api_listen = "127.0.0.1:{port}"\nlog_level = "warn"\n')
+                    f'api_listen = "127.0.0.1:{port}"\nlog_level = "{LOG_LEVEL}"\n')
         log = open(f"{wd}/m{i}/node.log", "w")
         procs.append(subprocess.Popen([peerdb, "node", "--config", f"{wd}/m{i}/node.toml"], stdout=log,
                                       stderr=subprocess.STDOUT))
@@ -170,7 +171,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("peerdb")
     ap.add_argument("--seconds", type=float, default=10)
-    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--clients", type=int, default=32)
     ap.add_argument("--ops-per-request", type=int, default=500)
     ap.add_argument("--block-period-ms", type=int, default=100)
     a = ap.parse_args()

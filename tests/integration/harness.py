@@ -47,6 +47,22 @@ def free_port():
             return port
 
 
+_started = []  # every process this harness started; a failing test must not leave them running
+
+
+def _track(proc):
+    _started.append(proc)
+    return proc
+
+
+def kill_leftovers():
+    """SIGKILLs every process started here that is still running (after a failure)."""
+    for p in _started:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 class Workdir:
     def __init__(self, name):
         self.path = tempfile.mkdtemp(prefix=f"peerdb-{name}-")
@@ -55,6 +71,7 @@ class Workdir:
         return self
 
     def __exit__(self, *exc):
+        kill_leftovers()
         if exc[0] is None and not os.environ.get("PEERDB_KEEP"):
             shutil.rmtree(self.path, ignore_errors=True)
         else:
@@ -88,8 +105,8 @@ class Node:
 
     def start(self, wait=True):
         self.log = open(self.wd / "node.log", "a")
-        self.proc = subprocess.Popen([PEERDB, "node", "--config", self.wd / "node.toml"],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = _track(subprocess.Popen([PEERDB, "node", "--config", self.wd / "node.toml"],
+                                            stdout=self.log, stderr=subprocess.STDOUT))
         if wait:
             self.wait_ready()
         return self
@@ -154,9 +171,9 @@ class Devchain:
     def __init__(self, wd, extra=()):
         self.wd = wd
         self.log = open(wd / "devchain.log", "a")
-        self.proc = subprocess.Popen([PEERDB, "devchain", "--data", wd / "devchain", "--listen", "127.0.0.1:0",
+        self.proc = _track(subprocess.Popen([PEERDB, "devchain", "--data", wd / "devchain", "--listen", "127.0.0.1:0",
                                       "--block-interval-ms", "0", *map(str, extra)],
-                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
+                                     stdout=subprocess.PIPE, stderr=self.log, text=True))
         line = self.proc.stdout.readline().strip()
         prefix = "devchain: calendar and Esplora API at "
         check(line.startswith(prefix), f"devchain said {line!r}")

@@ -114,6 +114,9 @@ json ValueJson(const node::ValueView& view) {
   out["height"] = e.height;
   out["block_id"] = Hex(e.block_id);
   out["status"] = BlockStatusLabel(view.status);
+  // §4.3: consensus and quick reads use the provisional view; a block anchored in Bitcoin is
+  // also in the anchored view that audits and long-range disputes use.
+  out["view"] = view.status >= store::BlockStatus::kAnchored ? "anchored" : "provisional";
   out["deleted"] = e.state.deleted;
   out["latest_version"] = view.latest_version;
   out["head_height"] = view.head_height;

@@ -20,7 +20,6 @@ constexpr std::size_t kCheckedCacheSize = 8;
   std::_Exit(70);
 }
 
-state::StateLeaf LeafOfEntry(const store::CurrentEntry& e) { return LeafOf(state::Write{e.ns, e.key, e.state, 0, 0, 0}); }
 
 }  // namespace
 
@@ -31,22 +30,26 @@ NodeApplication::NodeApplication(const chain::Config& config, const Hash32& chai
 Result<std::pair<state::ExecResult, Hash32>> NodeApplication::Execute(const std::vector<chain::TxBatch>& batches,
                                                                        std::uint64_t height) {
   PEERDB_TRY_ASSIGN(state::ExecResult exec, state::ExecuteBatches(m_config, m_chain_id, m_store.View(), batches, height));
-  // Apply, read the root, then put back what the committed state holds for every touched key.
-  std::vector<std::pair<std::string, std::string>> touched;
-  touched.reserve(exec.writes.size());
-  for (const state::Write& w : exec.writes) touched.emplace_back(w.ns, w.key);
+  const Hash32 root = RootAfter(exec);
+  return std::make_pair(std::move(exec), root);
+}
+
+Hash32 NodeApplication::RootAfter(const state::ExecResult& exec) {
+  // Apply, read the root, then put back the leaves the tree (= the committed state) held before,
+  // newest first so that a key written twice gets its original leaf back.
+  std::vector<std::pair<const state::Write*, std::optional<state::StateLeaf>>> undo;
+  undo.reserve(exec.writes.size());
+  for (const state::Write& w : exec.writes) undo.emplace_back(&w, m_tree.Find(w.ns, w.key));
   ApplyWrites(exec.writes, m_tree);
   const Hash32 root = m_tree.Root();
-  for (const auto& [ns, key] : touched) {
-    auto cur = m_store.LoadCurrent(ns, key);
-    if (!cur.ok()) DieOnWriteFailure("state tree (cannot read " + ns + "/" + key + ")", cur.error());
-    if (*cur) {
-      m_tree.Put(LeafOfEntry(**cur));
+  for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+    if (it->second) {
+      m_tree.Put(*it->second);
     } else {
-      m_tree.Erase(ns, key);
+      m_tree.Erase(it->first->ns, it->first->key);
     }
   }
-  return std::make_pair(std::move(exec), root);
+  return root;
 }
 
 std::size_t NodeApplication::BatchBudget(std::size_t rest) const {
@@ -69,7 +72,10 @@ Result<chain::Block> NodeApplication::Build(const consensus::BlockTemplate& t, s
   // C7: the batches must fit beside the header, the certificate and the records.
   std::size_t budget = BatchBudget(codec::Encode(block).size());
   // Keep the candidates that execute, in order, over the committed state plus those kept so far.
+  // Executing them one by one over the overlay is executing them together over the committed
+  // state, so their results add up to the block's (followers re-execute it whole: C6).
   state::OverlayView overlay(m_store.View());
+  state::ExecResult all;
   for (const chain::TxBatch& b : t.batches) {
     const std::size_t size = codec::Encode(b).size();
     if (size > budget) break;  // the rest waits for a later block
@@ -81,12 +87,13 @@ Result<chain::Block> NodeApplication::Build(const consensus::BlockTemplate& t, s
     overlay.Apply(*r);
     budget -= size;
     block.batches.push_back(b);
+    all.writes.insert(all.writes.end(), std::make_move_iterator(r->writes.begin()), std::make_move_iterator(r->writes.end()));
+    for (const auto& [author, seq] : r->last_seq) all.last_seq[author] = seq;
   }
-  PEERDB_TRY_ASSIGN(auto executed, Execute(block.batches, t.height));
   h.batches_root = chain::BatchesRoot(block.batches);
   h.records_root = chain::RecordsRoot(block.records);
-  h.state_root = executed.second;
-  m_checked.push_back(Executed{chain::BlockId(h), std::move(executed.first)});
+  h.state_root = RootAfter(all);
+  m_checked.push_back(Executed{chain::BlockId(h), std::move(all)});
   if (m_checked.size() > kCheckedCacheSize) m_checked.pop_front();
   return block;
 }
@@ -100,10 +107,16 @@ Status NodeApplication::Check(const chain::Block& block) {
   const chain::Header& h = block.header;
   if (chain::BatchesRoot(block.batches) != h.batches_root) return Error{Errc::kInvalid, "C6: batches_root does not match"};
   if (chain::RecordsRoot(block.records) != h.records_root) return Error{Errc::kInvalid, "C6: records_root does not match"};
+  // A block I built (or checked) since the last commit: its id covers the header, whose roots
+  // were just matched, and its execution is in hand; executing it again would only cost time.
+  const Hash32 id = chain::BlockId(h);
+  for (const Executed& e : m_checked) {
+    if (e.id == id) return Status::Ok();
+  }
   auto executed = Execute(block.batches, h.height);
   if (!executed.ok()) return Error{executed.error().code, "C5: " + executed.error().message};
   if (executed->second != h.state_root) return Error{Errc::kInvalid, "C6: re-execution gives another state_root"};
-  m_checked.push_back(Executed{chain::BlockId(h), std::move(executed->first)});
+  m_checked.push_back(Executed{id, std::move(executed->first)});
   if (m_checked.size() > kCheckedCacheSize) m_checked.pop_front();
   return Status::Ok();
 }
@@ -129,7 +142,8 @@ void NodeApplication::Commit(const consensus::CommittedBlock& b) {
     if (!exec.ok()) DieOnWriteFailure(what + " (it no longer executes)", exec.error());
     c.writes = std::move(exec->writes);
   }
-  std::erase_if(m_checked, [&](const Executed& e) { return e.id == b.id; });
+  // Every other execution in hand was over the parent state, which is gone now.
+  m_checked.clear();
   if (Status s = m_store.CommitBlock(c); !s.ok()) DieOnWriteFailure(what, s.error());
   ApplyWrites(c.writes, m_tree);
   if (m_tree.Root() != b.block.header.state_root) {

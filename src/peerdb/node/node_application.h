@@ -54,6 +54,8 @@ class NodeApplication final : public consensus::Application {
   // root they give, leaving the tree as it was.
   Result<std::pair<state::ExecResult, Hash32>> Execute(const std::vector<chain::TxBatch>& batches,
                                                        std::uint64_t height);
+  // The state root after `exec`'s writes; the tree is left as it was (the committed state).
+  Hash32 RootAfter(const state::ExecResult& exec);
   // Room for batches in a block whose other parts encode to `rest` bytes.
   std::size_t BatchBudget(std::size_t rest) const;
 

@@ -179,6 +179,14 @@ void StateTree::Put(const StateLeaf& leaf) {
   ++m_size;
 }
 
+std::optional<StateLeaf> StateTree::Find(std::string_view ns, std::string_view key) const {
+  const Hash32 path = StatePath(ns, key);
+  const Node* n = m_root.get();
+  while (n && !n->is_leaf()) n = n->internal().child[Bit(path, n->bit)].get();
+  if (!n || n->path != path) return std::nullopt;
+  return n->leaf().data;
+}
+
 void StateTree::Erase(std::string_view ns, std::string_view key) {
   const Hash32 path = StatePath(ns, key);
   std::array<Node*, kPathBits + 1> ancestors{};

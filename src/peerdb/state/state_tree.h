@@ -59,6 +59,8 @@ class StateTree {
   void Put(const StateLeaf& leaf);
   // Removes a leaf entirely (used only to undo; deletions by users are tombstones).
   void Erase(std::string_view ns, std::string_view key);
+  // The leaf stored for (ns, key), if any (no hashing).
+  std::optional<StateLeaf> Find(std::string_view ns, std::string_view key) const;
   Hash32 Root() const;
   std::size_t size() const;
 

@@ -82,6 +82,27 @@ TEST(JsonViews, ValueFallsBackToHexWhenNotJson) {
   EXPECT_TRUE(deep.contains("value_hex"));
 }
 
+// A read names the block, its status and the §4.3 view it comes from.
+TEST(JsonViews, ValueNamesItsBlockStatusAndView) {
+  node::ValueView v;
+  v.entry.ns = "books";
+  v.entry.key = "inv-1";
+  v.entry.height = 42;
+  v.entry.state.value = ToBytes("1");
+  const std::pair<store::BlockStatus, const char*> cases[] = {
+      {store::BlockStatus::kProposed, "provisional"}, {store::BlockStatus::kMajority, "provisional"},
+      {store::BlockStatus::kUnanimous, "provisional"}, {store::BlockStatus::kAnchored, "anchored"},
+      {store::BlockStatus::kFinal, "anchored"}};
+  for (const auto& [status, view] : cases) {
+    v.status = status;
+    const auto j = ValueJson(v);
+    EXPECT_EQ(j["view"], view) << BlockStatusLabel(status);
+    EXPECT_EQ(j["status"], BlockStatusLabel(status));
+    EXPECT_EQ(j["height"], 42);
+    EXPECT_EQ(j["up_to_date"], status == store::BlockStatus::kFinal);
+  }
+}
+
 TEST(JsonViews, StatusLabelsAndUpToDate) {
   EXPECT_EQ(BlockStatusLabel(store::BlockStatus::kProposed), "PROPOSED");
   EXPECT_EQ(BlockStatusLabel(store::BlockStatus::kMajority), "MAJORITY");

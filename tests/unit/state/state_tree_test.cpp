@@ -377,3 +377,37 @@ TEST(StateProof, KeysSharingALongPrefix) {
 
 }  // namespace
 }  // namespace peerdb::state
+
+namespace peerdb::state {
+namespace {
+
+// Find returns exactly the stored leaf, nothing for absent keys (also ones sharing a long path
+// prefix with a stored key), and follows Put and Erase; it is what the node uses to undo a trial
+// execution, so restoring what Find returned must give back the previous root.
+TEST(StateTree, FindReturnsTheStoredLeafAndUndoRestoresTheRoot) {
+  StateTree tree;
+  EXPECT_FALSE(tree.Find("log", "a").has_value()) << "empty tree";
+  const std::vector<StateLeaf> leaves = SampleLeaves(300);
+  for (const StateLeaf& l : leaves) tree.Put(l);
+  for (const StateLeaf& l : leaves) {
+    auto found = tree.Find(l.ns, l.key);
+    ASSERT_TRUE(found.has_value()) << l.key;
+    EXPECT_EQ(*found, l);
+  }
+  EXPECT_FALSE(tree.Find("log", "absent").has_value());
+  EXPECT_FALSE(tree.Find("nope", leaves[1].key).has_value()) << "same key in another namespace";
+  const Hash32 before = tree.Root();
+  const StateLeaf changed = MakeLeaf(leaves[5].ns, leaves[5].key, "new value");
+  const std::optional<StateLeaf> old = tree.Find(changed.ns, changed.key);
+  tree.Put(changed);
+  tree.Put(MakeLeaf("log", "fresh", "x"));
+  EXPECT_EQ(*tree.Find(changed.ns, changed.key), changed);
+  EXPECT_NE(tree.Root(), before);
+  tree.Erase("log", "fresh");
+  tree.Put(*old);
+  EXPECT_FALSE(tree.Find("log", "fresh").has_value());
+  EXPECT_EQ(tree.Root(), before);
+}
+
+}  // namespace
+}  // namespace peerdb::state
