@@ -68,6 +68,18 @@ Result<chain::TxBatch> Mempool::Add(std::vector<chain::Op> ops, std::uint64_t ne
   return b;
 }
 
+bool Mempool::Restore(const chain::TxBatch& batch, std::uint64_t next_height) {
+  if (batch.author != m_self || m_pending.count(chain::BatchId(batch))) return false;
+  auto last = m_overlay->LastSeq(m_self);
+  if (!last.ok() || batch.seq != *last + 1) return false;
+  auto result = state::ExecuteBatches(m_config, m_chain_id, *m_overlay, {batch}, next_height);
+  if (!result.ok()) return false;
+  m_overlay->Apply(*result);
+  m_pending_ops += batch.ops.size();
+  m_pending.emplace(chain::BatchId(batch), Pending{batch, nullptr});
+  return true;
+}
+
 std::size_t Mempool::OnCommitted(const chain::Block& block, const Hash32& id, store::BlockStatus status) {
   std::size_t acked = 0;
   for (const chain::TxBatch& b : block.batches) {

@@ -37,6 +37,12 @@ class Mempool {
   // batch commits or is dropped. Errors leave nothing pending.
   Result<chain::TxBatch> Add(std::vector<chain::Op> ops, std::uint64_t next_height, Callback<SubmitReceipt> done);
 
+  // After a restart: takes back one of this member's own batches that a block it signed before the
+  // crash carries (PROTOCOL.md S6 re-send), so that new submissions get the seqs after it instead of
+  // colliding with it. Nobody waits for it (its client saw the connection drop). Returns false,
+  // keeping nothing, if it is not this member's next batch or no longer executes.
+  bool Restore(const chain::TxBatch& batch, std::uint64_t next_height);
+
   // A block committed: acknowledges this member's batches in it. Returns the ops acknowledged.
   std::size_t OnCommitted(const chain::Block& block, const Hash32& id, store::BlockStatus status);
   // The consensus machine gave up on one of this member's batches.

@@ -47,8 +47,9 @@ Status Node::Impl::Load() {
     head_height = b.block.header.height;
   };
   PEERDB_TRY_ASSIGN(consensus::Snapshot snap, LoadSnapshot());
-  machine = std::make_unique<consensus::Machine>(std::move(snap), *app, key->signing);
   mempool = std::make_unique<Mempool>(cfg(), chain_id, self, key->signing, store->View());
+  RestoreOwnBatches(snap.candidates);
+  machine = std::make_unique<consensus::Machine>(std::move(snap), *app, key->signing);
   if (config.anchor.enabled) {
     PEERDB_TRY_ASSIGN(anchoring, AnchorScheduler::Create(config.anchor, io, *store, consortium.genesis, clock));
     // Anchoring follows the best UNANIMOUS block (PROTOCOL.md §1.8 duty).
@@ -62,6 +63,27 @@ Status Node::Impl::Load() {
   spdlog::info("node: member {} ({}) of chain {} ({} members), head height {}", self, me->name, Hex(chain_id),
                cfg().members.size(), head_height);
   return Status::Ok();
+}
+
+// A block this member signed before a crash may still commit after the restart (it is re-sent,
+// S6), carrying batches of ours whose clients saw the connection drop. The mempool takes them back,
+// oldest seq first, so a new submission does not reuse one of their seqs (it would lose to them
+// with a 409) and, should that block lose, the batches are still offered to the next proposer.
+void Node::Impl::RestoreOwnBatches(const std::vector<chain::Proposal>& candidates) {
+  std::map<std::uint64_t, const chain::TxBatch*> own;  // by seq
+  for (const chain::Proposal& p : candidates) {
+    if (p.block.header.height <= head_height) continue;
+    for (const chain::TxBatch& b : p.block.batches) {
+      if (b.author == self) own.emplace(b.seq, &b);
+    }
+  }
+  for (const auto& [seq, b] : own) {
+    if (!mempool->Restore(*b, head_height + 1)) continue;
+    restored_batches.push_back(*b);
+  }
+  if (!restored_batches.empty()) {
+    spdlog::info("node: took back {} own batches of a block signed before the restart", restored_batches.size());
+  }
 }
 
 // Rebuilds the state tree from the state table and checks it against the head's state_root.
@@ -149,7 +171,11 @@ Status Node::Start() {
   Impl& d = *m_impl;
   PEERDB_TRY(d.StartNetwork());
   d.started = true;
-  asio::post(d.io, [&d] { d.Step(consensus::Tick{}); });
+  asio::post(d.io, [&d] {
+    for (chain::TxBatch& b : d.restored_batches) d.Step(consensus::LocalBatch{std::move(b)});
+    d.restored_batches.clear();
+    d.Step(consensus::Tick{});
+  });
   d.thread = std::thread([&d] { d.io.run(); });
   return Status::Ok();
 }

@@ -39,6 +39,7 @@ struct Node::Impl {
   std::unique_ptr<NodeApplication> app;
   std::unique_ptr<consensus::Machine> machine;
   std::unique_ptr<Mempool> mempool;
+  std::vector<chain::TxBatch> restored_batches;  // own batches of pre-crash proposals, re-sent at Start
   std::uint64_t head_height = 0;
   std::uint64_t committed_ops = 0;
 
@@ -63,6 +64,7 @@ struct Node::Impl {
   Status Load();
   Status LoadTree();
   Result<consensus::Snapshot> LoadSnapshot();
+  void RestoreOwnBatches(const std::vector<chain::Proposal>& candidates);
   template <class T, class Fn>
   void Post(Callback<T>& done, Fn&& fn);
 

@@ -313,6 +313,33 @@ TEST_F(SoloChainTest, FailAllCallsEveryCallbackAndRestartsSeqsFromTheCommittedSt
   EXPECT_EQ(QueuedSeqs(), (std::vector<std::uint64_t>{2}));
 }
 
+// After a restart the node takes back its own batches of a block it signed before the crash: a new
+// submission gets the next seq instead of colliding with them, and when that block commits the
+// restored batches are acknowledged with nobody to tell (their clients saw the connection drop).
+TEST_F(SoloChainTest, RestoredOwnBatchesKeepTheirSeqsAcrossARestart) {
+  ASSERT_EQ(ErrcOf(Add({test::Put("app", "a", "1")})), Errc::kOk);
+  ASSERT_EQ(ErrcOf(Add({test::Put("app", "b", "1")})), Errc::kOk);
+  const std::vector<chain::TxBatch> signed_before = m_queued;
+  m_mempool = std::make_unique<Mempool>(config(), m_chain_id, kSelf, m_key.signing, m_store->View());  // restart
+  m_done.clear();
+
+  chain::TxBatch foreign = signed_before[0];
+  foreign.author = kSelf + 1;
+  EXPECT_FALSE(m_mempool->Restore(foreign, 1)) << "another member's batch";
+  EXPECT_FALSE(m_mempool->Restore(signed_before[1], 1)) << "seq 2 before seq 1 leaves a gap";
+  EXPECT_TRUE(m_mempool->Restore(signed_before[0], 1));
+  EXPECT_FALSE(m_mempool->Restore(signed_before[0], 1)) << "already pending";
+  EXPECT_TRUE(m_mempool->Restore(signed_before[1], 1));
+  EXPECT_EQ(m_mempool->size_ops(), 2u);
+  EXPECT_EQ(ErrcOf(Add({test::Del("app", "a")})), Errc::kOk) << "checked over the restored writes";
+  EXPECT_EQ(QueuedSeqs(), (std::vector<std::uint64_t>{1, 2, 3})) << "the new batch follows the restored ones";
+
+  ProducedBlock pb = Step();
+  EXPECT_EQ(pb.block.batches.size(), 3u);
+  EXPECT_EQ(m_done, (std::vector<std::uint64_t>{3})) << "only the new submission has a caller";
+  EXPECT_TRUE(m_mempool->empty());
+}
+
 // The consensus machine gives up on a batch (expired, no longer executes): its client hears
 // kConflict and its writes leave the overlay; its seq is reused so that the later batch still
 // pending (seq 2, whose client has heard nothing) can follow the replacement and commit.
