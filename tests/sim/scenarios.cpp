@@ -12,12 +12,7 @@ using consensus::AlertKind;
 
 // Liveness misses caused by known machine gaps (tests/sim/README.md, "Known gaps"). A scenario
 // names the gap it may hit; only with tolerate_known_gaps does such a miss become a note. Safety
-// is never tolerated.
-// F6: once a byzantine member is excluded, the honest members that are left are few enough (N = 4:
-// exactly MAJ; N = 5: a 2/2 split) that members ahead by a round never get the others to their
-// round (too few RoundChanges to move them) and their round timer always expires before they arrive.
-constexpr std::uint32_t kByzCaught = kByzDoubleProposal | kByzDoubleVote | kByzDoubleSeal | kByzSealFork | kByzPromiseBreak;
-constexpr const char* kRoundSyncGap = "F6: rounds do not resynchronise when every remaining member is needed";
+// is never tolerated. No scenario names one at present (F6 was fixed in the machine).
 
 SimConfig Base(std::uint64_t seed, std::size_t n) {
   SimConfig c;
@@ -201,7 +196,6 @@ SimConfig Byzantine(std::uint64_t seed, std::uint32_t bits, bool unanimity) {
   const MemberId byz = AnyMember(pick, c.n);
   c.byz[byz] = bits;
   c.expect_unanimity = unanimity;
-  if (bits & kByzCaught) c.liveness_known_gap = kRoundSyncGap;
   c.at_end = [byz](Simulation& s) { ExpectExclusionIfCaught(s, byz); };
   return c;
 }
@@ -325,7 +319,6 @@ SimConfig RandomMix(std::uint64_t seed) {
     }
     if (bits) c.byz[AnyMember(pick, c.n)] = bits;
     c.expect_unanimity = !(bits & kByzNoSeal);
-    if (bits & kByzCaught) c.liveness_known_gap = kRoundSyncGap;
   }
   const bool crashes = pick.Chance(500'000), partitions = pick.Chance(500'000), reorgs = pick.Chance(300'000);
   c.setup = [crashes, partitions, reorgs](Simulation& s) {

@@ -25,7 +25,7 @@ Machine::Impl::Impl(Snapshot snap, Application& app, const crypto::SigningKey& k
     m_head_id = hb.id;
     m_head_header = hb.block.header;
     m_head_cert = hb.cert;
-    m_headers[m_head_h] = m_head_header;
+    m_headers[m_head_h] = KnownHeader{m_head_header, hb.id};
     for (const chain::Seal& s : hb.seals) {
       m_head_seals[s.signer] = s;
       m_sealers[m_head_h].insert(s.signer);
@@ -101,7 +101,10 @@ void Machine::Impl::Step(const Event& event, std::uint64_t now_ms, std::vector<A
     m_started = true;
     // First step after construction: start the height's timers from the first time we are given.
     m_height_start_ms = m_now;
-    m_round_deadline_ms = m_now + Timeout(m_round) + (m_round == 0 ? params().heartbeat_ms : 0);
+    StartRound(m_round);
+    // A restarted member waiting in a round > 0 re-sends its RoundChange at once: the crash may
+    // have come between saving the promise and sending it, and the others may be waiting for it.
+    if (!m_round_timer_on) m_rc_resend_ms = m_now;
     m_next_status_ms = m_now;
     m_next_gossip_ms = m_now;
     RestoreCandidates();
@@ -165,7 +168,9 @@ void Machine::Impl::OnReceived(chain::MemberId from, const PeerMessage& msg) {
 void Machine::Impl::Poll() {
   if (m_late_seals_pending) LateSeals();
   // Round timer (§2.3): no MC at h before the deadline -> RoundChange(h, round + 1).
-  if (!m_decided && m_now >= RoundDeadline()) SendRoundChange(m_round + 1);
+  // A round > 0 whose timer has not started waits for MAJ promises and re-sends my RoundChange.
+  if (!m_decided && m_round_timer_on && m_now >= RoundDeadline()) SendRoundChange(m_round + 1);
+  if (!m_decided && !m_round_timer_on && m_now >= m_rc_resend_ms) ResendRoundChange();
   // Deferred proposals (C4) whose time has come.
   if (!m_deferred.empty()) {
     auto deferred = std::move(m_deferred);
@@ -208,7 +213,7 @@ std::uint64_t Machine::Impl::RoundDeadline() const {
 
 std::uint64_t Machine::Impl::NextWakeupMs() const {
   std::uint64_t next = std::min(m_next_status_ms, m_next_gossip_ms);
-  if (!m_decided) next = std::min(next, RoundDeadline());
+  if (!m_decided) next = std::min(next, m_round_timer_on ? RoundDeadline() : m_rc_resend_ms);
   // A round-0 proposer waits for its time; later rounds wait for round changes (messages). A due
   // proposal that did not happen (Build failed) is retried one block period later, never in a spin.
   if (!m_decided && m_round == 0 && Proposer(0) == m_self && !(m_signer.last_proposal && m_signer.h == m_h)) {
@@ -229,7 +234,15 @@ bool Machine::Impl::WantsSync() const {
 
 void Machine::Impl::StartRound(std::uint32_t r) {
   m_round = r;
-  m_round_deadline_ms = m_now + Timeout(r) + (r == 0 ? params().heartbeat_ms : 0);
+  if (r == 0) {
+    m_round_timer_on = true;
+    m_round_deadline_ms = m_now + Timeout(0) + params().heartbeat_ms;
+    return;
+  }
+  // Round r > 0: the timer starts once MAJ members are known to be in r or above (machine_rounds.cpp).
+  m_round_timer_on = false;
+  m_rc_resend_ms = m_now + Timeout(r);
+  MaybeStartRoundTimer();
 }
 
 void Machine::Impl::EnterHeight() {
@@ -241,6 +254,7 @@ void Machine::Impl::EnterHeight() {
   m_decided.reset();
   m_deferred.clear();
   m_rejected_at_h.clear();
+  m_justified_round = 0;
   m_height_start_ms = m_now;
   m_work_seen_ms = 0;  // set again at the end of this step if work is still pending
   StartRound(m_signer.h == m_h ? m_signer.promised : 0);
@@ -335,7 +349,7 @@ bool Machine::Impl::SealAndCommit(const chain::Block& block, const Hash32& id, c
   m_head_id = id;
   m_head_header = block.header;
   m_head_cert = cert;
-  m_headers[height] = block.header;
+  m_headers[height] = KnownHeader{block.header, id};
   m_commit_ms[height] = m_now;
   m_head_seals = seals;
   for (const auto& [signer, s] : seals) {

@@ -27,6 +27,12 @@
 // - A restart at a height above the saved SignerState.h starts that height with fresh per-height
 //   fields, like entering it (§2.5). A saved h above the height being decided (the application
 //   lost committed blocks) blocks every vote, proposal and round change until catch-up reaches it.
+// - Round timers (precision of §2.3, IBFT 2.0 / Tendermint style): the timer of round 0 starts on
+//   entering the height; the timer of a round r > 0 starts only once MAJ_e non-excluded members
+//   are known to have promised r or above (their RoundChanges for rounds >= r, my own promise, or a
+//   proposal with a verified justification for a round >= r). Until then the member waits in r and
+//   re-broadcasts its RoundChange(h, r) every timeout(r) (same bytes, S6). A member that is ahead
+//   cannot run rounds alone, so members that are exactly MAJ_e always meet in one round.
 // - Catch-up (§6.2) uses SyncRequest/SyncResponse over committed blocks with their MCs; it is
 //   triggered by StatusMsg, by a proposal or MC above my height with a valid parent certificate, and
 //   by an MC at my height whose block I never received. It asks a peer whose known head (claimed

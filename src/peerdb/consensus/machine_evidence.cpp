@@ -51,26 +51,29 @@ void Machine::Impl::GossipEvidence() {
 
 void Machine::Impl::DetectSealConflicts(const chain::Seal& seal) {
   if (m_evidence.count(seal.signer)) return;
-  // Every seal of this signer still held, by height.
-  std::vector<const chain::Seal*> seals;
+  // Every seal of this signer still held, by height, split by whether my chain holds its block.
+  // One pass with the cached block ids (no header is re-encoded); the pair search below runs only
+  // over the off-chain ones, which an honest signer never has, so this is O(H log H) per seal.
+  std::vector<const chain::Seal*> on_chain;   // high candidates: on my chain
+  std::vector<const chain::Seal*> off_chain;  // low candidates: off my chain at a height whose header I hold
   for (const auto& [h, hm] : m_msgs) {
     auto it = hm.seals.find(seal.signer);
-    if (it != hm.seals.end()) seals.push_back(&it->second);
+    if (it == hm.seals.end()) continue;
+    auto hdr = m_headers.find(it->second.h);
+    if (hdr == m_headers.end()) continue;  // neither a high (not on my chain) nor a low (no header)
+    (hdr->second.id == it->second.block_id ? on_chain : off_chain).push_back(&it->second);
   }
-  auto on_my_chain = [this](const chain::Seal& s) {
-    auto hdr = m_headers.find(s.h);
-    return hdr != m_headers.end() && chain::BlockId(hdr->second) == s.block_id;
-  };
+  if (off_chain.empty()) return;
   // E5 with the path at hand: a high seal on my chain and a low seal off it (the path is my headers).
-  for (const chain::Seal* high : seals) {
-    if (!on_my_chain(*high)) continue;
-    for (const chain::Seal* low : seals) {
-      if (low->h >= high->h || on_my_chain(*low) || !m_headers.count(low->h)) continue;
+  // The first such pair by (high, low) height, as a scan of every pair would find.
+  for (const chain::Seal* high : on_chain) {
+    for (const chain::Seal* low : off_chain) {
+      if (low->h >= high->h) break;  // off_chain is sorted by height
       std::vector<chain::Header> path;
       for (std::uint64_t k = high->h; k > low->h; --k) {
         auto hdr = m_headers.find(k);
         if (hdr == m_headers.end()) break;
-        path.push_back(hdr->second);
+        path.push_back(hdr->second.header);
       }
       if (path.size() != high->h - low->h) continue;
       AddEvidence(MakeSealFork(*low, *high, std::move(path)), std::nullopt);

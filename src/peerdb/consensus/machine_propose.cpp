@@ -132,6 +132,10 @@ void Machine::Impl::OnProposal(chain::MemberId from, const chain::Proposal& p) {
     if (VerifyEvidence(e, m_chain_id, config()).ok()) AddEvidence(e, std::nullopt);
     return;
   }
+  if (core.r > m_justified_round) {  // MAJ promised core.r (round synchronisation, machine_rounds.cpp)
+    m_justified_round = core.r;
+    MaybeStartRoundTimer();
+  }
   auto [cit, inserted] = m_candidates.try_emplace(id);
   if (inserted) {
     if (m_candidates.size() > kMaxCandidates) {  // bounded: an honest height needs one or two bodies

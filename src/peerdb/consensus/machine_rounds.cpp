@@ -1,5 +1,6 @@
 // Machine: votes and majority certificates (§2.2), round changes and advance_to (§2.3, S3).
 #include <algorithm>
+#include <set>
 
 #include "peerdb/consensus/evidence.h"
 #include "peerdb/consensus/internal/machine_impl.h"
@@ -148,6 +149,7 @@ void Machine::Impl::OnRoundChange(chain::MemberId from, const chain::RoundChange
       break;
     }
   }
+  MaybeStartRoundTimer();
   // Keep the body of the last_vote's block if it came with a proposal we hold; count for advance_to.
   if (m_decided) return;
   const std::size_t need = config().members.size() - config().Majority() + 1;
@@ -159,6 +161,75 @@ void Machine::Impl::OnRoundChange(chain::MemberId from, const chain::RoundChange
     if (n >= need) target = r;
   }
   if (target > m_round) AdvanceTo(target);
+}
+
+// Round synchronisation, a precision of §2.3 (IBFT 2.0 / Tendermint style; fixes F6). The timer of
+// round r > 0 starts only once MAJ_e distinct non-excluded members are known to have promised a
+// round >= r: a RoundChange(h, r') with r' >= r from them, my own promise, or a proposal at h for a
+// round >= r whose justification verified (it holds MAJ_e RoundChanges of its round). Until then a
+// member that is ahead waits in r instead of timing out on its own: otherwise, when the honest
+// members left are exactly MAJ_e, one member a round ahead keeps its lead forever (every timeout
+// doubles for everyone) and no round ever has all of them. The lowest honest round always has
+// MAJ_e such promises (every honest member promised at least its own round), so its timer runs and
+// the laggards climb to the leader's round; the leader's timer then starts within one message
+// delay of theirs. While waiting, the member re-broadcasts its own RoundChange(h, r) every
+// timeout(r) (the same signed bytes, S6), so a member that restarted or missed it still counts it.
+// Only when the next timeout fires is anything new signed; safety (S1-S6, §2.3 justification)
+// does not depend on timers at all. A member whose signer state is ahead (SignerAhead) signs
+// nothing at h and keeps the plain timer.
+bool Machine::Impl::RoundSynced(std::uint32_t r) const {
+  if (r == 0 || SignerAhead() || m_justified_round >= r) return true;
+  if (m_signer.h == m_h && m_signer.last_vote && m_signer.last_vote->vote.h == m_h && m_signer.last_vote->vote.r >= r) {
+    return true;  // I voted in r or above: that proposal carried a verified justification
+  }
+  std::set<chain::MemberId> promised;
+  if (m_signer.h == m_h && m_signer.promised >= r && !IsExcluded(m_self)) promised.insert(m_self);
+  if (auto hm = m_msgs.find(m_h); hm != m_msgs.end()) {
+    for (auto it = hm->second.rcs.lower_bound(r); it != hm->second.rcs.end(); ++it) {
+      for (const auto& [signer, rc] : it->second) {
+        if (!IsExcluded(signer)) promised.insert(signer);
+      }
+    }
+  }
+  return promised.size() >= config().Majority();
+}
+
+void Machine::Impl::MaybeStartRoundTimer() {
+  if (m_round_timer_on || !RoundSynced(m_round)) return;
+  m_round_timer_on = true;
+  m_round_deadline_ms = m_now + Timeout(m_round);
+}
+
+void Machine::Impl::ResendRoundChange() {
+  m_rc_resend_ms = m_now + Timeout(m_round);
+  if (SignerAhead() || m_signer.h != m_h || m_signer.promised != m_round) return;
+  std::optional<chain::RoundChange> rc;
+  if (auto hm = m_msgs.find(m_h); hm != m_msgs.end()) {
+    if (auto by = hm->second.rcs.find(m_round); by != hm->second.rcs.end()) {
+      if (auto mine = by->second.find(m_self); mine != by->second.end()) rc = mine->second;
+    }
+  }
+  if (!rc) {
+    // After a restart my RoundChange is no longer in memory. S3 fixed its content when promised
+    // became m_round: last_vote cannot have changed since (a later vote would be at a round >=
+    // promised, and then RoundSynced holds and nothing is re-sent), so signing the same fields
+    // again gives the same bytes (Ed25519 is deterministic, S6). Nothing new is promised.
+    const bool voted_here = m_signer.last_vote && m_signer.last_vote->vote.h == m_h;
+    if (voted_here && m_signer.last_vote->vote.r >= m_round) return;
+    rc.emplace();
+    rc->h = m_h;
+    rc->r = m_round;
+    if (voted_here) rc->last_vote = m_signer.last_vote;
+    rc->signer = m_self;
+    chain::SignWith(m_key, m_chain_id, *rc);
+  }
+  Emit(Broadcast{*rc});
+  if (rc->last_vote) {  // the body for the re-proposer, as when it was first sent
+    const chain::MemberId next = Proposer(m_round);
+    auto c = m_candidates.find(rc->last_vote->vote.block_id);
+    if (next != m_self && c != m_candidates.end() && c->second.proposal) Emit(Send{next, *c->second.proposal});
+  }
+  OnRoundChange(m_self, *rc);
 }
 
 void Machine::Impl::AdvanceTo(std::uint32_t r) {

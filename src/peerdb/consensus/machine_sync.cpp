@@ -186,7 +186,7 @@ void Machine::Impl::OnSeal(chain::MemberId from, const chain::Seal& seal) {
   if (seal.h <= m_head_h) {
     auto hdr = m_headers.find(seal.h);
     if (hdr == m_headers.end()) return;
-    if (chain::BlockId(hdr->second) != seal.block_id) {
+    if (hdr->second.id != seal.block_id) {
       if (!IsExcluded(seal.signer)) CheckForkAt(seal.h);
       return;
     }
@@ -201,15 +201,16 @@ void Machine::Impl::CheckForkAt(std::uint64_t height) {
   // common parent with every seal held (mine included). If mine loses, my seal is orphaned (A2b).
   auto mine = m_headers.find(height);
   if (mine == m_headers.end()) return;
-  const Hash32 my_id = chain::BlockId(mine->second);
-  ForkChoice fc(mine->second.parent_id, height - 1);
+  const Hash32 my_id = mine->second.id;
+  const Hash32 parent_id = mine->second.header.parent_id;
+  ForkChoice fc(parent_id, height - 1);
   for (auto it = mine; it != m_headers.end(); ++it) {  // my chain from `height` up (consecutive)
-    fc.AddBlock(chain::BlockId(it->second), it->second.parent_id);
-    if (it->first <= m_signer.seal_h) fc.AddSeal(chain::BlockId(it->second), m_self);
+    fc.AddBlock(it->second.id, it->second.header.parent_id);
+    if (it->first <= m_signer.seal_h) fc.AddSeal(it->second.id, m_self);
   }
   for (auto it = m_msgs.lower_bound(height); it != m_msgs.end(); ++it) {
     for (const auto& [signer, s] : it->second.seals) {
-      if (it->first == height && s.block_id != my_id) fc.AddBlock(s.block_id, mine->second.parent_id);
+      if (it->first == height && s.block_id != my_id) fc.AddBlock(s.block_id, parent_id);
       fc.AddSeal(s.block_id, signer);
     }
   }
@@ -249,7 +250,7 @@ void Machine::Impl::CheckUnanimity() {
   if (best <= m_unanimous_h) return;
   for (std::uint64_t k = m_unanimous_h + 1; k <= best; ++k) {
     auto hdr = m_headers.find(k);
-    Emit(StatusRaised{k, hdr != m_headers.end() ? chain::BlockId(hdr->second) : Hash32{}, BlockStatus::kUnanimous});
+    Emit(StatusRaised{k, hdr != m_headers.end() ? hdr->second.id : Hash32{}, BlockStatus::kUnanimous});
   }
   m_unanimous_h = best;
   m_sealers.erase(m_sealers.begin(), m_sealers.upper_bound(best));

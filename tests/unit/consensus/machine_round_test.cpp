@@ -2,12 +2,14 @@
 #include <gtest/gtest.h>
 
 #include "consensus_fixture.h"
+#include "peerdb/consensus/evidence.h"
 
 namespace peerdb::consensus {
 namespace {
 
 using testing::ActionsOf;
 using testing::Cluster;
+using testing::Node;
 
 bool IsProposalFrom(const PeerMessage& m, chain::MemberId signer) {
   const auto* p = std::get_if<chain::Proposal>(&m);
@@ -86,6 +88,75 @@ TEST(RoundChange, TimeoutDoublesPerRoundUpToTheMaximum) {
   EXPECT_EQ(rcs[2].second - rcs[1].second, 2000u);
   EXPECT_EQ(rcs[3].second - rcs[2].second, 4000u);  // capped at max_round_timeout_ms
   EXPECT_EQ(c.node(2).app->head(), 0u);
+}
+
+// Members 2..4 of N = 4 hold evidence against member 1 (excluded, and silent): the honest members
+// left are exactly MAJ = 3, so every round that decides needs all three of them.
+void ExcludeAndSilenceMember1(Cluster& c) {
+  chain::Vote a, b;
+  a.h = b.h = 1;
+  a.r = b.r = 0;
+  a.block_id.fill(0x11);
+  b.block_id.fill(0x22);
+  a.signer = b.signer = 1;
+  chain::SignWith(testing::KeyOf(1), c.chain_id(), a);
+  chain::SignWith(testing::KeyOf(1), c.chain_id(), b);
+  const chain::Evidence e = MakeDoubleVote(a, b);
+  c.Crash(1);
+  for (chain::MemberId m = 2; m <= 4; ++m) {
+    c.node(m).app->evidence.push_back(e);
+    c.Restart(m);
+  }
+}
+
+std::vector<std::uint32_t> RoundChangesSent(const Node& n) {
+  std::vector<std::uint32_t> rounds;
+  for (const Action& a : n.log) {
+    const auto* b = std::get_if<Broadcast>(&a);
+    if (b && std::holds_alternative<chain::RoundChange>(b->msg)) rounds.push_back(std::get<chain::RoundChange>(b->msg).r);
+  }
+  return rounds;
+}
+
+TEST(RoundSync, MemberAheadWaitsUntilExactlyMajorityHonestMembersMeetInItsRound) {
+  // F6: member 2 restarts promised to round 5 of height 1 while 3 and 4 start at round 0. Its
+  // RoundChange(1, 5) alone (one of the three) moves nobody (advance_to needs 2). Were its round-5
+  // timer running, it would time out to 6, 7, ... (4 s each at the cap) and stay ahead of 3 and 4
+  // forever. It waits in round 5 instead; 3 and 4 climb by their own timers (each of their rounds
+  // has MAJ promises counting 2's higher one), meet it in round 5 and decide height 1 there.
+  Cluster c(4);
+  ExcludeAndSilenceMember1(c);
+  chain::SignerState s = c.node(2).app->signer;
+  s.h = 1;
+  s.promised = 5;
+  c.node(2).app->signer = s;
+  c.Restart(2);
+  for (chain::MemberId m = 2; m <= 4; ++m) c.node(m).log.clear();
+  c.RunUntil(c.now() + 60000, [&] { return c.AllAliveHeadsAtLeast(1); });
+  ASSERT_GE(c.MinHead(), 1u);
+  for (chain::MemberId m = 2; m <= 4; ++m) {
+    const CommittedBlock& b1 = c.node(m).app->m_blocks[0];
+    EXPECT_EQ(b1.cert.r, 5u) << "member " << m;
+    EXPECT_EQ(b1.cert.votes.size(), 3u) << "member " << m;
+  }
+  // Member 2 never left round 5 on its own; it only re-sent its RoundChange(1, 5) while waiting.
+  const std::vector<std::uint32_t> sent = RoundChangesSent(c.node(2));
+  ASSERT_FALSE(sent.empty());
+  for (std::uint32_t r : sent) EXPECT_EQ(r, 5u);
+}
+
+TEST(RoundSync, LoneMemberWaitsInItsRoundAndResendsItsRoundChange) {
+  // A member cut off from the others times out of round 0 (no MAJ is needed for round 0's timer)
+  // but then waits in round 1: no RoundChange(1, 2), only RoundChange(1, 1) again every timeout(1).
+  Cluster c(4);
+  c.drop = [](chain::MemberId from, chain::MemberId to, const PeerMessage&) { return from == 2 || to == 2; };
+  c.node(2).log.clear();
+  c.RunUntil(c.now() + 10000);
+  const std::vector<std::uint32_t> sent = RoundChangesSent(c.node(2));
+  ASSERT_GE(sent.size(), 3u);
+  for (std::uint32_t r : sent) EXPECT_EQ(r, 1u);
+  EXPECT_EQ(c.node(2).app->signer.promised, 1u);
+  EXPECT_EQ(c.node(2).machine->View().round, 1u);
 }
 
 TEST(SignerSafety, RestartResendsTheStoredVoteAndNeverSignsAConflictingOne) {

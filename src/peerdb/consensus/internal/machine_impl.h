@@ -35,6 +35,12 @@ struct HeightMsgs {
   std::map<chain::MemberId, chain::Seal> seals;
 };
 
+// A committed header with its block id, computed once (the id is compared on every seal received).
+struct KnownHeader {
+  chain::Header header;
+  Hash32 id{};
+};
+
 struct PoolEntry {
   chain::TxBatch batch;
   bool local = false;
@@ -64,6 +70,12 @@ struct Machine::Impl {
   void Poll();
   void EnterHeight();
   void StartRound(std::uint32_t r);
+  // Round synchronisation (§2.3 precision, F6): the timer of a round r > 0 runs only once MAJ
+  // non-excluded members are known to have promised >= r; until then the member waits in r and
+  // re-broadcasts its own RoundChange(h, r) every timeout(r).
+  bool RoundSynced(std::uint32_t r) const;
+  void MaybeStartRoundTimer();
+  void ResendRoundChange();
   bool WantsSync() const;  // an MC at h without its body, or a peer ahead of my head
   std::uint64_t Timeout(std::uint32_t r) const;
   std::uint64_t ParentTimestamp() const;
@@ -165,7 +177,7 @@ struct Machine::Impl {
   Hash32 m_head_id{};
   chain::Header m_head_header;
   std::optional<chain::MajorityCert> m_head_cert;
-  std::map<std::uint64_t, chain::Header> m_headers;        // recent committed headers (kKeepHeaders)
+  std::map<std::uint64_t, KnownHeader> m_headers;          // recent committed headers (kKeepHeaders)
   std::map<std::uint64_t, std::uint64_t> m_commit_ms;      // when each recent height was committed
   std::map<std::uint64_t, std::set<chain::MemberId>> m_sealers;  // committed heights above unanimous
   std::map<chain::MemberId, chain::Seal> m_head_seals;     // seals on the head block (records for the next)
@@ -183,7 +195,10 @@ struct Machine::Impl {
   std::uint64_t m_h = 1;
   std::uint32_t m_round = 0;
   std::uint64_t m_height_start_ms = 0;
-  std::uint64_t m_round_deadline_ms = 0;
+  std::uint64_t m_round_deadline_ms = 0;    // valid while m_round_timer_on
+  bool m_round_timer_on = true;             // false: waiting in m_round > 0 for MAJ promises >= m_round
+  std::uint64_t m_rc_resend_ms = 0;         // while waiting: when my RoundChange(h, m_round) goes out again
+  std::uint32_t m_justified_round = 0;      // highest round of a proposal at h with a valid justification
   std::uint64_t m_work_seen_ms = 0;  // when I first held pending work at m_h (0: not yet)
   std::map<std::uint64_t, HeightMsgs> m_msgs;               // heights [head - kKeepHeights, h + 1]
   std::map<Hash32, Candidate> m_candidates;                 // bodies at height h
