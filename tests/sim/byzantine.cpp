@@ -8,9 +8,9 @@ namespace peerdb::sim {
 
 std::string ByzName(std::uint32_t bits) {
   static const char* kNames[] = {"double-proposal", "double-vote", "double-seal", "seal-fork", "silent",
-                                 "no-seal", "promise-break", "other-chain", "forge", "replay"};
+                                 "no-seal", "promise-break", "other-chain", "forge", "replay", "colluder"};
   std::string out;
-  for (int i = 0; i < 10; ++i) {
+  for (int i = 0; i < 11; ++i) {
     if (bits & (1u << i)) out += (out.empty() ? "" : "+") + std::string(kNames[i]);
   }
   return out.empty() ? "honest" : out;

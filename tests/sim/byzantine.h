@@ -27,6 +27,7 @@ enum Byz : std::uint32_t {
   kByzOtherChain = 1u << 7,      // copies of its messages signed for another chain id (row 9)
   kByzForge = 1u << 8,           // copies with a corrupted signature or another member's id (row 10)
   kByzReplay = 1u << 9,          // re-sends messages from earlier heights (row 9; done by Simulation)
+  kByzColluder = 1u << 10,       // no rewriting here: the scenario drives it (rows 13, 14)
 };
 std::string ByzName(std::uint32_t bits);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "peerdb/consensus/evidence.h"
+#include "peerdb/consensus/fork_choice.h"
 
 namespace peerdb::sim {
 
@@ -215,6 +216,12 @@ void InvariantChecker::CheckFinality(const BitcoinSim& btc, const std::vector<Fi
     }
   }
   for (const FinalityView& v : views) {
+    // A byzantine majority excluded (§7.2 rows 13-14) leaves a compromised epoch (§5.2): fewer than
+    // MAJ members count, so no checkpoint is unanimous any more and recomputing FINAL would revoke it.
+    // Statuses only rise (§3): the view keeps the FINAL height it had; only a re-founding is left.
+    std::size_t counted = 0;
+    for (const chain::Member& mem : m_genesis.config.members) counted += v.excluded.count(mem.id) ? 0 : 1;
+    if (counted < m_maj) continue;
     std::uint64_t fin = 0;
     for (const SimAnchor& a : btc.anchors()) {
       if (a.cp.h <= fin || a.cp.h > v.disk->blocks.size()) continue;
@@ -234,6 +241,97 @@ void InvariantChecker::CheckFinality(const BitcoinSim& btc, const std::vector<Fi
     }
     hist.final_h = fin;
   }
+}
+
+}  // namespace peerdb::sim
+
+namespace peerdb::sim {
+
+namespace {
+using Key = std::pair<std::size_t, std::size_t>;  // (|Endorsers|, Votes) of §4.1
+}  // namespace
+
+std::string CheckForkLengthIndependence(const Hash32& fork, std::uint64_t fork_h, const std::vector<ForkBlock>& grow,
+                                        const std::vector<ForkBlock>& other, const std::set<chain::MemberId>& excluded) {
+  if (grow.empty()) return "";
+  consensus::ForkChoice fc(fork, fork_h);
+  fc.SetExcluded(excluded);
+  auto add = [&fc](const ForkBlock& b) {
+    if (!fc.AddBlock(b.id, b.parent)) return false;
+    for (chain::MemberId m : b.sealers) fc.AddSeal(b.id, m);
+    fc.AddVotes(b.id, b.round, b.voters);
+    return true;
+  };
+  for (const ForkBlock& b : other) {
+    if (!add(b)) return "I12: the sibling branch does not ascend from the fork point";
+  }
+  const Hash32 a0 = grow[0].id;
+  const bool has_other = !other.empty();
+  const Hash32 b0 = has_other ? other[0].id : Hash32{};
+  const Key other_key = has_other ? Key{fc.Endorsers(b0), fc.Votes(b0)} : Key{};
+  std::set<chain::MemberId> sealers;
+  Key before{};
+  bool won_before = false;
+  const std::string at = " at the fork above height " + std::to_string(fork_h);
+  for (std::size_t i = 0; i < grow.size(); ++i) {
+    if (!add(grow[i])) return "I12: the growing branch does not ascend from the fork point";
+    for (chain::MemberId m : grow[i].sealers) {
+      if (!excluded.count(m)) sealers.insert(m);
+    }
+    const Key now{fc.Endorsers(a0), fc.Votes(a0)};
+    if (now.first != sealers.size()) {
+      return "I12: after " + std::to_string(i + 1) + " blocks the branch has " + std::to_string(now.first) +
+             " endorsers but " + std::to_string(sealers.size()) + " distinct members sealed it" + at;
+    }
+    if (i > 0 && now.second != before.second) {
+      return "I12: adding block " + std::to_string(i + 1) + " of a branch changed its Votes" + at + " from " +
+             std::to_string(before.second) + " to " + std::to_string(now.second);
+    }
+    if (has_other && Key{fc.Endorsers(b0), fc.Votes(b0)} != other_key) return "I12: growing one branch moved its sibling's key" + at;
+    const bool won = fc.Extends(fc.Head(), a0);
+    if (i > 0 && now == before && won != won_before) {
+      return "I12: adding block " + std::to_string(i + 1) + " without new endorsers or voters changed the winner" + at;
+    }
+    before = now;
+    won_before = won;
+  }
+  return "";
+}
+
+std::vector<ForkBlock> ForkBlocksOf(const std::vector<consensus::CommittedBlock>& blocks, std::size_t from, std::size_t to) {
+  std::vector<ForkBlock> out;
+  for (std::size_t i = from; i < to && i < blocks.size(); ++i) {
+    ForkBlock f;
+    f.id = blocks[i].id;
+    f.parent = blocks[i].block.header.parent_id;
+    for (const chain::Seal& s : blocks[i].seals) f.sealers.push_back(s.signer);
+    f.round = blocks[i].cert.r;
+    for (const chain::SigEntry& e : blocks[i].cert.votes) f.voters.push_back(e.signer);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::string CheckChainLengthIndependence(const Hash32& chain_id, const std::vector<consensus::CommittedBlock>& blocks,
+                                         const std::set<chain::MemberId>& excluded) {
+  constexpr std::size_t kWindow = 24;
+  if (blocks.size() < 2) return "";
+  const std::size_t from = blocks.size() > kWindow ? blocks.size() - kWindow : 0;
+  const Hash32 fork = from == 0 ? chain_id : blocks[from - 1].id;
+  std::vector<ForkBlock> real = ForkBlocksOf(blocks, from, blocks.size());
+  // The sibling: the first half of the same blocks' seals and votes under other ids (a shorter branch
+  // endorsed by the same members).
+  std::vector<ForkBlock> twin(real.begin(), real.begin() + static_cast<std::ptrdiff_t>((real.size() + 1) / 2));
+  Hash32 parent = fork;
+  for (ForkBlock& b : twin) {
+    b.id[0] ^= 0xa5;
+    b.id[31] ^= 0x5a;
+    b.parent = parent;
+    parent = b.id;
+  }
+  const std::uint64_t fork_h = from;
+  if (std::string e = CheckForkLengthIndependence(fork, fork_h, real, twin, excluded); !e.empty()) return e;
+  return CheckForkLengthIndependence(fork, fork_h, twin, real, excluded);
 }
 
 }  // namespace peerdb::sim

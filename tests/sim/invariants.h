@@ -15,7 +15,9 @@
 //       and every confirmed anchor of a checkpoint that makes its block UNANIMOUS (an auditor's
 //       view, §4.4) names the block the honest members committed at that height.
 // - I5  An honest view's FINAL height never falls and its FINAL blocks never change, unless the
-//       simulated Bitcoin reorganised deeper than k_anchor since the last check.
+//       simulated Bitcoin reorganised deeper than k_anchor since the last check. In a view whose
+//       exclusions leave fewer than MAJ members (a compromised epoch, §5.2: only a byzantine majority
+//       can cause it) FINAL is no longer recomputed and stays as it was (statuses only rise, §3).
 // - I6  Without byzantine members, at most one block per height gathers a majority of votes in a
 //       round (from every genuine vote that was sent or carried in a certificate).
 // - I7  Every Evidence seen (saved by an honest member, sent, or recorded in a committed block)
@@ -28,8 +30,10 @@
 //       FINAL is computed here only from confirmed anchors of such checkpoints (FINAL => UNANIMOUS
 //       and ANCHORED by construction).
 // I9 (PCE round trips) is checked by Simulation on every sent message (and by tests/unit/chain and
-// the fuzz targets for non-canonical input), I11 (light client) has
-// no implementation to compare yet, I12 by tests/unit/consensus (fork choice); they are not here.
+// the fuzz targets for non-canonical input), I11 (light client) has no implementation to compare yet.
+// - I12 (CheckForkLengthIndependence below) once per run, on the committed chain of an honest member
+//       against a shorter synthetic sibling made of the same blocks' seals and votes, and on every
+//       real fork a scenario builds (row 14).
 // Thread-safety: not thread-safe; owned by one Simulation.
 #pragma once
 
@@ -113,5 +117,30 @@ class InvariantChecker {
   std::uint32_t m_deep_reorgs_seen = 0;
   std::optional<std::string> m_failure;
 };
+
+// I12: one block of a branch above a fork point, as consensus::ForkChoice is fed with it.
+struct ForkBlock {
+  Hash32 id{};
+  Hash32 parent{};
+  std::vector<chain::MemberId> sealers;  // genuine seals on this block
+  std::uint32_t round = 0;               // the round of its MC
+  std::vector<chain::MemberId> voters;   // its MC's voters (what a child's parent_cert carries)
+};
+
+// I12 (§4.2, length independence): grows `grow` block by block above `fork` beside the sibling branch
+// `other` (both ascend from `fork`: grow[0] and other[0] are its children, other may be empty) and
+// checks, in a consensus::ForkChoice rooted at the fork, after every block: |Endorsers(grow[0])| is
+// exactly the number of distinct non-excluded sealers of grow so far (it rises only by new members),
+// Votes(grow[0]) changes only when grow[0] itself is added, other[0]'s key never moves, and the winner
+// at the fork changes only when grow[0]'s key did. Returns the violation, or "" if none.
+// Cost: O(L^2) set operations for a branch of L blocks.
+std::string CheckForkLengthIndependence(const Hash32& fork, std::uint64_t fork_h, const std::vector<ForkBlock>& grow,
+                                        const std::vector<ForkBlock>& other, const std::set<chain::MemberId>& excluded);
+// The run-level I12: the last <= 24 blocks of `blocks` (a committed chain) against a sibling of half
+// their length made of the same seals and votes under other ids, grown both ways.
+std::string CheckChainLengthIndependence(const Hash32& chain_id, const std::vector<consensus::CommittedBlock>& blocks,
+                                         const std::set<chain::MemberId>& excluded);
+// The ForkBlocks of blocks[from, to) (0-based indices) of a committed chain.
+std::vector<ForkBlock> ForkBlocksOf(const std::vector<consensus::CommittedBlock>& blocks, std::size_t from, std::size_t to);
 
 }  // namespace peerdb::sim

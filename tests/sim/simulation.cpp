@@ -211,12 +211,17 @@ void Simulation::Crash(chain::MemberId id) {
   }
 }
 
+std::unique_ptr<SimApp> Simulation::MakeApp(Member& m) {
+  if (m_cfg.make_app) return m_cfg.make_app(m.id, m_genesis, m.disk);
+  return std::make_unique<SimApp>(m_genesis, m.disk);
+}
+
 void Simulation::Restart(chain::MemberId id) {
   Member& m = *m_members[id - 1];
   if (m.alive) return;
   Trace("restart " + std::to_string(id));
   Mix(0xe0 + id);
-  m.app = std::make_unique<SimApp>(m_genesis, m.disk);
+  m.app = MakeApp(m);
   m.machine = std::make_unique<consensus::Machine>(m.app->MakeSnapshot(id), *m.app, m.key);
   m.alive = true;
   for (const auto& p : m_members) {
@@ -543,7 +548,7 @@ SimResult Simulation::Run() {
   crypto::InitCrypto();
   const std::uint64_t t0 = m_genesis.genesis_time_ms;
   for (const auto& m : m_members) {
-    m->app = std::make_unique<SimApp>(m_genesis, m->disk);
+    m->app = MakeApp(*m);
     m->machine = std::make_unique<consensus::Machine>(m->app->MakeSnapshot(m->id), *m->app, m->key);
     m->alive = true;
   }
@@ -602,6 +607,16 @@ SimResult Simulation::Run() {
     }
   }
   if (!m_failure && !m_checker.failure() && m_cfg.at_end) m_cfg.at_end(*this);
+  // I12 once per run, on the committed chain of the honest member with the highest head.
+  if (!m_failure && !m_checker.failure()) {
+    const Member* top = nullptr;
+    for (chain::MemberId id : Honest()) {
+      if (!top || Head(id) > top->disk.blocks.size()) top = m_members[id - 1].get();
+    }
+    if (top) {
+      if (std::string e = CheckChainLengthIndependence(m_chain_id, top->disk.blocks, ExcludedBy(*top)); !e.empty()) Fail(e);
+    }
+  }
 
   SimResult r;
   if (m_checker.failure()) m_failure = *m_checker.failure();

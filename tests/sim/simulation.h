@@ -62,6 +62,8 @@ struct SimConfig {
   bool tolerate_known_gaps = false;
   std::function<void(Simulation&)> setup;   // schedules the scenario's faults
   std::function<void(Simulation&)> at_end;  // scenario expectations (Simulation::Fail)
+  // The member's Application at start and restart (null: SimApp); a byzantine member may break the rules.
+  std::function<std::unique_ptr<SimApp>(chain::MemberId, const chain::Genesis&, Durable&)> make_app;
   bool trace = false;
 };
 
@@ -144,6 +146,7 @@ class Simulation {
   };
 
   void Push(Ev ev);
+  std::unique_ptr<SimApp> MakeApp(Member& m);
   void StepMember(Member& m, const consensus::Event& ev, std::string_view what);
   void ProcessActions(Member& m, std::vector<consensus::Action>& actions);
   void CheckWireRoundTrip(const consensus::PeerMessage& msg);
