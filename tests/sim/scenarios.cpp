@@ -1,4 +1,5 @@
 #include "scenarios.h"
+#include "scenarios_majority.h"
 
 #include <algorithm>
 #include <memory>
@@ -370,6 +371,10 @@ std::vector<Scenario> MakeTable() {
       {"forged_signatures", "ForgedSignatures", "10", "corrupted signatures, stolen signer ids, a non-member", ForgedSignatures},
       {"clock_skew", "ClockSkew", "11", "one clock +10 s, another -10 s", ClockSkew},
       {"silent_member", "SilentMember", "12", "a member sends nothing, or never seals", SilentMember},
+      {"byzantine_majority_invalid", "ByzantineMajorityInvalidBlock", "13",
+       "a byzantine majority votes for and seals blocks with a wrong state root", ByzantineMajorityInvalid},
+      {"long_alternate_branch", "LongAlternateBranch", "14", "3 of 5 build a long alternate branch above the last FINAL block",
+       LongAlternateBranch},
       {"anchor_delay", "AnchorDelay", "16", "calendars unavailable for several seconds", AnchorDelay},
       {"bitcoin_reorg", "BitcoinReorg", "17", "Bitcoin reorgs of 1-2 blocks, sometimes deeper than k_anchor", BitcoinReorg},
       {"censoring_proposer", "CensoringProposer", "18", "a proposer leaves one member's batches out", CensoringProposer},
