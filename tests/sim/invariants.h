@@ -30,7 +30,7 @@
 //       FINAL is computed here only from confirmed anchors of such checkpoints (FINAL => UNANIMOUS
 //       and ANCHORED by construction).
 // I9 (PCE round trips) is checked by Simulation on every sent message (and by tests/unit/chain and
-// the fuzz targets for non-canonical input), I11 (light client) has no implementation to compare yet.
+// the fuzz targets for non-canonical input), I11 (light client) by light_client_check.h once at the end of a run.
 // - I12 (CheckForkLengthIndependence below) once per run, on the committed chain of an honest member
 //       against a shorter synthetic sibling made of the same blocks' seals and votes, and on every
 //       real fork a scenario builds (row 14).

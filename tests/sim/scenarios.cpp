@@ -375,6 +375,7 @@ std::vector<Scenario> MakeTable() {
        "a byzantine majority votes for and seals blocks with a wrong state root", ByzantineMajorityInvalid},
       {"long_alternate_branch", "LongAlternateBranch", "14", "3 of 5 build a long alternate branch above the last FINAL block",
        LongAlternateBranch},
+      {"forged_history", "LeakedKeysForgedHistory", "15", "all keys leak; a unanimous history forged from the genesis is anchored later", ForgedHistory},
       {"anchor_delay", "AnchorDelay", "16", "calendars unavailable for several seconds", AnchorDelay},
       {"bitcoin_reorg", "BitcoinReorg", "17", "Bitcoin reorgs of 1-2 blocks, sometimes deeper than k_anchor", BitcoinReorg},
       {"censoring_proposer", "CensoringProposer", "18", "a proposer leaves one member's batches out", CensoringProposer},

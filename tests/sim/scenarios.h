@@ -22,6 +22,7 @@ struct Scenario {
 };
 
 const std::vector<Scenario>& Scenarios();
+SimConfig ForgedHistory(std::uint64_t seed);  // §7.2 row 15, scenario_forged_history.cpp
 const Scenario* FindScenario(std::string_view name);
 // tolerate_known_gaps: liveness failures of scenarios with a known machine gap become notes.
 SimResult RunScenario(const Scenario& s, std::uint64_t seed, bool trace = false, bool tolerate_known_gaps = false);

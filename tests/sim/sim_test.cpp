@@ -12,7 +12,7 @@
 namespace peerdb::sim {
 namespace {
 
-constexpr std::uint64_t kSeedsPerScenario = 60;  // 19 scenarios -> 1,140 runs
+constexpr std::uint64_t kSeedsPerScenario = 60;  // 20 scenarios -> 1,200 runs
 
 std::uint64_t FirstSeed() {
   const char* env = std::getenv("PEERDB_SIM_FIRST_SEED");
@@ -51,12 +51,13 @@ TEST(Sim, ClockSkew) { RunSeeds("clock_skew"); }
 TEST(Sim, SilentMember) { RunSeeds("silent_member"); }
 TEST(Sim, ByzantineMajorityInvalidBlock) { RunSeeds("byzantine_majority_invalid"); }
 TEST(Sim, LongAlternateBranch) { RunSeeds("long_alternate_branch"); }
+TEST(Sim, LeakedKeysForgedHistory) { RunSeeds("forged_history"); }
 TEST(Sim, AnchorDelay) { RunSeeds("anchor_delay"); }
 TEST(Sim, BitcoinReorg) { RunSeeds("bitcoin_reorg"); }
 TEST(Sim, CensoringProposer) { RunSeeds("censoring_proposer"); }
 TEST(Sim, RandomMix) { RunSeeds("random"); }
 
-TEST(Sim, EveryScenarioHasATestCase) { EXPECT_EQ(Scenarios().size(), 19u); }
+TEST(Sim, EveryScenarioHasATestCase) { EXPECT_EQ(Scenarios().size(), 20u); }
 
 TEST(Sim, SameSeedGivesTheSameTrace) {
   const Scenario* s = FindScenario("random");

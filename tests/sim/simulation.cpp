@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "light_client_check.h"
 #include "peerdb/consensus/evidence.h"
 
 namespace peerdb::sim {
@@ -598,6 +599,9 @@ SimResult Simulation::Run() {
   m_now = std::max(m_now, end);
   TraceViews();
   CheckFinality();
+  if (!m_failure && !m_checker.failure()) {
+    if (auto i11 = CheckLightClientAgrees(*this)) Fail(*i11);  // I11, once per run
+  }
   if (!m_failure && !m_checker.failure()) {
     CheckLiveness();
     if (m_failure && m_cfg.tolerate_known_gaps && !m_cfg.liveness_known_gap.empty()) {

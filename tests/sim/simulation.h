@@ -115,6 +115,9 @@ class Simulation {
   // Delivers a message straight to `to` as if from `from` (a non-member the transport let through).
   void Inject(chain::MemberId to, chain::MemberId from, const consensus::PeerMessage& msg);
   const InvariantChecker& checker() const { return m_checker; }
+  const chain::Genesis& genesis() const { return m_genesis; }
+  BitcoinSim& bitcoin() { return m_btc; }
+  const BitcoinSim& bitcoin() const { return m_btc; }
   // Simulated ms since the first evidence was seen (0 if none yet).
   std::uint64_t EvidenceAgeMs() const { return m_evidence_at ? m_now - *m_evidence_at : 0; }
   bool AlertSeen(chain::MemberId by, consensus::AlertKind kind, chain::MemberId about = 0) const;

@@ -1,0 +1,58 @@
+#include "light_client_check.h"
+
+namespace peerdb::sim {
+
+namespace {
+
+std::string Short(const Hash32& h) { return Hex(h).substr(0, 12); }
+
+}  // namespace
+
+Result<consensus::LightClient> AuditorOf(const Simulation& s, chain::MemberId id) {
+  PEERDB_TRY_ASSIGN(consensus::LightClient lc, consensus::LightClient::Create(s.genesis()));
+  const Durable& disk = s.Disk(id);
+  for (const consensus::CommittedBlock& b : disk.blocks) {
+    if (Status st = lc.AddHeader(b.block.header, b.block.parent_cert); !st.ok()) return st.error();
+    for (const chain::Record& r : b.block.records) {
+      if (const auto* e = std::get_if<chain::Evidence>(&r.body)) PEERDB_TRY(lc.AddEvidence(*e));
+    }
+  }
+  for (const chain::Evidence& e : disk.evidence) PEERDB_TRY(lc.AddEvidence(e));
+  const BitcoinSim& btc = s.bitcoin();
+  for (const SimAnchor& a : btc.anchors()) {
+    if (btc.Confirmations(a) < s.config().params.k_anchor) continue;
+    chain::AnchorRecord rec;
+    rec.digest = a.digest;
+    rec.btc_height = a.btc_height;
+    rec.btc_block_hash = a.btc_hash;
+    PEERDB_TRY(lc.AddAnchor(a.cp, rec));
+  }
+  return lc;
+}
+
+std::optional<std::string> CheckLightClientAgrees(const Simulation& s) {
+  if (!s.config().anchoring) return std::nullopt;
+  for (chain::MemberId id : s.Honest()) {
+    const std::string who = "I11: member " + std::to_string(id) + "'s ";
+    auto lc = AuditorOf(s, id);
+    if (!lc.ok()) return who + "data is refused by the light client: " + lc.error().message;
+    const consensus::LightFinality f = lc->Compute();
+    // A compromised epoch (§5.2, fewer than MAJ members left): the full view freezes its FINAL
+    // height (statuses only rise), which a stateless auditor cannot recompute from the anchors.
+    if (s.genesis().config.members.size() - f.excluded.size() < s.genesis().config.Majority()) continue;
+    const std::uint64_t full = s.FinalHeight(id);
+    const Durable& disk = s.Disk(id);
+    if (f.final_height != full) {
+      return who + "view has FINAL height " + std::to_string(full) + ", the light client " +
+             std::to_string(f.final_height);
+    }
+    if (full > 0 && f.final_id != disk.blocks[full - 1].id) {
+      return who + "FINAL block at height " + std::to_string(full) + " is " + Short(disk.blocks[full - 1].id) +
+             ", the light client's " + Short(f.final_id);
+    }
+    if (!f.conflicts.empty()) return who + "data gives the light client conflicting FINAL blocks (A8)";
+  }
+  return std::nullopt;
+}
+
+}  // namespace peerdb::sim

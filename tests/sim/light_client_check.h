@@ -1,0 +1,26 @@
+// I11 of PROTOCOL.md §7.1 in the simulation: the light client of §6.3 (consensus::LightClient), fed
+// an honest member's committed headers with their parent certificates, the evidence that member
+// holds (saved, or recorded in its blocks) and every anchor the simulated Bitcoin has confirmed at
+// >= k_anchor, must compute the FINAL set the full node's view has (InvariantChecker: the highest
+// confirmed unanimous checkpoint on the member's committed chain), and see no conflicting FINAL.
+// Checked once per run, at the end (it re-verifies every certificate and seal). Also builds the
+// auditor for the forged-history scenario (§7.2 row 15).
+// Thread-safety: pure functions over a Simulation that is not running.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "peerdb/consensus/light_client.h"
+#include "simulation.h"
+
+namespace peerdb::sim {
+
+// A light client holding member `id`'s committed headers and evidence and every confirmed anchor.
+// An Error means the light client refused some of that genuine data (itself an I11 failure).
+Result<consensus::LightClient> AuditorOf(const Simulation& s, chain::MemberId id);
+
+// The I11 failure, if any, over every honest member.
+std::optional<std::string> CheckLightClientAgrees(const Simulation& s);
+
+}  // namespace peerdb::sim
