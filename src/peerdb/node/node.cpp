@@ -211,7 +211,10 @@ void Node::Submit(std::vector<chain::Op> ops, Callback<SubmitReceipt> done) {
   m_impl->Post(done, [this, ops = std::move(ops), done]() mutable {
     Impl& d = *m_impl;
     if (d.stopped || !d.started) return done(Error{Errc::kUnavailable, "node is not running"});
-    auto batch = d.mempool->Add(std::move(ops), d.head_height + 1, done);
+    auto batch = [&] {
+      const auto reads = d.store->BeginRead();
+      return d.mempool->Add(std::move(ops), d.head_height + 1, done);
+    }();
     if (!batch.ok()) return done(batch.error());
     d.Step(consensus::LocalBatch{std::move(*batch)});
   });

@@ -29,6 +29,7 @@ NodeApplication::NodeApplication(const chain::Config& config, const Hash32& chai
 
 Result<std::pair<state::ExecResult, Hash32>> NodeApplication::Execute(const std::vector<chain::TxBatch>& batches,
                                                                        std::uint64_t height) {
+  const auto reads = m_store.BeginRead();
   PEERDB_TRY_ASSIGN(state::ExecResult exec, state::ExecuteBatches(m_config, m_chain_id, m_store.View(), batches, height));
   const Hash32 root = RootAfter(exec);
   return std::make_pair(std::move(exec), root);
@@ -74,6 +75,7 @@ Result<chain::Block> NodeApplication::Build(const consensus::BlockTemplate& t, s
   // Keep the candidates that execute, in order, over the committed state plus those kept so far.
   // Executing them one by one over the overlay is executing them together over the committed
   // state, so their results add up to the block's (followers re-execute it whole: C6).
+  const auto reads = m_store.BeginRead();
   state::OverlayView overlay(m_store.View());
   state::ExecResult all;
   for (const chain::TxBatch& b : t.batches) {
@@ -138,6 +140,7 @@ void NodeApplication::Commit(const consensus::CommittedBlock& b) {
     }
   }
   if (!found) {
+    const auto reads = m_store.BeginRead();  // ends before the commit below
     auto exec = state::ExecuteBatches(m_config, m_chain_id, m_store.View(), b.block.batches, b.block.header.height);
     if (!exec.ok()) DieOnWriteFailure(what + " (it no longer executes)", exec.error());
     c.writes = std::move(exec->writes);

@@ -101,6 +101,15 @@ const std::string& Store::path() const { return m_impl->path; }
 
 const state::StateView& Store::View() const { return *m_impl; }
 
+Store::ReadScope Store::BeginRead() const {
+  if (!m_impl->db->AutoCommit()) return ReadScope(nullptr);
+  return ReadScope(m_impl->db->Exec("BEGIN DEFERRED").ok() ? this : nullptr);
+}
+
+Store::ReadScope::~ReadScope() {
+  if (m_store && !m_store->m_impl->db->AutoCommit()) (void)m_store->m_impl->db->Exec("COMMIT");
+}
+
 Status internal::StoreCore::RequireWritable() const {
   if (mode == OpenMode::kReadOnly) return Error{Errc::kInvalid, "store " + path + " is open read-only"};
   return Status::Ok();

@@ -157,7 +157,10 @@ class Store {
   // (synchronous=FULL): the S5 "persist before send" step for votes, round changes and seals.
   Status SaveSignerState(ByteSpan body);
   // The proposals whose blocks the signer state's last proposal and last vote name (PCE
-  // list<Proposal>, at most two blocks), replaced as a whole. Durable on return, like the above.
+  // list<Proposal>, at most two blocks), replaced as a whole. NOT synced on return: the consensus
+  // machine always saves the signer state that refers to them right after, and that synced commit
+  // makes this one durable too (the WAL is one file, replayed only as a prefix of whole commits),
+  // so a block body costs no fsync of its own.
   Result<std::optional<Bytes>> LoadSignerCandidates() const;
   Status SaveSignerCandidates(ByteSpan body);
 
@@ -181,6 +184,22 @@ class Store {
 
   // A StateView over the committed state, for state::ExecuteBatches.
   const state::StateView& View() const;
+
+  // Holds one read transaction while it lives, so that the many point reads of executing a block
+  // share one snapshot and one set of file locks instead of taking them per statement. Nothing may
+  // be written through this Store while one is alive. Nested scopes are no-ops.
+  class ReadScope {
+   public:
+    ~ReadScope();
+    ReadScope(const ReadScope&) = delete;
+    ReadScope& operator=(const ReadScope&) = delete;
+
+   private:
+    friend class Store;
+    explicit ReadScope(const Store* store) : m_store(store) {}
+    const Store* m_store;  // null when nested or when BEGIN failed (reads then run as before)
+  };
+  ReadScope BeginRead() const;
 
   const std::string& path() const;
 

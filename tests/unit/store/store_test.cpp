@@ -240,6 +240,40 @@ TEST(StoreReadOnly, ReadsWhileWriterCommitsAndRefusesWrites) {
   EXPECT_EQ(CheckHoldsExactly(*writer, chain, 3), "");
 }
 
+// A ReadScope is one read transaction: every read inside it sees one snapshot (a commit by another
+// connection meanwhile stays invisible until the scope ends), a nested scope changes nothing, and
+// the same store writes normally once the scope is gone.
+TEST(StoreReadScope, ReadsShareOneSnapshotUntilTheScopeEnds) {
+  TestChain chain(4);
+  const std::string dir = TempDir();
+  auto writer = NewStore(dir, chain);
+  ASSERT_TRUE(writer);
+  CommitRange(*writer, chain, 1, 2);
+  auto reader = OpenOrDie(dir + "/node.db", OpenMode::kReadOnly);
+  ASSERT_TRUE(reader);
+  const chain::MemberId author = chain.Make(3).block.batches.at(0).author;
+  const std::uint64_t seq_before = *reader->View().LastSeq(author);
+  {
+    const auto outer = reader->BeginRead();
+    EXPECT_EQ(*reader->HeadHeight(), 2u);
+    CommitRange(*writer, chain, 3, 3);
+    {
+      const auto nested = reader->BeginRead();
+      EXPECT_EQ(*reader->HeadHeight(), 2u);
+    }
+    EXPECT_EQ(*reader->HeadHeight(), 2u) << "the nested scope did not end the snapshot";
+    EXPECT_EQ(*reader->View().LastSeq(author), seq_before) << "state reads come from the same snapshot";
+  }
+  EXPECT_EQ(*reader->HeadHeight(), 3u) << "the next read sees the commit";
+  EXPECT_GT(*reader->View().LastSeq(author), seq_before);
+  {
+    const auto scope = writer->BeginRead();
+    EXPECT_EQ(*writer->HeadHeight(), 3u);
+  }
+  CommitRange(*writer, chain, 4, 4);
+  EXPECT_EQ(CheckHoldsExactly(*writer, chain, 4), "");
+}
+
 TEST(StoreReadOnly, MissingFileIsNotFound) {
   auto s = Store::Open(TempDir() + "/absent.db", OpenMode::kReadOnly);
   ASSERT_FALSE(s.ok());
