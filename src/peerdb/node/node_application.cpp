@@ -36,21 +36,26 @@ Result<std::pair<state::ExecResult, Hash32>> NodeApplication::Execute(const std:
 }
 
 Hash32 NodeApplication::RootAfter(const state::ExecResult& exec) {
-  // Apply, read the root, then put back the leaves the tree (= the committed state) held before,
-  // newest first so that a key written twice gets its original leaf back.
-  std::vector<std::pair<const state::Write*, std::optional<state::StateLeaf>>> undo;
-  undo.reserve(exec.writes.size());
-  for (const state::Write& w : exec.writes) undo.emplace_back(&w, m_tree.Find(w.ns, w.key));
+  RevertTrial();
+  Trial trial;
+  trial.undo.reserve(exec.writes.size());
+  for (const state::Write& w : exec.writes) trial.undo.push_back(Trial::Undo{w.ns, w.key, m_tree.Find(w.ns, w.key)});
   ApplyWrites(exec.writes, m_tree);
-  const Hash32 root = m_tree.Root();
-  for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
-    if (it->second) {
-      m_tree.Put(*it->second);
+  m_trial = std::move(trial);
+  return m_tree.Root();
+}
+
+void NodeApplication::RevertTrial() {
+  if (!m_trial) return;
+  // Newest first, so that a key written twice gets its original leaf back.
+  for (auto it = m_trial->undo.rbegin(); it != m_trial->undo.rend(); ++it) {
+    if (it->prior) {
+      m_tree.Put(*it->prior);
     } else {
-      m_tree.Erase(it->first->ns, it->first->key);
+      m_tree.Erase(it->ns, it->key);
     }
   }
-  return root;
+  m_trial.reset();
 }
 
 std::size_t NodeApplication::BatchBudget(std::size_t rest) const {
@@ -95,7 +100,8 @@ Result<chain::Block> NodeApplication::Build(const consensus::BlockTemplate& t, s
   h.batches_root = chain::BatchesRoot(block.batches);
   h.records_root = chain::RecordsRoot(block.records);
   h.state_root = RootAfter(all);
-  m_checked.push_back(Executed{chain::BlockId(h), std::move(all)});
+  m_trial->id = chain::BlockId(h);
+  m_checked.push_back(Executed{m_trial->id, std::move(all)});
   if (m_checked.size() > kCheckedCacheSize) m_checked.pop_front();
   return block;
 }
@@ -117,7 +123,11 @@ Status NodeApplication::Check(const chain::Block& block) {
   }
   auto executed = Execute(block.batches, h.height);
   if (!executed.ok()) return Error{executed.error().code, "C5: " + executed.error().message};
-  if (executed->second != h.state_root) return Error{Errc::kInvalid, "C6: re-execution gives another state_root"};
+  if (executed->second != h.state_root) {
+    RevertTrial();
+    return Error{Errc::kInvalid, "C6: re-execution gives another state_root"};
+  }
+  m_trial->id = id;
   m_checked.push_back(Executed{id, std::move(executed->first)});
   if (m_checked.size() > kCheckedCacheSize) m_checked.pop_front();
   return Status::Ok();
@@ -148,7 +158,12 @@ void NodeApplication::Commit(const consensus::CommittedBlock& b) {
   // Every other execution in hand was over the parent state, which is gone now.
   m_checked.clear();
   if (Status s = m_store.CommitBlock(c); !s.ok()) DieOnWriteFailure(what, s.error());
-  ApplyWrites(c.writes, m_tree);
+  if (m_trial && m_trial->id == b.id) {
+    m_trial.reset();  // its writes, already in the tree, are now the committed state
+  } else {
+    RevertTrial();
+    ApplyWrites(c.writes, m_tree);
+  }
   if (m_tree.Root() != b.block.header.state_root) {
     DieOnWriteFailure(what, Error{Errc::kCorrupt, "the state tree disagrees with the committed state_root"});
   }

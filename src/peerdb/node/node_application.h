@@ -1,8 +1,9 @@
 // consensus::Application over the node's store and state tree: builds block bodies, re-executes
 // proposed blocks (checks C5-C7), commits chosen blocks, and persists signer state and evidence.
 //
-// Durability: Commit, AddSeals, SaveSigner, SaveCandidates and SaveEvidence return only once SQLite (WAL,
-// synchronous=FULL) has the data on disk. If a write fails the process stops (exit 70) rather than
+// Durability: Commit, AddSeals, SaveSigner and SaveEvidence return only once SQLite (WAL,
+// synchronous=FULL) has the data on disk; SaveCandidates becomes durable with the SaveSigner the
+// machine always calls right after it (store.h). If a write fails the process stops (exit 70) rather than
 // sign or acknowledge anything the disk does not hold (PROTOCOL.md §2.5 S5).
 // Thread-safety: node thread only (called from consensus::Machine::Step).
 #pragma once
@@ -50,12 +51,25 @@ class NodeApplication final : public consensus::Application {
     Hash32 id{};
     state::ExecResult exec;
   };
+  // The writes of the block executed last stay applied to the tree, with the leaves they replaced,
+  // because committing that very block is the usual next step and then costs no second pass over
+  // the tree. Anything else first puts the tree back to the committed state (RevertTrial).
+  struct Trial {
+    struct Undo {
+      std::string ns, key;
+      std::optional<state::StateLeaf> prior;  // none: the key was not in the tree
+    };
+    Hash32 id{};  // the block whose writes these are; zero until the caller knows its id
+    std::vector<Undo> undo;
+  };
+
   // Executes `batches` at `height` over the committed state and returns the writes and the state
-  // root they give, leaving the tree as it was.
+  // root they give; the writes stay applied as the trial (the caller names its block).
   Result<std::pair<state::ExecResult, Hash32>> Execute(const std::vector<chain::TxBatch>& batches,
                                                        std::uint64_t height);
-  // The state root after `exec`'s writes; the tree is left as it was (the committed state).
+  // The state root after `exec`'s writes over the committed state, which become the trial.
   Hash32 RootAfter(const state::ExecResult& exec);
+  void RevertTrial();
   // Room for batches in a block whose other parts encode to `rest` bytes.
   std::size_t BatchBudget(std::size_t rest) const;
 
@@ -64,6 +78,7 @@ class NodeApplication final : public consensus::Application {
   store::Store& m_store;
   state::StateTree& m_tree;
   std::deque<Executed> m_checked;  // the last few Check()ed blocks, so Commit need not re-execute
+  std::optional<Trial> m_trial;
 };
 
 }  // namespace peerdb::node
