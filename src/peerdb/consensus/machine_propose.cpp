@@ -119,7 +119,11 @@ void Machine::Impl::OnProposal(chain::MemberId from, const chain::Proposal& p) {
   if (auto it = cores.find(core.signer); it != cores.end()) {
     if (it->second.block_id != core.block_id) {
       AddEvidence(MakeDoubleProposal(it->second, core), std::nullopt);  // E1
-      return;
+      // The second block of an earlier round still matters: an honest member may have voted for
+      // it, and then the justification of a later round requires it (§2.3), so its body is kept
+      // below for re-proposal, once its justification checks. It is never voted for here (rounds
+      // below mine are not voted in). Dropping it left every later proposer waiting for that body.
+      if (core.r >= m_round) return;
     }
   } else {
     cores[core.signer] = core;
