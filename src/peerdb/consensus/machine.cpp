@@ -55,6 +55,7 @@ Machine::Impl::Impl(Snapshot snap, Application& app, const crypto::SigningKey& k
     }
   }
   m_x_local.insert(m_x_chain.begin(), m_x_chain.end());
+  RestoreChainExcludedInHead();
   m_late_seals_pending = m_signer.seal_h < m_head_h;
   m_h = m_head_h + 1;
   if (m_signer.h < m_h) {
@@ -85,6 +86,14 @@ std::uint64_t Machine::Impl::ParentTimestamp() const {
 
 std::vector<chain::MemberId> Machine::Impl::Excluded() const { return {m_x_local.begin(), m_x_local.end()}; }
 std::vector<chain::MemberId> Machine::Impl::ChainExcluded() const { return {m_x_chain.begin(), m_x_chain.end()}; }
+
+std::vector<chain::MemberId> Machine::Impl::ParentCertExcluded() const {
+  std::vector<chain::MemberId> out;
+  for (chain::MemberId m : m_x_chain) {
+    if (!m_x_chain_in_head.count(m)) out.push_back(m);
+  }
+  return out;
+}
 
 chain::MemberId Machine::Impl::Proposer(std::uint32_t r) const {
   std::vector<chain::MemberId> active = ActiveMembers(config(), ChainExcluded());
@@ -357,6 +366,7 @@ bool Machine::Impl::SealAndCommit(const chain::Block& block, const Hash32& id, c
     MemberInfo& mi = m_members[signer];
     mi.last_sealed = std::max(mi.last_sealed, height);
   }
+  m_x_chain_in_head.clear();
   for (const chain::Record& r : block.records) {
     if (const auto* e = std::get_if<chain::Evidence>(&r.body)) OnChainEvidence(*e);
   }

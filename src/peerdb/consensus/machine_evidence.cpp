@@ -1,6 +1,7 @@
 // Machine: evidence (§1.7, §5.1): detection from stored messages, verification, persistence,
 // gossip until recorded, and exclusion (§5.2: X_m at once, X_chain once recorded in a block).
 #include <algorithm>
+#include <set>
 
 #include "peerdb/consensus/evidence.h"
 #include "peerdb/consensus/internal/machine_impl.h"
@@ -30,17 +31,61 @@ void Machine::Impl::AddEvidence(const chain::Evidence& e, std::optional<chain::M
             " signed conflicting messages (evidence kind E" + std::to_string(e.kind) + " at height " + std::to_string(h) +
             "); its signatures no longer count");
   Clear(AlertKind::kSilentMember, *offender);
+  RecheckDecided();
   // Its votes and seals stop counting: the required set shrinks, so unanimity may now hold.
   CheckUnanimity();
+}
+
+void Machine::Impl::RecheckDecided() {
+  // An MC I have not sealed yet that counted a now-excluded vote may fall below MAJ (§5.2: the
+  // offender's signatures are ignored in every count). Holding on to it would keep me out of the
+  // round changes the others need, so I drop it and count again; my signatures are untouched.
+  if (!m_decided || (m_signer.seal_h == m_h && m_signer.seal_id == m_decided->block_id)) return;
+  std::size_t counted = 0;
+  for (const chain::SigEntry& e : m_decided->votes) counted += IsExcluded(e.signer) ? 0 : 1;
+  if (counted >= config().Majority()) return;
+  m_decided.reset();
+  Clear(AlertKind::kMajorityWithoutMe, m_self);
+  auto hm = m_msgs.find(m_h);
+  if (hm == m_msgs.end()) return;
+  for (const auto& [r, votes] : hm->second.votes) {
+    std::set<Hash32> ids;
+    for (const auto& [signer, v] : votes) ids.insert(v.block_id);
+    for (const Hash32& id : ids) CountVotes(r, id);
+    if (m_decided) return;
+  }
 }
 
 void Machine::Impl::OnChainEvidence(const chain::Evidence& e) {
   // Recorded in a committed block (the application checked it, C6): X_chain from the next height.
   auto offender = EvidenceOffender(e);
   if (!offender.ok()) return;
-  m_x_chain.insert(*offender);
+  if (m_x_chain.insert(*offender).second) m_x_chain_in_head.insert(*offender);
   if (!m_evidence.count(*offender)) AddEvidence(e, std::nullopt);
   m_x_local.insert(*offender);
+}
+
+void Machine::Impl::RestoreChainExcludedInHead() {
+  // After a restart: the offenders whose first record is in the head block. Only a head that
+  // records evidence needs the scan of the blocks below it.
+  m_x_chain_in_head.clear();
+  auto offenders_in = [&](std::uint64_t k) {
+    std::set<chain::MemberId> out;
+    if (auto cb = m_app.LoadCommitted(k)) {
+      for (const chain::Record& r : cb->block.records) {
+        if (const auto* e = std::get_if<chain::Evidence>(&r.body)) {
+          if (auto offender = EvidenceOffender(*e); offender.ok()) out.insert(*offender);
+        }
+      }
+    }
+    return out;
+  };
+  if (m_head_h == 0) return;
+  std::set<chain::MemberId> in_head = offenders_in(m_head_h);
+  for (std::uint64_t k = 1; k < m_head_h && !in_head.empty(); ++k) {
+    for (chain::MemberId m : offenders_in(k)) in_head.erase(m);
+  }
+  m_x_chain_in_head = std::move(in_head);
 }
 
 void Machine::Impl::GossipEvidence() {

@@ -178,7 +178,7 @@ Candidate::Check Machine::Impl::CheckCandidate(Candidate& c) {
   if (m_signer.seal_h == m_h ? m_signer.seal_id != chain::BlockId(hdr) : hdr.parent_id != m_signer.seal_id) {
     return reject("C3: block conflicts with my latest seal");
   }
-  if (m_h > 1 && !chain::VerifyMajorityCert(*b.parent_cert, m_chain_id, config(), ChainExcluded()).ok()) {
+  if (m_h > 1 && !chain::VerifyMajorityCert(*b.parent_cert, m_chain_id, config(), ParentCertExcluded()).ok()) {
     return reject("C3: parent_cert is not a valid majority certificate");
   }
   if (hdr.timestamp_ms < ParentTimestamp() + params().block_period_ms) return reject("C4: timestamp before parent + block_period");

@@ -102,10 +102,13 @@ class Auditor {
     if (hd.epoch != config.epoch || hd.config_hash != chain::ConfigHash(config)) return fail("epoch or config_hash is wrong");
     if (!config.FindMember(hd.author)) return fail("author " + std::to_string(hd.author) + " is not a member");
     if (hd.timestamp_ms < m_prev_ts + config.params.block_period_ms) return fail("timestamp is earlier than parent + block_period_ms");
-    // X_chain(h): offenders named in evidence recorded in blocks below h (PROTOCOL.md §5.2).
+    // X_chain(h): offenders named in evidence recorded in blocks below h (PROTOCOL.md §5.2). The
+    // parent's certificate is judged under X_chain(h - 1), as when the parent was committed (§6.3
+    // step 2): evidence recorded in the parent cannot void the votes that decided the parent.
     const std::vector<chain::MemberId> excluded(m_chain_excluded.begin(), m_chain_excluded.end());
     if (block.parent_cert) {
-      Status mc = chain::VerifyMajorityCert(*block.parent_cert, m_chain_id, config, excluded);
+      const std::vector<chain::MemberId> before_parent(m_excluded_before_parent.begin(), m_excluded_before_parent.end());
+      Status mc = chain::VerifyMajorityCert(*block.parent_cert, m_chain_id, config, before_parent);
       if (!mc.ok()) return fail("parent certificate: " + mc.error().message);
     }
     std::vector<chain::MemberId> newly_excluded;
@@ -129,6 +132,7 @@ class Auditor {
     if (m_tree.Root() != hd.state_root) return fail("state_root does not match the replayed state");
     for (const chain::TxBatch& b : block.batches) m_ops += b.ops.size();
     if (auto e = check_id(id, h)) return fail(*e);
+    m_excluded_before_parent = m_chain_excluded;
     for (chain::MemberId m : newly_excluded) m_chain_excluded.insert(m);
     if (raw.cert) {
       if (raw.cert->h != h || raw.cert->block_id != id) return fail("stored certificate is for another block");
@@ -318,6 +322,7 @@ class Auditor {
     std::vector<chain::MemberId> sealers;   // verified seals on this block
   };
   std::set<chain::MemberId> m_chain_excluded;  // named by evidence recorded in blocks so far
+  std::set<chain::MemberId> m_excluded_before_parent;  // the same, without the last block's records
   std::set<chain::MemberId> m_excluded;        // named by any verified evidence (records or the node's store)
   std::vector<std::string> m_evidence_notes;
 

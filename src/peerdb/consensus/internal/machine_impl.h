@@ -82,6 +82,9 @@ struct Machine::Impl {
   chain::MemberId Proposer(std::uint32_t r) const;
   std::vector<chain::MemberId> Excluded() const;       // X_m, sorted
   std::vector<chain::MemberId> ChainExcluded() const;  // X_chain, sorted
+  // X_chain(m_head_h): recorded below my head. The head's own certificate, which the next block
+  // carries as parent_cert, is judged under it, as when the head was committed (§6.3 step 2).
+  std::vector<chain::MemberId> ParentCertExcluded() const;
   bool IsExcluded(chain::MemberId m) const { return m_x_local.count(m) > 0; }
   // Seals (S1, persisted first) and commits a block with an MC; false if S1 forbids it.
   bool SealAndCommit(const chain::Block& block, const Hash32& id, const chain::MajorityCert& cert,
@@ -111,6 +114,7 @@ struct Machine::Impl {
   void CountVotes(std::uint32_t r, const Hash32& id);
   void OnDecided(const chain::MajorityCert& cert);
   void TryCommitDecided();
+  void RecheckDecided();  // after a new exclusion (machine_evidence.cpp)
   void OnMajorityCert(chain::MemberId from, const chain::MajorityCert& mc);
   void SendRoundChange(std::uint32_t r);
   void OnRoundChange(chain::MemberId from, const chain::RoundChange& rc);
@@ -136,6 +140,7 @@ struct Machine::Impl {
   // ---- machine_evidence.cpp
   void AddEvidence(const chain::Evidence& e, std::optional<chain::MemberId> from);
   void OnChainEvidence(const chain::Evidence& e);  // recorded in a committed block
+  void RestoreChainExcludedInHead();                // m_x_chain_in_head after a restart
   void DetectSealConflicts(const chain::Seal& seal);
   void GossipEvidence();
 
@@ -187,6 +192,7 @@ struct Machine::Impl {
 
   // ---- exclusion and evidence
   std::set<chain::MemberId> m_x_chain;
+  std::set<chain::MemberId> m_x_chain_in_head;  // first recorded in the head block itself
   std::set<chain::MemberId> m_x_local;
   std::map<chain::MemberId, chain::Evidence> m_evidence;   // one per offender
   std::uint64_t m_next_gossip_ms = 0;
