@@ -134,21 +134,18 @@ void Machine::Impl::OnProposal(chain::MemberId from, const chain::Proposal& p) {
     // E6 if the justification breaks §2.3 even when judged standalone; otherwise only rejected.
     chain::Evidence e = MakeBadProposal(core, p.justification);
     if (VerifyEvidence(e, m_chain_id, config()).ok()) AddEvidence(e, std::nullopt);
+    // An earlier round's block is still kept (never voted for: rounds below mine are not voted
+    // in). Its justification may fail only under an exclusion that came after honest members
+    // voted for it (the proposer's own round change counted), and then later justifications
+    // require this very body: my restored vote's, or a voter's push to the next proposer (§2.3).
+    if (core.r < m_round) KeepBody(id, p);
     return;
   }
   if (core.r > m_justified_round) {  // MAJ promised core.r (round synchronisation, machine_rounds.cpp)
     m_justified_round = core.r;
     MaybeStartRoundTimer();
   }
-  auto [cit, inserted] = m_candidates.try_emplace(id);
-  if (inserted) {
-    if (m_candidates.size() > kMaxCandidates) {  // bounded: an honest height needs one or two bodies
-      m_candidates.erase(cit);
-      return;
-    }
-    cit->second.block = p.block;
-  }
-  if (!cit->second.proposal || cit->second.proposal->core.r < core.r) cit->second.proposal = p;
+  if (!KeepBody(id, p)) return;
   if (core.r < m_round) {
     TryCommitDecided();
     return;
@@ -156,6 +153,19 @@ void Machine::Impl::OnProposal(chain::MemberId from, const chain::Proposal& p) {
   if (core.r > m_round) AdvanceTo(core.r);  // a valid justified proposal for a higher round
   ProcessCandidate(id, core.r, /*allow_defer=*/true);
   TryCommitDecided();
+}
+
+bool Machine::Impl::KeepBody(const Hash32& id, const chain::Proposal& p) {
+  auto [cit, inserted] = m_candidates.try_emplace(id);
+  if (inserted) {
+    if (m_candidates.size() > kMaxCandidates) {  // bounded: an honest height needs one or two bodies
+      m_candidates.erase(cit);
+      return false;
+    }
+    cit->second.block = p.block;
+  }
+  if (!cit->second.proposal || cit->second.proposal->core.r < p.core.r) cit->second.proposal = p;
+  return true;
 }
 
 Candidate::Check Machine::Impl::CheckCandidate(Candidate& c) {

@@ -104,6 +104,7 @@ struct Machine::Impl {
   std::optional<chain::Block> BuildFresh();
   void OnProposal(chain::MemberId from, const chain::Proposal& p);
   void ProcessCandidate(const Hash32& id, std::uint32_t r, bool allow_defer);
+  bool KeepBody(const Hash32& id, const chain::Proposal& p);  // false when the candidate bound is reached
   Candidate::Check CheckCandidate(Candidate& c);
   void TryVote(const chain::ProposalCore& core);
   // S5 for a new last_proposal/last_vote: the proposals carrying their blocks (from the candidates,
