@@ -6,6 +6,7 @@
 
 #include "peerdb/codec/pce.h"
 #include "peerdb/node/block_producer.h"
+#include "peerdb/node/tree_state_view.h"
 
 namespace peerdb::node {
 namespace {
@@ -20,7 +21,6 @@ constexpr std::size_t kCheckedCacheSize = 8;
   std::_Exit(70);
 }
 
-
 }  // namespace
 
 NodeApplication::NodeApplication(const chain::Config& config, const Hash32& chain_id, store::Store& store,
@@ -29,8 +29,10 @@ NodeApplication::NodeApplication(const chain::Config& config, const Hash32& chai
 
 Result<std::pair<state::ExecResult, Hash32>> NodeApplication::Execute(const std::vector<chain::TxBatch>& batches,
                                                                        std::uint64_t height) {
+  RevertTrial();
   const auto reads = m_store.BeginRead();
-  PEERDB_TRY_ASSIGN(state::ExecResult exec, state::ExecuteBatches(m_config, m_chain_id, m_store.View(), batches, height));
+  const TreeStateView parent(m_tree, m_store.View());
+  PEERDB_TRY_ASSIGN(state::ExecResult exec, state::ExecuteBatches(m_config, m_chain_id, parent, batches, height));
   const Hash32 root = RootAfter(exec);
   return std::make_pair(std::move(exec), root);
 }
@@ -80,8 +82,10 @@ Result<chain::Block> NodeApplication::Build(const consensus::BlockTemplate& t, s
   // Keep the candidates that execute, in order, over the committed state plus those kept so far.
   // Executing them one by one over the overlay is executing them together over the committed
   // state, so their results add up to the block's (followers re-execute it whole: C6).
+  RevertTrial();
   const auto reads = m_store.BeginRead();
-  state::OverlayView overlay(m_store.View());
+  const TreeStateView parent(m_tree, m_store.View());
+  state::OverlayView overlay(parent);
   state::ExecResult all;
   for (const chain::TxBatch& b : t.batches) {
     const std::size_t size = codec::Encode(b).size();

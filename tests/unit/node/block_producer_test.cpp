@@ -2,12 +2,15 @@
 // and state roots of a chain built block by block, and rejected submissions that leave no trace.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "node_fixture.h"
 #include "peerdb/chain/block.h"
 #include "peerdb/chain/messages.h"
 #include "peerdb/codec/pce.h"
 #include "peerdb/node/block_producer.h"
 #include "peerdb/node/mempool.h"
+#include "peerdb/node/tree_state_view.h"
 #include "peerdb/store/store.h"
 
 namespace peerdb::node {
@@ -380,6 +383,55 @@ TEST_F(SoloChainTest, ProduceFailureLeavesTheTreeUnchanged) {
   r = ProduceSoloBlock(config(), m_chain_id, m_tip, {gap}, m_store->View(), m_tree, m_key.signing, kSelf, kGenesisTime);
   EXPECT_EQ(ErrcOf(r), Errc::kBadSignature) << "seq is signed: " << MessageOf(r);
   EXPECT_EQ(m_tree.Root(), root);
+}
+
+// Blocks execute over the state tree (TreeStateView) instead of the store's rows: after every block
+// of random puts, overwrites, deletes and re-puts, both answer every key alike (the old value
+// aside, which execution never reads), and executing the next batches over either gives the same
+// writes and the same refusals.
+TEST_F(SoloChainTest, TreeViewAnswersExecutionExactlyLikeTheStore) {
+  std::mt19937 rng(20261124);
+  auto key = [](unsigned i) { return "k" + std::to_string(i); };
+  for (int block = 0; block < 40; ++block) {
+    for (int n = std::uniform_int_distribution<int>(1, 3)(rng); n > 0; --n) {
+      std::vector<chain::Op> ops;
+      for (int j = std::uniform_int_distribution<int>(1, 4)(rng); j > 0; --j) {
+        const std::string k = key(std::uniform_int_distribution<unsigned>(0, 11)(rng));
+        ops.push_back(rng() % 3 == 0 ? test::Del("app", k) : test::Put("app", k, std::to_string(rng())));
+      }
+      (void)Add(std::move(ops));  // refused submissions (a delete of nothing) queue nothing
+    }
+    const TreeStateView tree_view(m_tree, m_store->View());
+    for (unsigned i = 0; i <= 12; ++i) {  // key 12 is never written
+      auto from_store = m_store->View().GetKey("app", key(i));
+      auto from_tree = tree_view.GetKey("app", key(i));
+      ASSERT_TRUE(from_store.ok() && from_tree.ok());
+      ASSERT_EQ(from_store->has_value(), from_tree->has_value()) << key(i) << " at block " << block;
+      if (!from_store->has_value()) continue;
+      EXPECT_EQ((*from_store)->deleted, (*from_tree)->deleted) << key(i);
+      EXPECT_EQ((*from_store)->owner, (*from_tree)->owner) << key(i);
+      EXPECT_EQ((*from_store)->version, (*from_tree)->version) << key(i);
+    }
+    // The batches about to be committed, and each of them alone (a later one alone can be refused).
+    std::vector<std::vector<chain::TxBatch>> runs = {m_queued};
+    for (const chain::TxBatch& b : m_queued) runs.push_back({b});
+    for (const auto& batches : runs) {
+      auto over_store = state::ExecuteBatches(config(), m_chain_id, m_store->View(), batches, m_tip.height + 1);
+      auto over_tree = state::ExecuteBatches(config(), m_chain_id, tree_view, batches, m_tip.height + 1);
+      ASSERT_EQ(over_store.ok(), over_tree.ok()) << MessageOf(over_store) << " / " << MessageOf(over_tree);
+      if (!over_store.ok()) {
+        EXPECT_EQ(over_store.error().message, over_tree.error().message);
+        continue;
+      }
+      ASSERT_EQ(over_store->writes.size(), over_tree->writes.size());
+      for (std::size_t w = 0; w < over_store->writes.size(); ++w) {
+        EXPECT_EQ(over_store->writes[w].key, over_tree->writes[w].key);
+        EXPECT_EQ(over_store->writes[w].state, over_tree->writes[w].state) << over_store->writes[w].key;
+      }
+    }
+    Step();
+  }
+  EXPECT_GT(m_tip.height, 30u);
 }
 
 }  // namespace

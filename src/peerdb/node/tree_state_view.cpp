@@ -1,0 +1,15 @@
+#include "peerdb/node/tree_state_view.h"
+
+namespace peerdb::node {
+
+Result<std::optional<state::KeyState>> TreeStateView::GetKey(const std::string& ns, const std::string& key) const {
+  std::optional<state::StateLeaf> leaf = m_tree.Find(ns, key);
+  if (!leaf) return std::optional<state::KeyState>{};
+  state::KeyState k;
+  k.deleted = leaf->value_hash == Hash32{};  // a tombstone's leaf (block_producer.cpp, LeafOf)
+  k.owner = leaf->owner;
+  k.version = leaf->version;
+  return std::optional<state::KeyState>{std::move(k)};
+}
+
+}  // namespace peerdb::node
