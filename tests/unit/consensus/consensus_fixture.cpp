@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "peerdb/consensus/evidence.h"
 #include "peerdb/crypto/sha256.h"
 
 namespace peerdb::consensus::testing {
@@ -247,6 +248,18 @@ bool HasAlert(const std::vector<Action>& log, AlertKind kind, chain::MemberId me
     if (member == 0 || std::find(a.alert.members.begin(), a.alert.members.end(), member) != a.alert.members.end()) return true;
   }
   return false;
+}
+
+chain::Evidence DoubleVoteBy(chain::MemberId offender, const Hash32& chain_id) {
+  chain::Vote a, b;
+  a.h = b.h = 1;
+  a.r = b.r = 0;
+  a.block_id.fill(0x11);
+  b.block_id.fill(0x22);
+  a.signer = b.signer = offender;
+  chain::SignWith(KeyOf(offender), chain_id, a);
+  chain::SignWith(KeyOf(offender), chain_id, b);
+  return MakeDoubleVote(a, b);
 }
 
 }  // namespace peerdb::consensus::testing

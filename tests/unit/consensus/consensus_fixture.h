@@ -122,4 +122,7 @@ std::vector<A> ActionsOf(const std::vector<Action>& log) {
 
 bool HasAlert(const std::vector<Action>& log, AlertKind kind, chain::MemberId member = 0);
 
+// E2 evidence: `offender` (keyed by KeyOf) signed two votes for different blocks at (1, 0).
+chain::Evidence DoubleVoteBy(chain::MemberId offender, const Hash32& chain_id);
+
 }  // namespace peerdb::consensus::testing

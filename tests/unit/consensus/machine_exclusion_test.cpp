@@ -9,18 +9,7 @@ namespace peerdb::consensus {
 namespace {
 
 using testing::Cluster;
-
-chain::Evidence DoubleVoteBy(chain::MemberId offender, const Hash32& chain_id) {
-  chain::Vote a, b;
-  a.h = b.h = 1;
-  a.r = b.r = 0;
-  a.block_id.fill(0x11);
-  b.block_id.fill(0x22);
-  a.signer = b.signer = offender;
-  chain::SignWith(testing::KeyOf(offender), chain_id, a);
-  chain::SignWith(testing::KeyOf(offender), chain_id, b);
-  return MakeDoubleVote(a, b);
-}
+using testing::DoubleVoteBy;
 
 bool SentRoundChange(const std::vector<Action>& log, std::uint32_t r) {
   for (const Action& a : log) {

@@ -93,15 +93,7 @@ TEST(RoundChange, TimeoutDoublesPerRoundUpToTheMaximum) {
 // Members 2..4 of N = 4 hold evidence against member 1 (excluded, and silent): the honest members
 // left are exactly MAJ = 3, so every round that decides needs all three of them.
 void ExcludeAndSilenceMember1(Cluster& c) {
-  chain::Vote a, b;
-  a.h = b.h = 1;
-  a.r = b.r = 0;
-  a.block_id.fill(0x11);
-  b.block_id.fill(0x22);
-  a.signer = b.signer = 1;
-  chain::SignWith(testing::KeyOf(1), c.chain_id(), a);
-  chain::SignWith(testing::KeyOf(1), c.chain_id(), b);
-  const chain::Evidence e = MakeDoubleVote(a, b);
+  const chain::Evidence e = testing::DoubleVoteBy(1, c.chain_id());
   c.Crash(1);
   for (chain::MemberId m = 2; m <= 4; ++m) {
     c.node(m).app->evidence.push_back(e);
