@@ -74,7 +74,10 @@ TEST(Sim, SoakRegressions) {
   // F10: member 3 voted for a round-1 block whose proposer was excluded afterwards; restarted, it
   // dropped the block's body (its justification counted the proposer's own round change), which
   // every later justification required through member 3's vote.
-  for (std::uint64_t seed : {38360u, 39920u, 47800u, 70800u}) {
+  // F11: member 4 re-proposed the block it had voted for and crashed between saving the body and
+  // saving its SignerState; the restart dropped its unsent core and, with it, the only copy of the
+  // body held by an honest member, which every later justification required through its vote.
+  for (std::uint64_t seed : {38360u, 39920u, 47800u, 70800u, 97000u}) {
     SimResult r = RunScenario(*random, seed, false, /*tolerate_known_gaps=*/false);
     EXPECT_TRUE(r.ok) << r.failure << "\n  replay: " << ReplayLine(*random, seed, PEERDB_SIM_BINARY) << " --trace";
   }

@@ -67,9 +67,11 @@ class Application {
   virtual void SaveSigner(const chain::SignerState& state) = 0;
 
   // Paxos keeps the accepted value, not only its ballot: the proposals carrying the blocks of the
-  // member's last_proposal and last_vote at SignerState.h (0 to 2 proposals, distinct block ids),
-  // replacing the ones saved before. Called right before the SaveSigner that records the new
-  // signature, only when the list changed; it must be durable no later than that SaveSigner
+  // member's last_proposal and last_vote at SignerState.h (0 to 2 proposals with distinct cores,
+  // maybe of one block: my re-proposal never replaces the proposal my vote names, since a crash
+  // before the SaveSigner voids my new core), replacing the ones saved before. Called right
+  // before the SaveSigner that records the new signature, only when the list changed; it must be
+  // durable no later than that SaveSigner
   // returns (an implementation may write here and fsync both in SaveSigner). The list is handed
   // back in Snapshot::candidates at restart; the machine re-verifies each proposal and ignores any
   // not at the height being decided, so a stale or half-written list (decoding fails: hand back

@@ -250,18 +250,28 @@ void Machine::Impl::TryVote(const chain::ProposalCore& core) {
 }
 
 void Machine::Impl::PersistSigner(const chain::Proposal* own) {
+  // Bodies are saved under the proposal that carried them, one entry per distinct core. My own
+  // new proposal never stands in for the proposal I voted on, even for the same block: if the
+  // crash comes between SaveCandidates and SaveSigner, the restart drops my uncovered core
+  // (RestoreCandidates), and the body my vote requires must survive under the other core.
   std::vector<chain::Proposal> bodies;
-  auto add = [&](const Hash32& id) {
+  auto add = [&](const chain::Proposal& p) {
     for (const chain::Proposal& b : bodies) {
-      if (b.core.block_id == id) return;
+      if (b.core == p.core) return;
     }
-    if (own && own->core.block_id == id) return bodies.push_back(*own);
+    bodies.push_back(p);
+  };
+  auto add_candidate = [&](const Hash32& id) {
     auto c = m_candidates.find(id);
-    if (c != m_candidates.end() && c->second.proposal) bodies.push_back(*c->second.proposal);
+    if (c != m_candidates.end() && c->second.proposal) add(*c->second.proposal);
   };
   if (m_signer.h == m_h) {
-    if (m_signer.last_proposal) add(m_signer.last_proposal->block_id);
-    if (m_signer.last_vote) add(m_signer.last_vote->vote.block_id);
+    if (own) {
+      add(*own);
+    } else if (m_signer.last_proposal) {
+      add_candidate(m_signer.last_proposal->block_id);
+    }
+    if (m_signer.last_vote) add_candidate(m_signer.last_vote->vote.block_id);
   }
   std::vector<chain::ProposalCore> cores;
   for (const chain::Proposal& b : bodies) cores.push_back(b.core);

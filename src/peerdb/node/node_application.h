@@ -22,7 +22,7 @@ namespace peerdb::node {
 
 // The stored form of the proposals the signer state refers to (store::SaveSignerCandidates).
 struct SignerCandidates {
-  static constexpr std::size_t kMax = 2;  // the last proposal's block and the last vote's block
+  static constexpr std::size_t kMax = 2;  // my last proposal and the proposal my last vote names (maybe one block)
   std::vector<chain::Proposal> proposals;
   template <class V>
   void Pce(V& v) {

@@ -139,6 +139,7 @@ void TestApp::SaveSigner(const chain::SignerState& state) {
 void TestApp::SaveCandidates(const std::vector<chain::Proposal>& proposals) {
   candidates = proposals;
   ++save_candidates_calls;
+  if (on_save_candidates) on_save_candidates();
 }
 
 void TestApp::SaveEvidence(const chain::Evidence& e) { evidence.push_back(e); }
@@ -171,6 +172,11 @@ Cluster::Cluster(std::size_t n, const chain::Params& params)
   }
 }
 
+void Cluster::Crash(chain::MemberId id) {
+  node(id).alive = false;
+  std::erase_if(m_queue, [id](const InFlight& f) { return f.from == id; });
+}
+
 void Cluster::Restart(chain::MemberId id) {
   Node& n = node(id);
   n.machine = std::make_unique<Machine>(n.app->MakeSnapshot(id), *n.app, KeyOf(id));
@@ -190,6 +196,7 @@ void Cluster::Deliver(chain::MemberId to, const Event& e) {
 }
 
 void Cluster::Route(chain::MemberId from, std::vector<Action> actions) {
+  if (!node(from).alive) return;  // crashed in this step (on_step): nothing left the process
   for (Action& a : actions) {
     if (auto* s = std::get_if<Send>(&a)) {
       m_queue.push_back({from, s->to, std::move(s->msg)});

@@ -5,8 +5,8 @@
 #pragma once
 
 #include <deque>
-#include <random>
 #include <functional>
+#include <random>
 #include <map>
 #include <memory>
 #include <optional>
@@ -50,6 +50,7 @@ class TestApp : public Application {
   std::size_t save_signer_calls = 0;
   std::vector<chain::Proposal> candidates;  // as last saved by SaveCandidates
   std::size_t save_candidates_calls = 0;
+  std::function<void()> on_save_candidates;  // runs after each save (crash-point tests)
   std::optional<std::string> reject;  // Check() fails with this message when set (A1b tests)
   std::int64_t clock_skew_ms = 0;     // added to the timestamps of blocks it builds (A7 tests)
   std::set<chain::MemberId> censor;   // authors whose batches Build leaves out silently (A6 tests)
@@ -76,7 +77,9 @@ class Cluster {
   void RunUntil(std::uint64_t until_ms, const std::function<bool()>& stop = {});
   // Steps one machine with an event now and routes its actions.
   void Deliver(chain::MemberId to, const Event& e);
-  void Crash(chain::MemberId id) { node(id).alive = false; }
+  // Stops a machine; what it had not sent yet is lost with it, including the actions of a step
+  // it crashes in (from on_step), so a restart never leaks messages of the old process.
+  void Crash(chain::MemberId id);
   // Rebuilds the machine from its application's durable state.
   void Restart(chain::MemberId id);
   // Drops messages matching `drop(from, to, msg)`.

@@ -151,6 +151,53 @@ TEST(Restart, ProposalSavedWithoutItsSignerStateIsNeverSentNorHeldAgainstTheProp
   }
 }
 
+TEST(Restart, ReproposerCrashedBeforeItsSignerStateKeepsTheBodyItVotedFor) {
+  // F11: member 2 votes for X at (1, 0), the only live member that saw it (the proposer, 1, is down
+  // for good after that). Round 1 requires X and 2 re-proposes it; the crash comes between the
+  // SaveCandidates and the SaveSigner of that proposal. The restart drops 2's unsent round-1 core,
+  // and X's body must survive under the round-0 proposal 2 voted for: every later round requires
+  // X, and only 2 has it.
+  Cluster c(4);
+  std::optional<Hash32> x;
+  c.drop = [&](chain::MemberId from, chain::MemberId to, const PeerMessage& m) {
+    if (from == 1 && IsProposalFrom(m, 1)) {
+      x = std::get<chain::Proposal>(m).core.block_id;
+      return to != 2;
+    }
+    return false;
+  };
+  testing::TestApp& app2 = *c.node(2).app;
+  std::optional<std::pair<std::vector<chain::Proposal>, chain::SignerState>> on_disk;  // at the crash point
+  app2.on_save_candidates = [&] {
+    for (const chain::Proposal& p : app2.candidates) {
+      if (p.core.signer == 2 && !on_disk) on_disk.emplace(app2.candidates, app2.signer);
+    }
+  };
+  c.on_step = [&](chain::MemberId m, const std::vector<Action>& actions) {
+    if (m == 2 && Broadcasts<chain::Vote>(actions, 2) && c.node(1).alive) c.Crash(1);
+    if (m == 2 && on_disk) c.Crash(2);
+  };
+  c.RunUntil(c.now() + 20000, [&] { return !c.node(2).alive; });
+  c.on_step = nullptr;
+  app2.on_save_candidates = nullptr;
+  ASSERT_TRUE(x.has_value());
+  ASSERT_TRUE(on_disk.has_value());
+  ASSERT_FALSE(c.node(1).alive);
+  app2.candidates = on_disk->first;
+  app2.signer = on_disk->second;
+  ASSERT_TRUE(app2.signer.last_vote.has_value());
+  EXPECT_EQ(app2.signer.last_vote->vote.block_id, *x);
+  EXPECT_FALSE(app2.signer.last_proposal.has_value());
+  // Both proposals of X are on disk: the unsent own one and the one the vote names.
+  std::size_t with_x = 0;
+  for (const chain::Proposal& p : app2.candidates) with_x += p.core.block_id == *x;
+  EXPECT_EQ(with_x, 2u);
+  c.Restart(2);
+  c.RunUntil(c.now() + 60000, [&] { return c.AllAliveHeadsAtLeast(1); });
+  ASSERT_GE(c.MinHead(), 1u);
+  for (chain::MemberId m = 2; m <= 4; ++m) EXPECT_EQ(c.node(m).app->m_blocks[0].id, *x) << "member " << m;
+}
+
 TEST(Restart, CandidatesAreSavedOnlyWhenTheSignedBodiesChange) {
   Cluster c(4);
   c.RunUntil(c.now() + 10000, [&] { return c.AllAliveHeadsAtLeast(4); });
