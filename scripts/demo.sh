@@ -132,7 +132,8 @@ cat <<EOF
   $PEERDB get --api $(api 3) exposures bank-b.contoso
   curl -s $(api 2)/v1/status
   curl -s $(api 3)/v1/blocks/1
-  kill \$(cat $DIR/bank-c/node.pid); sleep 12; $PEERDB status --api $(api 0)   # A4 names Bank C
+  # Bank C goes down; blocks go on at MAJORITY without its seal, and after silent_alert_ms (10 s) A4 names it:
+  kill \$(cat $DIR/bank-c/node.pid); $PEERDB put --api $(api 0) exposures bank-a.fabrikam '{"counterparty":"Fabrikam","eur_m":7}'; sleep 12; $PEERDB status --api $(api 0)
 APIs: Bank A $(api 0), Bank B $(api 1), Bank C $(api 2), Regulator $(api 3)
 Stop everything with: bash scripts/demo-stop.sh  (or kill the pids in $DIR/*/node.pid and $DIR/devchain.pid)
 EOF
