@@ -257,6 +257,20 @@ bool HasAlert(const std::vector<Action>& log, AlertKind kind, chain::MemberId me
   return false;
 }
 
+bool IsProposalFrom(const PeerMessage& m, chain::MemberId signer) {
+  const auto* p = std::get_if<chain::Proposal>(&m);
+  return p && p->core.signer == signer;
+}
+
+std::function<bool(chain::MemberId, chain::MemberId, const PeerMessage&)> ProposalsOfOnlyReach(
+    chain::MemberId proposer, chain::MemberId to, std::optional<Hash32>* block_id) {
+  return [=](chain::MemberId from, chain::MemberId dest, const PeerMessage& m) {
+    if (from != proposer || !IsProposalFrom(m, proposer)) return false;
+    *block_id = std::get<chain::Proposal>(m).core.block_id;
+    return dest != to;
+  };
+}
+
 chain::Evidence DoubleVoteBy(chain::MemberId offender, const Hash32& chain_id) {
   chain::Vote a, b;
   a.h = b.h = 1;

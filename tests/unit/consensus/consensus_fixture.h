@@ -125,6 +125,13 @@ std::vector<A> ActionsOf(const std::vector<Action>& log) {
 
 bool HasAlert(const std::vector<Action>& log, AlertKind kind, chain::MemberId member = 0);
 
+bool IsProposalFrom(const PeerMessage& m, chain::MemberId signer);
+
+// A Cluster::drop filter: `proposer`'s own proposals reach only member `to`; the block id of the
+// last one is written to `*block_id`. Everything else passes.
+std::function<bool(chain::MemberId, chain::MemberId, const PeerMessage&)> ProposalsOfOnlyReach(
+    chain::MemberId proposer, chain::MemberId to, std::optional<Hash32>* block_id);
+
 // E2 evidence: `offender` (keyed by KeyOf) signed two votes for different blocks at (1, 0).
 chain::Evidence DoubleVoteBy(chain::MemberId offender, const Hash32& chain_id);
 

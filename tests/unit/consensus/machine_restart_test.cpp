@@ -1,6 +1,8 @@
 // Restarts at every persistence point of a height (§7.2 row 3): the bodies a member signed for are
 // durable with its SignerState (Application::SaveCandidates), and a restart starts a new height with
 // fresh per-height signer fields without weakening S1-S4.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "consensus_fixture.h"
@@ -9,11 +11,7 @@ namespace peerdb::consensus {
 namespace {
 
 using testing::Cluster;
-
-bool IsProposalFrom(const PeerMessage& m, chain::MemberId signer) {
-  const auto* p = std::get_if<chain::Proposal>(&m);
-  return p && p->core.signer == signer;
-}
+using testing::IsProposalFrom;
 
 template <class M>
 bool Broadcasts(const std::vector<Action>& actions, chain::MemberId signer) {
@@ -93,13 +91,7 @@ TEST(Restart, VoterThatAloneHeldTheBlockKeepsItAcrossACrash) {
   // and 3 pushes the body to proposer(1, 1) = 2 from its saved candidates.
   Cluster c(4);
   std::optional<Hash32> x;
-  c.drop = [&](chain::MemberId from, chain::MemberId to, const PeerMessage& m) {
-    if (from == 1 && IsProposalFrom(m, 1)) {
-      x = std::get<chain::Proposal>(m).core.block_id;
-      return to != 3;
-    }
-    return false;
-  };
+  c.drop = testing::ProposalsOfOnlyReach(1, 3, &x);
   c.on_step = [&](chain::MemberId m, const std::vector<Action>& actions) {
     if (m == 3 && Broadcasts<chain::Vote>(actions, 3)) {
       c.Crash(3);
@@ -159,18 +151,13 @@ TEST(Restart, ReproposerCrashedBeforeItsSignerStateKeepsTheBodyItVotedFor) {
   // X, and only 2 has it.
   Cluster c(4);
   std::optional<Hash32> x;
-  c.drop = [&](chain::MemberId from, chain::MemberId to, const PeerMessage& m) {
-    if (from == 1 && IsProposalFrom(m, 1)) {
-      x = std::get<chain::Proposal>(m).core.block_id;
-      return to != 2;
-    }
-    return false;
-  };
+  c.drop = testing::ProposalsOfOnlyReach(1, 2, &x);
   testing::TestApp& app2 = *c.node(2).app;
   std::optional<std::pair<std::vector<chain::Proposal>, chain::SignerState>> on_disk;  // at the crash point
-  app2.on_save_candidates = [&] {
-    for (const chain::Proposal& p : app2.candidates) {
-      if (p.core.signer == 2 && !on_disk) on_disk.emplace(app2.candidates, app2.signer);
+  app2.on_save_candidates = [&] {  // the first save that holds a proposal of 2's own
+    const auto own = [](const chain::Proposal& p) { return p.core.signer == 2; };
+    if (!on_disk && std::any_of(app2.candidates.begin(), app2.candidates.end(), own)) {
+      on_disk.emplace(app2.candidates, app2.signer);
     }
   };
   c.on_step = [&](chain::MemberId m, const std::vector<Action>& actions) {

@@ -9,12 +9,8 @@ namespace {
 
 using testing::ActionsOf;
 using testing::Cluster;
+using testing::IsProposalFrom;
 using testing::Node;
-
-bool IsProposalFrom(const PeerMessage& m, chain::MemberId signer) {
-  const auto* p = std::get_if<chain::Proposal>(&m);
-  return p && p->core.signer == signer;
-}
 
 TEST(RoundChange, SilentProposerIsReplacedByTheNextRoundsProposer) {
   Cluster c(4);
@@ -32,13 +28,7 @@ TEST(RoundChange, ProposerCrashAfterOneVoteGetsTheSameBlockReproposed) {
   // the same block id.
   Cluster c(4);
   std::optional<Hash32> first;
-  c.drop = [&](chain::MemberId from, chain::MemberId to, const PeerMessage& m) {
-    if (from == 1 && IsProposalFrom(m, 1)) {
-      first = std::get<chain::Proposal>(m).core.block_id;
-      return to != 3;
-    }
-    return false;
-  };
+  c.drop = testing::ProposalsOfOnlyReach(1, 3, &first);
   c.on_step = [&](chain::MemberId m, const std::vector<Action>& actions) {
     for (const Action& a : actions) {
       const auto* b = std::get_if<Broadcast>(&a);
