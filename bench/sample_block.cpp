@@ -91,7 +91,7 @@ SampleBlock MakeSampleBlock() {
   h.records_root = chain::RecordsRoot(block.records);
   block.parent_cert = std::move(cert);
 
-  PEERDB_ASSERT(chain::CheckBlockShape(block, s.chain_id, chain::Params{}).ok());
+  PEERDB_ASSERT(chain::CheckBlockShape(block, chain::Params{}).ok());
   s.encoded = codec::Encode(block);
   return s;
 }

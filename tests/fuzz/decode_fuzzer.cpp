@@ -61,7 +61,7 @@ void Exercise(const MajorityCert& mc) {
   (void)VerifyMajorityCert(mc, SampleChainId(), SampleConfig(), {1});
 }
 void Exercise(const Block& b) {
-  (void)CheckBlockShape(b, SampleChainId(), Params{});
+  (void)CheckBlockShape(b, Params{});
   (void)BlockId(b.header);
   if (b.parent_cert) Exercise(*b.parent_cert);
   for (const TxBatch& batch : b.batches) (void)CheckBatchShape(batch, Params{});

@@ -92,7 +92,7 @@ def main():
         con = sqlite3.connect(db)
         con.execute("UPDATE blocks SET status=5 WHERE height=?", (target,))
         con.commit(); con.close()
-        audit_fails(db, wd, f"block {target}", "stored status final")
+        audit_fails(db, wd, f"block {target}", "stored status FINAL")
         print(f"status of block {target} set to FINAL: caught")
 
         # 5. The export of a clean database audits; a flipped byte in the export file does not.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "peerdb/chain/rules.h"
 #include "peerdb/consensus/evidence.h"
 #include "peerdb/consensus/fork_choice.h"
 
@@ -198,14 +199,10 @@ void InvariantChecker::OnEvidence(const chain::Evidence& e) {
 void InvariantChecker::CheckFinality(const BitcoinSim& btc, const std::vector<FinalityView>& views, std::uint32_t k) {
   const bool deep = btc.deep_reorgs() != m_deep_reorgs_seen;
   m_deep_reorgs_seen = btc.deep_reorgs();
+  // A member's FINAL view uses the rule the node's anchoring applies (chain::IsUnanimous under its
+  // exclusions X_m), so the simulation checks the production rule, not a copy of it.
   auto unanimous = [&](const SimAnchor& a, const std::set<chain::MemberId>& excluded) {
-    std::size_t n = 0;
-    for (const chain::Member& mem : m_genesis.config.members) {
-      if (excluded.count(mem.id)) continue;
-      if (std::find(a.sealers.begin(), a.sealers.end(), mem.id) == a.sealers.end()) return false;
-      ++n;
-    }
-    return n >= m_maj;
+    return chain::IsUnanimous(a.sealers, m_genesis.config, {excluded.begin(), excluded.end()});
   };
   // The auditor's view: every confirmed anchor of a unanimous checkpoint.
   for (const SimAnchor& a : btc.anchors()) {

@@ -74,7 +74,7 @@ Status SimApp::Check(const chain::Block& block) {
   if (h.height != head() + 1) return Error{Errc::kInvalid, "C3: not at head + 1"};
   if (h.parent_id != HeadId()) return Error{Errc::kInvalid, "C3: parent is not the committed head"};
   if (h.epoch != m_genesis.config.epoch || h.config_hash != m_config_hash) return Error{Errc::kInvalid, "C2: config"};
-  PEERDB_TRY(chain::CheckBlockShape(block, m_chain_id, m_genesis.config.params));
+  PEERDB_TRY(chain::CheckBlockShape(block, m_genesis.config.params));
   auto seqs = m_seqs;
   PEERDB_TRY(CheckBatches(block, seqs));
   if (h.state_root != NextRoot(StateRootAt(head()), h.batches_root)) {

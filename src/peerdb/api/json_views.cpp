@@ -4,7 +4,7 @@
 
 #include "peerdb/api/json_parse.h"
 #include "peerdb/codec/pce.h"
-#include "peerdb/node/evidence_info.h"
+#include "peerdb/consensus/evidence.h"
 
 namespace peerdb::api {
 
@@ -75,17 +75,6 @@ json BatchJson(const chain::TxBatch& batch) {
 
 }  // namespace
 
-std::string_view BlockStatusLabel(store::BlockStatus status) {
-  switch (status) {
-    case store::BlockStatus::kProposed: return "PROPOSED";
-    case store::BlockStatus::kMajority: return "MAJORITY";
-    case store::BlockStatus::kUnanimous: return "UNANIMOUS";
-    case store::BlockStatus::kAnchored: return "ANCHORED";
-    case store::BlockStatus::kFinal: return "FINAL";
-  }
-  return "UNKNOWN";
-}
-
 void PutValue(json& obj, ByteSpan value) {
   auto parsed = ParseJsonBounded(std::string_view(reinterpret_cast<const char*>(value.data()), value.size()));
   if (parsed.ok()) {
@@ -100,7 +89,7 @@ json ReceiptJson(const node::SubmitReceipt& receipt) {
   return json{{"status", "committed"},
               {"height", receipt.height},
               {"block_id", Hex(receipt.block_id)},
-              {"block_status", BlockStatusLabel(receipt.status)},
+              {"block_status", chain::BlockStatusName(receipt.status)},
               {"batch_seq", receipt.batch_seq},
               {"ops", receipt.op_count}};
 }
@@ -113,7 +102,7 @@ json ValueJson(const node::ValueView& view) {
   out["owner"] = e.state.owner;
   out["height"] = e.height;
   out["block_id"] = Hex(e.block_id);
-  out["status"] = BlockStatusLabel(view.status);
+  out["status"] = chain::BlockStatusName(view.status);
   // §4.3: consensus and quick reads use the provisional view; a block anchored in Bitcoin is
   // also in the anchored view that audits and long-range disputes use.
   out["view"] = view.status >= store::BlockStatus::kAnchored ? "anchored" : "provisional";
@@ -158,7 +147,7 @@ json BlockJson(const node::BlockView& view) {
   for (const chain::Seal& s : view.seals) seals.push_back(json{{"signer", s.signer}, {"sig", Hex(s.sig)}});
   return json{{"height", sb.height},
               {"id", Hex(sb.id)},
-              {"status", BlockStatusLabel(sb.status)},
+              {"status", chain::BlockStatusName(sb.status)},
               {"header", HeaderJson(b.header)},
               {"parent_cert", b.parent_cert ? CertJson(*b.parent_cert) : json(nullptr)},
               {"cert", view.cert ? CertJson(*view.cert) : json(nullptr)},
@@ -230,7 +219,7 @@ json StatusJson(const node::StatusView& s) {
 json EvidenceJson(const std::vector<node::EvidenceView>& list) {
   json out = json::array();
   for (const node::EvidenceView& e : list) {
-    out.push_back(json{{"kind", node::EvidenceKindName(e.evidence.kind)},
+    out.push_back(json{{"kind", consensus::EvidenceKindName(e.evidence.kind)},
                        {"offender", e.offender},
                        {"height", e.height},
                        {"pce", Hex(codec::Encode(e.evidence))}});

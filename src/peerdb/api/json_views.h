@@ -19,8 +19,6 @@
 
 namespace peerdb::api {
 
-// "PROPOSED", "MAJORITY", "UNANIMOUS", "ANCHORED", "FINAL" (PROTOCOL.md §3).
-std::string_view BlockStatusLabel(store::BlockStatus status);
 
 // Sets obj["value"] (and obj["value_hex"] when the bytes are not JSON).
 void PutValue(nlohmann::json& obj, ByteSpan value);

@@ -46,23 +46,8 @@ Hash32 JustificationHash(const std::vector<RoundChange>& justification) {
   return TaggedHashBytes(tag::kJustification, w.out());
 }
 
-Status CheckBlockShape(const Block& block, const Hash32& chain_id, const Params& params) {
+Status CheckBlockShape(const Block& block, const Params& params) {
   const Header& h = block.header;
-  if (h.version != codec::kVersion) return Error{Errc::kBadVersion, "header version"};
-  if (h.chain_id != chain_id) return Error{Errc::kInvalid, "header names another chain"};
-  if (h.height == 0) return Error{Errc::kInvalid, "height 0 is the genesis, not a block"};
-  if (h.height == 1) {
-    if (block.parent_cert) return Error{Errc::kInvalid, "block 1 carries no parent certificate"};
-    if (h.parent_id != chain_id) return Error{Errc::kInvalid, "block 1 must link to the chain id"};
-    if (h.parent_cert_hash != Hash32{}) return Error{Errc::kInvalid, "block 1 parent_cert_hash must be zero"};
-  } else {
-    if (!block.parent_cert) return Error{Errc::kInvalid, "missing parent certificate"};
-    const MajorityCert& mc = *block.parent_cert;
-    if (mc.h + 1 != h.height || mc.block_id != h.parent_id) {
-      return Error{Errc::kInvalid, "parent certificate is not for the parent block"};
-    }
-    if (MajorityCertHash(mc) != h.parent_cert_hash) return Error{Errc::kInvalid, "parent_cert_hash mismatch"};
-  }
   // A locally built block must obey the order a decoder enforces, or no peer could decode it.
   for (std::size_t i = 1; i < block.records.size(); ++i) {
     if (!(SortKeyOf(block.records[i - 1]) < SortKeyOf(block.records[i]))) {

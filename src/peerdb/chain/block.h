@@ -127,10 +127,10 @@ Hash32 BatchId(const TxBatch& batch);              // H("PDB1/batchid", TxBatch)
 Hash32 BatchesRoot(const std::vector<TxBatch>& batches);  // RFC 6962 over PCE bytes
 Hash32 RecordsRoot(const std::vector<Record>& records);
 
-// Stateless block checks: version, chain id, height >= 1, parent_cert presence and linkage
-// (h, block_id, hash), batch shapes, records strictly sorted, roots, size. Signature and state
-// checks need more context.
-Status CheckBlockShape(const Block& block, const Hash32& chain_id, const Params& params);
+// Stateless checks of a block's body against its header: batch shapes, records strictly sorted,
+// batches_root and records_root (C6), encoded size (C7). The header itself (C2-C4) is checked by
+// chain::CheckHeader (rules.h), which needs the parent; signatures and state need more context.
+Status CheckBlockShape(const Block& block, const Params& params);
 
 }  // namespace peerdb::chain
 

@@ -115,11 +115,4 @@ struct ConfigApprove {
   bool operator==(const ConfigApprove&) const = default;
 };
 
-// Rebuilds each Vote(h, r, block_id, signer) and checks its signature (§1.6); counts only members
-// of `config` not in `excluded`. Needs >= Majority() valid distinct signers.
-Status VerifyMajorityCert(const MajorityCert& mc, const Hash32& chain_id, const Config& config,
-                          const std::vector<MemberId>& excluded = {});
-// Verifies every seal in a checkpoint; returns the signers whose seal verified.
-Result<std::vector<MemberId>> VerifyCheckpointSeals(const Checkpoint& cp, const Config& config);
-
 }  // namespace peerdb::chain

@@ -133,52 +133,48 @@ Status VerifyEvidence(const chain::Evidence& e, const Hash32& chain_id, const ch
   }
 }
 
-Result<chain::MemberId> EvidenceOffender(const chain::Evidence& e) {
+namespace {
+
+template <class M>
+Result<EvidenceSubject> SubjectFrom(const Bytes& msg) {
+  PEERDB_TRY_ASSIGN(M m, codec::Decode<M>(msg));
+  return EvidenceSubject{m.signer, m.h};
+}
+
+}  // namespace
+
+Result<EvidenceSubject> EvidenceSubjectOf(const chain::Evidence& e) {
   switch (static_cast<EvidenceKind>(e.kind)) {
     case EvidenceKind::kDoubleProposal:
-    case EvidenceKind::kBadProposal: {
-      PEERDB_TRY_ASSIGN(chain::ProposalCore c, codec::Decode<chain::ProposalCore>(e.msg_a));
-      return c.signer;
-    }
-    case EvidenceKind::kDoubleVote: {
-      PEERDB_TRY_ASSIGN(chain::Vote v, codec::Decode<chain::Vote>(e.msg_a));
-      return v.signer;
-    }
-    case EvidenceKind::kPromiseBreak: {
-      PEERDB_TRY_ASSIGN(chain::RoundChange rc, codec::Decode<chain::RoundChange>(e.msg_a));
-      return rc.signer;
-    }
+    case EvidenceKind::kBadProposal: return SubjectFrom<chain::ProposalCore>(e.msg_a);
+    case EvidenceKind::kDoubleVote: return SubjectFrom<chain::Vote>(e.msg_a);
+    case EvidenceKind::kPromiseBreak: return SubjectFrom<chain::RoundChange>(e.msg_a);
     case EvidenceKind::kDoubleSeal:
-    case EvidenceKind::kSealFork: {
-      PEERDB_TRY_ASSIGN(chain::Seal s, codec::Decode<chain::Seal>(e.msg_a));
-      return s.signer;
-    }
+    case EvidenceKind::kSealFork: return SubjectFrom<chain::Seal>(e.msg_a);
   }
   return Error{Errc::kMalformed, "unknown evidence kind"};
 }
 
+Result<chain::MemberId> EvidenceOffender(const chain::Evidence& e) {
+  PEERDB_TRY_ASSIGN(EvidenceSubject subject, EvidenceSubjectOf(e));
+  return subject.offender;
+}
+
 Result<std::uint64_t> EvidenceHeight(const chain::Evidence& e) {
-  switch (static_cast<EvidenceKind>(e.kind)) {
-    case EvidenceKind::kDoubleProposal:
-    case EvidenceKind::kBadProposal: {
-      PEERDB_TRY_ASSIGN(chain::ProposalCore c, codec::Decode<chain::ProposalCore>(e.msg_a));
-      return c.h;
-    }
-    case EvidenceKind::kDoubleVote: {
-      PEERDB_TRY_ASSIGN(chain::Vote v, codec::Decode<chain::Vote>(e.msg_a));
-      return v.h;
-    }
-    case EvidenceKind::kPromiseBreak: {
-      PEERDB_TRY_ASSIGN(chain::RoundChange rc, codec::Decode<chain::RoundChange>(e.msg_a));
-      return rc.h;
-    }
-    case EvidenceKind::kDoubleSeal:
-    case EvidenceKind::kSealFork: {
-      PEERDB_TRY_ASSIGN(chain::Seal s, codec::Decode<chain::Seal>(e.msg_a));
-      return s.h;
-    }
+  PEERDB_TRY_ASSIGN(EvidenceSubject subject, EvidenceSubjectOf(e));
+  return subject.height;
+}
+
+std::string EvidenceKindName(std::uint8_t kind) {
+  switch (static_cast<EvidenceKind>(kind)) {
+    case EvidenceKind::kDoubleProposal: return "E1 DOUBLE_PROPOSAL";
+    case EvidenceKind::kDoubleVote: return "E2 DOUBLE_VOTE";
+    case EvidenceKind::kPromiseBreak: return "E3 PROMISE_BREAK";
+    case EvidenceKind::kDoubleSeal: return "E4 DOUBLE_SEAL";
+    case EvidenceKind::kSealFork: return "E5 SEAL_FORK";
+    case EvidenceKind::kBadProposal: return "E6 BAD_PROPOSAL";
   }
-  return Error{Errc::kMalformed, "unknown evidence kind"};
+  return "E? UNKNOWN";
 }
 
 Hash32 EvidenceKey(const chain::Evidence& e) {

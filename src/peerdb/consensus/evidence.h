@@ -9,6 +9,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "peerdb/chain/block.h"
@@ -21,11 +22,19 @@ namespace peerdb::consensus {
 // §2.3 without a chain prefix (a last_vote's core need only verify under its own signer).
 Status VerifyEvidence(const chain::Evidence& evidence, const Hash32& chain_id, const chain::Config& config);
 
-// The member the evidence names (the signer of msg_a; for E6 the proposal core's signer). Decodes
-// only; call VerifyEvidence first.
+// The member the evidence names (the signer of msg_a; for E6 the proposal core's signer) and the
+// (lowest) height it concerns. Decodes only; call VerifyEvidence first. kMalformed when msg_a does
+// not decode or the kind is unknown.
+struct EvidenceSubject {
+  chain::MemberId offender = 0;
+  std::uint64_t height = 0;
+};
+Result<EvidenceSubject> EvidenceSubjectOf(const chain::Evidence& evidence);
 Result<chain::MemberId> EvidenceOffender(const chain::Evidence& evidence);
-// The (lowest) height the evidence concerns.
 Result<std::uint64_t> EvidenceHeight(const chain::Evidence& evidence);
+
+// "E4 DOUBLE_SEAL" etc., for people; "E? UNKNOWN" for kinds outside 1..6.
+std::string EvidenceKindName(std::uint8_t kind);
 
 // Identity for dedup: kind, offender and the sign-bytes of both messages (and the path's ids).
 Hash32 EvidenceKey(const chain::Evidence& evidence);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "peerdb/chain/rules.h"
 #include "peerdb/consensus/evidence.h"
 
 namespace peerdb::consensus {
@@ -54,38 +55,23 @@ Hash32 LightClient::AncestorAt(Hash32 id, std::uint64_t height) const {
 }
 
 Status LightClient::AddHeader(const chain::Header& hd, const std::optional<chain::MajorityCert>& parent_cert) {
-  if (hd.version != codec::kVersion) return Error{Errc::kBadVersion, "header version " + std::to_string(hd.version)};
-  if (hd.chain_id != m_chain_id) return Error{Errc::kInvalid, "header names another chain"};
-  if (hd.height == 0) return Error{Errc::kInvalid, "height 0 is the genesis, not a block"};
   const Hash32 id = chain::BlockId(hd);
   if (m_headers.count(id)) return Status::Ok();
   const std::string at = "header at height " + std::to_string(hd.height) + ": ";
-  if (hd.height == 1) {
-    if (hd.parent_id != m_chain_id) return Error{Errc::kInvalid, at + "block 1 must link to the chain id"};
-  } else {
-    auto parent = m_headers.find(hd.parent_id);
-    if (parent == m_headers.end()) return Error{Errc::kNotFound, at + "parent " + Short(hd.parent_id) + " is not known"};
-    if (parent->second.height + 1 != hd.height) return Error{Errc::kInvalid, at + "height does not follow its parent's"};
+  chain::ParentRef parent{0, m_chain_id, m_genesis.genesis_time_ms};
+  if (hd.height > 1) {
+    auto it = m_headers.find(hd.parent_id);
+    if (it == m_headers.end()) return Error{Errc::kNotFound, at + "parent " + Short(hd.parent_id) + " is not known"};
+    parent = chain::ParentRef{it->second.height, hd.parent_id, it->second.timestamp_ms};
   }
-  if (hd.epoch != m_genesis.config.epoch || hd.config_hash != m_config_hash) {
-    return Error{Errc::kInvalid, at + "epoch or config_hash is not the genesis config's (one epoch in this version)"};
-  }
-  if (!m_genesis.config.FindMember(hd.author)) {
-    return Error{Errc::kNotMember, at + "author " + std::to_string(hd.author) + " is not a member"};
-  }
-  if (hd.height == 1) {
-    if (parent_cert) return Error{Errc::kInvalid, at + "block 1 carries no parent certificate"};
-    if (hd.parent_cert_hash != Hash32{}) return Error{Errc::kInvalid, at + "block 1 parent_cert_hash must be zero"};
-  } else {
-    if (!parent_cert) return Error{Errc::kInvalid, at + "missing parent certificate"};
-    const chain::MajorityCert& mc = *parent_cert;
-    if (mc.h + 1 != hd.height || mc.block_id != hd.parent_id) {
-      return Error{Errc::kInvalid, at + "parent certificate is not for the parent block"};
-    }
-    if (chain::MajorityCertHash(mc) != hd.parent_cert_hash) return Error{Errc::kInvalid, at + "parent_cert_hash mismatch"};
-    if (Status s = chain::VerifyMajorityCert(mc, m_chain_id, m_genesis.config); !s.ok()) {
-      return Error{s.error().code, at + "parent certificate: " + s.error().message};
-    }
+  // The shared header rule (C2-C4). A header-only client knows no X_chain (evidence is recorded in
+  // bodies), so nothing is excluded here; that never rejects a header a full node accepts.
+  chain::HeaderRules rules;
+  rules.chain_id = m_chain_id;
+  rules.config = &m_genesis.config;
+  rules.config_hash = m_config_hash;
+  if (Status s = chain::CheckHeader(hd, parent_cert, parent, rules); !s.ok()) {
+    return Error{s.error().code, at + s.error().message};
   }
   m_headers.emplace(id, hd);
   return Status::Ok();
@@ -112,13 +98,7 @@ Status LightClient::AddEvidence(const chain::Evidence& evidence) {
 
 bool LightClient::Unanimous(const Anchored& a, const std::set<chain::MemberId>& excluded) const {
   // Req = M_0 \ X (no approved removals in one epoch); Sealers = non-excluded verified sealers.
-  std::size_t sealers = 0;
-  for (const chain::Member& m : m_genesis.config.members) {
-    if (excluded.count(m.id)) continue;
-    if (!std::binary_search(a.sealers.begin(), a.sealers.end(), m.id)) return false;
-    ++sealers;
-  }
-  return sealers >= m_genesis.config.Majority();
+  return chain::IsUnanimous(a.sealers, m_genesis.config, {excluded.begin(), excluded.end()});
 }
 
 LightFinality LightClient::Compute() const {

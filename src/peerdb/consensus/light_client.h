@@ -4,13 +4,14 @@
 //
 // Steps of §6.3 it performs:
 // 1. chain_id = H(genesis), M_0 = genesis.config.members.
-// 2. AddHeader: version, chain id, height = parent height + 1, parent_id link, epoch and
-//    config_hash (equal to the genesis config), author a member, parent_cert hashes to
-//    parent_cert_hash, names the parent, and is an MC of >= MAJ valid member votes
-//    (chain::VerifyMajorityCert). Headers of several branches may be added (forks are kept).
+// 2. AddHeader: chain::CheckHeader, the header rule every node applies (C2-C4: version, chain id,
+//    height = parent height + 1, parent_id link, epoch and config_hash equal to the genesis
+//    config's, author a member, timestamp; parent_cert for the parent, hashing to
+//    parent_cert_hash, an MC of >= MAJ valid member votes). Headers of several branches may be
+//    added (forks are kept).
 // 4. AddAnchor: the record's digest is H("PDB1/checkpoint", checkpoint) and every seal verifies
-//    (chain::VerifyCheckpointSeals). Compute: a checkpoint whose non-excluded sealers cover Req and
-//    number >= MAJ makes its block and every ancestor FINAL. Two conflicting FINAL blocks raise
+//    (chain::VerifyCheckpointSeals). Compute: a checkpoint whose sealers make its block unanimous
+//    under the exclusions (chain::IsUnanimous) makes it and every ancestor FINAL. Two conflicting FINAL blocks raise
 //    A8 CONFLICTING_FINAL: the branch whose finality anchor is earliest by (btc_height, digest) is
 //    kept (§4.1, §4.4 (3)), the members with seals on both sides are excluded, and E4/E5 evidence
 //    against them is built from their seals.

@@ -55,6 +55,7 @@
 #include <vector>
 
 #include "peerdb/chain/block.h"
+#include "peerdb/chain/rules.h"
 #include "peerdb/chain/signer_state.h"
 #include "peerdb/consensus/alert.h"
 #include "peerdb/consensus/application.h"
@@ -64,7 +65,7 @@
 namespace peerdb::consensus {
 
 // Block status levels of §3. The node adds ANCHORED and FINAL from its anchors.
-enum class BlockStatus : std::uint8_t { kProposed = 1, kMajority = 2, kUnanimous = 3, kAnchored = 4, kFinal = 5 };
+using BlockStatus = chain::BlockStatus;  // §3; defined once, in chain/rules.h
 
 // What the member had on disk when it (re)started.
 struct Snapshot {

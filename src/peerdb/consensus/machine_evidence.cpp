@@ -57,7 +57,8 @@ void Machine::Impl::RecheckDecided() {
 }
 
 void Machine::Impl::OnChainEvidence(const chain::Evidence& e) {
-  // Recorded in a committed block (the application checked it, C6): X_chain from the next height.
+  // Recorded in a committed block, which passed CheckBlockBody (C6: the evidence verifies) before
+  // I voted or sealed: X_chain from the next height.
   auto offender = EvidenceOffender(e);
   if (!offender.ok()) return;
   if (m_x_chain.insert(*offender).second) m_x_chain_in_head.insert(*offender);

@@ -1,6 +1,8 @@
 // Machine: proposing (§2.2, §2.3 re-proposal), checking a proposal (C1-C7, §2.4) and voting (S2).
 #include <algorithm>
 
+#include "peerdb/chain/rules.h"
+#include "peerdb/consensus/block_rules.h"
 #include "peerdb/consensus/evidence.h"
 #include "peerdb/consensus/internal/machine_impl.h"
 
@@ -177,21 +179,32 @@ Candidate::Check Machine::Impl::CheckCandidate(Candidate& c) {
     c.reject_reason = std::move(why);
     return c.check;
   };
-  // C2 header, C3 parent (the committed head is my latest seal), then C5-C7 by the application.
-  if (Status s = chain::CheckBlockShape(b, m_chain_id, params()); !s.ok()) return reject("C2: " + s.error().message);
-  if (hdr.height != m_h) return reject("C2: height is not parent height + 1");
-  if (hdr.epoch != config().epoch || hdr.config_hash != m_config_hash) return reject("C2: epoch or config_hash");
-  if (!config().FindMember(hdr.author) || m_x_chain.count(hdr.author)) return reject("C2: author is not active");
-  if (hdr.parent_id != m_head_id) return reject("C3: parent is not my committed head");
+  // C2-C4 on the header (the shared rule; the parent is my committed head), C6/C7 on the body's
+  // shape, C5's authors and C6's records (the shared body rule), then C5-C7 against the state by
+  // the application.
+  chain::HeaderRules rules;
+  rules.chain_id = m_chain_id;
+  rules.config = &config();
+  rules.config_hash = m_config_hash;
+  rules.author_excluded = ChainExcluded();
+  rules.parent_cert_excluded = ParentCertExcluded();
+  const chain::ParentRef parent{m_head_h, m_head_id, ParentTimestamp()};
+  if (Status s = chain::CheckHeader(hdr, b.parent_cert, parent, rules); !s.ok()) return reject(s.error().message);
+  if (Status s = chain::CheckBlockShape(b, params()); !s.ok()) return reject("C6: " + s.error().message);
+  BodyRules body;
+  body.chain_id = m_chain_id;
+  body.config = &config();
+  body.excluded = ChainExcluded();
+  body.ancestor_id = [this](std::uint64_t k) -> std::optional<Hash32> {  // the parent is my head
+    auto it = m_headers.find(k);
+    return it == m_headers.end() ? std::nullopt : std::optional<Hash32>(it->second.id);
+  };
+  if (Status s = CheckBlockBody(b, body); !s.ok()) return reject(s.error().message);
   // C3/S1: never co-sign a branch that conflicts with my seals. After a restart between a seal's
   // SaveSigner and its Commit, the only block I may take at this height is the one I sealed.
   if (m_signer.seal_h == m_h ? m_signer.seal_id != chain::BlockId(hdr) : hdr.parent_id != m_signer.seal_id) {
     return reject("C3: block conflicts with my latest seal");
   }
-  if (m_h > 1 && !chain::VerifyMajorityCert(*b.parent_cert, m_chain_id, config(), ParentCertExcluded()).ok()) {
-    return reject("C3: parent_cert is not a valid majority certificate");
-  }
-  if (hdr.timestamp_ms < ParentTimestamp() + params().block_period_ms) return reject("C4: timestamp before parent + block_period");
   if (Status s = m_app.Check(b); !s.ok()) return reject(s.error().message);
   c.check = Candidate::Check::kOk;
   return c.check;

@@ -1,6 +1,7 @@
 // Machine: status exchange and catch-up (§6.2), seals of committed blocks and unanimity (§3).
 #include <algorithm>
 
+#include "peerdb/chain/rules.h"
 #include "peerdb/consensus/evidence.h"
 #include "peerdb/consensus/fork_choice.h"
 #include "peerdb/consensus/internal/machine_impl.h"
@@ -231,18 +232,13 @@ void Machine::Impl::RecordSeal(const chain::Seal& seal) {
 }
 
 void Machine::Impl::CheckUnanimity() {
-  // UNANIMOUS (§3, D4): some D >= B has Req(D) subset of Sealers(D) and |Sealers(D)| >= MAJ, with
-  // Req = members minus X_m (one epoch, no approved removals in this version).
+  // UNANIMOUS (§3, D4): some D >= B whose sealers make it unanimous under my exclusions X_m
+  // (chain::IsUnanimous, the rule the light client and the auditor apply too).
   std::uint64_t best = m_unanimous_h;
+  const std::vector<chain::MemberId> excluded = Excluded();
   for (auto it = m_sealers.rbegin(); it != m_sealers.rend() && it->first > m_unanimous_h; ++it) {
-    std::size_t sealers = 0;
-    bool all = true;
-    for (const chain::Member& m : config().members) {
-      if (IsExcluded(m.id)) continue;
-      if (it->second.count(m.id)) ++sealers;
-      else all = false;
-    }
-    if (all && sealers >= config().Majority()) {
+    const std::vector<chain::MemberId> sealers(it->second.begin(), it->second.end());
+    if (chain::IsUnanimous(sealers, config(), excluded)) {
       best = it->first;
       break;
     }

@@ -22,8 +22,9 @@ struct Broken {
 
 class AnchorChecker {
  public:
-  AnchorChecker(const chain::Genesis& genesis, const std::vector<Hash32>& ids, const BitcoinView& view)
-      : m_genesis(genesis), m_chain_id(chain::ChainId(genesis)), m_ids(ids), m_view(view),
+  AnchorChecker(const chain::Genesis& genesis, const std::vector<Hash32>& ids, const std::vector<chain::MemberId>& excluded,
+                const BitcoinView& view)
+      : m_genesis(genesis), m_chain_id(chain::ChainId(genesis)), m_ids(ids), m_excluded(excluded), m_view(view),
         m_k(view.min_confirmations != 0 ? view.min_confirmations : genesis.config.params.k_anchor) {}
   std::uint32_t k() const { return m_k; }
 
@@ -66,7 +67,7 @@ class AnchorChecker {
     if (chain::CheckpointDigest(cp) != r.digest) return Out{Broken{"its digest is not the hash of its checkpoint", cp.h}};
     auto signers = chain::VerifyCheckpointSeals(cp, m_genesis.config);
     if (!signers.ok()) return Out{Broken{"its checkpoint of " + block + ": " + signers.error().message, cp.h}};
-    f.covering.unanimous = CheckpointIsUnanimous(cp, m_genesis.config);
+    f.covering.unanimous = chain::IsUnanimous(*signers, m_genesis.config, m_excluded);
     auto tree = ots::DecodeTimestamp(r.proof, Bytes(r.digest.begin(), r.digest.end()));
     if (!tree.ok()) return Out{Broken{"its proof does not parse: " + tree.error().message, cp.h}};
     std::vector<Bytes> leaves;
@@ -133,6 +134,7 @@ class AnchorChecker {
   const chain::Genesis& m_genesis;
   Hash32 m_chain_id;
   const std::vector<Hash32>& m_ids;
+  const std::vector<chain::MemberId>& m_excluded;
   const BitcoinView& m_view;
   std::map<std::uint64_t, ots::BlockHeader> m_headers;
   std::optional<std::uint64_t> m_tip;
@@ -156,9 +158,10 @@ std::string UtcTimeText(std::uint64_t seconds) {
 }
 
 Result<AnchorAudit> AuditAnchors(const std::vector<AnchorInput>& anchors, const chain::Genesis& genesis,
-                                 const std::vector<Hash32>& ids, const BitcoinView& view) {
+                                 const std::vector<Hash32>& ids, const std::vector<chain::MemberId>& excluded,
+                                 const BitcoinView& view) {
   AnchorAudit out;
-  AnchorChecker checker(genesis, ids, view);
+  AnchorChecker checker(genesis, ids, excluded, view);
   std::vector<CoveringAnchor> valid;
   std::vector<std::string> notes;
   std::size_t confirmed = 0;

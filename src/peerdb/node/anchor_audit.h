@@ -16,7 +16,6 @@
 #include "peerdb/chain/block.h"
 #include "peerdb/node/anchor_status.h"
 #include "peerdb/ots/verify.h"
-#include "peerdb/store/store.h"
 
 namespace peerdb::node {
 
@@ -55,15 +54,18 @@ struct AnchorAudit {
   std::optional<std::uint64_t> failure_height;  // the block its checkpoint names, when known
   // Heights the valid anchors can account for (any verdict but kUnsupported): a stored status above
   // what these give is unsupported.
-  store::StatusHeights supported;
+  chain::StatusHeights supported;
   std::vector<CoveringAnchor> fixing;  // confirmed, or unchecked when there are no headers
   std::vector<std::string> lines;      // the report: summary, ranges, notes
 };
 
 // ids[h] is the id of block h of the audited chain (ids[0] = chain id). An Error only when the
 // header source cannot answer (kUnavailable / kIo); a bad anchor is a failure in the result.
+// `excluded`: members excluded by verified evidence; a checkpoint is unanimous when the seals of
+// the others cover Req (chain::IsUnanimous).
 Result<AnchorAudit> AuditAnchors(const std::vector<AnchorInput>& anchors, const chain::Genesis& genesis,
-                                 const std::vector<Hash32>& ids, const BitcoinView& view);
+                                 const std::vector<Hash32>& ids, const std::vector<chain::MemberId>& excluded,
+                                 const BitcoinView& view);
 
 // "2026-11-24 10:00:00 UTC"
 std::string UtcTimeText(std::uint64_t seconds);

@@ -50,7 +50,11 @@ Status AnchorScheduler::Start(std::uint64_t head_height, std::uint64_t head_time
     Anchor a;
     a.height = s.height;
     a.digest = s.record.digest;
-    a.unanimous = s.checkpoint && CheckpointIsUnanimous(*s.checkpoint, m_genesis.config);
+    if (s.checkpoint) {
+      if (auto sealers = chain::VerifyCheckpointSeals(*s.checkpoint, m_genesis.config); sealers.ok()) {
+        a.sealers = std::move(*sealers);
+      }
+    }
     a.btc_height = s.record.btc_height;
     a.btc_block_hash = s.record.btc_block_hash;
     m_anchors.push_back(a);
@@ -285,7 +289,9 @@ Status AnchorScheduler::SaveConfirmed(const store::AnchorJob& job, const ots::Bi
   Anchor a;
   a.height = job.checkpoint.h;
   a.digest = job.digest;
-  a.unanimous = CheckpointIsUnanimous(job.checkpoint, m_genesis.config);
+  if (auto sealers = chain::VerifyCheckpointSeals(job.checkpoint, m_genesis.config); sealers.ok()) {
+    a.sealers = std::move(*sealers);
+  }
   a.btc_height = v.height;
   a.btc_block_hash = v.block_hash;
   a.btc_time = v.time;
@@ -313,7 +319,7 @@ bool AnchorScheduler::MaybeRecheck(std::uint64_t now) {
     if (picked.size() >= kMaxRechecked) break;
     picked.push_back(i);
     items.push_back(RecheckItem{m_anchors[i].btc_height, m_anchors[i].btc_block_hash});
-    if (m_anchors[i].unanimous && m_anchors[i].confirmed) break;
+    if (Unanimous(m_anchors[i]) && m_anchors[i].confirmed) break;
   }
   RunOnWorker<RecheckOutcome>([items](AnchorNet& net) { return RecheckAnchors(net, items); },
                               [this, picked](RecheckOutcome o) { OnRechecked(picked, std::move(o)); });
@@ -345,13 +351,24 @@ void AnchorScheduler::OnRechecked(std::vector<std::size_t> indexes, RecheckOutco
   if (changed) ApplyHeights();
 }
 
+bool AnchorScheduler::Unanimous(const Anchor& a) const {
+  return chain::IsUnanimous(a.sealers, m_genesis.config, m_excluded);
+}
+
+void AnchorScheduler::SetExcluded(std::vector<chain::MemberId> excluded) {
+  std::sort(excluded.begin(), excluded.end());
+  if (excluded == m_excluded) return;
+  m_excluded = std::move(excluded);
+  ApplyHeights();
+}
+
 void AnchorScheduler::ApplyHeights() {
   std::vector<CoveringAnchor> confirmed;
   for (const Anchor& a : m_anchors) {
     if (!a.confirmed) continue;
     CoveringAnchor c;
     c.height = a.height;
-    c.unanimous = a.unanimous;
+    c.unanimous = Unanimous(a);
     confirmed.push_back(c);
   }
   const store::StatusHeights heights = HeightsOf(confirmed);

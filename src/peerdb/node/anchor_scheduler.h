@@ -50,6 +50,10 @@ class AnchorScheduler {
   Status Start(std::uint64_t head_height, std::uint64_t head_timestamp_ms);
   // A block was committed (UNANIMOUS for N = 1: its one member sealed it).
   void OnHead(std::uint64_t height, std::uint64_t timestamp_ms);
+  // The members this node excludes by evidence (X_m, §5.2). A checkpoint makes its block FINAL when
+  // its sealers make it unanimous under these exclusions (chain::IsUnanimous), so statuses are
+  // recomputed: an anchor that lacked only an offender's seal makes its block FINAL from now on.
+  void SetExcluded(std::vector<chain::MemberId> excluded);
   // No new work; the timer is cancelled and the worker stops after its current request.
   void Stop();
   // Waits for the worker. Not from the worker thread.
@@ -62,7 +66,7 @@ class AnchorScheduler {
   struct Anchor {
     std::uint64_t height = 0;
     Hash32 digest{};
-    bool unanimous = false;
+    std::vector<chain::MemberId> sealers;  // whose seals in the checkpoint verified
     std::uint64_t btc_height = 0;
     Hash32 btc_block_hash{};
     std::uint32_t btc_time = 0;
@@ -81,6 +85,7 @@ class AnchorScheduler {
   template <class R>
   void RunOnWorker(std::function<R(AnchorNet&)> task, std::function<void(R)> done);
 
+  bool Unanimous(const Anchor& a) const;
   Result<store::AnchorJob> NewJob(std::uint64_t height, std::uint64_t now);
   void OnSubmitted(const Hash32& digest, std::uint64_t height, Result<Bytes> tree);
   void OnUpgraded(const Hash32& digest, UpgradeOutcome outcome);
@@ -107,6 +112,7 @@ class AnchorScheduler {
   std::vector<store::AnchorJob> m_jobs;
   std::vector<Anchor> m_anchors;
   store::StatusHeights m_heights;
+  std::vector<chain::MemberId> m_excluded;
   std::uint64_t m_oldest_unfinal_ts = 0;  // timestamp of block final_height + 1, 0 when all final
   std::uint64_t m_last_submission_ms = 0, m_last_submitted_height = 0, m_last_attempt_ms = 0;
   std::uint64_t m_last_upgrade_ms = 0, m_last_recheck_ms = 0, m_last_lag_log_ms = 0;

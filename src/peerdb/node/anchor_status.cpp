@@ -1,7 +1,6 @@
 #include "peerdb/node/anchor_status.h"
 
 #include <algorithm>
-#include <set>
 #include <tuple>
 
 namespace peerdb::node {
@@ -13,29 +12,10 @@ bool Earlier(const CoveringAnchor& a, const CoveringAnchor& b) {
 
 }  // namespace
 
-bool CheckpointIsUnanimous(const chain::Checkpoint& cp, const chain::Config& config) {
-  auto signers = chain::VerifyCheckpointSeals(cp, config);
-  if (!signers.ok()) return false;
-  const std::set<chain::MemberId> sealed(signers->begin(), signers->end());
-  for (const chain::Member& m : config.members) {
-    if (!sealed.contains(m.id)) return false;
-  }
-  return sealed.size() >= config.Majority();
-}
-
-store::StatusHeights HeightsOf(const std::vector<CoveringAnchor>& confirmed) {
-  store::StatusHeights h;
-  for (const CoveringAnchor& a : confirmed) {
-    h.anchored_height = std::max(h.anchored_height, a.height);
-    if (a.unanimous) h.final_height = std::max(h.final_height, a.height);
-  }
-  return h;
-}
-
-store::BlockStatus StatusAt(std::uint64_t height, const store::StatusHeights& heights, store::BlockStatus unanchored) {
-  if (height <= heights.final_height) return store::BlockStatus::kFinal;
-  if (height <= heights.anchored_height) return store::BlockStatus::kAnchored;
-  return unanchored;
+chain::StatusHeights HeightsOf(const std::vector<CoveringAnchor>& confirmed) {
+  std::vector<chain::AnchorCoverage> coverage;
+  for (const CoveringAnchor& a : confirmed) coverage.push_back(chain::AnchorCoverage{a.height, a.unanimous});
+  return chain::HeightsFromAnchors(coverage);
 }
 
 std::vector<FixedRange> FixedRanges(const std::vector<CoveringAnchor>& confirmed, std::uint64_t head) {

@@ -7,16 +7,6 @@
 
 namespace peerdb::node {
 
-state::StateLeaf LeafOf(const state::Write& w) {
-  state::StateLeaf leaf;
-  leaf.ns = w.ns;
-  leaf.key = w.key;
-  leaf.value_hash = w.state.deleted ? Hash32{} : state::ValueHash(w.state.value);
-  leaf.owner = w.state.owner;
-  leaf.version = w.state.version;
-  return leaf;
-}
-
 std::size_t SoloBlockBatchBytes(const chain::Params& params) {
   static const std::size_t overhead = [] {
     chain::Block block;  // every field left is fixed-size, so default values encode at full length
@@ -25,10 +15,6 @@ std::size_t SoloBlockBatchBytes(const chain::Params& params) {
     return codec::Encode(block).size();
   }();
   return params.max_block_bytes > overhead ? params.max_block_bytes - overhead : 0;
-}
-
-void ApplyWrites(const std::vector<state::Write>& writes, state::StateTree& tree) {
-  for (const state::Write& w : writes) tree.Put(LeafOf(w));
 }
 
 Result<ProducedBlock> ProduceSoloBlock(const chain::Config& config, const Hash32& chain_id, const ChainTip& tip,
@@ -59,7 +45,7 @@ Result<ProducedBlock> ProduceSoloBlock(const chain::Config& config, const Hash32
   chain::SortRecords(block.records);
   h.batches_root = chain::BatchesRoot(block.batches);
   h.records_root = chain::RecordsRoot(block.records);
-  ApplyWrites(out.exec.writes, tree);
+  state::ApplyWrites(out.exec.writes, tree);
   h.state_root = tree.Root();
   out.id = chain::BlockId(h);
 

@@ -11,6 +11,7 @@
 #include "peerdb/crypto/ed25519.h"
 #include "peerdb/state/executor.h"
 #include "peerdb/state/state_tree.h"
+#include "peerdb/state/tree_writes.h"
 
 namespace peerdb::node {
 
@@ -30,10 +31,6 @@ struct ProducedBlock {
   chain::Seal seal;
   state::ExecResult exec;
 };
-
-// Tree leaf for a state write.
-state::StateLeaf LeafOf(const state::Write& w);
-void ApplyWrites(const std::vector<state::Write>& writes, state::StateTree& tree);
 
 // Room for batches in a solo block: max_block_bytes minus the rest of the block at its largest
 // (header, a parent certificate with one vote, the parent's seal record and the list counts, all

@@ -5,10 +5,12 @@
 #include <map>
 #include <set>
 
+#include "peerdb/chain/rules.h"
 #include "peerdb/codec/pce.h"
+#include "peerdb/consensus/block_rules.h"
 #include "peerdb/consensus/evidence.h"
+#include "peerdb/consensus/light_client.h"
 #include "peerdb/node/block_producer.h"
-#include "peerdb/node/evidence_info.h"
 #include "peerdb/node/chain_export.h"
 #include "peerdb/state/state_tree.h"
 #include "peerdb/store/store.h"
@@ -75,7 +77,10 @@ constexpr std::size_t kMaxExportedAnchors = 300'000;
 class Auditor {
  public:
   Auditor(const chain::Genesis& genesis)
-      : m_genesis(genesis), m_chain_id(chain::ChainId(genesis)), m_prev_ts(genesis.genesis_time_ms) {}
+      : m_genesis(genesis),
+        m_chain_id(chain::ChainId(genesis)),
+        m_config_hash(chain::ConfigHash(genesis.config)),
+        m_prev_ts(genesis.genesis_time_ms) {}
 
   std::optional<Failure> CheckGenesis(const std::optional<Hash32>& expected) {
     Status s = chain::CheckGenesis(m_genesis);
@@ -84,6 +89,9 @@ class Auditor {
       return Failure{0, "genesis: chain id " + Hex(m_chain_id) + " is not the consortium's " + Hex(*expected)};
     }
     m_ids.push_back(m_chain_id);
+    auto light = consensus::LightClient::Create(m_genesis);
+    if (!light.ok()) return Failure{0, "genesis: " + light.error().message};
+    m_light.emplace(std::move(*light));
     return std::nullopt;
   }
 
@@ -96,32 +104,31 @@ class Auditor {
     const chain::Block& block = *decoded;
     const chain::Header& hd = block.header;
     if (hd.height != h) return fail("header says height " + std::to_string(hd.height));
-    Status shape = chain::CheckBlockShape(block, m_chain_id, config.params);
-    if (!shape.ok()) return fail(shape.error().message);
-    if (hd.parent_id != m_ids.back()) return fail("parent_id does not link to block " + std::to_string(h - 1));
-    if (hd.epoch != config.epoch || hd.config_hash != chain::ConfigHash(config)) return fail("epoch or config_hash is wrong");
-    if (!config.FindMember(hd.author)) return fail("author " + std::to_string(hd.author) + " is not a member");
-    if (hd.timestamp_ms < m_prev_ts + config.params.block_period_ms) return fail("timestamp is earlier than parent + block_period_ms");
     // X_chain(h): offenders named in evidence recorded in blocks below h (PROTOCOL.md §5.2). The
     // parent's certificate is judged under X_chain(h - 1), as when the parent was committed (§6.3
     // step 2): evidence recorded in the parent cannot void the votes that decided the parent.
     const std::vector<chain::MemberId> excluded(m_chain_excluded.begin(), m_chain_excluded.end());
-    if (block.parent_cert) {
-      const std::vector<chain::MemberId> before_parent(m_excluded_before_parent.begin(), m_excluded_before_parent.end());
-      Status mc = chain::VerifyMajorityCert(*block.parent_cert, m_chain_id, config, before_parent);
-      if (!mc.ok()) return fail("parent certificate: " + mc.error().message);
-    }
+    chain::HeaderRules rules;
+    rules.chain_id = m_chain_id;
+    rules.config = &config;
+    rules.config_hash = m_config_hash;
+    rules.author_excluded = excluded;
+    rules.parent_cert_excluded.assign(m_excluded_before_parent.begin(), m_excluded_before_parent.end());
+    const chain::ParentRef parent{h - 1, m_ids.back(), m_prev_ts};
+    if (Status s = chain::CheckHeader(hd, block.parent_cert, parent, rules); !s.ok()) return fail(s.error().message);
+    Status shape = chain::CheckBlockShape(block, config.params);
+    if (!shape.ok()) return fail(shape.error().message);
+    // C5's authors and C6's records: the rule the members applied before voting.
+    const consensus::BodyRules body = BodyRulesAt(excluded);
+    if (Status s = consensus::CheckBlockBody(block, body); !s.ok()) return fail(s.error().message);
     std::vector<chain::MemberId> newly_excluded;
     for (const chain::Record& rec : block.records) {
-      if (const auto* seal = std::get_if<chain::Seal>(&rec.body)) {
-        if (auto f = CheckSeal(*seal, h)) return fail("sealed record: " + *f);
+      if (std::holds_alternative<chain::Seal>(rec.body)) {
         ++m_seals;
       } else if (const auto* ev = std::get_if<chain::Evidence>(&rec.body)) {
         auto f = CheckEvidence(*ev, "recorded in block " + std::to_string(h));
         if (!f.ok()) return fail("evidence record: " + f.error().message);
         newly_excluded.push_back(*f);
-      } else if (!std::holds_alternative<chain::AnchorRecord>(rec.body)) {
-        return fail("holds a config approval record, which this version never produces");
       }
     }
     auto exec = state::ExecuteBatches(config, m_chain_id, m_state, block.batches, h);
@@ -139,12 +146,14 @@ class Auditor {
       Status mc = chain::VerifyMajorityCert(*raw.cert, m_chain_id, config, excluded);
       if (!mc.ok()) return fail("certificate: " + mc.error().message);
     }
+    // The light client sees the same header: it computes FINAL for the report (§6.3).
+    if (Status s = m_light->AddHeader(hd, block.parent_cert); !s.ok()) return fail("light client: " + s.error().message);
     m_ids.push_back(id);
     m_prev_ts = hd.timestamp_ms;
     std::vector<chain::MemberId> sealers;
     for (const chain::Seal& s : raw.seals) {
       if (s.h != h) return fail("stored seal of member " + std::to_string(s.signer) + " names height " + std::to_string(s.h));
-      if (auto f = CheckSeal(s, h + 1)) return fail("seal: " + *f);
+      if (Status st = consensus::CheckSealOnAncestor(s, h + 1, body); !st.ok()) return fail("seal: " + st.error().message);
       sealers.push_back(s.signer);
       ++m_seals;
     }
@@ -160,18 +169,12 @@ class Auditor {
   // (PROTOCOL.md §3): UNANIMOUS needs a block at or above it whose verified seals cover every member
   // not excluded by evidence (and at least a majority), FINAL and ANCHORED need a valid anchor. A
   // lower stored status is accepted: a node raises statuses only as seals and confirmations reach it.
-  std::optional<Failure> CheckStatuses(const store::StatusHeights& supported) const {
+  std::optional<Failure> CheckStatuses(const chain::StatusHeights& supported) const {
     const chain::Config& config = m_genesis.config;
     std::uint64_t unanimous_up_to = 0;
+    const std::vector<chain::MemberId> excluded(m_excluded.begin(), m_excluded.end());
     for (std::size_t i = 0; i < m_statuses.size(); ++i) {
-      const auto& sealers = m_statuses[i].sealers;
-      std::size_t required = 0, sealed = 0;
-      for (const chain::Member& m : config.members) {
-        if (m_excluded.contains(m.id)) continue;
-        ++required;
-        if (std::find(sealers.begin(), sealers.end(), m.id) != sealers.end()) ++sealed;
-      }
-      if (sealed == required && sealed >= config.Majority()) unanimous_up_to = i + 1;
+      if (chain::IsUnanimous(m_statuses[i].sealers, config, excluded)) unanimous_up_to = i + 1;
     }
     for (std::size_t i = 0; i < m_statuses.size(); ++i) {
       const StatusRow& row = m_statuses[i];
@@ -179,9 +182,9 @@ class Auditor {
       const std::uint64_t h = i + 1;
       const store::BlockStatus s = *row.stored;
       const std::string stored = "stored status " + std::string(store::BlockStatusName(s));
-      if (s == store::BlockStatus::kFinal || s == store::BlockStatus::kAnchored) {
-        const std::uint64_t limit = s == store::BlockStatus::kFinal ? supported.final_height : supported.anchored_height;
-        if (h > limit) {
+      if (s >= store::BlockStatus::kAnchored) {
+        // ANCHORED says nothing about signatures: only the anchors can support it (and FINAL).
+        if (chain::StatusAt(h, supported, store::BlockStatus::kProposed) < s) {
           return Failure{h, stored + " but no anchor supports it (the anchor records support ANCHORED up to block " +
                                 std::to_string(supported.anchored_height) + " and FINAL up to block " +
                                 std::to_string(supported.final_height) + ")"};
@@ -201,35 +204,36 @@ class Auditor {
   // Verifies one piece of evidence standalone and returns the member it convicts.
   Result<chain::MemberId> CheckEvidence(const chain::Evidence& e, const std::string& where) {
     PEERDB_TRY(consensus::VerifyEvidence(e, m_chain_id, m_genesis.config));
-    const auto subject = SubjectOf(e);
-    if (!subject) return Error{Errc::kMalformed, "evidence names no member"};
-    const chain::Member* m = m_genesis.config.FindMember(subject->offender);
-    const std::string line = EvidenceKindName(e.kind) + " by member " + std::to_string(subject->offender) + " (" +
-                             (m ? m->name : "?") + ") at height " + std::to_string(subject->height) + ", " + where +
+    PEERDB_TRY_ASSIGN(const consensus::EvidenceSubject subject, consensus::EvidenceSubjectOf(e));
+    const chain::Member* m = m_genesis.config.FindMember(subject.offender);
+    const std::string line = consensus::EvidenceKindName(e.kind) + " by member " + std::to_string(subject.offender) + " (" +
+                             (m ? m->name : "?") + ") at height " + std::to_string(subject.height) + ", " + where +
                              ": verified";
     if (std::find(m_evidence_notes.begin(), m_evidence_notes.end(), line) == m_evidence_notes.end()) {
       m_evidence_notes.push_back(line);
     }
-    m_excluded.insert(subject->offender);
-    return subject->offender;
+    m_excluded.insert(subject.offender);
+    (void)m_light->AddEvidence(e);  // verified above by the same function
+    return subject.offender;
   }
   const std::vector<std::string>& evidence_notes() const { return m_evidence_notes; }
+  std::vector<chain::MemberId> excluded() const { return {m_excluded.begin(), m_excluded.end()}; }
 
   const chain::Genesis& genesis() const { return m_genesis; }
   const std::vector<Hash32>& ids() const { return m_ids; }
 
-  // A seal must verify and name an ancestor strictly below `below`.
-  std::optional<std::string> CheckSeal(const chain::Seal& s, std::uint64_t below) const {
-    const chain::Member* m = m_genesis.config.FindMember(s.signer);
-    if (!m) return "signer " + std::to_string(s.signer) + " is not a member";
-    if (s.h == 0 || s.h >= below || s.h >= m_ids.size() || m_ids[s.h] != s.block_id) {
-      return "seal of member " + std::to_string(s.signer) + " names height " + std::to_string(s.h) + ", not an ancestor";
-    }
-    if (!chain::VerifySignedBy(m->pubkey, m_chain_id, s)) {
-      return "signature of member " + std::to_string(s.signer) + " (" + m->name + ") on block " + std::to_string(s.h) + " does not verify";
-    }
-    return std::nullopt;
+  // The body rules over the chain checked so far, under the exclusions `excluded`.
+  consensus::BodyRules BodyRulesAt(const std::vector<chain::MemberId>& excluded) const {
+    consensus::BodyRules body;
+    body.chain_id = m_chain_id;
+    body.config = &m_genesis.config;
+    body.excluded = excluded;
+    body.ancestor_id = [this](std::uint64_t k) -> std::optional<Hash32> {
+      return k < m_ids.size() ? std::optional<Hash32>(m_ids[k]) : std::nullopt;
+    };
+    return body;
   }
+
 
   // Compares the stored current state and history rows with the replay.
   std::optional<Failure> CompareState(const store::Store& db) {
@@ -298,6 +302,19 @@ class Auditor {
     return std::nullopt;
   }
 
+  // FINAL as an outside light client computes it (consensus::LightClient, §6.3) from this chain's
+  // headers, every verified evidence and the anchors that fix blocks (confirmed in Bitcoin, or
+  // unchecked when no header source was given). `audit.findings` is aligned with `anchors`.
+  std::uint64_t LightFinalHeight(const std::vector<AnchorInput>& anchors, const AnchorAudit& audit) {
+    for (std::size_t i = 0; i < anchors.size() && i < audit.findings.size(); ++i) {
+      const AnchorVerdict v = audit.findings[i].verdict;
+      if ((v == AnchorVerdict::kConfirmed || v == AnchorVerdict::kUnchecked) && anchors[i].checkpoint) {
+        (void)m_light->AddAnchor(*anchors[i].checkpoint, anchors[i].record);  // checked by AuditAnchors
+      }
+    }
+    return m_light->Compute().final_height;
+  }
+
   void Fill(AuditReport& r) const {
     r.chain_id_hex = Hex(m_chain_id);
     r.blocks = m_blocks;
@@ -328,6 +345,8 @@ class Auditor {
 
   chain::Genesis m_genesis;
   Hash32 m_chain_id;
+  Hash32 m_config_hash;
+  std::optional<consensus::LightClient> m_light;  // set by CheckGenesis
   std::vector<StatusRow> m_statuses;  // m_statuses[h - 1] for block h
   std::vector<Hash32> m_ids;  // m_ids[h] = id of block h; m_ids[0] = chain id
   std::uint64_t m_prev_ts = 0;  // timestamp of the parent; the genesis time before block 1 (C4)
@@ -336,7 +355,8 @@ class Auditor {
   std::uint64_t m_blocks = 0, m_ops = 0, m_seals = 0;
 };
 
-AuditReport Finish(const Auditor& a, std::optional<Failure> failure, const AnchorAudit* anchors = nullptr) {
+AuditReport Finish(const Auditor& a, std::optional<Failure> failure, const AnchorAudit* anchors = nullptr,
+                   std::optional<std::uint64_t> light_final_height = std::nullopt) {
   AuditReport r;
   a.Fill(r);
   if (anchors) r.anchors = anchors->findings.size();
@@ -360,14 +380,19 @@ AuditReport Finish(const Auditor& a, std::optional<Failure> failure, const Ancho
     for (const std::string& line : anchors->lines) r.notes.push_back(line);
     r.ranges = FixedRanges(anchors->fixing, a.head());
   }
+  if (light_final_height) {
+    r.light_final_height = light_final_height;
+    r.notes.push_back("FINAL up to block " + std::to_string(*light_final_height) +
+                      " (light client of PROTOCOL.md §6.3 over these headers, anchors and evidence)");
+  }
   return r;
 }
 
 // Anchors and then statuses, once every block has been checked. An Error only when the header
 // source cannot answer.
-Result<std::optional<Failure>> FinishAnchors(const Auditor& auditor, const std::vector<AnchorInput>& anchors,
+Result<std::optional<Failure>> FinishAnchors(Auditor& auditor, const std::vector<AnchorInput>& anchors,
                                              const BitcoinView& view, AnchorAudit& out) {
-  PEERDB_TRY_ASSIGN(out, AuditAnchors(anchors, auditor.genesis(), auditor.ids(), view));
+  PEERDB_TRY_ASSIGN(out, AuditAnchors(anchors, auditor.genesis(), auditor.ids(), auditor.excluded(), view));
   if (out.failure) return std::optional<Failure>(Failure{out.failure_height, *out.failure});
   return auditor.CheckStatuses(out.supported);
 }
@@ -434,7 +459,7 @@ Result<AuditReport> AuditDatabase(const std::string& db_path, const AuditOptions
   if (anchor_failure) return Finish(auditor, anchor_failure);
   if (auto f = auditor.CompareState(*db)) return Finish(auditor, f);
   if (auto f = auditor.CompareSeqs(*db)) return Finish(auditor, f);
-  return Finish(auditor, std::nullopt, &anchor_audit);
+  return Finish(auditor, std::nullopt, &anchor_audit, auditor.LightFinalHeight(anchors, anchor_audit));
 }
 
 Result<AuditReport> AuditExport(const std::string& export_path, const AuditOptions& options) {
@@ -466,7 +491,7 @@ Result<AuditReport> AuditExport(const std::string& export_path, const AuditOptio
   AnchorAudit anchor_audit;
   PEERDB_TRY_ASSIGN(std::optional<Failure> anchor_failure, FinishAnchors(auditor, anchors, options.bitcoin, anchor_audit));
   if (anchor_failure) return Finish(auditor, anchor_failure);
-  return Finish(auditor, std::nullopt, &anchor_audit);
+  return Finish(auditor, std::nullopt, &anchor_audit, auditor.LightFinalHeight(anchors, anchor_audit));
 }
 
 Result<std::uint64_t> ExportDatabase(const std::string& db_path, const std::string& out_path) {

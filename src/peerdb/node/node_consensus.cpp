@@ -10,8 +10,6 @@
 namespace peerdb::node {
 namespace {
 
-store::BlockStatus ToStore(consensus::BlockStatus s) { return static_cast<store::BlockStatus>(static_cast<int>(s)); }
-
 std::string MemberLabel(const chain::Config& cfg, chain::MemberId id) {
   const chain::Member* m = cfg.FindMember(id);
   if (!m) return "member " + std::to_string(id);
@@ -151,12 +149,21 @@ void Node::Impl::RaiseStatus(std::uint64_t height, consensus::BlockStatus status
   auto b = store->LoadBlock(height);
   if (!b.ok() || !*b) return;
   // Anchoring owns ANCHORED and FINAL; the machine never lowers a status.
-  if ((*b)->status < ToStore(status)) {
-    if (Status s = store->UpdateBlockStatus(height, ToStore(status)); !s.ok()) {
+  if ((*b)->status < status) {
+    if (Status s = store->UpdateBlockStatus(height, status); !s.ok()) {
       spdlog::error("node: cannot record status of block {}: {}", height, s.error().ToString());
     }
   }
   if (status >= consensus::BlockStatus::kUnanimous && anchoring) anchoring->OnHead(height, (*b)->block.header.timestamp_ms);
+}
+
+void Node::Impl::ShareExclusions() {
+  if (!anchoring) return;
+  std::vector<chain::MemberId> excluded;
+  for (const consensus::MemberView& m : machine->View().members) {
+    if (m.excluded) excluded.push_back(m.id);
+  }
+  anchoring->SetExcluded(std::move(excluded));
 }
 
 void Node::Impl::Execute(std::vector<consensus::Action> actions) {
@@ -194,6 +201,7 @@ void Node::Impl::Execute(std::vector<consensus::Action> actions) {
                                    : spdlog::level::warn;
             spdlog::log(level, "node: ALERT {}: {} [blocks {}..{}] {}", consensus::AlertCode(a.alert.kind), a.alert.detail,
                         a.alert.from_height, a.alert.to_height, who.empty() ? "" : "involves " + who);
+            if (a.alert.kind == consensus::AlertKind::kEquivocation) ShareExclusions();
           } else if constexpr (std::is_same_v<A, consensus::AlertCleared>) {
             spdlog::info("node: alert {} cleared", consensus::AlertCode(a.alert.kind));
           } else if constexpr (std::is_same_v<A, consensus::Penalise>) {

@@ -76,6 +76,8 @@ struct Node::Impl {
   void OnFrame(chain::MemberId from, std::uint8_t type, ByteSpan body);
   void SendMessage(std::optional<chain::MemberId> to, const consensus::PeerMessage& msg);
   void RaiseStatus(std::uint64_t height, consensus::BlockStatus status);
+  // Hands the machine's exclusions (X_m) to anchoring, which judges checkpoints under them.
+  void ShareExclusions();
 
   // node_views.cpp
   StatusView MakeStatus() const;

@@ -2,7 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "peerdb/codec/pce.h"
-#include "peerdb/node/evidence_info.h"
+#include "peerdb/consensus/evidence.h"
 #include "peerdb/node/node_impl.h"
 
 namespace peerdb::node {
@@ -73,8 +73,8 @@ StatusView Node::Impl::MakeStatus() const {
 Result<std::vector<EvidenceView>> Node::Impl::Evidence() const {
   std::vector<EvidenceView> out;
   for (const chain::Evidence& e : machine->View().evidence) {
-    const auto subject = SubjectOf(e);
-    out.push_back(EvidenceView{e, subject ? subject->offender : 0, subject ? subject->height : 0});
+    const auto subject = consensus::EvidenceSubjectOf(e);
+    out.push_back(EvidenceView{e, subject.ok() ? subject->offender : 0, subject.ok() ? subject->height : 0});
   }
   return out;
 }

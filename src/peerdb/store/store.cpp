@@ -69,16 +69,6 @@ Status PrepareSchema(Db& db, OpenMode mode) {
 
 }  // namespace
 
-std::string_view BlockStatusName(BlockStatus s) {
-  switch (s) {
-    case BlockStatus::kProposed: return "proposed";
-    case BlockStatus::kMajority: return "majority";
-    case BlockStatus::kUnanimous: return "unanimous";
-    case BlockStatus::kAnchored: return "anchored";
-    case BlockStatus::kFinal: return "final";
-  }
-  return "unknown";
-}
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, OpenMode mode) {
   auto fail = [&path](const Error& e) { return e.Context("store " + path); };

@@ -19,6 +19,7 @@
 
 #include "peerdb/chain/block.h"
 #include "peerdb/chain/config.h"
+#include "peerdb/chain/rules.h"
 #include "peerdb/state/executor.h"
 #include "peerdb/util/result.h"
 
@@ -26,9 +27,10 @@ namespace peerdb::store {
 
 inline constexpr int kSchemaVersion = 3;
 
-// Status of a stored block as this node sees it (PROTOCOL.md §3). Stored as an integer; append only.
-enum class BlockStatus : std::uint8_t { kProposed = 1, kMajority = 2, kUnanimous = 3, kAnchored = 4, kFinal = 5 };
-std::string_view BlockStatusName(BlockStatus s);
+// Status of a stored block as this node sees it (PROTOCOL.md §3), stored as its integer value.
+// Defined once, with the rules that derive it, in chain/rules.h.
+using chain::BlockStatus;
+using chain::BlockStatusName;
 
 struct StoredBlock {
   std::uint64_t height = 0;
@@ -64,14 +66,8 @@ struct StatusEntry {
   BlockStatus status = BlockStatus::kProposed;
 };
 
-// Where anchor-derived statuses end (PROTOCOL.md §3: a descendant's anchor covers its ancestors):
-// blocks 1..final_height are FINAL, final_height+1..anchored_height ANCHORED. 0 when none.
-// Always final_height <= anchored_height.
-struct StatusHeights {
-  std::uint64_t anchored_height = 0;
-  std::uint64_t final_height = 0;
-  bool operator==(const StatusHeights&) const = default;
-};
+// Where anchor-derived statuses end (chain/rules.h).
+using chain::StatusHeights;
 
 // An anchor record with the checkpoint its digest commits to.
 struct StoredAnchor {

@@ -96,19 +96,19 @@ TEST(JsonViews, ValueNamesItsBlockStatusAndView) {
   for (const auto& [status, view] : cases) {
     v.status = status;
     const auto j = ValueJson(v);
-    EXPECT_EQ(j["view"], view) << BlockStatusLabel(status);
-    EXPECT_EQ(j["status"], BlockStatusLabel(status));
+    EXPECT_EQ(j["view"], view) << chain::BlockStatusName(status);
+    EXPECT_EQ(j["status"], chain::BlockStatusName(status));
     EXPECT_EQ(j["height"], 42);
     EXPECT_EQ(j["up_to_date"], status == store::BlockStatus::kFinal);
   }
 }
 
 TEST(JsonViews, StatusLabelsAndUpToDate) {
-  EXPECT_EQ(BlockStatusLabel(store::BlockStatus::kProposed), "PROPOSED");
-  EXPECT_EQ(BlockStatusLabel(store::BlockStatus::kMajority), "MAJORITY");
-  EXPECT_EQ(BlockStatusLabel(store::BlockStatus::kUnanimous), "UNANIMOUS");
-  EXPECT_EQ(BlockStatusLabel(store::BlockStatus::kAnchored), "ANCHORED");
-  EXPECT_EQ(BlockStatusLabel(store::BlockStatus::kFinal), "FINAL");
+  EXPECT_EQ(chain::BlockStatusName(store::BlockStatus::kProposed), "PROPOSED");
+  EXPECT_EQ(chain::BlockStatusName(store::BlockStatus::kMajority), "MAJORITY");
+  EXPECT_EQ(chain::BlockStatusName(store::BlockStatus::kUnanimous), "UNANIMOUS");
+  EXPECT_EQ(chain::BlockStatusName(store::BlockStatus::kAnchored), "ANCHORED");
+  EXPECT_EQ(chain::BlockStatusName(store::BlockStatus::kFinal), "FINAL");
   node::StatusView s;
   s.head_height = 7;
   s.final_height = 7;

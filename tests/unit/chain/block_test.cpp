@@ -1,5 +1,6 @@
-// Blocks, records, evidence and anchor records (PROTOCOL.md §1.5, §1.7, §1.8): CheckBlockShape accepts
-// the sample blocks and rejects each broken rule; record order; roots; the decoders' tag checks.
+// Blocks, records, evidence and anchor records (PROTOCOL.md §1.5, §1.7, §1.8): the header rule
+// (CheckHeader) and CheckBlockShape accept the sample blocks and reject each broken rule; record
+// order; roots; the decoders' tag checks.
 #include "peerdb/chain/block.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "chain_samples.h"
+#include "peerdb/chain/rules.h"
 #include "../common/errc_of.h"
 
 namespace peerdb::chain {
@@ -17,12 +19,26 @@ namespace {
 
 using samples::Filled;
 
-// Edits a copy of block 1 or block 2, then runs CheckBlockShape on the sample chain.
+// The header rule for a block of the sample chain (block 1 on the genesis, block 2 on block 1).
+Status CheckSampleHeader(const Block& b, const Config& config = samples::MakeConfig()) {
+  const Block b1 = samples::MakeBlock1();
+  const ParentRef parent = b.header.height <= 1
+                               ? ParentRef{0, samples::ChainIdOfSample(), samples::kGenesisTimeMs}
+                               : ParentRef{1, BlockId(b1.header), b1.header.timestamp_ms};
+  HeaderRules rules;
+  rules.chain_id = samples::ChainIdOfSample();
+  rules.config = &config;
+  rules.config_hash = ConfigHash(config);
+  return CheckHeader(b.header, b.parent_cert, parent, rules);
+}
+
+// Edits a copy of block 1 or block 2, then runs the header rule and CheckBlockShape on it.
 Status CheckEdited(int height, const std::function<void(Block&)>& edit, const Params& params = Params{}) {
   const Block b1 = samples::MakeBlock1();
   Block b = height == 1 ? b1 : samples::MakeBlock2(b1);
   edit(b);
-  return CheckBlockShape(b, samples::ChainIdOfSample(), params);
+  PEERDB_TRY(CheckSampleHeader(b));
+  return CheckBlockShape(b, params);
 }
 
 // Expects `s` to fail with `code` and a message naming `what`, so the intended rule is the one that fired.
@@ -33,8 +49,10 @@ void ExpectRejected(const Status& s, Errc code, std::string_view what) {
 
 TEST(CheckBlockShape, AcceptsTheSampleBlocks) {
   const Block b1 = samples::MakeBlock1();
-  EXPECT_EQ(ErrcOf(CheckBlockShape(b1, samples::ChainIdOfSample(), Params{})), Errc::kOk);
-  EXPECT_EQ(ErrcOf(CheckBlockShape(samples::MakeBlock2(b1), samples::ChainIdOfSample(), Params{})), Errc::kOk);
+  EXPECT_EQ(ErrcOf(CheckSampleHeader(b1)), Errc::kOk);
+  EXPECT_EQ(ErrcOf(CheckBlockShape(b1, Params{})), Errc::kOk);
+  EXPECT_EQ(ErrcOf(CheckSampleHeader(samples::MakeBlock2(b1))), Errc::kOk);
+  EXPECT_EQ(ErrcOf(CheckBlockShape(samples::MakeBlock2(b1), Params{})), Errc::kOk);
 }
 
 TEST(CheckBlockShape, AcceptsAnEmptyBlock) {
@@ -46,20 +64,26 @@ TEST(CheckBlockShape, AcceptsAnEmptyBlock) {
             Errc::kOk);
 }
 
-TEST(CheckBlockShape, RejectsUnknownHeaderVersion) {
+TEST(CheckHeader, RejectsUnknownHeaderVersion) {
   ExpectRejected(CheckEdited(2, [](Block& b) { b.header.version = 2; }), Errc::kBadVersion, "version");
 }
 
-TEST(CheckBlockShape, RejectsABlockOfAnotherChain) {
+TEST(CheckHeader, RejectsABlockOfAnotherChain) {
   const Block b = samples::MakeBlock2(samples::MakeBlock1());
-  ExpectRejected(CheckBlockShape(b, Filled(0xcb), Params{}), Errc::kInvalid, "another chain");
+  HeaderRules rules;
+  const Config config = samples::MakeConfig();
+  rules.chain_id = Filled(0xcb);
+  rules.config = &config;
+  rules.config_hash = ConfigHash(config);
+  ExpectRejected(CheckHeader(b.header, b.parent_cert, ParentRef{1, b.header.parent_id, 0}, rules), Errc::kInvalid,
+                 "another chain");
 }
 
-TEST(CheckBlockShape, RejectsHeightZero) {
+TEST(CheckHeader, RejectsHeightZero) {
   ExpectRejected(CheckEdited(1, [](Block& b) { b.header.height = 0; }), Errc::kInvalid, "height 0");
 }
 
-TEST(CheckBlockShape, RejectsBlockOneWithAParentCert) {
+TEST(CheckHeader, RejectsBlockOneWithAParentCert) {
   ExpectRejected(CheckEdited(1,
                              [](Block& b) {
                                b.parent_cert = samples::MakeMajorityCert(0, 0, b.header.parent_id, {1, 2, 3});
@@ -67,22 +91,22 @@ TEST(CheckBlockShape, RejectsBlockOneWithAParentCert) {
                  Errc::kInvalid, "no parent certificate");
 }
 
-TEST(CheckBlockShape, RejectsBlockOneNotLinkedToTheChainId) {
+TEST(CheckHeader, RejectsBlockOneNotLinkedToTheChainId) {
   ExpectRejected(CheckEdited(1, [](Block& b) { b.header.parent_id = Filled(0xa1); }), Errc::kInvalid,
                  "link to the chain id");
 }
 
-TEST(CheckBlockShape, RejectsBlockOneWithNonZeroParentCertHash) {
+TEST(CheckHeader, RejectsBlockOneWithNonZeroParentCertHash) {
   ExpectRejected(CheckEdited(1, [](Block& b) { b.header.parent_cert_hash = Filled(1); }), Errc::kInvalid,
                  "parent_cert_hash must be zero");
 }
 
-TEST(CheckBlockShape, RejectsAMissingParentCert) {
+TEST(CheckHeader, RejectsAMissingParentCert) {
   ExpectRejected(CheckEdited(2, [](Block& b) { b.parent_cert.reset(); }), Errc::kInvalid,
                  "missing parent certificate");
 }
 
-TEST(CheckBlockShape, RejectsACertForAnotherParentBlock) {
+TEST(CheckHeader, RejectsACertForAnotherParentBlock) {
   ExpectRejected(CheckEdited(2,
                              [](Block& b) {
                                b.parent_cert = samples::MakeMajorityCert(1, 0, Filled(0xa2), {1, 2, 3});
@@ -91,7 +115,7 @@ TEST(CheckBlockShape, RejectsACertForAnotherParentBlock) {
                  Errc::kInvalid, "not for the parent");
 }
 
-TEST(CheckBlockShape, RejectsACertForAnotherHeight) {
+TEST(CheckHeader, RejectsACertForAnotherHeight) {
   ExpectRejected(CheckEdited(2,
                              [](Block& b) {
                                b.parent_cert = samples::MakeMajorityCert(2, 0, b.header.parent_id, {1, 2, 3});
@@ -100,7 +124,7 @@ TEST(CheckBlockShape, RejectsACertForAnotherHeight) {
                  Errc::kInvalid, "not for the parent");
 }
 
-TEST(CheckBlockShape, RejectsAParentCertHashMismatch) {
+TEST(CheckHeader, RejectsAParentCertHashMismatch) {
   ExpectRejected(CheckEdited(2, [](Block& b) { b.header.parent_cert_hash = Filled(0x99); }), Errc::kInvalid,
                  "parent_cert_hash mismatch");
   // Another valid certificate for the same parent (different round) does not match the header either.

@@ -1,6 +1,7 @@
 // Consensus messages and certificates (PROTOCOL.md §1.6, §5.2): VerifyMajorityCert counts distinct,
 // valid, non-excluded member votes against MAJ_e; VerifyCheckpointSeals checks every seal.
 #include "peerdb/chain/messages.h"
+#include "peerdb/chain/rules.h"
 
 #include <gtest/gtest.h>
 

@@ -54,7 +54,7 @@ class LightClientTest : public ::testing::Test {
       b.hd.config_hash = chain::ConfigHash(g.config);
       b.hd.height = base.size() + 1;
       b.hd.author = static_cast<MemberId>(b.hd.height % 4 + 1);
-      b.hd.timestamp_ms = 1000 * b.hd.height;
+      b.hd.timestamp_ms = g.genesis_time_ms + 1000 * b.hd.height;  // C4: after the parent
       b.hd.state_root.fill(salt);
       if (base.empty()) {
         b.hd.parent_id = cid;

@@ -264,7 +264,7 @@ TEST_F(AnchorAuditTest, ForgedAnchorsFailNamingTheRecord) {
     c.forge(in.record, *in.checkpoint);
     std::vector<Hash32> ids = {m_chain_id};
     for (std::uint64_t h = 1; h <= 5; ++h) ids.push_back((*m_store->LoadBlock(h))->id);
-    auto audit = AuditAnchors({AnchorInput{good, good_cp}, in}, m_genesis, ids, WithBitcoin().bitcoin);
+    auto audit = AuditAnchors({AnchorInput{good, good_cp}, in}, m_genesis, ids, {}, WithBitcoin().bitcoin);
     ASSERT_EQ(ErrcOf(audit), Errc::kOk) << MessageOf(audit);
     ASSERT_TRUE(audit->failure.has_value());
     EXPECT_NE(audit->failure->find("anchor 2 (digest " + Hex(in.record.digest).substr(0, 8) + ")"), std::string::npos)
@@ -310,7 +310,7 @@ TEST_F(AnchorAuditTest, StoredStatusesMustBeSupportedByAnchors) {
   ASSERT_EQ(ErrcOf(none), Errc::kOk);
   ASSERT_FALSE(none->ok);
   EXPECT_EQ(none->bad_height, 1u);
-  EXPECT_NE(none->failure.find("stored status final but no anchor supports it"), std::string::npos) << none->failure;
+  EXPECT_NE(none->failure.find("stored status FINAL but no anchor supports it"), std::string::npos) << none->failure;
 
   Anchor(2, 100, 110);
   EXPECT_TRUE(AuditDatabase(m_db, WithBitcoin())->ok);
@@ -318,7 +318,7 @@ TEST_F(AnchorAuditTest, StoredStatusesMustBeSupportedByAnchors) {
   auto above = AuditDatabase(m_db, WithBitcoin());
   ASSERT_FALSE(above->ok);
   EXPECT_EQ(above->bad_height, 3u);
-  EXPECT_NE(above->failure.find("stored status anchored but no anchor supports it"), std::string::npos) << above->failure;
+  EXPECT_NE(above->failure.find("stored status ANCHORED but no anchor supports it"), std::string::npos) << above->failure;
   // Lower statuses than the anchors allow are fine: the node raises them once it sees enough
   // confirmations in its own view of Bitcoin.
   ASSERT_EQ(ErrcOf(m_store->SetStatusHeights({1, 0}, store::BlockStatus::kUnanimous)), Errc::kOk);

@@ -131,7 +131,7 @@ TEST_F(SoloChainTest, BlocksLinkCertifySealAndCommitToTheirStateRoot) {
     EXPECT_EQ(b.header.config_hash, chain::ConfigHash(config()));
     EXPECT_EQ(b.header.timestamp_ms, prev_ts + config().params.block_period_ms) << "C4 holds with a stale clock";
     EXPECT_EQ(pb.id, chain::BlockId(b.header));
-    EXPECT_EQ(ErrcOf(chain::CheckBlockShape(b, m_chain_id, config().params)), Errc::kOk);
+    EXPECT_EQ(ErrcOf(chain::CheckBlockShape(b, config().params)), Errc::kOk);
     EXPECT_EQ(b.batches.size(), h == 3 ? 0u : 2u);
 
     if (h == 1) {
@@ -184,7 +184,7 @@ TEST_F(SoloChainTest, CertificatesAndSealsFailOnTheWrongChainOrWhenAltered) {
   EXPECT_FALSE(chain::VerifySignedBy(me.pubkey, m_chain_id, forged));
   chain::Block edited = pb.block;
   edited.header.batches_root[5] ^= 1;
-  EXPECT_EQ(ErrcOf(chain::CheckBlockShape(edited, m_chain_id, config().params)), Errc::kInvalid);
+  EXPECT_EQ(ErrcOf(chain::CheckBlockShape(edited, config().params)), Errc::kInvalid);
 }
 
 TEST_F(SoloChainTest, TimestampFollowsTheClockWhenItIsAhead) {
@@ -299,7 +299,7 @@ TEST_F(SoloChainTest, BatchBudgetFillsABlockExactlyToMaxBlockBytes) {
   ProducedBlock pb = Step();
   ASSERT_EQ(pb.block.batches.size(), 1u);
   EXPECT_EQ(codec::Encode(pb.block).size(), params.max_block_bytes);
-  EXPECT_EQ(ErrcOf(chain::CheckBlockShape(pb.block, m_chain_id, config().params)), Errc::kOk);
+  EXPECT_EQ(ErrcOf(chain::CheckBlockShape(pb.block, config().params)), Errc::kOk);
 }
 
 TEST_F(SoloChainTest, FailAllCallsEveryCallbackAndRestartsSeqsFromTheCommittedState) {

@@ -57,12 +57,14 @@ class ExclusionAuditTest : public ::testing::Test {
   }
 
   // An empty block on top of `blocks`, carrying `extra` records and the parent's certificate.
-  ExportedBlock NextBlock(const std::vector<ExportedBlock>& blocks, std::vector<chain::Record> extra) const {
+  // `author` 0: members 1, 2, 3 in turn.
+  ExportedBlock NextBlock(const std::vector<ExportedBlock>& blocks, std::vector<chain::Record> extra,
+                          chain::MemberId author = 0) const {
     ExportedBlock out;
     chain::Header& h = out.block.header;
     h.chain_id = m_chain_id;
     h.height = blocks.size() + 1;
-    h.author = static_cast<chain::MemberId>((blocks.size() % 3) + 1);
+    h.author = author != 0 ? author : static_cast<chain::MemberId>((blocks.size() % 3) + 1);
     h.config_hash = chain::ConfigHash(m_genesis.config);
     h.timestamp_ms = m_genesis.genesis_time_ms + 1000 * h.height;
     if (blocks.empty()) {
@@ -142,6 +144,36 @@ TEST_F(ExclusionAuditTest, FromTheNextHeightTheOffendersVoteNoLongerCounts) {
   ASSERT_TRUE(report->bad_height.has_value());
   EXPECT_EQ(*report->bad_height, 2u) << report->failure;  // its own certificate already fails
   EXPECT_NE(report->failure.find("2 valid votes"), std::string::npos) << report->failure;
+}
+
+// C2: author ∈ active(h). Member 4 is excluded by the evidence recorded in block 1, so a block 2
+// it authors breaks the rule every member applies, however many members certified it; the audit
+// (which once checked only that the author is a member) names that block.
+TEST_F(ExclusionAuditTest, ABlockAuthoredByAnExcludedMemberFailsTheAuditNamingIt) {
+  std::vector<ExportedBlock> blocks;
+  blocks.push_back(NextBlock(blocks, {chain::Record{DoubleVoteBy4()}}));
+  Certify(blocks.back(), {1, 2, 3});
+  blocks.push_back(NextBlock(blocks, {}, /*author=*/4));
+  Certify(blocks.back(), {1, 2, 3});
+  blocks.push_back(NextBlock(blocks, {}));
+  Certify(blocks.back(), {1, 2, 3});
+  auto report = Audit(blocks, "excluded-author");
+  ASSERT_EQ(ErrcOf(report), Errc::kOk) << MessageOf(report);
+  EXPECT_FALSE(report->ok);
+  ASSERT_TRUE(report->bad_height.has_value());
+  EXPECT_EQ(*report->bad_height, 2u) << report->failure;
+  EXPECT_NE(report->failure.find("C2: author 4 is excluded"), std::string::npos) << report->failure;
+}
+
+TEST_F(ExclusionAuditTest, TheExcludedMembersBlockBeforeItsExclusionIsRecordedStaysValid) {
+  std::vector<ExportedBlock> blocks;
+  blocks.push_back(NextBlock(blocks, {chain::Record{DoubleVoteBy4()}}, /*author=*/4));  // not excluded yet at 1
+  Certify(blocks.back(), {1, 2, 3});
+  blocks.push_back(NextBlock(blocks, {}));
+  Certify(blocks.back(), {1, 2, 3});
+  auto report = Audit(blocks, "author-before-exclusion");
+  ASSERT_EQ(ErrcOf(report), Errc::kOk) << MessageOf(report);
+  EXPECT_TRUE(report->ok) << report->failure;
 }
 
 }  // namespace

@@ -82,7 +82,7 @@ TEST_F(NodeTest, ReadsWithAMinimumStatusReturnTheNewestVersionThatFinal) {
   EXPECT_EQ(latest->final_height, 0u);
   auto none = GetOf(*node, "app", "k", store::BlockStatus::kFinal);
   EXPECT_EQ(ErrcOf(none), Errc::kNotFound);
-  EXPECT_NE(MessageOf(none).find("newest: version 3 in block 3, unanimous; final height 0"), std::string::npos)
+  EXPECT_NE(MessageOf(none).find("newest: version 3 in block 3, UNANIMOUS; final height 0"), std::string::npos)
       << MessageOf(none);
   {
     auto db = store::Store::Open(m_config.data_dir + "/peerdb.sqlite");

@@ -290,7 +290,7 @@ TEST(StoreStatus, UpdatesStoredBlockAndRejectsUnknownHeight) {
   EXPECT_EQ((*store->LoadBlock(2))->status, BlockStatus::kUnanimous);
   EXPECT_EQ(store->UpdateBlockStatus(3, BlockStatus::kFinal).error().code, Errc::kNotFound);
   EXPECT_EQ(store->UpdateBlockStatus(1, static_cast<BlockStatus>(0)).error().code, Errc::kInvalid);
-  EXPECT_EQ(BlockStatusName(BlockStatus::kFinal), "final");
+  EXPECT_EQ(BlockStatusName(BlockStatus::kFinal), "FINAL");
 }
 
 TEST(StoreSeals, LateSealIsAddedOnceAndConflictsAreRejected) {

@@ -1,0 +1,19 @@
+#include "peerdb/state/tree_writes.h"
+
+namespace peerdb::state {
+
+StateLeaf LeafOf(const Write& w) {
+  StateLeaf leaf;
+  leaf.ns = w.ns;
+  leaf.key = w.key;
+  leaf.value_hash = w.state.deleted ? Hash32{} : ValueHash(w.state.value);
+  leaf.owner = w.state.owner;
+  leaf.version = w.state.version;
+  return leaf;
+}
+
+void ApplyWrites(const std::vector<Write>& writes, StateTree& tree) {
+  for (const Write& w : writes) tree.Put(LeafOf(w));
+}
+
+}  // namespace peerdb::state
