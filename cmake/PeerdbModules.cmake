@@ -16,6 +16,7 @@ set(PEERDB_LEVEL_store 4)
 set(PEERDB_LEVEL_net 4)
 set(PEERDB_LEVEL_anchor 4)
 set(PEERDB_LEVEL_node 5)
+set(PEERDB_LEVEL_audit 5)
 set(PEERDB_LEVEL_api 6)
 set(PEERDB_LEVEL_cli 6)
 set(PEERDB_LEVEL_app 7)  # src/app: main() only, wires api into cli

@@ -7,7 +7,8 @@
 #include "peerdb/anchor/esplora_header_source.h"
 #include "peerdb/cli/cli.h"
 #include "peerdb/cli/commands.h"
-#include "peerdb/node/chain_auditor.h"
+#include "peerdb/audit/chain_audit.h"
+#include "peerdb/audit/report.h"
 #include "peerdb/node/consortium_file.h"
 #include "peerdb/ots/headers_file.h"
 
@@ -48,7 +49,7 @@ int Audit(const AuditArgs& a) {
   if (!a.headers.empty() + !a.esplora.empty() + !a.bitcoind.empty() > 1) {
     return BadInput("give at most one of --headers, --esplora, --bitcoind");
   }
-  node::AuditOptions options;
+  audit::AuditOptions options;
   if (!a.consortium.empty()) {
     auto c = node::LoadConsortium(a.consortium);
     if (!c.ok()) return Fail(c.error());
@@ -62,13 +63,13 @@ int Audit(const AuditArgs& a) {
   }
   options.bitcoin.pow_limit_bits = a.network == "regtest" ? ots::kRegtestPowLimitBits : ots::kMainnetPowLimitBits;
   options.bitcoin.min_confirmations = a.min_confirmations.value_or(0);  // 0: the chain's own k_anchor
-  auto report = a.db.empty() ? node::AuditExport(a.chain, options) : node::AuditDatabase(a.db, options);
+  auto report = a.db.empty() ? audit::AuditExport(a.chain, options) : audit::AuditDatabase(a.db, options);
   if (!report.ok()) {
     const Error& e = report.error();
     if (e.code == Errc::kUnavailable || e.code == Errc::kIo) return BadInput("cannot get Bitcoin block headers: " + e.message);
     return Fail(e);
   }
-  for (const std::string& line : report->notes) std::cout << line << "\n";
+  for (const std::string& line : audit::FormatReport(*report)) std::cout << line << "\n";
   if (!report->ok) {
     std::cerr << "peerdb: audit failed" << (report->bad_height ? " at block " + std::to_string(*report->bad_height) : "")
               << ": " << report->failure << "\n";
@@ -102,7 +103,7 @@ void AddAuditCommands(CLI::App& app, const Bind& bind) {
   e->add_option("--db", *db, "The node's database file")->required();
   e->add_option("--out", *out, "Output file (never overwritten)")->required();
   bind(e, [db, out] {
-    auto n = node::ExportDatabase(*db, *out);
+    auto n = audit::ExportDatabase(*db, *out);
     if (!n.ok()) return Fail(n.error());
     std::cout << "exported " << *n << " blocks to " << *out << "\n";
     return kExitOk;

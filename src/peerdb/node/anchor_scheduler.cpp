@@ -5,7 +5,7 @@
 #include <limits>
 #include <spdlog/spdlog.h>
 
-#include "peerdb/node/anchor_status.h"
+#include "peerdb/anchor/anchor_status.h"
 
 namespace peerdb::node {
 namespace asio = boost::asio;
@@ -363,15 +363,15 @@ void AnchorScheduler::SetExcluded(std::vector<chain::MemberId> excluded) {
 }
 
 void AnchorScheduler::ApplyHeights() {
-  std::vector<CoveringAnchor> confirmed;
+  std::vector<anchor::CoveringAnchor> confirmed;
   for (const Anchor& a : m_anchors) {
     if (!a.confirmed) continue;
-    CoveringAnchor c;
+    anchor::CoveringAnchor c;
     c.height = a.height;
     c.unanimous = Unanimous(a);
     confirmed.push_back(c);
   }
-  const store::StatusHeights heights = HeightsOf(confirmed);
+  const store::StatusHeights heights = anchor::HeightsOf(confirmed);
   if (heights == m_heights) return;
   // N = 1: what the seals alone make a block is UNANIMOUS (its one member sealed it at commit).
   if (Status s = m_store.SetStatusHeights(heights, store::BlockStatus::kUnanimous); !s.ok()) {

@@ -7,7 +7,7 @@
 
 #include "node_fixture.h"
 #include "peerdb/chain/messages.h"
-#include "peerdb/node/chain_auditor.h"
+#include "peerdb/audit/chain_audit.h"
 #include "peerdb/node/node.h"
 #include "peerdb/store/store.h"
 
@@ -404,7 +404,7 @@ TEST_F(NodeTest, BlocksStayWithinASmallMaxBlockBytes) {
       EXPECT_LE((*bytes)->size(), params.max_block_bytes) << "block " << h;
     }
   }
-  auto report = AuditDatabase(db, chain::ChainId(m_genesis));
+  auto report = audit::AuditDatabase(db, chain::ChainId(m_genesis));
   ASSERT_EQ(ErrcOf(report), Errc::kOk);
   EXPECT_TRUE(report->ok) << report->failure;
 }

@@ -7,16 +7,21 @@
 
 #include <map>
 
-#include "node_fixture.h"
+#include "../node/node_fixture.h"
 #include "peerdb/crypto/sha256.h"
-#include "peerdb/node/anchor_audit.h"
-#include "peerdb/node/chain_auditor.h"
-#include "peerdb/node/chain_export.h"
+#include "peerdb/audit/anchor_audit.h"
+#include "peerdb/audit/chain_audit.h"
+#include "peerdb/audit/report.h"
+#include "peerdb/audit/chain_export.h"
 #include "peerdb/node/node.h"
 #include "peerdb/ots/timestamp_codec.h"
 #include "peerdb/store/store.h"
 
-namespace peerdb::node {
+namespace peerdb::audit {
+using namespace peerdb::node;  // the node test fixture and identities
+using anchor::CoveringAnchor;
+using anchor::FixedRanges;
+using anchor::HeightsOf;
 namespace {
 
 using test::Put;
@@ -139,7 +144,7 @@ class AnchorAuditTest : public ::testing::Test {
 
   static std::string Notes(const AuditReport& r) {
     std::string out;
-    for (const std::string& n : r.notes) out += n + "\n";
+    for (const std::string& n : FormatReport(r)) out += n + "\n";
     return out;
   }
 
@@ -166,7 +171,7 @@ TEST_F(AnchorAuditTest, ConfirmedAnchorsFixTheirBlocksAndAncestorsNamingTheBitco
   EXPECT_NE(notes.find("blocks 1-2: fixed by Bitcoin block 100 (" + UtcTimeText(m_bitcoin.at(100).time) + "), anchored digest"),
             std::string::npos) << notes;
   EXPECT_NE(notes.find("blocks 3-4: fixed by Bitcoin block 104 (2026-09-22 07:33:20 UTC), anchored digest " +
-                       Hex(rec4.digest).substr(0, 8) + " (checkpoint of block 4, every member's seal)"),
+                       Hex(rec4.digest).substr(0, 8) + " (checkpoint of block 4, sealed by every required member)"),
             std::string::npos) << notes;
   EXPECT_NE(notes.find("block 5: not anchored yet"), std::string::npos) << notes;
   ASSERT_EQ(report->ranges.size(), 3u);
@@ -267,9 +272,10 @@ TEST_F(AnchorAuditTest, ForgedAnchorsFailNamingTheRecord) {
     auto audit = AuditAnchors({AnchorInput{good, good_cp}, in}, m_genesis, ids, {}, WithBitcoin().bitcoin);
     ASSERT_EQ(ErrcOf(audit), Errc::kOk) << MessageOf(audit);
     ASSERT_TRUE(audit->failure.has_value());
-    EXPECT_NE(audit->failure->find("anchor 2 (digest " + Hex(in.record.digest).substr(0, 8) + ")"), std::string::npos)
-        << *audit->failure;
-    EXPECT_NE(audit->failure->find(c.needle), std::string::npos) << *audit->failure;
+    EXPECT_EQ(audit->failure->code, Errc::kInvalid);
+    const std::string& what = audit->failure->message;
+    EXPECT_NE(what.find("anchor 2 (digest " + Hex(in.record.digest).substr(0, 8) + ")"), std::string::npos) << what;
+    EXPECT_NE(what.find(c.needle), std::string::npos) << what;
   }
 }
 
@@ -299,7 +305,7 @@ TEST_F(AnchorAuditTest, AStoredDatabaseAnchorThatIsForgedFailsTheAudit) {
   ASSERT_EQ(ErrcOf(report), Errc::kOk) << MessageOf(report);
   ASSERT_FALSE(report->ok);
   EXPECT_EQ(report->bad_height, 4u);
-  EXPECT_NE(report->notes.back().find("FAILED at block 4: anchor 1"), std::string::npos) << report->notes.back();
+  EXPECT_NE(FormatReport(*report).back().find("FAILED at block 4: anchor 1"), std::string::npos) << FormatReport(*report).back();
   // Without a header source the same record has a valid shape.
   EXPECT_TRUE(AuditDatabase(m_db, m_chain_id)->ok);
 }
@@ -365,4 +371,4 @@ TEST(FixedRanges, SplitsByEarliestCoveringAnchor) {
 }
 
 }  // namespace
-}  // namespace peerdb::node
+}  // namespace peerdb::audit

@@ -1,4 +1,4 @@
-#include "peerdb/node/chain_export.h"
+#include "peerdb/audit/chain_export.h"
 
 #include <cerrno>
 #include <cstring>
@@ -7,7 +7,7 @@
 #include "peerdb/codec/pce.h"
 #include "peerdb/util/file.h"
 
-namespace peerdb::node {
+namespace peerdb::audit {
 
 Result<std::unique_ptr<ExportWriter>> ExportWriter::Create(const std::string& path, const chain::Genesis& genesis) {
   std::FILE* f = std::fopen(path.c_str(), "wbx");  // x: never overwrite an existing export
@@ -129,4 +129,4 @@ Result<std::optional<ExportedAnchor>> ExportReader::NextAnchor() {
   return std::optional<ExportedAnchor>(std::move(*a));
 }
 
-}  // namespace peerdb::node
+}  // namespace peerdb::audit

@@ -11,7 +11,7 @@
 #include "peerdb/chain/block.h"
 #include "peerdb/chain/rules.h"
 
-namespace peerdb::node {
+namespace peerdb::anchor {
 
 // A confirmed anchor as far as statuses are concerned.
 struct CoveringAnchor {
@@ -35,4 +35,4 @@ struct FixedRange {
 // digest)) among those covering it, then the unanchored rest. Empty when head is 0.
 std::vector<FixedRange> FixedRanges(const std::vector<CoveringAnchor>& confirmed, std::uint64_t head);
 
-}  // namespace peerdb::node
+}  // namespace peerdb::anchor

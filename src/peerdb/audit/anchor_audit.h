@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "peerdb/chain/block.h"
-#include "peerdb/node/anchor_status.h"
+#include "peerdb/anchor/anchor_status.h"
 #include "peerdb/ots/verify.h"
 
-namespace peerdb::node {
+namespace peerdb::audit {
 
 // The auditor's own view of Bitcoin. Without headers, anchors are checked only for their shape.
 struct BitcoinView {
@@ -42,22 +42,31 @@ enum class AnchorVerdict {
 
 struct AnchorFinding {
   AnchorVerdict verdict = AnchorVerdict::kUnchecked;
-  CoveringAnchor covering;
+  anchor::CoveringAnchor covering;
   std::uint64_t confirmations = 0;
   std::string note;  // why it is unconfirmed or unsupported
 };
 
 struct AnchorAudit {
   std::vector<AnchorFinding> findings;  // one per input, in order (when no failure)
-  // A forged or broken anchor: names the record and what failed. Nothing else is meaningful then.
-  std::optional<std::string> failure;
+  // A forged or broken anchor (kInvalid): names the record and what failed. Nothing else is
+  // meaningful then.
+  std::optional<Error> failure;
   std::optional<std::uint64_t> failure_height;  // the block its checkpoint names, when known
   // Heights the valid anchors can account for (any verdict but kUnsupported): a stored status above
   // what these give is unsupported.
   chain::StatusHeights supported;
-  std::vector<CoveringAnchor> fixing;  // confirmed, or unchecked when there are no headers
-  std::vector<std::string> lines;      // the report: summary, ranges, notes
+  std::vector<anchor::CoveringAnchor> fixing;  // confirmed, or unchecked when there are no headers
+  // What the report needs to say how the anchors were checked.
+  bool checked_against_bitcoin = false;
+  std::uint64_t tip_height = 0;           // the header source's tip, when checked
+  std::uint32_t confirmations_required = 0;
+  std::size_t records = 0;                // anchor records audited
+  std::size_t confirmed = 0;              // of them, confirmed by Bitcoin
 };
+
+// "anchor 3 (digest 1a2b3c4d)": how the report and failures name the anchor record at `index`.
+std::string AnchorLabel(std::size_t index, const Hash32& digest);
 
 // ids[h] is the id of block h of the audited chain (ids[0] = chain id). An Error only when the
 // header source cannot answer (kUnavailable / kIo); a bad anchor is a failure in the result.
@@ -67,7 +76,5 @@ Result<AnchorAudit> AuditAnchors(const std::vector<AnchorInput>& anchors, const 
                                  const std::vector<Hash32>& ids, const std::vector<chain::MemberId>& excluded,
                                  const BitcoinView& view);
 
-// "2026-11-24 10:00:00 UTC"
-std::string UtcTimeText(std::uint64_t seconds);
 
-}  // namespace peerdb::node
+}  // namespace peerdb::audit

@@ -5,14 +5,16 @@
 
 #include <filesystem>
 
-#include "node_fixture.h"
+#include "../node/node_fixture.h"
 #include "peerdb/node/block_producer.h"
-#include "peerdb/node/chain_auditor.h"
-#include "peerdb/node/chain_export.h"
+#include "peerdb/audit/chain_audit.h"
+#include "peerdb/audit/report.h"
+#include "peerdb/audit/chain_export.h"
 #include "peerdb/node/node.h"
 #include "peerdb/store/store.h"
 
-namespace peerdb::node {
+namespace peerdb::audit {
+using namespace peerdb::node;  // the node test fixture and identities
 namespace {
 
 using test::Del;
@@ -101,7 +103,7 @@ TEST_F(AuditTest, ChainProducedByTheNodePassesAuditOfDatabaseAndExport) {
   EXPECT_TRUE(exported->ok) << exported->failure;
   EXPECT_EQ(exported->blocks, m_head);
   EXPECT_EQ(exported->ops, report->ops);
-  EXPECT_EQ(exported->notes, report->notes) << "both sources describe the same chain";
+  EXPECT_EQ(FormatReport(*exported), FormatReport(*report)) << "both sources describe the same chain";
   EXPECT_EQ(ErrcOf(ExportDatabase(m_db, out)), Errc::kConflict) << "an export is never overwritten";
 }
 
@@ -118,8 +120,8 @@ TEST_F(AuditTest, FlippedByteInABlockBodyFailsAtThatBlock) {
     ASSERT_TRUE(report->bad_height.has_value()) << report->failure;
     EXPECT_EQ(*report->bad_height, victim) << report->failure;
     EXPECT_EQ(report->blocks, victim - 1) << "blocks before it verified";
-    ASSERT_FALSE(report->notes.empty());
-    EXPECT_NE(report->notes.back().find("block " + std::to_string(victim)), std::string::npos) << report->notes.back();
+    ASSERT_FALSE(FormatReport(*report).empty());
+    EXPECT_NE(FormatReport(*report).back().find("block " + std::to_string(victim)), std::string::npos) << FormatReport(*report).back();
     FlipBodyByte(m_db, victim, offset);  // restore
   }
   EXPECT_TRUE(AuditDatabase(m_db, m_chain_id)->ok) << "restored";
@@ -156,7 +158,7 @@ TEST_F(AuditTest, TruncatedExportFailsNamingTheBlock) {
     ASSERT_TRUE(report->bad_height.has_value());
     EXPECT_EQ(*report->bad_height, m_head) << report->failure;
     EXPECT_NE(report->failure.find("truncated"), std::string::npos) << report->failure;
-    EXPECT_NE(report->notes.back().find("block " + std::to_string(m_head)), std::string::npos) << report->notes.back();
+    EXPECT_NE(FormatReport(*report).back().find("block " + std::to_string(m_head)), std::string::npos) << FormatReport(*report).back();
     EXPECT_EQ(report->blocks, m_head - 1);
   }
   // Cut inside the magic: not an export at all.
@@ -199,4 +201,4 @@ TEST_F(AuditTest, UnreadableSourceIsAnErrorNotAReport) {
 }
 
 }  // namespace
-}  // namespace peerdb::node
+}  // namespace peerdb::audit

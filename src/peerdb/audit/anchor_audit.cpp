@@ -1,20 +1,17 @@
-#include "peerdb/node/anchor_audit.h"
+#include "peerdb/audit/anchor_audit.h"
 
-#include <ctime>
 #include <map>
 #include <variant>
 
 #include "peerdb/ots/timestamp_codec.h"
 
-namespace peerdb::node {
+namespace peerdb::audit {
 namespace {
 
 std::string Short(const Hash32& h) { return Hex(h).substr(0, 8); }
 
-std::string Label(std::size_t index, const chain::AnchorRecord& r) {
-  return "anchor " + std::to_string(index + 1) + " (digest " + Short(r.digest) + ")";
-}
 
+// A forged or inconsistent anchor (kInvalid in the audit's failure).
 struct Broken {
   std::string what;
   std::optional<std::uint64_t> height;
@@ -141,20 +138,10 @@ class AnchorChecker {
   std::uint32_t m_k;
 };
 
-std::string RangeText(const FixedRange& r) {
-  return r.first == r.last ? "block " + std::to_string(r.first)
-                           : "blocks " + std::to_string(r.first) + "-" + std::to_string(r.last);
-}
-
 }  // namespace
 
-std::string UtcTimeText(std::uint64_t seconds) {
-  const std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
+std::string AnchorLabel(std::size_t index, const Hash32& digest) {
+  return "anchor " + std::to_string(index + 1) + " (digest " + Short(digest) + ")";
 }
 
 Result<AnchorAudit> AuditAnchors(const std::vector<AnchorInput>& anchors, const chain::Genesis& genesis,
@@ -162,9 +149,7 @@ Result<AnchorAudit> AuditAnchors(const std::vector<AnchorInput>& anchors, const 
                                  const BitcoinView& view) {
   AnchorAudit out;
   AnchorChecker checker(genesis, ids, excluded, view);
-  std::vector<CoveringAnchor> valid;
-  std::vector<std::string> notes;
-  std::size_t confirmed = 0;
+  std::vector<anchor::CoveringAnchor> valid;
   if (view.headers) {
     // Asked to check against Bitcoin: a source that cannot answer is an error even with no anchor.
     PEERDB_TRY_ASSIGN(const std::uint64_t tip, checker.Tip());
@@ -173,50 +158,24 @@ Result<AnchorAudit> AuditAnchors(const std::vector<AnchorInput>& anchors, const 
   for (std::size_t i = 0; i < anchors.size(); ++i) {
     PEERDB_TRY_ASSIGN(auto checked, checker.Check(anchors[i]));
     if (const Broken* b = std::get_if<Broken>(&checked)) {
-      out.failure = Label(i, anchors[i].record) + ": " + b->what;
+      out.failure = Error{Errc::kInvalid, AnchorLabel(i, anchors[i].record.digest) + ": " + b->what};
       out.failure_height = b->height;
       return out;
     }
     AnchorFinding f = std::get<AnchorFinding>(std::move(checked));
     if (f.verdict != AnchorVerdict::kUnsupported) valid.push_back(f.covering);
     if (f.verdict == AnchorVerdict::kConfirmed || f.verdict == AnchorVerdict::kUnchecked) out.fixing.push_back(f.covering);
-    if (f.verdict == AnchorVerdict::kConfirmed) ++confirmed;
-    if (!f.note.empty()) {
-      notes.push_back("  note: " + Label(i, anchors[i].record) + " of block " + std::to_string(f.covering.height) + ": " +
-                      f.note);
-    }
+    if (f.verdict == AnchorVerdict::kConfirmed) ++out.confirmed;
     out.findings.push_back(std::move(f));
   }
-  out.supported = HeightsOf(valid);
-  const std::uint64_t head = ids.empty() ? 0 : ids.size() - 1;
+  out.supported = anchor::HeightsOf(valid);
+  out.records = anchors.size();
+  out.confirmations_required = checker.k();
   if (view.headers) {
-    PEERDB_TRY_ASSIGN(const std::uint64_t tip, checker.Tip());
-    out.lines.push_back("Bitcoin: headers from " + view.description + ", tip at height " + std::to_string(tip));
-    out.lines.push_back("anchors: " + std::to_string(anchors.size()) + " records, " + std::to_string(confirmed) +
-                        " confirmed by Bitcoin headers from " + view.description + " (" +
-                        std::to_string(checker.k()) + " confirmations required)");
-  } else {
-    out.lines.push_back("anchors: " + std::to_string(anchors.size()) +
-                        " records; NOT checked against Bitcoin (no header source: give --esplora, --bitcoind or --headers)");
+    out.checked_against_bitcoin = true;
+    PEERDB_TRY_ASSIGN(out.tip_height, checker.Tip());
   }
-  for (const FixedRange& r : FixedRanges(out.fixing, head)) {
-    if (!r.by) {
-      out.lines.push_back("  " + RangeText(r) + ": not anchored yet");
-      continue;
-    }
-    const CoveringAnchor& a = *r.by;
-    std::string line = "  " + RangeText(r) + ": ";
-    if (view.headers) {
-      line += "fixed by Bitcoin block " + std::to_string(a.btc_height) + " (" + UtcTimeText(a.btc_time) + ")";
-    } else {
-      line += "anchored in Bitcoin block " + std::to_string(a.btc_height) + " (not checked against Bitcoin)";
-    }
-    line += ", anchored digest " + Short(a.digest) + " (checkpoint of block " + std::to_string(a.height) +
-            (a.unanimous ? ", every member's seal" : ", not every member's seal") + ")";
-    out.lines.push_back(std::move(line));
-  }
-  for (std::string& n : notes) out.lines.push_back(std::move(n));
   return out;
 }
 
-}  // namespace peerdb::node
+}  // namespace peerdb::audit

@@ -18,7 +18,7 @@
 #include "peerdb/chain/block.h"
 #include "peerdb/util/result.h"
 
-namespace peerdb::node {
+namespace peerdb::audit {
 
 inline constexpr std::string_view kExportMagic = "PDB1EX2\n";
 inline constexpr std::string_view kExportMagicV1 = "PDB1EXP\n";
@@ -77,4 +77,4 @@ class ExportReader {
   std::optional<Bytes> m_anchor_frame;  // an anchor frame read while looking for a block
 };
 
-}  // namespace peerdb::node
+}  // namespace peerdb::audit

@@ -1,9 +1,10 @@
-// Offline re-verification of a chain from genesis (`peerdb audit`), for an outside auditor:
-// every encoding, link, certificate, Merkle root, batch and seal signature, a full state replay
-// compared against the stored state and history, and every anchor record (anchor_audit.h), against
-// Bitcoin headers when a header source is given. Stored block statuses must be what the seals and
-// the anchors support. The first failure is reported with the block (or anchor record) it concerns
-// and what failed. Sources: a node's SQLite file (read-only) or a chain export file.
+// `peerdb audit` and `peerdb export`: offline re-verification of a chain from genesis, for an
+// outside auditor, from a node's SQLite file (read-only) or a chain export file. Every encoding,
+// link, rule, certificate, Merkle root, batch and seal signature; a full state replay compared with
+// the state roots and a node's stored state and history; evidence; stored statuses; every anchor
+// record (anchor_audit.h), against Bitcoin headers when a source is given; FINAL as the light
+// client computes it. The first failure is reported with the block (or anchor) it concerns.
+// The checks are chain_checker.h's; the report's text is report.h's.
 // Thread-safety: single-thread; opens its own read-only handles.
 #pragma once
 
@@ -11,11 +12,13 @@
 #include <string>
 #include <vector>
 
-#include "peerdb/node/anchor_audit.h"
+#include "peerdb/anchor/anchor_status.h"
+#include "peerdb/audit/anchor_audit.h"
+#include "peerdb/audit/chain_checker.h"
 #include "peerdb/util/bytes.h"
 #include "peerdb/util/result.h"
 
-namespace peerdb::node {
+namespace peerdb::audit {
 
 struct AuditReport {
   bool ok = false;
@@ -23,11 +26,16 @@ struct AuditReport {
   std::uint64_t blocks = 0;        // blocks verified
   std::uint64_t ops = 0;           // operations replayed
   std::uint64_t seals = 0;         // seal signatures verified
+  std::uint64_t head = 0;          // the last block verified
+  Hash32 state_root{};             // the replayed state's root at `head`
   std::optional<std::uint64_t> bad_height;  // first bad block, when the failure concerns one
   std::string failure;             // what failed (empty when ok)
-  std::vector<std::string> notes;  // human-readable summary lines
-  std::size_t anchors = 0;         // anchor records checked
-  std::vector<FixedRange> ranges;  // per block range, the anchor fixing it (when ok)
+  Errc failure_code = Errc::kOk;   // its kind (chain_checker.h, AuditFailure)
+  std::vector<EvidenceFinding> evidence;     // verified evidence, when ok
+  std::size_t anchors = 0;                   // anchor records checked
+  std::optional<AnchorAudit> anchor_audit;   // when ok
+  std::string bitcoin_description;           // the header source, e.g. "Esplora http://..."
+  std::vector<anchor::FixedRange> ranges;    // per block range, the anchor fixing it (when ok)
   // FINAL as consensus::LightClient computes it from the chain's headers, evidence and the anchors
   // that fix blocks (when ok). A node's final_height over the same chain and anchors equals it.
   std::optional<std::uint64_t> light_final_height;
@@ -52,4 +60,4 @@ inline Result<AuditReport> AuditExport(const std::string& export_path, const std
 // Writes the chain in `db_path` to an export file; returns the number of blocks written.
 Result<std::uint64_t> ExportDatabase(const std::string& db_path, const std::string& out_path);
 
-}  // namespace peerdb::node
+}  // namespace peerdb::audit

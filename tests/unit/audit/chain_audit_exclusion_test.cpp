@@ -3,13 +3,15 @@
 // the block itself records evidence against one of the voters; from the next height on they do not.
 #include <gtest/gtest.h>
 
-#include "node_fixture.h"
+#include "../node/node_fixture.h"
 #include "peerdb/consensus/evidence.h"
 #include "peerdb/node/block_producer.h"
-#include "peerdb/node/chain_auditor.h"
-#include "peerdb/node/chain_export.h"
+#include "peerdb/audit/chain_audit.h"
+#include "peerdb/audit/report.h"
+#include "peerdb/audit/chain_export.h"
 
-namespace peerdb::node {
+namespace peerdb::audit {
+using namespace peerdb::node;  // the node test fixture and identities
 namespace {
 
 class ExclusionAuditTest : public ::testing::Test {
@@ -143,6 +145,7 @@ TEST_F(ExclusionAuditTest, FromTheNextHeightTheOffendersVoteNoLongerCounts) {
   EXPECT_FALSE(report->ok);
   ASSERT_TRUE(report->bad_height.has_value());
   EXPECT_EQ(*report->bad_height, 2u) << report->failure;  // its own certificate already fails
+  EXPECT_EQ(report->failure_code, Errc::kInvalid);
   EXPECT_NE(report->failure.find("2 valid votes"), std::string::npos) << report->failure;
 }
 
@@ -162,6 +165,7 @@ TEST_F(ExclusionAuditTest, ABlockAuthoredByAnExcludedMemberFailsTheAuditNamingIt
   EXPECT_FALSE(report->ok);
   ASSERT_TRUE(report->bad_height.has_value());
   EXPECT_EQ(*report->bad_height, 2u) << report->failure;
+  EXPECT_EQ(report->failure_code, Errc::kInvalid);
   EXPECT_NE(report->failure.find("C2: author 4 is excluded"), std::string::npos) << report->failure;
 }
 
@@ -177,4 +181,4 @@ TEST_F(ExclusionAuditTest, TheExcludedMembersBlockBeforeItsExclusionIsRecordedSt
 }
 
 }  // namespace
-}  // namespace peerdb::node
+}  // namespace peerdb::audit

@@ -1,0 +1,264 @@
+#include "peerdb/audit/chain_checker.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "peerdb/codec/pce.h"
+#include "peerdb/consensus/evidence.h"
+#include "peerdb/state/tree_writes.h"
+
+namespace peerdb::audit {
+namespace {
+
+std::string KeyName(const std::string& ns, const std::string& key) { return ns + "/" + key; }
+
+// Which part of a stored state row differs from the replay.
+std::string Describe(const state::KeyState& stored, const state::KeyState& replayed) {
+  if (stored.value != replayed.value) return "value";
+  if (stored.deleted != replayed.deleted) return "deleted flag";
+  if (stored.owner != replayed.owner) return "owner";
+  if (stored.version != replayed.version) return "version";
+  return "block reference";
+}
+
+AuditFailure At(std::optional<std::uint64_t> height, Errc code, std::string what) {
+  return AuditFailure{height, Error{code, std::move(what)}};
+}
+
+// The failure of a rule, with its code, and `context` before its message.
+AuditFailure At(std::optional<std::uint64_t> height, const Error& e, const std::string& context = "") {
+  return AuditFailure{height, Error{e.code, context + e.message}};
+}
+
+}  // namespace
+
+ChainChecker::ChainChecker(const chain::Genesis& genesis)
+    : m_genesis(genesis),
+      m_chain_id(chain::ChainId(genesis)),
+      m_config_hash(chain::ConfigHash(genesis.config)),
+      m_prev_ts(genesis.genesis_time_ms) {}
+
+CheckOutcome ChainChecker::CheckGenesis(const std::optional<Hash32>& expected) {
+  if (Status s = chain::CheckGenesis(m_genesis); !s.ok()) return At(0, s.error(), "genesis: ");
+  if (expected && *expected != m_chain_id) {
+    return At(0, Errc::kInvalid, "genesis: chain id " + Hex(m_chain_id) + " is not the consortium's " + Hex(*expected));
+  }
+  m_ids.push_back(m_chain_id);
+  auto light = consensus::LightClient::Create(m_genesis);
+  if (!light.ok()) return At(0, light.error(), "genesis: ");
+  m_light.emplace(std::move(*light));
+  return std::nullopt;
+}
+
+consensus::BodyRules ChainChecker::BodyRulesAt(const std::vector<chain::MemberId>& excluded) const {
+  consensus::BodyRules body;
+  body.chain_id = m_chain_id;
+  body.config = &m_genesis.config;
+  body.excluded = excluded;
+  body.ancestor_id = [this](std::uint64_t k) -> std::optional<Hash32> {
+    return k < m_ids.size() ? std::optional<Hash32>(m_ids[k]) : std::nullopt;
+  };
+  return body;
+}
+
+CheckOutcome ChainChecker::CheckBlock(const RawBlock& raw,
+                                      const std::function<Status(const Hash32& id, std::uint64_t h)>& check_id) {
+  const std::uint64_t h = raw.height;
+  const chain::Config& config = m_genesis.config;
+  auto decoded = codec::Decode<chain::Block>(raw.bytes);
+  if (!decoded.ok()) return At(h, decoded.error(), "encoding: ");
+  const chain::Block& block = *decoded;
+  const chain::Header& hd = block.header;
+  if (hd.height != h) return At(h, Errc::kInvalid, "header says height " + std::to_string(hd.height));
+  // X_chain(h): offenders named in evidence recorded in blocks below h (PROTOCOL.md §5.2). The
+  // parent's certificate is judged under X_chain(h - 1), as when the parent was committed (§6.3
+  // step 2): evidence recorded in the parent cannot void the votes that decided the parent.
+  const std::vector<chain::MemberId> excluded(m_chain_excluded.begin(), m_chain_excluded.end());
+  chain::HeaderRules rules;
+  rules.chain_id = m_chain_id;
+  rules.config = &config;
+  rules.config_hash = m_config_hash;
+  rules.author_excluded = excluded;
+  rules.parent_cert_excluded.assign(m_excluded_before_parent.begin(), m_excluded_before_parent.end());
+  const chain::ParentRef parent{h - 1, m_ids.back(), m_prev_ts};
+  if (Status s = chain::CheckHeader(hd, block.parent_cert, parent, rules); !s.ok()) return At(h, s.error());
+  if (Status s = chain::CheckBlockShape(block, config.params); !s.ok()) return At(h, s.error());
+  // C5's authors and C6's records: the rule the members applied before voting.
+  const consensus::BodyRules body = BodyRulesAt(excluded);
+  if (Status s = consensus::CheckBlockBody(block, body); !s.ok()) return At(h, s.error());
+  std::vector<chain::MemberId> newly_excluded;
+  for (const chain::Record& rec : block.records) {
+    if (std::holds_alternative<chain::Seal>(rec.body)) {
+      ++m_seals;
+    } else if (const auto* ev = std::get_if<chain::Evidence>(&rec.body)) {
+      auto f = CheckEvidence(*ev, "recorded in block " + std::to_string(h));
+      if (!f.ok()) return At(h, f.error(), "evidence record: ");
+      newly_excluded.push_back(*f);
+    }
+  }
+  auto exec = state::ExecuteBatches(config, m_chain_id, m_state, block.batches, h);
+  if (!exec.ok()) return At(h, exec.error(), "transactions: ");
+  const Hash32 id = chain::BlockId(hd);
+  m_state.Apply(*exec, h, id);
+  state::ApplyWrites(exec->writes, m_tree);
+  if (m_tree.Root() != hd.state_root) return At(h, Errc::kInvalid, "state_root does not match the replayed state");
+  for (const chain::TxBatch& b : block.batches) m_ops += b.ops.size();
+  if (Status s = check_id(id, h); !s.ok()) return At(h, s.error());
+  m_excluded_before_parent = m_chain_excluded;
+  for (chain::MemberId m : newly_excluded) m_chain_excluded.insert(m);
+  if (raw.cert) {
+    if (raw.cert->h != h || raw.cert->block_id != id) return At(h, Errc::kInvalid, "stored certificate is for another block");
+    Status mc = chain::VerifyMajorityCert(*raw.cert, m_chain_id, config, excluded);
+    if (!mc.ok()) return At(h, mc.error(), "certificate: ");
+  }
+  // The light client sees the same header: it computes FINAL for the report (§6.3).
+  if (Status s = m_light->AddHeader(hd, block.parent_cert); !s.ok()) return At(h, s.error(), "light client: ");
+  m_ids.push_back(id);
+  m_prev_ts = hd.timestamp_ms;
+  std::vector<chain::MemberId> sealers;
+  for (const chain::Seal& s : raw.seals) {
+    if (s.h != h) {
+      return At(h, Errc::kInvalid, "stored seal of member " + std::to_string(s.signer) + " names height " + std::to_string(s.h));
+    }
+    if (Status st = consensus::CheckSealOnAncestor(s, h + 1, body); !st.ok()) return At(h, st.error(), "seal: ");
+    sealers.push_back(s.signer);
+    ++m_seals;
+  }
+  // What the certificate and seals make the block; descendants and anchors may raise it
+  // (checked in CheckStatuses, once every block and all evidence are known).
+  m_statuses.push_back(StatusRow{raw.stored_status, raw.cert ? store::BlockStatus::kMajority : store::BlockStatus::kProposed,
+                                 std::move(sealers)});
+  ++m_blocks;
+  return std::nullopt;
+}
+
+// UNANIMOUS needs a block at or above it whose verified seals make it unanimous under the
+// exclusions (chain::IsUnanimous); FINAL and ANCHORED need a valid anchor. A lower stored status is
+// accepted: a node raises statuses only as seals and confirmations reach it.
+CheckOutcome ChainChecker::CheckStatuses(const chain::StatusHeights& supported) const {
+  const chain::Config& config = m_genesis.config;
+  std::uint64_t unanimous_up_to = 0;
+  const std::vector<chain::MemberId> excluded(m_excluded.begin(), m_excluded.end());
+  for (std::size_t i = 0; i < m_statuses.size(); ++i) {
+    if (chain::IsUnanimous(m_statuses[i].sealers, config, excluded)) unanimous_up_to = i + 1;
+  }
+  for (std::size_t i = 0; i < m_statuses.size(); ++i) {
+    const StatusRow& row = m_statuses[i];
+    if (!row.stored) continue;
+    const std::uint64_t h = i + 1;
+    const store::BlockStatus s = *row.stored;
+    const std::string stored = "stored status " + std::string(chain::BlockStatusName(s));
+    if (s >= store::BlockStatus::kAnchored) {
+      // ANCHORED says nothing about signatures: only the anchors can support it (and FINAL).
+      if (chain::StatusAt(h, supported, store::BlockStatus::kProposed) < s) {
+        return At(h, Errc::kCorrupt,
+                  stored + " but no anchor supports it (the anchor records support ANCHORED up to block " +
+                      std::to_string(supported.anchored_height) + " and FINAL up to block " +
+                      std::to_string(supported.final_height) + ")");
+      }
+      continue;
+    }
+    const store::BlockStatus from_seals = h <= unanimous_up_to ? store::BlockStatus::kUnanimous : row.from_cert;
+    if (s > from_seals) {
+      return At(h, Errc::kCorrupt,
+                stored + " but the certificate and " + std::to_string(row.sealers.size()) + " of " +
+                    std::to_string(config.members.size()) + " verified seals (with those of its descendants) make it " +
+                    std::string(chain::BlockStatusName(from_seals)));
+    }
+  }
+  return std::nullopt;
+}
+
+Result<chain::MemberId> ChainChecker::CheckEvidence(const chain::Evidence& e, const std::string& where) {
+  PEERDB_TRY(consensus::VerifyEvidence(e, m_chain_id, m_genesis.config));
+  PEERDB_TRY_ASSIGN(const consensus::EvidenceSubject subject, consensus::EvidenceSubjectOf(e));
+  const chain::Member* m = m_genesis.config.FindMember(subject.offender);
+  EvidenceFinding f{e.kind, subject.offender, m ? m->name : "?", subject.height, where};
+  if (std::find(m_evidence.begin(), m_evidence.end(), f) == m_evidence.end()) m_evidence.push_back(std::move(f));
+  m_excluded.insert(subject.offender);
+  (void)m_light->AddEvidence(e);  // verified above by the same function
+  return subject.offender;
+}
+
+CheckOutcome ChainChecker::CompareState(const store::Store& db) {
+  std::optional<AuditFailure> failure;
+  auto keys = m_state.keys();
+  Status s = db.ForEachCurrent([&](const store::CurrentEntry& e) {
+    auto it = keys.find({e.ns, e.key});
+    if (it == keys.end()) {
+      failure = At(std::nullopt, Errc::kCorrupt, "state row " + KeyName(e.ns, e.key) + " exists but no block ever wrote it");
+      return false;
+    }
+    const ReplayEntry& r = it->second;
+    if (e.state != r.state || e.height != r.height || e.block_id != r.block_id) {
+      failure = At(r.height, Errc::kCorrupt,
+                   "state row " + KeyName(e.ns, e.key) + " differs from the replay (" + Describe(e.state, r.state) +
+                       "); last written by block " + std::to_string(r.height));
+      return false;
+    }
+    keys.erase(it);
+    return true;
+  });
+  if (!s.ok()) return At(std::nullopt, s.error(), "reading state: ");
+  if (failure) return failure;
+  if (!keys.empty()) {
+    const auto& [k, r] = *keys.begin();
+    return At(r.height, Errc::kCorrupt,
+              "state row " + KeyName(k.first, k.second) + " written by block " + std::to_string(r.height) + " is missing");
+  }
+  auto& history = m_state.history();
+  std::stable_sort(history.begin(), history.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.ns, a.key, a.state.version) < std::tie(b.ns, b.key, b.state.version);
+  });
+  std::size_t i = 0;
+  s = db.ForEachHistory([&](const store::HistoryEntry& e) {
+    if (i >= history.size()) {
+      failure = At(std::nullopt, Errc::kCorrupt,
+                   "history row " + KeyName(e.ns, e.key) + " v" + std::to_string(e.state.version) + " has no block behind it");
+      return false;
+    }
+    const store::HistoryEntry& r = history[i++];
+    if (e.ns != r.ns || e.key != r.key || e.state != r.state || e.height != r.height || e.block_id != r.block_id ||
+        e.author != r.author || e.seq != r.seq || e.op_index != r.op_index) {
+      failure = At(r.height, Errc::kCorrupt,
+                   "history row " + KeyName(r.ns, r.key) + " v" + std::to_string(r.state.version) + " differs from block " +
+                       std::to_string(r.height));
+      return false;
+    }
+    return true;
+  });
+  if (!s.ok()) return At(std::nullopt, s.error(), "reading history: ");
+  if (failure) return failure;
+  if (i != history.size()) {
+    return At(history[i].height, Errc::kCorrupt,
+              "history row " + KeyName(history[i].ns, history[i].key) + " from block " +
+                  std::to_string(history[i].height) + " is missing");
+  }
+  return std::nullopt;
+}
+
+CheckOutcome ChainChecker::CompareSeqs(const store::Store& db) const {
+  for (const chain::Member& m : m_genesis.config.members) {
+    auto stored = db.LastSeq(m.id);
+    auto replayed = m_state.LastSeq(m.id);
+    if (!stored.ok()) return At(std::nullopt, stored.error(), "reading batch index: ");
+    if (*stored != *replayed) {
+      return At(std::nullopt, Errc::kCorrupt,
+                "batch index says member " + std::to_string(m.id) + " reached seq " + std::to_string(*stored) +
+                    " but the blocks hold " + std::to_string(*replayed));
+    }
+  }
+  return std::nullopt;
+}
+
+std::uint64_t ChainChecker::LightFinalHeight(const std::vector<AnchorInput>& anchors, const AnchorAudit& audit) {
+  for (std::size_t i = 0; i < anchors.size() && i < audit.findings.size(); ++i) {
+    const AnchorVerdict v = audit.findings[i].verdict;
+    if ((v == AnchorVerdict::kConfirmed || v == AnchorVerdict::kUnchecked) && anchors[i].checkpoint) {
+      (void)m_light->AddAnchor(*anchors[i].checkpoint, anchors[i].record);  // checked by AuditAnchors
+    }
+  }
+  return m_light->Compute().final_height;
+}
+
+}  // namespace peerdb::audit

@@ -1,0 +1,112 @@
+// The checks of `peerdb audit`, block by block from genesis: every shared consensus rule again
+// (chain::CheckHeader, consensus::CheckBlockBody, certificates, seals), a replay of the state
+// compared with the state root and with a node's stored rows, evidence, stored statuses against
+// what seals and anchors support, and FINAL as the light client computes it. No I/O of its own:
+// chain_audit.cpp feeds it from a database or an export file.
+// Thread-safety: a single-thread object.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "peerdb/audit/anchor_audit.h"
+#include "peerdb/audit/replay_state.h"
+#include "peerdb/chain/block.h"
+#include "peerdb/chain/rules.h"
+#include "peerdb/consensus/block_rules.h"
+#include "peerdb/consensus/light_client.h"
+#include "peerdb/state/state_tree.h"
+#include "peerdb/store/store.h"
+#include "peerdb/util/result.h"
+
+namespace peerdb::audit {
+
+// What failed, and the block it concerns when there is one. The error code says what kind of
+// failure: kMalformed (bytes), kInvalid (a rule broken), kBadSignature, kNotMember, kCorrupt (stored
+// rows that disagree with the blocks), kIo (the source could not be read).
+struct AuditFailure {
+  std::optional<std::uint64_t> height;
+  Error error;
+};
+using CheckOutcome = std::optional<AuditFailure>;  // nullopt: passed
+
+// A block as a source holds it.
+struct RawBlock {
+  std::uint64_t height = 0;
+  Bytes bytes;                              // PCE(Block) as stored
+  std::optional<chain::MajorityCert> cert;  // MC of this block
+  std::vector<chain::Seal> seals;           // seals on this block kept beside it
+  std::optional<store::BlockStatus> stored_status;
+};
+
+// A piece of verified evidence, for the report.
+struct EvidenceFinding {
+  std::uint8_t kind = 0;
+  chain::MemberId offender = 0;
+  std::string offender_name;
+  std::uint64_t height = 0;
+  std::string where;  // "recorded in block 7", "held by the node"
+  bool operator==(const EvidenceFinding&) const = default;
+};
+
+class ChainChecker {
+ public:
+  explicit ChainChecker(const chain::Genesis& genesis);
+
+  // The genesis is well formed and, when given, is the expected chain. Call first.
+  CheckOutcome CheckGenesis(const std::optional<Hash32>& expected);
+  // Block raw.height = head + 1. `check_id` may add a source-specific check of the block id.
+  CheckOutcome CheckBlock(const RawBlock& raw, const std::function<Status(const Hash32& id, std::uint64_t h)>& check_id);
+  // Verifies one piece of evidence standalone; the member it convicts is excluded from then on.
+  Result<chain::MemberId> CheckEvidence(const chain::Evidence& e, const std::string& where);
+  // Stored statuses may not claim more than the certificates, seals, evidence and anchors support.
+  CheckOutcome CheckStatuses(const chain::StatusHeights& supported) const;
+  // A node's stored current state, history and batch sequences against the replay.
+  CheckOutcome CompareState(const store::Store& db);
+  CheckOutcome CompareSeqs(const store::Store& db) const;
+  // FINAL as consensus::LightClient computes it over the headers checked, the evidence verified
+  // and the anchors that fix blocks (`audit.findings` aligned with `anchors`).
+  std::uint64_t LightFinalHeight(const std::vector<AnchorInput>& anchors, const AnchorAudit& audit);
+
+  const chain::Genesis& genesis() const { return m_genesis; }
+  const Hash32& chain_id() const { return m_chain_id; }
+  const std::vector<Hash32>& ids() const { return m_ids; }  // ids()[h] = block h; [0] = chain id
+  std::uint64_t head() const { return m_ids.empty() ? 0 : m_ids.size() - 1; }
+  std::vector<chain::MemberId> excluded() const { return {m_excluded.begin(), m_excluded.end()}; }
+  const std::vector<EvidenceFinding>& evidence() const { return m_evidence; }
+  Hash32 state_root() const { return m_tree.Root(); }
+  std::uint64_t blocks() const { return m_blocks; }
+  std::uint64_t ops() const { return m_ops; }
+  std::uint64_t seals() const { return m_seals; }
+
+ private:
+  struct StatusRow {
+    std::optional<store::BlockStatus> stored;
+    store::BlockStatus from_cert;           // MAJORITY with a certificate, else PROPOSED
+    std::vector<chain::MemberId> sealers;   // verified seals on this block
+  };
+  // The body rules over the chain checked so far, under the exclusions `excluded`.
+  consensus::BodyRules BodyRulesAt(const std::vector<chain::MemberId>& excluded) const;
+
+  std::set<chain::MemberId> m_chain_excluded;          // named by evidence recorded in blocks so far
+  std::set<chain::MemberId> m_excluded_before_parent;  // the same, without the last block's records
+  std::set<chain::MemberId> m_excluded;                // named by any verified evidence
+  std::vector<EvidenceFinding> m_evidence;
+
+  chain::Genesis m_genesis;
+  Hash32 m_chain_id;
+  Hash32 m_config_hash;
+  std::optional<consensus::LightClient> m_light;  // set by CheckGenesis
+  std::vector<StatusRow> m_statuses;              // m_statuses[h - 1] for block h
+  std::vector<Hash32> m_ids;
+  std::uint64_t m_prev_ts = 0;  // timestamp of the parent; the genesis time before block 1 (C4)
+  ReplayState m_state;
+  state::StateTree m_tree;
+  std::uint64_t m_blocks = 0, m_ops = 0, m_seals = 0;
+};
+
+}  // namespace peerdb::audit
