@@ -2,6 +2,7 @@
 #include "peerdb/consensus/machine.h"
 
 #include <algorithm>
+#include <set>
 
 #include "peerdb/consensus/evidence.h"
 #include "peerdb/consensus/internal/machine_impl.h"

@@ -1,7 +1,6 @@
 // Machine: alerts of §3 raised and cleared as actions (A1a, A1b, A2a, A2b, A2c, A3, A4, A6, A7; A5
-// and A8 belong to anchoring) and the view for status displays.
-#include <algorithm>
-
+// and A8 belong to anchoring) and the view for status displays. AlertBook records which alerts are
+// active; here they become actions, in the order the protocol logic raises and clears them.
 #include "peerdb/consensus/internal/machine_impl.h"
 
 namespace peerdb::consensus {

@@ -1,6 +1,6 @@
 // Machine: evidence (§1.7, §5.1): detection from stored messages, verification, persistence,
 // gossip until recorded, and exclusion (§5.2: X_m at once, X_chain once recorded in a block).
-#include <algorithm>
+// EvidenceBook holds the evidence and the exclusion sets; MessageStore the messages scanned.
 #include <set>
 
 #include "peerdb/consensus/evidence.h"

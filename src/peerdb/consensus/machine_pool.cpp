@@ -1,8 +1,7 @@
-// Machine: batch dissemination and the bounded batch pool (§1.4, §2.2). A member's own batches are
-// broadcast and kept until a committed block includes them or their seq goes stale; batches of
-// others are verified (member author, signature, shape) before they are kept.
-#include <algorithm>
-
+// Machine: batch dissemination (§1.4, §2.2). A member's own batches are broadcast and kept until a
+// committed block includes them or their seq goes stale; batches of others are verified (member
+// author, signature, shape) before they are kept. BatchPool holds them; here its removals become
+// BatchDropped actions and clear A6.
 #include "peerdb/consensus/internal/machine_impl.h"
 
 namespace peerdb::consensus {

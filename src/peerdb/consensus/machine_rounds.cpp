@@ -1,4 +1,5 @@
-// Machine: votes and majority certificates (§2.2), round changes and advance_to (§2.3, S3).
+// Machine: votes and majority certificates (§2.2), round changes and advance_to (§2.3, S3), and
+// round synchronisation. Messages are kept in MessageStore, the round and its timers in RoundTimer.
 #include <algorithm>
 #include <set>
 

@@ -3,7 +3,7 @@
 // machine_propose.cpp (proposals, votes), machine_rounds.cpp (votes counted, round changes),
 // machine_sync.cpp (status, catch-up, seals, unanimity), machine_evidence.cpp (detection,
 // exclusion), machine_pool.cpp (batches) and machine_alerts.cpp (alerts, member views).
-// The state lives in value classes, each owning one thing, which the Impl composes:
+// Most of the state lives in value classes, each owning one thing, which the Impl composes:
 //   RoundTimer (round_timer.h)      the round at the height being decided and its timers
 //   MessageStore (message_store.h)  signed cores, votes, round changes and seals per height
 //   CandidateSet (candidate_set.h)  block bodies at the height being decided and their checks
@@ -177,7 +177,7 @@ struct Machine::Impl {
 
   // ---- exclusion and evidence
   EvidenceBook m_evidence;
-  // X_chain, read by name by the candidate checks (C2).
+  // X_chain (owned by m_evidence) under the name the candidate checks (C2) read it by.
   const std::set<chain::MemberId>& m_x_chain = m_evidence.chain_excluded();
   std::uint64_t m_next_gossip_ms = 0;
 

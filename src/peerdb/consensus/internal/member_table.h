@@ -66,9 +66,10 @@ class MemberTable {
   // The highest committed head a peer claimed or proved.
   std::uint64_t known_peer_head() const { return m_known_peer_head; }
   // Whom to ask for the block at `want`: a connected peer claiming a head >= want, then `hint` (a
-  // voter of its MC; 0: none), then any connected peer; peers that answered nothing for `want`
-  // come last. Peers are tried in id order starting after `last_asked` (rotation). 0 when the
-  // table holds no peer.
+  // voter of its MC; 0: none), then any connected peer, each skipping peers that answered nothing
+  // for `want`; if every connected peer did, any connected peer (never fixed on one); with none
+  // connected, the next peer in rotation. Peers are tried in id order starting after `last_asked`
+  // (rotation). 0 only when the table holds no peer.
   chain::MemberId PickSyncPeer(std::uint64_t want, chain::MemberId hint, chain::MemberId last_asked) const;
 
  private:
