@@ -2,6 +2,7 @@
 #include "peerdb/consensus/machine.h"
 
 #include <algorithm>
+#include <set>
 
 #include "peerdb/consensus/evidence.h"
 #include "peerdb/consensus/internal/machine_impl.h"
@@ -12,13 +13,13 @@ namespace peerdb::consensus {
 
 Machine::Impl::Impl(Snapshot snap, Application& app, const crypto::SigningKey& key)
     : m_app(app), m_key(key), m_genesis(std::move(snap.genesis)), m_self(snap.self), m_signer(snap.signer),
-      m_restored(std::move(snap.candidates)) {
+      m_restored(std::move(snap.candidates)), m_rounds(m_genesis.config.params),
+      m_pool(BatchPool::Limits{kMaxPoolBatches, kMaxPoolBytes, kMaxPoolPerAuthor}), m_members(m_genesis.config, m_self) {
   for (const chain::Proposal& p : m_restored) m_saved_bodies.push_back(p.core);
   m_chain_id = chain::ChainId(m_genesis);
   m_config_hash = chain::ConfigHash(config());
   if (m_signer.seal_h == 0) m_signer.seal_id = m_chain_id;
   m_head_id = m_chain_id;
-  for (const chain::Member& m : config().members) m_members[m.id] = MemberInfo{};
   if (snap.head) {
     const CommittedBlock& hb = *snap.head;
     m_head_h = hb.block.header.height;
@@ -29,19 +30,17 @@ Machine::Impl::Impl(Snapshot snap, Application& app, const crypto::SigningKey& k
     for (const chain::Seal& s : hb.seals) {
       m_head_seals[s.signer] = s;
       m_sealers[m_head_h].insert(s.signer);
-      m_members[s.signer].last_sealed = m_head_h;
+      m_members.NoteSealed(s.signer, m_head_h);
     }
   }
   m_unanimous_h = std::min(snap.unanimous_height, m_head_h);
   for (const chain::Evidence& e : snap.evidence) {
     auto offender = EvidenceOffender(e);
-    if (offender.ok() && config().FindMember(*offender) && !m_evidence.count(*offender)) {
-      m_evidence[*offender] = e;
-      m_x_local.insert(*offender);
-    }
+    if (offender.ok() && config().FindMember(*offender) && !m_evidence.Holds(*offender)) m_evidence.Add(*offender, e);
   }
+  std::set<chain::MemberId> chain_excluded;
   if (snap.chain_excluded) {
-    m_x_chain.insert(snap.chain_excluded->begin(), snap.chain_excluded->end());
+    chain_excluded.insert(snap.chain_excluded->begin(), snap.chain_excluded->end());
   } else {
     for (std::uint64_t k = 1; k <= m_head_h; ++k) {
       auto cb = m_app.LoadCommitted(k);
@@ -49,12 +48,12 @@ Machine::Impl::Impl(Snapshot snap, Application& app, const crypto::SigningKey& k
       for (const chain::Record& r : cb->block.records) {
         if (const auto* e = std::get_if<chain::Evidence>(&r.body)) {
           auto offender = EvidenceOffender(*e);
-          if (offender.ok()) m_x_chain.insert(*offender);
+          if (offender.ok()) chain_excluded.insert(*offender);
         }
       }
     }
   }
-  m_x_local.insert(m_x_chain.begin(), m_x_chain.end());
+  m_evidence.RestoreChain(chain_excluded);
   RestoreChainExcludedInHead();
   m_late_seals_pending = m_signer.seal_h < m_head_h;
   m_h = m_head_h + 1;
@@ -64,7 +63,7 @@ Machine::Impl::Impl(Snapshot snap, Application& app, const crypto::SigningKey& k
     // signed again below m_h, so no rule loses a promise; the reset is saved with the next signature.
     ResetSignerHeight();
   }
-  m_round = m_signer.h == m_h ? m_signer.promised : 0;
+  m_rounds.Resume(m_signer.h == m_h ? m_signer.promised : 0);
 }
 
 void Machine::Impl::ResetSignerHeight() {
@@ -74,25 +73,10 @@ void Machine::Impl::ResetSignerHeight() {
   m_signer.last_proposal.reset();
 }
 
-std::uint64_t Machine::Impl::Timeout(std::uint32_t r) const {
-  std::uint64_t t = params().round_timeout_ms;
-  for (std::uint32_t i = 0; i < r && t < params().max_round_timeout_ms; ++i) t *= 2;
-  return std::min(t, params().max_round_timeout_ms);
-}
+std::uint64_t Machine::Impl::Timeout(std::uint32_t r) const { return m_rounds.Timeout(r); }
 
 std::uint64_t Machine::Impl::ParentTimestamp() const {
   return m_head_h == 0 ? m_genesis.genesis_time_ms : m_head_header.timestamp_ms;
-}
-
-std::vector<chain::MemberId> Machine::Impl::Excluded() const { return {m_x_local.begin(), m_x_local.end()}; }
-std::vector<chain::MemberId> Machine::Impl::ChainExcluded() const { return {m_x_chain.begin(), m_x_chain.end()}; }
-
-std::vector<chain::MemberId> Machine::Impl::ParentCertExcluded() const {
-  std::vector<chain::MemberId> out;
-  for (chain::MemberId m : m_x_chain) {
-    if (!m_x_chain_in_head.count(m)) out.push_back(m);
-  }
-  return out;
 }
 
 chain::MemberId Machine::Impl::Proposer(std::uint32_t r) const {
@@ -109,11 +93,11 @@ void Machine::Impl::Step(const Event& event, std::uint64_t now_ms, std::vector<A
   if (!m_started) {
     m_started = true;
     // First step after construction: start the height's timers from the first time we are given.
-    m_height_start_ms = m_now;
-    StartRound(m_round);
+    m_rounds.BeginHeight(m_now);
+    StartRound(m_rounds.round());
     // A restarted member waiting in a round > 0 re-sends its RoundChange at once: the crash may
     // have come between saving the promise and sending it, and the others may be waiting for it.
-    if (!m_round_timer_on) m_rc_resend_ms = m_now;
+    if (!m_rounds.timer_on()) m_rounds.ScheduleResend(m_now);
     m_next_status_ms = m_now;
     m_next_gossip_ms = m_now;
     RestoreCandidates();
@@ -126,24 +110,19 @@ void Machine::Impl::Step(const Event& event, std::uint64_t now_ms, std::vector<A
         } else if constexpr (std::is_same_v<E, LocalBatch>) {
           OnLocalBatch(e.batch);
         } else if constexpr (std::is_same_v<E, PeerConnected>) {
-          auto it = m_members.find(e.peer);
-          if (it != m_members.end() && e.peer != m_self) {
-            it->second.connected = true;
+          if (e.peer != m_self && m_members.SetConnected(e.peer, true)) {
             Emit(Send{e.peer, MakeStatus()});
-            for (const auto& [k, entry] : m_pool) {
+            for (const auto& [k, entry] : m_pool.entries()) {
               if (entry.local) Emit(Send{e.peer, entry.batch});
             }
-            for (const auto& [offender, ev] : m_evidence) {
-              if (!m_x_chain.count(offender)) Emit(Send{e.peer, ev});
-            }
+            for (const chain::Evidence* ev : m_evidence.Unrecorded()) Emit(Send{e.peer, *ev});
           }
         } else if constexpr (std::is_same_v<E, PeerDisconnected>) {
-          auto it = m_members.find(e.peer);
-          if (it != m_members.end()) it->second.connected = false;
+          m_members.SetConnected(e.peer, false);
         }
       },
       event);
-  if (m_work_seen_ms == 0 && HasPendingWork()) m_work_seen_ms = m_now;
+  if (m_rounds.work_seen_ms() == 0 && HasPendingWork()) m_rounds.NoteWork(m_now);
   Poll();
   m_out = nullptr;
 }
@@ -171,21 +150,23 @@ void Machine::Impl::OnReceived(chain::MemberId from, const PeerMessage& msg) {
   for (std::size_t i = before; i < m_out->size(); ++i) {
     if (const auto* p = std::get_if<consensus::Penalise>(&(*m_out)[i]); p && p->peer == from) penalised = true;
   }
-  if (!penalised) m_members[from].last_seen_ms = m_now;
+  if (!penalised) m_members.NoteSeen(from, m_now);
 }
 
 void Machine::Impl::Poll() {
   if (m_late_seals_pending) LateSeals();
   // Round timer (§2.3): no MC at h before the deadline -> RoundChange(h, round + 1).
   // A round > 0 whose timer has not started waits for MAJ promises and re-sends my RoundChange.
-  if (!m_decided && m_round_timer_on && m_now >= RoundDeadline()) SendRoundChange(m_round + 1);
-  if (!m_decided && !m_round_timer_on && m_now >= m_rc_resend_ms) ResendRoundChange();
+  if (!m_decided && m_rounds.timer_on() && m_now >= m_rounds.Deadline(ParentTimestamp())) {
+    SendRoundChange(m_rounds.round() + 1);
+  }
+  if (!m_decided && !m_rounds.timer_on() && m_now >= m_rounds.resend_ms()) ResendRoundChange();
   // Deferred proposals (C4) whose time has come.
   if (!m_deferred.empty()) {
     auto deferred = std::move(m_deferred);
     m_deferred.clear();
     for (const auto& [r, id] : deferred) {
-      if (r == m_round) ProcessCandidate(id, r, /*allow_defer=*/true);
+      if (r == m_rounds.round()) ProcessCandidate(id, r, /*allow_defer=*/true);
     }
   }
   TryCommitDecided();
@@ -210,22 +191,14 @@ void Machine::Impl::Poll() {
   CheckTimedAlerts();
 }
 
-std::uint64_t Machine::Impl::RoundDeadline() const {
-  // Round 0 allows heartbeat_ms for an idle proposer (§2.2). Once I hold pending work — which I
-  // broadcast, so the proposer holds it too — an idle proposer is a silent one: it has
-  // timeout(0) after its earliest proposal time to produce an MC, like any later round. This is
-  // only earlier liveness (a round change), never a different safety rule.
-  if (m_round != 0 || m_work_seen_ms == 0) return m_round_deadline_ms;
-  const std::uint64_t t0 = ParentTimestamp() + params().block_period_ms;
-  return std::min(m_round_deadline_ms, std::max(t0, m_work_seen_ms) + Timeout(0));
-}
-
 std::uint64_t Machine::Impl::NextWakeupMs() const {
   std::uint64_t next = std::min(m_next_status_ms, m_next_gossip_ms);
-  if (!m_decided) next = std::min(next, m_round_timer_on ? RoundDeadline() : m_rc_resend_ms);
+  // Round 0 allows heartbeat_ms for an idle proposer (§2.2); once I hold pending work (which I
+  // broadcast, so the proposer holds it too) its deadline is earlier (RoundTimer::Deadline).
+  if (!m_decided) next = std::min(next, m_rounds.NextWakeupMs(ParentTimestamp()));
   // A round-0 proposer waits for its time; later rounds wait for round changes (messages). A due
   // proposal that did not happen (Build failed) is retried one block period later, never in a spin.
-  if (!m_decided && m_round == 0 && Proposer(0) == m_self && !(m_signer.last_proposal && m_signer.h == m_h)) {
+  if (!m_decided && m_rounds.round() == 0 && Proposer(0) == m_self && !(m_signer.last_proposal && m_signer.h == m_h)) {
     const std::uint64_t t0 = ParentTimestamp() + params().block_period_ms;
     std::uint64_t due = HasPendingWork() ? t0 : std::max(t0, ParentTimestamp() + params().heartbeat_ms);
     if (due <= m_now) due = m_now + params().block_period_ms;
@@ -238,20 +211,13 @@ std::uint64_t Machine::Impl::NextWakeupMs() const {
 }
 
 bool Machine::Impl::WantsSync() const {
-  return (m_decided && !m_candidates.count(m_decided->block_id)) || m_known_peer_head > m_head_h;
+  return (m_decided && !m_candidates.Contains(m_decided->block_id)) || m_members.known_peer_head() > m_head_h;
 }
 
 void Machine::Impl::StartRound(std::uint32_t r) {
-  m_round = r;
-  if (r == 0) {
-    m_round_timer_on = true;
-    m_round_deadline_ms = m_now + Timeout(0) + params().heartbeat_ms;
-    return;
-  }
+  m_rounds.EnterRound(r, m_now);
   // Round r > 0: the timer starts once MAJ members are known to be in r or above (machine_rounds.cpp).
-  m_round_timer_on = false;
-  m_rc_resend_ms = m_now + Timeout(r);
-  MaybeStartRoundTimer();
+  if (r != 0) MaybeStartRoundTimer();
 }
 
 void Machine::Impl::EnterHeight() {
@@ -259,16 +225,14 @@ void Machine::Impl::EnterHeight() {
   // A new height resets the per-height signer fields (§2.5); they are saved with the next signature.
   // A saved height above m_h (a store that lost commits) is kept: SignerAhead() then blocks signing.
   if (m_signer.h < m_h) ResetSignerHeight();
-  m_candidates.clear();
+  m_candidates.Clear();
   m_decided.reset();
   m_deferred.clear();
   m_rejected_at_h.clear();
-  m_justified_round = 0;
-  m_height_start_ms = m_now;
-  m_work_seen_ms = 0;  // set again at the end of this step if work is still pending
+  m_rounds.BeginHeight(m_now);  // pending work is noted again at the end of this step
   StartRound(m_signer.h == m_h ? m_signer.promised : 0);
   const std::uint64_t keep_from = m_head_h > kKeepHeights ? m_head_h - kKeepHeights : 0;
-  m_msgs.erase(m_msgs.begin(), m_msgs.lower_bound(keep_from));
+  m_msgs.PruneBelow(keep_from);
   while (m_headers.size() > kKeepHeaders) m_headers.erase(m_headers.begin());
   while (m_commit_ms.size() > kKeepHeaders) m_commit_ms.erase(m_commit_ms.begin());
   while (m_sealers.size() > kKeepHeaders) m_sealers.erase(m_sealers.begin());
@@ -279,14 +243,7 @@ void Machine::Impl::EnterHeight() {
     if (p.core.h == m_h) OnProposal(from, p);
   }
   // Votes that arrived before this height was entered may already decide it.
-  auto it = m_msgs.find(m_h);
-  if (it != m_msgs.end()) {
-    std::set<std::pair<std::uint32_t, Hash32>> seen;
-    for (const auto& [r, votes] : it->second.votes) {
-      for (const auto& [signer, v] : votes) seen.insert({r, v.block_id});
-    }
-    for (const auto& [r, id] : seen) CountVotes(r, id);
-  }
+  for (const auto& [r, id] : m_msgs.VotedBlocks(m_h)) CountVotes(r, id);
 }
 
 bool Machine::Impl::SealAndCommit(const chain::Block& block, const Hash32& id, const chain::MajorityCert& cert,
@@ -328,8 +285,8 @@ bool Machine::Impl::SealAndCommit(const chain::Block& block, const Hash32& id, c
   for (const chain::Seal& s : known_seals) {
     if (s.h == height && s.block_id == id && !IsExcluded(s.signer)) seals.emplace(s.signer, s);
   }
-  if (auto it = m_msgs.find(height); it != m_msgs.end()) {
-    for (const auto& [signer, s] : it->second.seals) {
+  if (const auto* held = m_msgs.SealsAt(height)) {
+    for (const auto& [signer, s] : *held) {
       if (s.block_id == id) seals.emplace(signer, s);
     }
   }
@@ -363,17 +320,16 @@ bool Machine::Impl::SealAndCommit(const chain::Block& block, const Hash32& id, c
   m_head_seals = seals;
   for (const auto& [signer, s] : seals) {
     m_sealers[height].insert(signer);
-    MemberInfo& mi = m_members[signer];
-    mi.last_sealed = std::max(mi.last_sealed, height);
+    m_members.NoteSealed(signer, height);
   }
-  m_x_chain_in_head.clear();
+  m_evidence.NewHead();
   for (const chain::Record& r : block.records) {
     if (const auto* e = std::get_if<chain::Evidence>(&r.body)) OnChainEvidence(*e);
   }
   PoolOnCommitted(block);
   Emit(Committed{height, id, BlockStatus::kMajority});
   Emit(Broadcast{mine});
-  if (m_known_peer_head <= height) Clear(AlertKind::kMajorityWithoutMe, m_self);
+  if (m_members.known_peer_head() <= height) Clear(AlertKind::kMajorityWithoutMe, m_self);
   CheckUnanimity();
   EnterHeight();
   return true;

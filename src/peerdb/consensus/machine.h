@@ -45,6 +45,9 @@
 // - The best chain is the committed chain: the machine commits only blocks with an MC extending its
 //   own seals, so fork choice (§4.1, ForkChoice) is used for the A2 alerts over blocks it learns of.
 //
+// Its private state is split into value classes under consensus/internal/ (listed in
+// internal/machine_impl.h and README.md); the Impl composes them with the protocol logic.
+//
 // Thread-safety: not thread-safe; one thread drives a Machine.
 #pragma once
 

@@ -1,59 +1,34 @@
 // Machine: alerts of §3 raised and cleared as actions (A1a, A1b, A2a, A2b, A2c, A3, A4, A6, A7; A5
-// and A8 belong to anchoring) and the view for status displays.
-#include <algorithm>
-
+// and A8 belong to anchoring) and the view for status displays. AlertBook records which alerts are
+// active; here they become actions, in the order the protocol logic raises and clears them.
 #include "peerdb/consensus/internal/machine_impl.h"
 
 namespace peerdb::consensus {
 
 void Machine::Impl::Raise(AlertKind kind, chain::MemberId member, std::uint64_t from_h, std::uint64_t to_h,
                           std::string detail) {
-  const auto key = std::make_pair(static_cast<std::uint8_t>(kind), member);
-  auto it = m_alerts.find(key);
-  if (it != m_alerts.end()) {
-    // Still active: widen the heights silently; no new action.
-    it->second.from_height = std::min(it->second.from_height, from_h);
-    it->second.to_height = std::max(it->second.to_height, to_h);
-    return;
-  }
-  Alert a;
-  a.kind = kind;
-  if (member != 0) a.members = {member};
-  a.from_height = from_h;
-  a.to_height = to_h;
-  a.since_ms = m_now;
-  a.detail = std::move(detail);
-  m_alerts[key] = a;
-  Emit(AlertRaised{std::move(a)});
+  if (auto a = m_alerts.Raise(kind, member, from_h, to_h, m_now, std::move(detail))) Emit(AlertRaised{std::move(*a)});
 }
 
 void Machine::Impl::Clear(AlertKind kind, chain::MemberId member) {
-  auto it = m_alerts.find(std::make_pair(static_cast<std::uint8_t>(kind), member));
-  if (it == m_alerts.end()) return;
-  Alert a = std::move(it->second);
-  m_alerts.erase(it);
-  Emit(AlertCleared{std::move(a)});
-}
-
-bool Machine::Impl::HasAlert(AlertKind kind, chain::MemberId member) const {
-  return m_alerts.count(std::make_pair(static_cast<std::uint8_t>(kind), member)) > 0;
+  if (auto a = m_alerts.Clear(kind, member)) Emit(AlertCleared{std::move(*a)});
 }
 
 void Machine::Impl::CheckTimedAlerts() {
   // A2c: no MC at my height for > 3 timeouts while I reach fewer than MAJ members (me included).
   // "Timeout" is timeout(0); an idle height also waits up to heartbeat_ms for its proposal.
-  std::size_t reach = 1;
-  for (const auto& [id, mi] : m_members) reach += (id != m_self && mi.connected) ? 1 : 0;
-  const bool stalled = !m_decided && m_now > m_height_start_ms + params().heartbeat_ms + 3 * Timeout(0);
+  const std::size_t reach = 1 + m_members.ConnectedPeers();
+  const std::uint64_t start = m_rounds.height_start_ms();
+  const bool stalled = !m_decided && m_now > start + params().heartbeat_ms + 3 * Timeout(0);
   if (stalled && reach < config().Majority()) {
     Raise(AlertKind::kPartitioned, m_self, m_h, m_h,
-          "no majority at height " + std::to_string(m_h) + " for " + std::to_string(m_now - m_height_start_ms) +
+          "no majority at height " + std::to_string(m_h) + " for " + std::to_string(m_now - start) +
               " ms and only " + std::to_string(reach) + " members reachable");
   } else if (!stalled || reach >= config().Majority()) {
     Clear(AlertKind::kPartitioned, m_self);
   }
   // A4: a required member has not sealed the best head for > silent_alert_ms while blocks arrive.
-  for (const auto& [id, mi] : m_members) {
+  for (const auto& [id, mi] : m_members.all()) {
     if (id == m_self || IsExcluded(id)) continue;
     if (mi.last_sealed >= m_head_h) {
       Clear(AlertKind::kSilentMember, id);
@@ -69,8 +44,8 @@ void Machine::Impl::CheckTimedAlerts() {
     }
   }
   // A6: my batch not included within |A| heights.
-  const std::uint64_t active = config().members.size() - m_x_chain.size();
-  for (const auto& [key, entry] : m_pool) {
+  const std::uint64_t active = config().members.size() - m_evidence.chain_excluded().size();
+  for (const auto& [key, entry] : m_pool.entries()) {
     if (!entry.local) continue;
     if (m_h > entry.since_height + active) {
       Raise(AlertKind::kCensoredBatch, m_self, entry.since_height, m_h,
@@ -82,21 +57,16 @@ void Machine::Impl::CheckTimedAlerts() {
 }
 
 void Machine::Impl::NoteDeferred(chain::MemberId proposer) {
-  MemberInfo& mi = m_members[proposer];
-  if (mi.last_deferred_h == m_h) return;  // one turn per height
-  mi.last_deferred_h = m_h;
-  if (++mi.deferred_turns >= 3) {
+  const std::uint32_t turns = m_members.NoteDeferred(proposer, m_h);  // 0: this height was counted
+  if (turns >= 3) {
     Raise(AlertKind::kClockSkew, proposer, m_h, m_h,
           "proposals of member " + std::to_string(proposer) + " were deferred by C4 (timestamp ahead of my clock) in " +
-              std::to_string(mi.deferred_turns) + " consecutive turns");
+              std::to_string(turns) + " consecutive turns");
   }
 }
 
 void Machine::Impl::NoteOnTime(chain::MemberId proposer) {
-  MemberInfo& mi = m_members[proposer];
-  if (mi.last_deferred_h == m_h) return;
-  mi.deferred_turns = 0;
-  Clear(AlertKind::kClockSkew, proposer);
+  if (m_members.NoteOnTime(proposer, m_h)) Clear(AlertKind::kClockSkew, proposer);
 }
 
 MachineView Machine::Impl::View() const {
@@ -105,9 +75,9 @@ MachineView Machine::Impl::View() const {
   v.head_id = m_head_id;
   v.unanimous_height = m_unanimous_h;
   v.h = m_h;
-  v.round = m_round;
-  v.proposer = Proposer(m_round);
-  for (const auto& [id, mi] : m_members) {
+  v.round = m_rounds.round();
+  v.proposer = Proposer(m_rounds.round());
+  for (const auto& [id, mi] : m_members.all()) {
     MemberView mv;
     mv.id = id;
     mv.last_sealed_height = id == m_self ? m_signer.seal_h : mi.last_sealed;
@@ -116,8 +86,8 @@ MachineView Machine::Impl::View() const {
     mv.excluded = IsExcluded(id);
     v.members.push_back(mv);
   }
-  for (const auto& [key, a] : m_alerts) v.alerts.push_back(a);
-  for (const auto& [offender, e] : m_evidence) v.evidence.push_back(e);
+  v.alerts = m_alerts.Active();
+  for (const auto& [offender, e] : m_evidence.held()) v.evidence.push_back(e);
   return v;
 }
 

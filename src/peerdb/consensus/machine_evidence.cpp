@@ -1,6 +1,6 @@
 // Machine: evidence (§1.7, §5.1): detection from stored messages, verification, persistence,
 // gossip until recorded, and exclusion (§5.2: X_m at once, X_chain once recorded in a block).
-#include <algorithm>
+// EvidenceBook holds the evidence and the exclusion sets; MessageStore the messages scanned.
 #include <set>
 
 #include "peerdb/consensus/evidence.h"
@@ -14,14 +14,13 @@ void Machine::Impl::AddEvidence(const chain::Evidence& e, std::optional<chain::M
     if (from) Penalise(*from, "evidence does not decode: " + offender.error().message);
     return;
   }
-  if (m_evidence.count(*offender)) return;  // one piece per offender is enough to exclude it
+  if (m_evidence.Holds(*offender)) return;  // one piece per offender is enough to exclude it
   if (Status s = VerifyEvidence(e, m_chain_id, config()); !s.ok()) {
     if (from) Penalise(*from, "evidence does not verify: " + s.error().message);
     return;
   }
-  m_evidence[*offender] = e;
+  m_evidence.Add(*offender, e);
   m_app.SaveEvidence(e);  // durable before it is gossiped
-  m_x_local.insert(*offender);
   Emit(Broadcast{e});
   const auto height = EvidenceHeight(e);
   const std::uint64_t h = height.ok() ? *height : 0;
@@ -46,12 +45,8 @@ void Machine::Impl::RecheckDecided() {
   if (counted >= config().Majority()) return;
   m_decided.reset();
   Clear(AlertKind::kMajorityWithoutMe, m_self);
-  auto hm = m_msgs.find(m_h);
-  if (hm == m_msgs.end()) return;
-  for (const auto& [r, votes] : hm->second.votes) {
-    std::set<Hash32> ids;
-    for (const auto& [signer, v] : votes) ids.insert(v.block_id);
-    for (const Hash32& id : ids) CountVotes(r, id);
+  for (const auto& [r, id] : m_msgs.VotedBlocks(m_h)) {
+    CountVotes(r, id);
     if (m_decided) return;
   }
 }
@@ -61,15 +56,13 @@ void Machine::Impl::OnChainEvidence(const chain::Evidence& e) {
   // I voted or sealed: X_chain from the next height.
   auto offender = EvidenceOffender(e);
   if (!offender.ok()) return;
-  if (m_x_chain.insert(*offender).second) m_x_chain_in_head.insert(*offender);
-  if (!m_evidence.count(*offender)) AddEvidence(e, std::nullopt);
-  m_x_local.insert(*offender);
+  m_evidence.RecordedInHead(*offender);
+  if (!m_evidence.Holds(*offender)) AddEvidence(e, std::nullopt);
 }
 
 void Machine::Impl::RestoreChainExcludedInHead() {
   // After a restart: the offenders whose first record is in the head block. Only a head that
   // records evidence needs the scan of the blocks below it.
-  m_x_chain_in_head.clear();
   auto offenders_in = [&](std::uint64_t k) {
     std::set<chain::MemberId> out;
     if (auto cb = m_app.LoadCommitted(k)) {
@@ -86,28 +79,24 @@ void Machine::Impl::RestoreChainExcludedInHead() {
   for (std::uint64_t k = 1; k < m_head_h && !in_head.empty(); ++k) {
     for (chain::MemberId m : offenders_in(k)) in_head.erase(m);
   }
-  m_x_chain_in_head = std::move(in_head);
+  m_evidence.RestoreInHead(std::move(in_head));
 }
 
 void Machine::Impl::GossipEvidence() {
-  for (const auto& [offender, e] : m_evidence) {
-    if (!m_x_chain.count(offender)) Emit(Broadcast{e});
-  }
+  for (const chain::Evidence* e : m_evidence.Unrecorded()) Emit(Broadcast{*e});
 }
 
 void Machine::Impl::DetectSealConflicts(const chain::Seal& seal) {
-  if (m_evidence.count(seal.signer)) return;
+  if (m_evidence.Holds(seal.signer)) return;
   // Every seal of this signer still held, by height, split by whether my chain holds its block.
   // One pass with the cached block ids (no header is re-encoded); the pair search below runs only
   // over the off-chain ones, which an honest signer never has, so this is O(H log H) per seal.
   std::vector<const chain::Seal*> on_chain;   // high candidates: on my chain
   std::vector<const chain::Seal*> off_chain;  // low candidates: off my chain at a height whose header I hold
-  for (const auto& [h, hm] : m_msgs) {
-    auto it = hm.seals.find(seal.signer);
-    if (it == hm.seals.end()) continue;
-    auto hdr = m_headers.find(it->second.h);
+  for (const chain::Seal* s : m_msgs.SealsBy(seal.signer)) {
+    auto hdr = m_headers.find(s->h);
     if (hdr == m_headers.end()) continue;  // neither a high (not on my chain) nor a low (no header)
-    (hdr->second.id == it->second.block_id ? on_chain : off_chain).push_back(&it->second);
+    (hdr->second.id == s->block_id ? on_chain : off_chain).push_back(s);
   }
   if (off_chain.empty()) return;
   // E5 with the path at hand: a high seal on my chain and a low seal off it (the path is my headers).

@@ -26,9 +26,7 @@ std::optional<chain::Block> Machine::Impl::BuildFresh() {
       if (!IsExcluded(signer)) t.records.push_back(chain::Record{s});
     }
   }
-  for (const auto& [offender, e] : m_evidence) {
-    if (!m_x_chain.count(offender)) t.records.push_back(chain::Record{e});
-  }
+  for (const chain::Evidence* e : m_evidence.Unrecorded()) t.records.push_back(chain::Record{*e});
   chain::SortRecords(t.records);
   std::vector<chain::TxBatch> dropped;
   auto block = m_app.Build(t, &dropped);
@@ -38,33 +36,31 @@ std::optional<chain::Block> Machine::Impl::BuildFresh() {
 }
 
 void Machine::Impl::TryPropose() {
-  if (m_decided || Proposer(m_round) != m_self || SignerAhead()) return;
+  if (m_decided || Proposer(m_rounds.round()) != m_self || SignerAhead()) return;
   // S4: at most one ProposalCore per (h, r).
-  if (m_signer.h == m_h && m_signer.last_proposal && m_signer.last_proposal->r >= m_round) return;
+  if (m_signer.h == m_h && m_signer.last_proposal && m_signer.last_proposal->r >= m_rounds.round()) return;
   const std::uint64_t t0 = ParentTimestamp() + params().block_period_ms;
   std::vector<chain::RoundChange> justification;
   std::optional<chain::Block> block;
-  if (m_round == 0) {
+  if (m_rounds.round() == 0) {
     if (m_now < t0) return;
     if (!HasPendingWork() && m_now < ParentTimestamp() + params().heartbeat_ms) return;
     block = BuildFresh();
   } else {
     // Paxos phase 1: >= MAJ valid RoundChange(h, round) from distinct non-excluded members.
-    auto hm = m_msgs.find(m_h);
-    if (hm == m_msgs.end()) return;
-    auto rcs = hm->second.rcs.find(m_round);
-    if (rcs == hm->second.rcs.end()) return;
-    for (const auto& [signer, rc] : rcs->second) {
+    const auto* rcs = m_msgs.RoundChangesAt(m_h, m_rounds.round());
+    if (!rcs) return;
+    for (const auto& [signer, rc] : *rcs) {
       if (!IsExcluded(signer)) justification.push_back(rc);
     }
     const JustificationOutcome o =
-        EvaluateJustification(m_h, m_round, justification, m_chain_id, config(), Excluded(), ProposerFunction());
+        EvaluateJustification(m_h, m_rounds.round(), justification, m_chain_id, config(), Excluded(), ProposerFunction());
     if (o.valid < config().Majority()) return;
     if (o.tie) AddEvidence(MakeDoubleProposal(o.tie->first, o.tie->second), std::nullopt);
     if (o.required) {
-      auto c = m_candidates.find(*o.required);
-      if (c == m_candidates.end()) return;  // waits for the voters' push of the proposal (§2.3)
-      block = c->second.block;
+      const Candidate* c = m_candidates.Find(*o.required);
+      if (!c) return;  // waits for the voters' push of the proposal (§2.3)
+      block = c->block;
     } else {
       if (m_now < t0) return;
       block = BuildFresh();
@@ -73,7 +69,7 @@ void Machine::Impl::TryPropose() {
   if (!block) return;
   chain::ProposalCore core;
   core.h = m_h;
-  core.r = m_round;
+  core.r = m_rounds.round();
   core.block_id = chain::BlockId(block->header);
   core.justification_hash = chain::JustificationHash(justification);
   core.signer = m_self;
@@ -109,26 +105,22 @@ void Machine::Impl::OnProposal(chain::MemberId from, const chain::Proposal& p) {
     return;
   }
   if (!VerifyMember(core)) return Penalise(from, "proposal core signature does not verify");
-  if (core.r > m_round + kMaxRoundsAhead) return;
+  if (core.r > m_rounds.round() + kMaxRoundsAhead) return;
   if (core.signer != Proposer(core.r)) return Penalise(from, "proposal by a member out of turn");
   const Hash32 id = chain::BlockId(p.block.header);
   if (id != core.block_id) return Penalise(from, "proposal block does not match its core");
   if (chain::JustificationHash(p.justification) != core.justification_hash) {
     return Penalise(from, "proposal justification does not match its core");
   }
-  HeightMsgs& hm = m_msgs[m_h];
-  auto& cores = hm.cores[core.r];
-  if (auto it = cores.find(core.signer); it != cores.end()) {
-    if (it->second.block_id != core.block_id) {
-      AddEvidence(MakeDoubleProposal(it->second, core), std::nullopt);  // E1
+  if (const chain::ProposalCore* first = m_msgs.AddCore(core)) {
+    if (first->block_id != core.block_id) {
+      AddEvidence(MakeDoubleProposal(*first, core), std::nullopt);  // E1
       // The second block of an earlier round still matters: an honest member may have voted for
       // it, and then the justification of a later round requires it (§2.3), so its body is kept
       // below for re-proposal, once its justification checks. It is never voted for here (rounds
       // below mine are not voted in). Dropping it left every later proposer waiting for that body.
-      if (core.r >= m_round) return;
+      if (core.r >= m_rounds.round()) return;
     }
-  } else {
-    cores[core.signer] = core;
   }
   const Status just = CheckJustification(core.h, core.r, core.block_id, p.justification, m_chain_id, config(),
                                          Excluded(), ProposerFunction());
@@ -140,34 +132,19 @@ void Machine::Impl::OnProposal(chain::MemberId from, const chain::Proposal& p) {
     // in). Its justification may fail only under an exclusion that came after honest members
     // voted for it (the proposer's own round change counted), and then later justifications
     // require this very body: my restored vote's, or a voter's push to the next proposer (§2.3).
-    if (core.r < m_round) KeepBody(id, p);
+    if (core.r < m_rounds.round()) m_candidates.Keep(id, p);
     return;
   }
-  if (core.r > m_justified_round) {  // MAJ promised core.r (round synchronisation, machine_rounds.cpp)
-    m_justified_round = core.r;
-    MaybeStartRoundTimer();
-  }
-  if (!KeepBody(id, p)) return;
-  if (core.r < m_round) {
+  // MAJ promised core.r (round synchronisation, machine_rounds.cpp).
+  if (m_rounds.NoteJustified(core.r)) MaybeStartRoundTimer();
+  if (!m_candidates.Keep(id, p)) return;
+  if (core.r < m_rounds.round()) {
     TryCommitDecided();
     return;
   }
-  if (core.r > m_round) AdvanceTo(core.r);  // a valid justified proposal for a higher round
+  if (core.r > m_rounds.round()) AdvanceTo(core.r);  // a valid justified proposal for a higher round
   ProcessCandidate(id, core.r, /*allow_defer=*/true);
   TryCommitDecided();
-}
-
-bool Machine::Impl::KeepBody(const Hash32& id, const chain::Proposal& p) {
-  auto [cit, inserted] = m_candidates.try_emplace(id);
-  if (inserted) {
-    if (m_candidates.size() > kMaxCandidates) {  // bounded: an honest height needs one or two bodies
-      m_candidates.erase(cit);
-      return false;
-    }
-    cit->second.block = p.block;
-  }
-  if (!cit->second.proposal || cit->second.proposal->core.r < p.core.r) cit->second.proposal = p;
-  return true;
 }
 
 Candidate::Check Machine::Impl::CheckCandidate(Candidate& c) {
@@ -211,9 +188,9 @@ Candidate::Check Machine::Impl::CheckCandidate(Candidate& c) {
 }
 
 void Machine::Impl::ProcessCandidate(const Hash32& id, std::uint32_t r, bool allow_defer) {
-  auto it = m_candidates.find(id);
-  if (it == m_candidates.end() || r != m_round) return;
-  Candidate& c = it->second;
+  Candidate* found = m_candidates.Find(id);
+  if (!found || r != m_rounds.round()) return;
+  Candidate& c = *found;
   const chain::MemberId proposer = Proposer(r);
   // C4: a block from the future is deferred until local time catches up, not rejected.
   if (allow_defer && c.block.header.timestamp_ms > m_now + params().max_future_drift_ms) {
@@ -228,17 +205,13 @@ void Machine::Impl::ProcessCandidate(const Hash32& id, std::uint32_t r, bool all
     m_rejected_at_h.insert(id);
     return;
   }
-  auto hm = m_msgs.find(m_h);
-  if (hm == m_msgs.end()) return;
-  auto cores = hm->second.cores.find(r);
-  if (cores == hm->second.cores.end()) return;
-  auto core = cores->second.find(proposer);
-  if (core == cores->second.end() || core->second.block_id != id) return;
-  TryVote(core->second);
+  const chain::ProposalCore* core = m_msgs.FindCore(m_h, r, proposer);
+  if (!core || core->block_id != id) return;
+  TryVote(*core);
 }
 
 void Machine::Impl::TryVote(const chain::ProposalCore& core) {
-  if (core.h != m_h || core.r != m_round || SignerAhead()) return;
+  if (core.h != m_h || core.r != m_rounds.round() || SignerAhead()) return;
   // S2: r >= promised, and no other vote in this round; the same vote again returns the stored one.
   if (core.r < m_signer.promised && m_signer.h == m_h) return;
   if (m_signer.h == m_h && m_signer.last_vote) {
@@ -275,8 +248,7 @@ void Machine::Impl::PersistSigner(const chain::Proposal* own) {
     bodies.push_back(p);
   };
   auto add_candidate = [&](const Hash32& id) {
-    auto c = m_candidates.find(id);
-    if (c != m_candidates.end() && c->second.proposal) add(*c->second.proposal);
+    if (const chain::Proposal* p = m_candidates.ProposalFor(id)) add(*p);
   };
   if (m_signer.h == m_h) {
     if (own) {
@@ -308,7 +280,7 @@ void Machine::Impl::RestoreCandidates() {
     if (p.core.signer == m_self && !mine && !(lp && p.core.r < lp->r)) continue;
     // S6: my stored proposal for the round I am still in goes out again, byte for byte; the stored
     // vote follows from TryVote when the candidate is processed.
-    if (mine && p.core.r == m_round && p.core.signer == m_self) Emit(Broadcast{p});
+    if (mine && p.core.r == m_rounds.round() && p.core.signer == m_self) Emit(Broadcast{p});
     OnProposal(m_self, p);
   }
 }

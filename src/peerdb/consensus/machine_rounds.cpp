@@ -1,4 +1,5 @@
-// Machine: votes and majority certificates (§2.2), round changes and advance_to (§2.3, S3).
+// Machine: votes and majority certificates (§2.2), round changes and advance_to (§2.3, S3), and
+// round synchronisation. Messages are kept in MessageStore, the round and its timers in RoundTimer.
 #include <algorithm>
 #include <set>
 
@@ -12,40 +13,24 @@ void Machine::Impl::OnVote(chain::MemberId from, const chain::Vote& v) {
   // Past heights are decided but their votes are kept for evidence (§5.1) within the window; far
   // future ones wait for catch-up.
   if (v.h + kKeepHeights < m_h || v.h > m_h + 1) return;
-  if (v.r > m_round + kMaxRoundsAhead) return;
+  if (v.r > m_rounds.round() + kMaxRoundsAhead) return;
   if (from != m_self && !VerifyMember(v)) return Penalise(from, "vote signature does not verify");
-  HeightMsgs& hm = m_msgs[v.h];
-  auto& votes = hm.votes[v.r];
-  if (auto it = votes.find(v.signer); it != votes.end()) {
-    if (it->second.block_id != v.block_id) AddEvidence(MakeDoubleVote(it->second, v), std::nullopt);  // E2
+  if (const chain::Vote* first = m_msgs.AddVote(v)) {
+    if (first->block_id != v.block_id) AddEvidence(MakeDoubleVote(*first, v), std::nullopt);  // E2
     return;  // duplicate or conflicting: the first vote stays
   }
-  votes[v.signer] = v;
   // E3: a round change of this signer for a round above the vote that does not report it.
-  for (const auto& [rr, rcs] : hm.rcs) {
-    if (rr <= v.r) continue;
-    auto rc = rcs.find(v.signer);
-    if (rc != rcs.end() && (!rc->second.last_vote || rc->second.last_vote->vote.r < v.r)) {
-      AddEvidence(MakePromiseBreak(rc->second, v), std::nullopt);
-      break;
-    }
-  }
+  if (const chain::RoundChange* rc = m_msgs.RoundChangeHiding(v)) AddEvidence(MakePromiseBreak(*rc, v), std::nullopt);
   if (v.h == m_h) CountVotes(v.r, v.block_id);
 }
 
 void Machine::Impl::CountVotes(std::uint32_t r, const Hash32& id) {
   if (m_decided) return;
-  auto hm = m_msgs.find(m_h);
-  if (hm == m_msgs.end()) return;
-  auto votes = hm->second.votes.find(r);
-  if (votes == hm->second.votes.end()) return;
   chain::MajorityCert mc;
   mc.h = m_h;
   mc.r = r;
   mc.block_id = id;
-  for (const auto& [signer, v] : votes->second) {  // std::map: sorted by signer
-    if (v.block_id == id && !IsExcluded(signer)) mc.votes.push_back(chain::SigEntry{signer, v.sig});
-  }
+  mc.votes = m_msgs.VotesFor(m_h, r, id, m_evidence.local_excluded());  // sorted by signer
   if (mc.votes.size() >= config().Majority()) OnDecided(mc);
 }
 
@@ -65,29 +50,29 @@ void Machine::Impl::TryCommitDecided() {
               " but I sealed " + Hex(m_signer.seal_id).substr(0, 16));
     return;
   }
-  auto it = m_candidates.find(m_decided->block_id);
-  if (it == m_candidates.end()) {
+  Candidate* c = m_candidates.Find(m_decided->block_id);
+  if (!c) {
     Raise(AlertKind::kMajorityWithoutMe, m_self, m_h, m_h,
           "a majority chose block " + Hex(m_decided->block_id).substr(0, 16) + " at height " + std::to_string(m_h) +
               " that I never received");
     return;  // Poll asks a voter for it (catch-up)
   }
-  if (CheckCandidate(it->second) != Candidate::Check::kOk) {
+  if (CheckCandidate(*c) != Candidate::Check::kOk) {
     // A1b: never seal it; keep the failed check for operators.
     Raise(AlertKind::kMajorityRejected, m_self, m_h, m_h,
           "a majority chose block " + Hex(m_decided->block_id).substr(0, 16) + " at height " + std::to_string(m_h) +
-              " which I rejected: " + it->second.reject_reason);
+              " which I rejected: " + c->reject_reason);
     return;
   }
   const chain::MajorityCert cert = *m_decided;
-  const chain::Block block = it->second.block;
+  const chain::Block block = c->block;
   SealAndCommit(block, cert.block_id, cert, {});
 }
 
 void Machine::Impl::OnMajorityCert(chain::MemberId from, const chain::MajorityCert& mc) {
   if (mc.h < m_h) return;
   if (mc.h > m_h + kMaxRoundsAhead * 1024) return;
-  if (mc.r > (mc.h == m_h ? m_round + kMaxRoundsAhead : UINT32_MAX)) return;
+  if (mc.r > (mc.h == m_h ? m_rounds.round() + kMaxRoundsAhead : UINT32_MAX)) return;
   if (Status s = chain::VerifyMajorityCert(mc, m_chain_id, config(), Excluded()); !s.ok()) {
     if (s.error().code == Errc::kBadSignature || s.error().code == Errc::kNotMember || s.error().code == Errc::kMalformed) {
       return Penalise(from, "majority certificate: " + s.error().message);
@@ -105,7 +90,7 @@ void Machine::Impl::OnMajorityCert(chain::MemberId from, const chain::MajorityCe
 void Machine::Impl::SendRoundChange(std::uint32_t r) {
   // S3: only for a round above the promise; carries last_vote exactly as stored.
   if ((m_signer.h == m_h && r <= m_signer.promised) || SignerAhead()) {
-    StartRound(std::max(m_round, r));
+    StartRound(std::max(m_rounds.round(), r));
     return;
   }
   m_signer.h = m_h;
@@ -122,8 +107,8 @@ void Machine::Impl::SendRoundChange(std::uint32_t r) {
   // Push the proposal I voted for to the round's proposer so it can re-propose the body (§2.3).
   if (rc.last_vote) {
     const chain::MemberId next = Proposer(r);
-    auto c = m_candidates.find(rc.last_vote->vote.block_id);
-    if (next != m_self && c != m_candidates.end() && c->second.proposal) Emit(Send{next, *c->second.proposal});
+    const chain::Proposal* voted = m_candidates.ProposalFor(rc.last_vote->vote.block_id);
+    if (next != m_self && voted) Emit(Send{next, *voted});
   }
   OnRoundChange(m_self, rc);
 }
@@ -131,36 +116,21 @@ void Machine::Impl::SendRoundChange(std::uint32_t r) {
 void Machine::Impl::OnRoundChange(chain::MemberId from, const chain::RoundChange& rc) {
   if (from != m_self && rc.signer != from) return Penalise(from, "round change relayed for another signer");
   if (rc.h != m_h) return;
-  if (rc.r == 0 || rc.r > m_round + kMaxRoundsAhead) return;
+  if (rc.r == 0 || rc.r > m_rounds.round() + kMaxRoundsAhead) return;
   if (from != m_self) {
     Status s = CheckRoundChange(rc, rc.h, rc.r, m_chain_id, config(), {}, ProposerFunction());
     if (!s.ok()) return Penalise(from, "round change: " + s.error().message);
   }
-  HeightMsgs& hm = m_msgs[m_h];
-  auto& rcs = hm.rcs[rc.r];
-  if (rcs.count(rc.signer)) return;
-  rcs[rc.signer] = rc;
+  if (m_msgs.AddRoundChange(rc)) return;  // the signer's first one at (h, r) stays
   // E3: a vote of this signer below rc.r that the round change does not report.
-  for (const auto& [vr, votes] : hm.votes) {
-    if (vr >= rc.r) break;
-    auto v = votes.find(rc.signer);
-    if (v != votes.end() && (!rc.last_vote || rc.last_vote->vote.r < vr)) {
-      AddEvidence(MakePromiseBreak(rc, v->second), std::nullopt);
-      break;
-    }
-  }
+  if (const chain::Vote* v = m_msgs.VoteHiddenBy(rc)) AddEvidence(MakePromiseBreak(rc, *v), std::nullopt);
   MaybeStartRoundTimer();
-  // Keep the body of the last_vote's block if it came with a proposal we hold; count for advance_to.
+  // Keep the body of the last_vote's block if it came with a proposal we hold; count for advance_to
+  // (at rc.h: the height this round change is for, even if the evidence above moved me on).
   if (m_decided) return;
   const std::size_t need = config().members.size() - config().Majority() + 1;
-  std::uint32_t target = 0;
-  for (const auto& [r, by] : hm.rcs) {
-    if (r <= m_round) continue;
-    std::size_t n = 0;
-    for (const auto& [signer, x] : by) n += IsExcluded(signer) ? 0 : 1;
-    if (n >= need) target = r;
-  }
-  if (target > m_round) AdvanceTo(target);
+  const std::uint32_t target = m_msgs.HighestRoundWith(rc.h, m_rounds.round(), need, m_evidence.local_excluded());
+  if (target > m_rounds.round()) AdvanceTo(target);
 }
 
 // Round synchronisation, a precision of §2.3 (IBFT 2.0 / Tendermint style; fixes F6). The timer of
@@ -178,62 +148,54 @@ void Machine::Impl::OnRoundChange(chain::MemberId from, const chain::RoundChange
 // does not depend on timers at all. A member whose signer state is ahead (SignerAhead) signs
 // nothing at h and keeps the plain timer.
 bool Machine::Impl::RoundSynced(std::uint32_t r) const {
-  if (r == 0 || SignerAhead() || m_justified_round >= r) return true;
+  if (r == 0 || SignerAhead() || m_rounds.justified_round() >= r) return true;
   if (m_signer.h == m_h && m_signer.last_vote && m_signer.last_vote->vote.h == m_h && m_signer.last_vote->vote.r >= r) {
     return true;  // I voted in r or above: that proposal carried a verified justification
   }
   std::set<chain::MemberId> promised;
   if (m_signer.h == m_h && m_signer.promised >= r && !IsExcluded(m_self)) promised.insert(m_self);
-  if (auto hm = m_msgs.find(m_h); hm != m_msgs.end()) {
-    for (auto it = hm->second.rcs.lower_bound(r); it != hm->second.rcs.end(); ++it) {
-      for (const auto& [signer, rc] : it->second) {
-        if (!IsExcluded(signer)) promised.insert(signer);
-      }
-    }
+  for (chain::MemberId signer : m_msgs.PromisedAtLeast(m_h, r)) {
+    if (!IsExcluded(signer)) promised.insert(signer);
   }
   return promised.size() >= config().Majority();
 }
 
 void Machine::Impl::MaybeStartRoundTimer() {
-  if (m_round_timer_on || !RoundSynced(m_round)) return;
-  m_round_timer_on = true;
-  m_round_deadline_ms = m_now + Timeout(m_round);
+  if (m_rounds.timer_on() || !RoundSynced(m_rounds.round())) return;
+  m_rounds.StartTimer(m_now);
 }
 
 void Machine::Impl::ResendRoundChange() {
-  m_rc_resend_ms = m_now + Timeout(m_round);
-  if (SignerAhead() || m_signer.h != m_h || m_signer.promised != m_round) return;
+  const std::uint32_t round = m_rounds.round();
+  m_rounds.ScheduleResend(m_now + Timeout(round));
+  if (SignerAhead() || m_signer.h != m_h || m_signer.promised != round) return;
   std::optional<chain::RoundChange> rc;
-  if (auto hm = m_msgs.find(m_h); hm != m_msgs.end()) {
-    if (auto by = hm->second.rcs.find(m_round); by != hm->second.rcs.end()) {
-      if (auto mine = by->second.find(m_self); mine != by->second.end()) rc = mine->second;
-    }
-  }
+  if (const chain::RoundChange* mine = m_msgs.FindRoundChange(m_h, round, m_self)) rc = *mine;
   if (!rc) {
     // After a restart my RoundChange is no longer in memory. S3 fixed its content when promised
-    // became m_round: last_vote cannot have changed since (a later vote would be at a round >=
+    // became this round: last_vote cannot have changed since (a later vote would be at a round >=
     // promised, and then RoundSynced holds and nothing is re-sent), so signing the same fields
     // again gives the same bytes (Ed25519 is deterministic, S6). Nothing new is promised.
     const bool voted_here = m_signer.last_vote && m_signer.last_vote->vote.h == m_h;
-    if (voted_here && m_signer.last_vote->vote.r >= m_round) return;
+    if (voted_here && m_signer.last_vote->vote.r >= round) return;
     rc.emplace();
     rc->h = m_h;
-    rc->r = m_round;
+    rc->r = round;
     if (voted_here) rc->last_vote = m_signer.last_vote;
     rc->signer = m_self;
     chain::SignWith(m_key, m_chain_id, *rc);
   }
   Emit(Broadcast{*rc});
   if (rc->last_vote) {  // the body for the re-proposer, as when it was first sent
-    const chain::MemberId next = Proposer(m_round);
-    auto c = m_candidates.find(rc->last_vote->vote.block_id);
-    if (next != m_self && c != m_candidates.end() && c->second.proposal) Emit(Send{next, *c->second.proposal});
+    const chain::MemberId next = Proposer(round);
+    const chain::Proposal* voted = m_candidates.ProposalFor(rc->last_vote->vote.block_id);
+    if (next != m_self && voted) Emit(Send{next, *voted});
   }
   OnRoundChange(m_self, *rc);
 }
 
 void Machine::Impl::AdvanceTo(std::uint32_t r) {
-  if (r <= m_round) return;
+  if (r <= m_rounds.round()) return;
   if (!(m_signer.h == m_h && m_signer.promised >= r)) {
     SendRoundChange(r);
   } else {

@@ -14,48 +14,17 @@ StatusMsg Machine::Impl::MakeStatus() const {
   st.seal_id = m_signer.seal_id;
   st.head_h = m_head_h;
   st.h = m_h;
-  st.r = m_round;
+  st.r = m_rounds.round();
   return st;
 }
 
 chain::MemberId Machine::Impl::PickSyncPeer(chain::MemberId hint) const {
-  const std::uint64_t want = m_head_h + 1;
-  // Members other than me in id order, starting after the one asked last (rotation).
-  std::vector<chain::MemberId> order;
-  for (auto it = m_members.upper_bound(m_sync_peer); it != m_members.end(); ++it) {
-    if (it->first != m_self) order.push_back(it->first);
-  }
-  for (auto it = m_members.begin(); it != m_members.end() && it->first <= m_sync_peer; ++it) {
-    if (it->first != m_self) order.push_back(it->first);
-  }
-  auto fresh = [&](chain::MemberId id) {
-    auto it = m_members.find(id);
-    return it != m_members.end() && it->second.sync_empty_for != want;
-  };
-  for (chain::MemberId id : order) {
-    const MemberInfo& mi = m_members.at(id);
-    if (mi.connected && mi.head_h >= want && fresh(id)) return id;
-  }
-  if (hint != 0 && hint != m_self && fresh(hint)) return hint;
-  for (chain::MemberId id : order) {
-    if (m_members.at(id).connected && fresh(id)) return id;
-  }
-  // Everyone answered nothing for this height: start the rotation over (never fixed on one peer).
-  for (chain::MemberId id : order) {
-    if (m_members.at(id).connected) return id;
-  }
-  return order.empty() ? 0 : order.front();
+  return m_members.PickSyncPeer(m_head_h + 1, hint, m_sync_peer);
 }
 
 void Machine::Impl::NotePeerHead(chain::MemberId peer, std::uint64_t head) {
-  head = std::min(head, m_head_h + kMaxSyncBlocks * 1024);
-  auto it = m_members.find(peer);
-  if (it == m_members.end() || peer == m_self) return;
-  if (head > it->second.head_h) {
-    it->second.head_h = head;
-    it->second.sync_empty_for = 0;  // it moved on since it last had nothing for me
-  }
-  m_known_peer_head = std::max(m_known_peer_head, head);
+  // A claim is bounded, so a peer cannot make me expect blocks far beyond what sync can bring.
+  m_members.NoteHead(peer, std::min(head, m_head_h + kMaxSyncBlocks * 1024));
 }
 
 void Machine::Impl::RequestSync(chain::MemberId peer) {
@@ -104,15 +73,8 @@ void Machine::Impl::OnSyncResponse(chain::MemberId from, const SyncResponse& res
   if (resp.blocks.empty() && resp.head_h <= m_head_h) {
     // The claim that made me ask was not backed: skip this peer for this height, and ask a peer
     // that claims more now (once per answer to a request of mine, so no spin), or stop asking.
-    if (auto it = m_members.find(from); it != m_members.end()) {
-      it->second.head_h = resp.head_h;
-      it->second.sync_empty_for = m_head_h + 1;
-    }
-    m_known_peer_head = m_head_h;
-    for (const auto& [id, mi] : m_members) {
-      if (id != m_self && mi.sync_empty_for != m_head_h + 1) m_known_peer_head = std::max(m_known_peer_head, mi.head_h);
-    }
-    if (answer && m_known_peer_head > m_head_h) m_sync_wait_until_ms = 0;
+    m_members.NoteEmptyAnswer(from, resp.head_h, m_head_h + 1, m_head_h);
+    if (answer && m_members.known_peer_head() > m_head_h) m_sync_wait_until_ms = 0;
     return;
   }
   NotePeerHead(from, resp.head_h);
@@ -171,17 +133,14 @@ void Machine::Impl::OnStatus(chain::MemberId from, const StatusMsg& st) {
 void Machine::Impl::OnSeal(chain::MemberId from, const chain::Seal& seal) {
   if (seal.signer != from) return Penalise(from, "seal relayed for another signer");
   if (seal.h == 0 || seal.h > m_h + 1) return;
-  const std::uint64_t oldest = m_msgs.empty() ? m_h : m_msgs.begin()->first;
+  const std::uint64_t oldest = m_msgs.OldestHeight(m_h);
   if (seal.h < oldest && !m_headers.count(seal.h)) return;  // too old to matter
   if (!VerifyMember(seal)) return Penalise(from, "seal signature does not verify");
-  HeightMsgs* hm = nullptr;
-  if (seal.h >= oldest) hm = &m_msgs[seal.h];
-  if (hm) {
-    if (auto it = hm->seals.find(seal.signer); it != hm->seals.end()) {
-      if (it->second.block_id != seal.block_id) AddEvidence(MakeDoubleSeal(it->second, seal), std::nullopt);
+  if (seal.h >= oldest) {
+    if (const chain::Seal* first = m_msgs.AddSeal(seal)) {
+      if (first->block_id != seal.block_id) AddEvidence(MakeDoubleSeal(*first, seal), std::nullopt);  // E4
       return;
     }
-    hm->seals[seal.signer] = seal;
   }
   DetectSealConflicts(seal);
   if (seal.h <= m_head_h) {
@@ -209,13 +168,11 @@ void Machine::Impl::CheckForkAt(std::uint64_t height) {
     fc.AddBlock(it->second.id, it->second.header.parent_id);
     if (it->first <= m_signer.seal_h) fc.AddSeal(it->second.id, m_self);
   }
-  for (auto it = m_msgs.lower_bound(height); it != m_msgs.end(); ++it) {
-    for (const auto& [signer, s] : it->second.seals) {
-      if (it->first == height && s.block_id != my_id) fc.AddBlock(s.block_id, parent_id);
-      fc.AddSeal(s.block_id, signer);
-    }
+  for (const chain::Seal* s : m_msgs.SealsFrom(height)) {
+    if (s->h == height && s->block_id != my_id) fc.AddBlock(s->block_id, parent_id);
+    fc.AddSeal(s->block_id, s->signer);
   }
-  fc.SetExcluded(m_x_local);
+  fc.SetExcluded(m_evidence.local_excluded());
   const Hash32 head = fc.Head();
   if (!fc.Extends(head, my_id)) {
     Raise(AlertKind::kOrphanedSeal, m_self, height, height,
@@ -226,8 +183,7 @@ void Machine::Impl::CheckForkAt(std::uint64_t height) {
 void Machine::Impl::RecordSeal(const chain::Seal& seal) {
   if (seal.h + kKeepHeaders > m_head_h || m_sealers.count(seal.h)) m_sealers[seal.h].insert(seal.signer);
   if (seal.h == m_head_h) m_head_seals[seal.signer] = seal;
-  MemberInfo& mi = m_members[seal.signer];
-  mi.last_sealed = std::max(mi.last_sealed, seal.h);
+  m_members.NoteSealed(seal.signer, seal.h);
   CheckUnanimity();
 }
 

@@ -1,7 +1,19 @@
-// Private state of consensus::Machine, shared by the machine_*.cpp files that implement its parts:
-// machine.cpp (events, timers, heights, commit), machine_propose.cpp (proposals, votes, round
-// changes), machine_sync.cpp (status and catch-up), machine_evidence.cpp (detection, exclusion),
-// machine_pool.cpp (batches) and machine_alerts.cpp (alerts, member views).
+// Private part of consensus::Machine: the protocol logic that ties its state together, shared by
+// the machine_*.cpp files that implement it: machine.cpp (events, timers, heights, commit),
+// machine_propose.cpp (proposals, votes), machine_rounds.cpp (votes counted, round changes),
+// machine_sync.cpp (status, catch-up, seals, unanimity), machine_evidence.cpp (detection,
+// exclusion), machine_pool.cpp (batches) and machine_alerts.cpp (alerts, member views).
+// Most of the state lives in value classes, each owning one thing, which the Impl composes:
+//   RoundTimer (round_timer.h)      the round at the height being decided and its timers
+//   MessageStore (message_store.h)  signed cores, votes, round changes and seals per height
+//   CandidateSet (candidate_set.h)  block bodies at the height being decided and their checks
+//   EvidenceBook (evidence_book.h)  evidence held and the exclusion sets X_local, X_chain
+//   BatchPool (batch_pool.h)        batches waiting for a block, committed seqs
+//   MemberTable (member_table.h)    per member: seals, liveness, A7 turns, claimed heads
+//   AlertBook (alert_book.h)        alerts raised and not cleared
+// The Impl itself keeps the identity and config, the durable signer state (S1-S6), the committed
+// chain (head, recent headers, sealers per height, unanimity) and the decision at the height.
+// The value classes emit nothing: only the Impl appends actions, so their order is the protocol's.
 // Every container is ordered (std::map/std::set), so iteration never depends on hashing or
 // addresses, and every container is bounded (pruned by height or capped).
 // Thread-safety: not thread-safe, like Machine.
@@ -14,48 +26,22 @@
 #include <utility>
 #include <vector>
 
+#include "peerdb/consensus/internal/alert_book.h"
+#include "peerdb/consensus/internal/batch_pool.h"
+#include "peerdb/consensus/internal/candidate_set.h"
+#include "peerdb/consensus/internal/evidence_book.h"
+#include "peerdb/consensus/internal/member_table.h"
+#include "peerdb/consensus/internal/message_store.h"
+#include "peerdb/consensus/internal/round_timer.h"
 #include "peerdb/consensus/justification.h"
 #include "peerdb/consensus/machine.h"
 
 namespace peerdb::consensus {
 
-// A block body seen at the current height.
-struct Candidate {
-  chain::Block block;
-  std::optional<chain::Proposal> proposal;  // the highest-round proposal carrying it, pushed to re-proposers (§2.3)
-  enum class Check : std::uint8_t { kUnchecked, kOk, kRejected } check = Check::kUnchecked;
-  std::string reject_reason;                // "C6: ..." when rejected
-};
-
-// Signed consensus messages of one height, kept for voting, counting and evidence (§5.1).
-struct HeightMsgs {
-  std::map<std::uint32_t, std::map<chain::MemberId, chain::ProposalCore>> cores;
-  std::map<std::uint32_t, std::map<chain::MemberId, chain::Vote>> votes;
-  std::map<std::uint32_t, std::map<chain::MemberId, chain::RoundChange>> rcs;
-  std::map<chain::MemberId, chain::Seal> seals;
-};
-
 // A committed header with its block id, computed once (the id is compared on every seal received).
 struct KnownHeader {
   chain::Header header;
   Hash32 id{};
-};
-
-struct PoolEntry {
-  chain::TxBatch batch;
-  bool local = false;
-  std::uint64_t since_height = 0;  // my height when it entered the pool (A6)
-  std::size_t bytes = 0;
-};
-
-struct MemberInfo {
-  std::uint64_t last_sealed = 0;
-  std::uint64_t last_seen_ms = 0;
-  bool connected = false;
-  std::uint32_t deferred_turns = 0;  // consecutive turns deferred by C4 (A7)
-  std::uint64_t last_deferred_h = 0;
-  std::uint64_t head_h = 0;          // committed head it claimed (StatusMsg, SyncResponse) or proved (MC, proposal)
-  std::uint64_t sync_empty_for = 0;  // the height it last answered a SyncRequest for with nothing (0 = never)
 };
 
 struct Machine::Impl {
@@ -64,7 +50,6 @@ struct Machine::Impl {
   // ---- machine.cpp
   void Step(const Event& event, std::uint64_t now_ms, std::vector<Action>& out);
   std::uint64_t NextWakeupMs() const;
-  std::uint64_t RoundDeadline() const;  // m_round_deadline_ms, earlier in round 0 when work waits
   MachineView View() const;
   void OnReceived(chain::MemberId from, const PeerMessage& msg);
   void Poll();
@@ -80,12 +65,12 @@ struct Machine::Impl {
   std::uint64_t Timeout(std::uint32_t r) const;
   std::uint64_t ParentTimestamp() const;
   chain::MemberId Proposer(std::uint32_t r) const;
-  std::vector<chain::MemberId> Excluded() const;       // X_m, sorted
-  std::vector<chain::MemberId> ChainExcluded() const;  // X_chain, sorted
+  std::vector<chain::MemberId> Excluded() const { return m_evidence.Excluded(); }            // X_m, sorted
+  std::vector<chain::MemberId> ChainExcluded() const { return m_evidence.ChainExcluded(); }  // X_chain, sorted
   // X_chain(m_head_h): recorded below my head. The head's own certificate, which the next block
   // carries as parent_cert, is judged under it, as when the head was committed (§6.3 step 2).
-  std::vector<chain::MemberId> ParentCertExcluded() const;
-  bool IsExcluded(chain::MemberId m) const { return m_x_local.count(m) > 0; }
+  std::vector<chain::MemberId> ParentCertExcluded() const { return m_evidence.ParentCertExcluded(); }
+  bool IsExcluded(chain::MemberId m) const { return m_evidence.IsExcluded(m); }
   // Seals (S1, persisted first) and commits a block with an MC; false if S1 forbids it.
   bool SealAndCommit(const chain::Block& block, const Hash32& id, const chain::MajorityCert& cert,
                      const std::vector<chain::Seal>& known_seals);
@@ -104,7 +89,6 @@ struct Machine::Impl {
   std::optional<chain::Block> BuildFresh();
   void OnProposal(chain::MemberId from, const chain::Proposal& p);
   void ProcessCandidate(const Hash32& id, std::uint32_t r, bool allow_defer);
-  bool KeepBody(const Hash32& id, const chain::Proposal& p);  // false when the candidate bound is reached
   Candidate::Check CheckCandidate(Candidate& c);
   void TryVote(const chain::ProposalCore& core);
   // S5 for a new last_proposal/last_vote: the proposals carrying their blocks (from the candidates,
@@ -141,15 +125,16 @@ struct Machine::Impl {
   // ---- machine_evidence.cpp
   void AddEvidence(const chain::Evidence& e, std::optional<chain::MemberId> from);
   void OnChainEvidence(const chain::Evidence& e);  // recorded in a committed block
-  void RestoreChainExcludedInHead();                // m_x_chain_in_head after a restart
+  void RestoreChainExcludedInHead();                // which offenders the head block recorded first, after a restart
   void DetectSealConflicts(const chain::Seal& seal);
   void GossipEvidence();
 
   // ---- machine_pool.cpp
   void OnLocalBatch(const chain::TxBatch& b);
   void OnBatch(chain::MemberId from, const chain::TxBatch& b);
-  bool PoolAdd(const chain::TxBatch& b, bool local);
-  void PoolRemove(std::map<std::pair<chain::MemberId, std::uint64_t>, PoolEntry>::iterator it, const char* reason);
+  // A batch left the pool: a local one is reported (BatchDropped with `reason`, unless null because
+  // a block included it) and its A6 alert cleared.
+  void OnPoolRemoved(const PoolEntry& e, const char* reason);
   void PoolOnCommitted(const chain::Block& block);
   void PoolOnDropped(const std::vector<chain::TxBatch>& dropped);
   std::vector<chain::TxBatch> PoolCandidates() const;
@@ -158,7 +143,6 @@ struct Machine::Impl {
   // ---- machine_alerts.cpp
   void Raise(AlertKind kind, chain::MemberId member, std::uint64_t from_h, std::uint64_t to_h, std::string detail);
   void Clear(AlertKind kind, chain::MemberId member);
-  bool HasAlert(AlertKind kind, chain::MemberId member) const;
   void CheckTimedAlerts();
   void NoteDeferred(chain::MemberId proposer);
   void NoteOnTime(chain::MemberId proposer);
@@ -192,48 +176,37 @@ struct Machine::Impl {
   bool m_started = false;
 
   // ---- exclusion and evidence
-  std::set<chain::MemberId> m_x_chain;
-  std::set<chain::MemberId> m_x_chain_in_head;  // first recorded in the head block itself
-  std::set<chain::MemberId> m_x_local;
-  std::map<chain::MemberId, chain::Evidence> m_evidence;   // one per offender
+  EvidenceBook m_evidence;
+  // X_chain (owned by m_evidence) under the name the candidate checks (C2) read it by.
+  const std::set<chain::MemberId>& m_x_chain = m_evidence.chain_excluded();
   std::uint64_t m_next_gossip_ms = 0;
 
   // ---- the height being decided
   std::uint64_t m_h = 1;
-  std::uint32_t m_round = 0;
-  std::uint64_t m_height_start_ms = 0;
-  std::uint64_t m_round_deadline_ms = 0;    // valid while m_round_timer_on
-  bool m_round_timer_on = true;             // false: waiting in m_round > 0 for MAJ promises >= m_round
-  std::uint64_t m_rc_resend_ms = 0;         // while waiting: when my RoundChange(h, m_round) goes out again
-  std::uint32_t m_justified_round = 0;      // highest round of a proposal at h with a valid justification
-  std::uint64_t m_work_seen_ms = 0;  // when I first held pending work at m_h (0: not yet)
-  std::map<std::uint64_t, HeightMsgs> m_msgs;               // heights [head - kKeepHeights, h + 1]
-  std::map<Hash32, Candidate> m_candidates;                 // bodies at height h
+  RoundTimer m_rounds;
+  MessageStore m_msgs;                                      // heights [head - kKeepHeights, h + 1]
+  CandidateSet m_candidates;                                // bodies at height h
   std::optional<chain::MajorityCert> m_decided;             // MC at height h
   std::vector<std::pair<std::uint32_t, Hash32>> m_deferred; // C4-deferred (round, block) at h
   std::set<Hash32> m_rejected_at_h;                         // ids rejected by C2-C7 at h (A1b)
   std::vector<std::pair<chain::MemberId, chain::Proposal>> m_next_proposals;  // for h + 1, replayed on entry
 
   // ---- batches
-  std::map<std::pair<chain::MemberId, std::uint64_t>, PoolEntry> m_pool;
-  std::size_t m_pool_bytes = 0;
-  std::map<chain::MemberId, std::uint64_t> m_committed_seq;
+  BatchPool m_pool;
 
   // ---- peers, sync, alerts
-  std::map<chain::MemberId, MemberInfo> m_members;
+  MemberTable m_members;
   std::uint64_t m_next_status_ms = 0;
   std::uint64_t m_sync_wait_until_ms = 0;
-  std::uint64_t m_known_peer_head = 0;  // highest committed head a peer proved or claimed
   chain::MemberId m_sync_peer = 0;      // the peer asked last
   bool m_sync_awaiting = false;         // its answer has not come yet
-  std::map<std::pair<std::uint8_t, chain::MemberId>, Alert> m_alerts;
+  AlertBook m_alerts;
 
   // ---- the step being run
   std::uint64_t m_now = 0;
   std::vector<Action>* m_out = nullptr;
 
   static constexpr std::uint64_t kKeepHeaders = 1024;
-  static constexpr std::size_t kMaxCandidates = 16;      // bodies kept per height
   static constexpr std::size_t kMaxNextProposals = 4;    // proposals for h + 1 kept while deciding h
 };
 
