@@ -3,6 +3,7 @@
 // EvidenceBook holds the evidence and the exclusion sets; MessageStore the messages scanned.
 #include <set>
 
+#include "peerdb/chain/rules.h"
 #include "peerdb/consensus/evidence.h"
 #include "peerdb/consensus/internal/machine_impl.h"
 
@@ -40,9 +41,9 @@ void Machine::Impl::RecheckDecided() {
   // offender's signatures are ignored in every count). Holding on to it would keep me out of the
   // round changes the others need, so I drop it and count again; my signatures are untouched.
   if (!m_decided || (m_signer.seal_h == m_h && m_signer.seal_id == m_decided->block_id)) return;
-  std::size_t counted = 0;
-  for (const chain::SigEntry& e : m_decided->votes) counted += IsExcluded(e.signer) ? 0 : 1;
-  if (counted >= config().Majority()) return;
+  std::vector<chain::MemberId> voters;
+  for (const chain::SigEntry& e : m_decided->votes) voters.push_back(e.signer);
+  if (chain::IsMajority(chain::TallySigners(voters, config(), Excluded()), config())) return;
   m_decided.reset();
   Clear(AlertKind::kMajorityWithoutMe, m_self);
   for (const auto& [r, id] : m_msgs.VotedBlocks(m_h)) {

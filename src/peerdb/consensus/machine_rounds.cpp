@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "peerdb/chain/rules.h"
 #include "peerdb/consensus/evidence.h"
 #include "peerdb/consensus/internal/machine_impl.h"
 
@@ -30,8 +31,10 @@ void Machine::Impl::CountVotes(std::uint32_t r, const Hash32& id) {
   mc.h = m_h;
   mc.r = r;
   mc.block_id = id;
-  mc.votes = m_msgs.VotesFor(m_h, r, id, m_evidence.local_excluded());  // sorted by signer
-  if (mc.votes.size() >= config().Majority()) OnDecided(mc);
+  mc.votes = m_msgs.VotesFor(m_h, r, id, m_evidence.local_excluded());  // sorted by signer, none excluded
+  std::vector<chain::MemberId> voters;
+  for (const chain::SigEntry& e : mc.votes) voters.push_back(e.signer);
+  if (chain::IsMajority(chain::TallySigners(voters, config(), Excluded()), config())) OnDecided(mc);
 }
 
 void Machine::Impl::OnDecided(const chain::MajorityCert& cert) {
