@@ -141,7 +141,7 @@ class AnchorChecker {
   std::uint32_t m_k;
 };
 
-std::string RangeText(const FixedRange& r) {
+std::string RangeText(const anchor::FixedRange& r) {
   return r.first == r.last ? "block " + std::to_string(r.first)
                            : "blocks " + std::to_string(r.first) + "-" + std::to_string(r.last);
 }
@@ -162,7 +162,7 @@ Result<AnchorAudit> AuditAnchors(const std::vector<AnchorInput>& anchors, const 
                                  const BitcoinView& view) {
   AnchorAudit out;
   AnchorChecker checker(genesis, ids, excluded, view);
-  std::vector<CoveringAnchor> valid;
+  std::vector<anchor::CoveringAnchor> valid;
   std::vector<std::string> notes;
   std::size_t confirmed = 0;
   if (view.headers) {
@@ -187,7 +187,7 @@ Result<AnchorAudit> AuditAnchors(const std::vector<AnchorInput>& anchors, const 
     }
     out.findings.push_back(std::move(f));
   }
-  out.supported = HeightsOf(valid);
+  out.supported = anchor::HeightsOf(valid);
   const std::uint64_t head = ids.empty() ? 0 : ids.size() - 1;
   if (view.headers) {
     PEERDB_TRY_ASSIGN(const std::uint64_t tip, checker.Tip());
@@ -199,12 +199,12 @@ Result<AnchorAudit> AuditAnchors(const std::vector<AnchorInput>& anchors, const 
     out.lines.push_back("anchors: " + std::to_string(anchors.size()) +
                         " records; NOT checked against Bitcoin (no header source: give --esplora, --bitcoind or --headers)");
   }
-  for (const FixedRange& r : FixedRanges(out.fixing, head)) {
+  for (const anchor::FixedRange& r : anchor::FixedRanges(out.fixing, head)) {
     if (!r.by) {
       out.lines.push_back("  " + RangeText(r) + ": not anchored yet");
       continue;
     }
-    const CoveringAnchor& a = *r.by;
+    const anchor::CoveringAnchor& a = *r.by;
     std::string line = "  " + RangeText(r) + ": ";
     if (view.headers) {
       line += "fixed by Bitcoin block " + std::to_string(a.btc_height) + " (" + UtcTimeText(a.btc_time) + ")";

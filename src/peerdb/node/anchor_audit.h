@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "peerdb/chain/block.h"
-#include "peerdb/node/anchor_status.h"
+#include "peerdb/anchor/anchor_status.h"
 #include "peerdb/ots/verify.h"
 
 namespace peerdb::node {
@@ -42,7 +42,7 @@ enum class AnchorVerdict {
 
 struct AnchorFinding {
   AnchorVerdict verdict = AnchorVerdict::kUnchecked;
-  CoveringAnchor covering;
+  anchor::CoveringAnchor covering;
   std::uint64_t confirmations = 0;
   std::string note;  // why it is unconfirmed or unsupported
 };
@@ -55,7 +55,7 @@ struct AnchorAudit {
   // Heights the valid anchors can account for (any verdict but kUnsupported): a stored status above
   // what these give is unsupported.
   chain::StatusHeights supported;
-  std::vector<CoveringAnchor> fixing;  // confirmed, or unchecked when there are no headers
+  std::vector<anchor::CoveringAnchor> fixing;  // confirmed, or unchecked when there are no headers
   std::vector<std::string> lines;      // the report: summary, ranges, notes
 };
 

@@ -378,7 +378,7 @@ AuditReport Finish(const Auditor& a, std::optional<Failure> failure, const Ancho
   for (const std::string& line : a.evidence_notes()) r.notes.push_back("evidence: " + line);
   if (anchors) {
     for (const std::string& line : anchors->lines) r.notes.push_back(line);
-    r.ranges = FixedRanges(anchors->fixing, a.head());
+    r.ranges = anchor::FixedRanges(anchors->fixing, a.head());
   }
   if (light_final_height) {
     r.light_final_height = light_final_height;

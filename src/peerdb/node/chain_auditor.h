@@ -27,7 +27,7 @@ struct AuditReport {
   std::string failure;             // what failed (empty when ok)
   std::vector<std::string> notes;  // human-readable summary lines
   std::size_t anchors = 0;         // anchor records checked
-  std::vector<FixedRange> ranges;  // per block range, the anchor fixing it (when ok)
+  std::vector<anchor::FixedRange> ranges;  // per block range, the anchor fixing it (when ok)
   // FINAL as consensus::LightClient computes it from the chain's headers, evidence and the anchors
   // that fix blocks (when ok). A node's final_height over the same chain and anchors equals it.
   std::optional<std::uint64_t> light_final_height;

@@ -1,9 +1,9 @@
-#include "peerdb/node/anchor_status.h"
+#include "peerdb/anchor/anchor_status.h"
 
 #include <algorithm>
 #include <tuple>
 
-namespace peerdb::node {
+namespace peerdb::anchor {
 namespace {
 
 bool Earlier(const CoveringAnchor& a, const CoveringAnchor& b) {
@@ -49,4 +49,4 @@ std::vector<FixedRange> FixedRanges(const std::vector<CoveringAnchor>& confirmed
   return out;
 }
 
-}  // namespace peerdb::node
+}  // namespace peerdb::anchor

@@ -1,4 +1,4 @@
-// Confirmed anchors as the node's anchor scheduler and the auditor see them: the ANCHORED and FINAL
+// Confirmed anchors as the anchoring planner and the auditor see them: the ANCHORED and FINAL
 // heights they give (the rule itself is chain::HeightsFromAnchors, rules.h) and, per block range,
 // the Bitcoin block that fixes it (the earliest covering anchor by (btc_height, digest), §1.8).
 // Thread-safety: value types and pure functions.
@@ -11,7 +11,7 @@
 #include "peerdb/chain/block.h"
 #include "peerdb/chain/rules.h"
 
-namespace peerdb::node {
+namespace peerdb::anchor {
 
 // A confirmed anchor as far as statuses are concerned.
 struct CoveringAnchor {
@@ -35,4 +35,4 @@ struct FixedRange {
 // digest)) among those covering it, then the unanchored rest. Empty when head is 0.
 std::vector<FixedRange> FixedRanges(const std::vector<CoveringAnchor>& confirmed, std::uint64_t head);
 
-}  // namespace peerdb::node
+}  // namespace peerdb::anchor
