@@ -1,4 +1,4 @@
-// Confirmed anchors as the node's anchor scheduler and the auditor see them: the ANCHORED and FINAL
+// Confirmed anchors as the anchoring planner and the auditor see them: the ANCHORED and FINAL
 // heights they give (the rule itself is chain::HeightsFromAnchors, rules.h) and, per block range,
 // the Bitcoin block that fixes it (the earliest covering anchor by (btc_height, digest), §1.8).
 // Thread-safety: value types and pure functions.

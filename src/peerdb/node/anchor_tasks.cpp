@@ -70,8 +70,8 @@ std::optional<ots::Timestamp> WithoutBitcoinAttestations(const ots::Timestamp& t
   return out;
 }
 
-UpgradeOutcome UpgradeProof(AnchorNet& net, const Hash32& digest, ByteSpan timestamp) {
-  UpgradeOutcome out;
+anchor::UpgradeOutcome UpgradeProof(AnchorNet& net, const Hash32& digest, ByteSpan timestamp) {
+  anchor::UpgradeOutcome out;
   auto decoded = ots::DecodeTimestamp(timestamp, Bytes(digest.begin(), digest.end()));
   if (!decoded.ok()) {
     out.error = Error{Errc::kCorrupt, "stored proof does not decode: " + decoded.error().message};
@@ -123,8 +123,8 @@ UpgradeOutcome UpgradeProof(AnchorNet& net, const Hash32& digest, ByteSpan times
   return out;
 }
 
-RecheckOutcome RecheckAnchors(AnchorNet& net, const std::vector<RecheckItem>& items) {
-  RecheckOutcome out;
+anchor::RecheckOutcome RecheckAnchors(AnchorNet& net, const std::vector<anchor::RecheckItem>& items) {
+  anchor::RecheckOutcome out;
   out.confirmed.assign(items.size(), false);
   out.btc_time.assign(items.size(), 0);
   if (items.empty()) return out;

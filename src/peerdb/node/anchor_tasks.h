@@ -1,6 +1,7 @@
 // The network side of anchoring (PROTOCOL.md §1.8), run on the anchor worker thread: blocking
 // calls to the OpenTimestamps calendars and the Bitcoin header source, with every request bounded
-// by the configured timeouts. Nothing here touches the store; results go back to the node thread.
+// by the configured timeouts. Nothing here touches the store or decides anything: the anchoring
+// planner (anchor/anchor_planner.h) asks for these requests and takes their outcomes.
 // Thread-safety: one call at a time per AnchorNet (the header source is not shared).
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "peerdb/anchor/anchor_actions.h"
 #include "peerdb/anchor/calendar_client.h"
 #include "peerdb/node/node_config.h"
 #include "peerdb/ots/timestamp.h"
@@ -36,32 +38,15 @@ Result<std::unique_ptr<AnchorNet>> MakeAnchorNet(const AnchorConfig& config, std
 // kUnavailable naming each calendar that failed when fewer than min_calendars answered.
 Result<Bytes> SubmitCheckpointDigest(AnchorNet& net, const Hash32& digest);
 
-struct UpgradeOutcome {
-  std::optional<Bytes> timestamp;                  // the tree, when it changed (upgraded or pruned)
-  std::optional<ots::BitcoinVerification> confirmed;  // verified with >= k confirmations
-  std::string note;                                // what happened, for the log
-  std::optional<Error> error;                      // the calendars or the header source failed
-};
-
 // One step for a pending proof: while it has no Bitcoin attestation, one upgrade pass with the
 // calendars; once it has one, verification against the header source and a confirmation count.
 // A Bitcoin attestation that no longer verifies (the block was reorganised away, or the source
 // does not have it) is pruned from the tree, so the next pass asks the calendars again.
 // A stored tree that does not decode is kCorrupt in `error`.
-UpgradeOutcome UpgradeProof(AnchorNet& net, const Hash32& digest, ByteSpan timestamp);
-
-struct RecheckItem {
-  std::uint64_t btc_height = 0;
-  Hash32 btc_block_hash{};
-};
-struct RecheckOutcome {
-  std::vector<bool> confirmed;          // per item: still on the best chain with >= k confirmations
-  std::vector<std::uint32_t> btc_time;  // per item: header time (0 when not found)
-  std::optional<Error> error;           // the source could not answer: results are incomplete
-};
+anchor::UpgradeOutcome UpgradeProof(AnchorNet& net, const Hash32& digest, ByteSpan timestamp);
 
 // Whether stored anchors are still confirmed in the header source's view of Bitcoin.
-RecheckOutcome RecheckAnchors(AnchorNet& net, const std::vector<RecheckItem>& items);
+anchor::RecheckOutcome RecheckAnchors(AnchorNet& net, const std::vector<anchor::RecheckItem>& items);
 
 // A copy of t without Bitcoin attestations; op branches left with none are dropped. nullopt when
 // nothing is left.

@@ -51,7 +51,7 @@ Status Node::Impl::Load() {
   RestoreOwnBatches(snap.candidates);
   machine = std::make_unique<consensus::Machine>(std::move(snap), *app, key->signing);
   if (config.anchor.enabled) {
-    PEERDB_TRY_ASSIGN(anchoring, AnchorScheduler::Create(config.anchor, io, *store, consortium.genesis, clock));
+    PEERDB_TRY_ASSIGN(anchoring, Anchoring::Create(config.anchor, io, *store, consortium.genesis, clock));
     // Anchoring follows the best UNANIMOUS block (PROTOCOL.md §1.8 duty).
     const std::uint64_t unanimous = machine->View().unanimous_height;
     PEERDB_TRY_ASSIGN(std::optional<store::StoredBlock> head, store->LoadBlock(unanimous));

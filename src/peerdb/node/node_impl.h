@@ -14,7 +14,7 @@
 
 #include "peerdb/consensus/machine.h"
 #include "peerdb/net/peer_network.h"
-#include "peerdb/node/anchor_scheduler.h"
+#include "peerdb/node/anchoring.h"
 #include "peerdb/node/consortium_file.h"
 #include "peerdb/node/identity.h"
 #include "peerdb/node/lock_file.h"
@@ -49,7 +49,7 @@ struct Node::Impl {
   std::uint64_t timer_due_ms = 0;  // when the armed timer fires (0 = not armed)
   std::thread thread;
   std::unique_ptr<net::PeerNetwork> network;    // absent in a single-member consortium
-  std::unique_ptr<AnchorScheduler> anchoring;   // when [anchor] enabled; uses io, so declared after it
+  std::unique_ptr<Anchoring> anchoring;         // when [anchor] enabled; uses io, so declared after it
   bool stopped = false;  // node thread only
   bool started = false;  // set by Start() before the node thread runs; a node never started commits nothing
   // Set by Stop() before it posts its last handler. Service calls post only while it is unset, and

@@ -67,8 +67,8 @@ class NodeTest : public ::testing::Test {
 };
 
 // PROTOCOL.md §4.3: a read names the lowest status it accepts and gets the newest version in a block
-// of at least that status. The statuses are raised here directly in the database, as the anchor
-// scheduler does once an anchor is confirmed.
+// of at least that status. The statuses are raised here directly in the database, as the anchoring
+// executor does once an anchor is confirmed.
 TEST_F(NodeTest, ReadsWithAMinimumStatusReturnTheNewestVersionThatFinal) {
   auto node = OpenStarted();
   ASSERT_NE(node, nullptr);

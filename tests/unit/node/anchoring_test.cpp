@@ -15,7 +15,7 @@
 #include "node_fixture.h"
 #include "peerdb/anchor/devchain_calendar.h"
 #include "peerdb/anchor/devchain_server.h"
-#include "peerdb/node/anchor_scheduler.h"
+#include "peerdb/node/anchoring.h"
 #include "peerdb/node/anchor_tasks.h"
 #include "peerdb/node/node.h"
 #include "peerdb/ots/timestamp_codec.h"
@@ -47,7 +47,7 @@ bool WaitUntil(F pred) {
   return false;
 }
 
-class AnchorSchedulerTest : public ::testing::Test {
+class AnchoringTest : public ::testing::Test {
  protected:
   void SetUp() override {
     m_dir = test::TempDir();
@@ -91,7 +91,7 @@ class AnchorSchedulerTest : public ::testing::Test {
   std::unique_ptr<anchor::DevchainServer> m_server;
 };
 
-TEST_F(AnchorSchedulerTest, HeadIsSubmittedUpgradedConfirmedAndStatusesRise) {
+TEST_F(AnchoringTest, HeadIsSubmittedUpgradedConfirmedAndStatusesRise) {
   auto node = OpenStarted();
   ASSERT_NE(node, nullptr);
   auto r = SubmitAndWait(*node, {Put("app", "k", "v")});
@@ -134,7 +134,7 @@ TEST_F(AnchorSchedulerTest, HeadIsSubmittedUpgradedConfirmedAndStatusesRise) {
   EXPECT_TRUE((*db)->LoadAnchorJobs()->empty());
 }
 
-TEST_F(AnchorSchedulerTest, APendingProofIsFinishedAfterARestart) {
+TEST_F(AnchoringTest, APendingProofIsFinishedAfterARestart) {
   std::uint64_t height = 0;
   {
     auto node = OpenStarted();
@@ -162,7 +162,7 @@ TEST_F(AnchorSchedulerTest, APendingProofIsFinishedAfterARestart) {
   EXPECT_EQ(s->anchoring.last_submitted_height, height) << "the same head is not submitted twice";
 }
 
-TEST_F(AnchorSchedulerTest, StopReturnsWithinTheTimeoutsWhenTheCalendarNeverAnswers) {
+TEST_F(AnchoringTest, StopReturnsWithinTheTimeoutsWhenTheCalendarNeverAnswers) {
   // A listening socket that is never accepted: connections complete, requests are never answered.
   boost::asio::io_context io;
   boost::asio::ip::tcp::acceptor silent(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
@@ -188,7 +188,7 @@ TEST_F(AnchorSchedulerTest, StopReturnsWithinTheTimeoutsWhenTheCalendarNeverAnsw
   EXPECT_EQ((*db)->LoadAnchorJobs()->size(), 1u);
 }
 
-TEST_F(AnchorSchedulerTest, BadWhitelistPatternIsAConfigErrorAtOpen) {
+TEST_F(AnchoringTest, BadWhitelistPatternIsAConfigErrorAtOpen) {
   m_config.anchor.whitelist = {"https://*evil*/x?y"};
   auto node = Node::Open(m_config, m_clock);
   ASSERT_EQ(ErrcOf(node), Errc::kConfig);
@@ -206,7 +206,7 @@ class SteppedClock final : public util::Clock {
   std::atomic<std::uint64_t> m_offset{0};
 };
 
-TEST_F(AnchorSchedulerTest, AnchorLagAlertAfterEightHoursWithoutFinal) {
+TEST_F(AnchoringTest, AnchorLagAlertAfterEightHoursWithoutFinal) {
   SteppedClock clock;
   auto opened = Node::Open(m_config, clock);
   ASSERT_EQ(ErrcOf(opened), Errc::kOk) << MessageOf(opened);
@@ -214,7 +214,7 @@ TEST_F(AnchorSchedulerTest, AnchorLagAlertAfterEightHoursWithoutFinal) {
   EXPECT_TRUE(node->Start().ok());
   auto r = SubmitAndWait(*node, {Put("app", "k", "v")});
   ASSERT_EQ(ErrcOf(r), Errc::kOk);
-  clock.Advance(kAnchorLagAlertMs - 60'000);
+  clock.Advance(anchor::kAnchorLagAlertMs - 60'000);
   EXPECT_FALSE(StatusOf(*node)->anchoring.anchor_lag) << "under 8 hours";
   clock.Advance(120'000);
   auto lagging = StatusOf(*node);
