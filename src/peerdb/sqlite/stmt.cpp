@@ -1,80 +1,13 @@
-#include "peerdb/store/internal/sqlite.h"
+#include "peerdb/sqlite/stmt.h"
 
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <limits>
 
-namespace peerdb::store::internal {
+#include "peerdb/sqlite/error.h"
 
-Errc ErrcFromSqlite(int rc) {
-  switch (rc & 0xff) {
-    case SQLITE_OK:
-    case SQLITE_ROW:
-    case SQLITE_DONE: return Errc::kOk;
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB: return Errc::kCorrupt;
-    case SQLITE_CONSTRAINT: return Errc::kConflict;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED: return Errc::kUnavailable;
-    case SQLITE_TOOBIG: return Errc::kTooLarge;
-    case SQLITE_RANGE: return Errc::kInvalid;
-    case SQLITE_CANTOPEN:
-    case SQLITE_IOERR:
-    case SQLITE_FULL:
-    case SQLITE_READONLY:
-    case SQLITE_PERM:
-    case SQLITE_PROTOCOL: return Errc::kIo;
-    default: return Errc::kInternal;
-  }
-}
-
-namespace {
-
-Error MakeError(int rc, std::string_view what, const char* detail) {
-  std::string msg(what);
-  msg += ": ";
-  msg += detail != nullptr ? detail : sqlite3_errstr(rc);
-  msg += " (sqlite " + std::to_string(rc) + ")";
-  return Error{ErrcFromSqlite(rc), std::move(msg)};
-}
-
-}  // namespace
-
-// ---- Db
-
-Result<std::unique_ptr<Db>> Db::Open(const std::string& path, int flags) {
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    Error e = MakeError(rc, "cannot open database " + path, raw != nullptr ? sqlite3_errmsg(raw) : nullptr);
-    sqlite3_close_v2(raw);
-    if (e.code != Errc::kCorrupt) e.code = Errc::kIo;
-    return e;
-  }
-  sqlite3_extended_result_codes(raw, 1);
-  return std::unique_ptr<Db>(new Db(raw));
-}
-
-Db::~Db() { sqlite3_close_v2(m_db); }
-
-Status Db::Exec(std::string_view sql) {
-  const std::string text(sql);
-  char* msg = nullptr;
-  const int rc = sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, &msg);
-  if (rc == SQLITE_OK) return Status::Ok();
-  Error e = MakeError(rc, text.substr(0, 60), msg != nullptr ? msg : sqlite3_errmsg(m_db));
-  sqlite3_free(msg);
-  return e;
-}
-
-Error Db::ErrorFrom(int rc, std::string_view what) const { return MakeError(rc, what, sqlite3_errmsg(m_db)); }
-
-bool Db::AutoCommit() const { return sqlite3_get_autocommit(m_db) != 0; }
-
-std::int64_t Db::Changes() const { return sqlite3_changes64(m_db); }
-
-// ---- Stmt
+namespace peerdb::sqlite {
 
 Result<std::unique_ptr<Stmt>> Stmt::Prepare(const Db& db, std::string_view sql, bool persistent) {
   sqlite3_stmt* raw = nullptr;
@@ -225,33 +158,4 @@ const char* Stmt::sql() const {
   return s != nullptr ? s : "";
 }
 
-// ---- StmtCache
-
-Result<Stmt*> StmtCache::Get(std::string_view sql) {
-  auto it = m_stmts.find(std::string(sql));
-  if (it != m_stmts.end()) return it->second.get();
-  PEERDB_TRY_ASSIGN(std::unique_ptr<Stmt> stmt, Stmt::Prepare(m_db, sql, /*persistent=*/true));
-  Stmt* raw = stmt.get();
-  m_stmts.emplace(std::string(sql), std::move(stmt));
-  return raw;
-}
-
-// ---- Transaction
-
-Result<std::unique_ptr<Transaction>> Transaction::Begin(Db& db) {
-  PEERDB_TRY(db.Exec("BEGIN IMMEDIATE"));
-  return std::unique_ptr<Transaction>(new Transaction(db));
-}
-
-Transaction::~Transaction() {
-  // Some errors (IOERR, FULL, NOMEM) already rolled the transaction back; ROLLBACK would then fail.
-  if (!m_done && !m_db.AutoCommit()) (void)m_db.Exec("ROLLBACK");
-}
-
-Status Transaction::Commit() {
-  Status s = m_db.Exec("COMMIT");
-  if (s.ok()) m_done = true;
-  return s;
-}
-
-}  // namespace peerdb::store::internal
+}  // namespace peerdb::sqlite

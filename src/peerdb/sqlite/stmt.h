@@ -1,55 +1,26 @@
-// Thin RAII layer over the SQLite3 C API, private to the store: a connection, prepared
-// statements, a statement cache and a transaction guard, with SQLite result codes mapped to Errc.
-// Thread-safety: none of these objects may be used by two threads at once (like the Store).
+// Prepared statements: binding parameters, stepping, and typed column readers that report a
+// value of the wrong type, size or range as kCorrupt naming the column.
+// Thread-safety: none; a statement belongs to the thread that uses its connection.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
+#include "peerdb/sqlite/db.h"
 #include "peerdb/util/bytes.h"
 #include "peerdb/util/result.h"
 
-struct sqlite3;
 struct sqlite3_stmt;
 
-namespace peerdb::store::internal {
-
-// Maps a SQLite primary or extended result code to an Errc: CORRUPT/NOTADB -> kCorrupt,
-// CONSTRAINT -> kConflict, BUSY/LOCKED -> kUnavailable, TOOBIG -> kTooLarge, CANTOPEN/IOERR/FULL/
-// READONLY -> kIo, ERROR/MISUSE/NOMEM -> kInternal.
-Errc ErrcFromSqlite(int rc);
-
-// An open sqlite3 connection; closes it on destruction.
-class Db {
- public:
-  // `flags` are SQLITE_OPEN_* flags. Failure to open is kIo (missing directory, permissions).
-  static Result<std::unique_ptr<Db>> Open(const std::string& path, int flags);
-  ~Db();
-  Db(const Db&) = delete;
-  Db& operator=(const Db&) = delete;
-
-  sqlite3* get() const { return m_db; }
-  // Runs one or more statements that return no rows needed by the caller.
-  Status Exec(std::string_view sql);
-  // Error for result code `rc` with the connection's message, prefixed by `what`.
-  Error ErrorFrom(int rc, std::string_view what) const;
-  // True when no transaction is open.
-  bool AutoCommit() const;
-  // Rows changed by the last INSERT, UPDATE or DELETE.
-  std::int64_t Changes() const;
-
- private:
-  explicit Db(sqlite3* db) : m_db(db) {}
-  sqlite3* m_db;
-};
+namespace peerdb::sqlite {
 
 // A prepared statement. Bind errors are remembered and reported by the next Step().
 // Bound blobs and text are not copied: they must outlive the Step() calls that use them.
 class Stmt {
  public:
+  // persistent: a hint to SQLite that the statement is kept and reused (StmtCache's).
   static Result<std::unique_ptr<Stmt>> Prepare(const Db& db, std::string_view sql, bool persistent);
   ~Stmt();
   Stmt(const Stmt&) = delete;
@@ -106,32 +77,4 @@ class StmtReset {
   Stmt& m_stmt;
 };
 
-// Prepared statements kept for the life of the connection, keyed by their SQL text.
-class StmtCache {
- public:
-  explicit StmtCache(const Db& db) : m_db(db) {}
-  // The cached statement for `sql`, prepared on first use. The caller resets it after use.
-  Result<Stmt*> Get(std::string_view sql);
-  void Clear() { m_stmts.clear(); }
-
- private:
-  const Db& m_db;
-  std::unordered_map<std::string, std::unique_ptr<Stmt>> m_stmts;
-};
-
-// BEGIN IMMEDIATE .. COMMIT; rolls back on destruction unless committed.
-class Transaction {
- public:
-  static Result<std::unique_ptr<Transaction>> Begin(Db& db);
-  ~Transaction();
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  Status Commit();
-
- private:
-  explicit Transaction(Db& db) : m_db(db) {}
-  Db& m_db;
-  bool m_done = false;
-};
-
-}  // namespace peerdb::store::internal
+}  // namespace peerdb::sqlite
