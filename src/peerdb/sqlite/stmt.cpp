@@ -95,6 +95,8 @@ int Stmt::ColumnType(int col) const { return sqlite3_column_type(m_stmt, col); }
 
 bool Stmt::ColumnIsNull(int col) const { return ColumnType(col) == SQLITE_NULL; }
 
+bool Stmt::ColumnIsBlob(int col) const { return ColumnType(col) == SQLITE_BLOB; }
+
 std::int64_t Stmt::ColumnInt(int col) const { return sqlite3_column_int64(m_stmt, col); }
 
 ByteSpan Stmt::ColumnBlob(int col) const {

@@ -42,6 +42,7 @@ class Stmt {
 
   int ColumnType(int col) const;  // SQLITE_INTEGER, SQLITE_BLOB, SQLITE_NULL, ...
   bool ColumnIsNull(int col) const;
+  bool ColumnIsBlob(int col) const;
   std::int64_t ColumnInt(int col) const;
   ByteSpan ColumnBlob(int col) const;   // valid until the next Step/Reset
   std::string ColumnText(int col) const;
