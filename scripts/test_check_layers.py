@@ -17,7 +17,8 @@ def check(tree):
 def module(tree, name, deps=(), files=None):
     d = tree / "src/peerdb" / name
     d.mkdir(parents=True, exist_ok=True)
-    (d / "CMakeLists.txt").write_text(f"peerdb_add_module({name}\n  SOURCES x.cpp\n  DEPS {' '.join('peerdb::' + x for x in deps)})\n")
+    links = " ".join("peerdb::" + x for x in deps)
+    (d / "CMakeLists.txt").write_text(f"peerdb_add_module({name}\n  SOURCES x.cpp\n  DEPS {links})\n")
     for fname, text in (files or {}).items():
         (d / fname).write_text(text)
 
