@@ -69,8 +69,9 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto target = req.target();
     std::optional<ServerResponse> early;
     try {
-      early = TheHandler().Screen(std::string_view(method.data(), method.size()), std::string_view(target.data(), target.size()),
-                             length ? std::optional<std::uint64_t>(*length) : std::nullopt);
+      early = TheHandler().Screen(std::string_view(method.data(), method.size()),
+                                  std::string_view(target.data(), target.size()),
+                                  length ? std::optional<std::uint64_t>(*length) : std::nullopt);
     } catch (const std::exception& e) {
       early = TheHandler().Refuse(Refusal::kHandlerFailed, e.what());
     }
@@ -138,8 +139,9 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto target = req.target();
     try {
       TheHandler().Handle(ServerRequest{std::string_view(method.data(), method.size()),
-                                   std::string_view(target.data(), target.size()), std::move(req.body()), m_loopback},
-                     std::move(respond));
+                                        std::string_view(target.data(), target.size()), std::move(req.body()),
+                                        m_loopback},
+                          std::move(respond));
     } catch (const std::exception& e) {
       const std::string what = e.what();
       Deliver(seq, [self = shared_from_this(), what] { return self->TheHandler().Refuse(Refusal::kHandlerFailed, what); });
