@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "peerdb/anchor/http_fetch.h"
+#include "peerdb/http/client.h"
 #include "peerdb/ots/verify.h"
 
 namespace peerdb::anchor {
@@ -22,13 +22,13 @@ inline constexpr std::size_t kMaxRestChainInfoBody = 64 * 1024;
 class BitcoindRestHeaderSource : public ots::HeaderSource {
  public:
   // base_url is the node's RPC address, e.g. "http://127.0.0.1:8332"; a trailing '/' is ignored.
-  explicit BitcoindRestHeaderSource(std::string base_url, FetchOptions options = {});
+  explicit BitcoindRestHeaderSource(std::string base_url, http::ClientOptions options = {});
   Result<ots::BlockHeader> HeaderAt(std::uint64_t height) override;
   Result<std::uint64_t> TipHeight() override;
 
  private:
   std::string m_base;
-  FetchOptions m_options;
+  http::ClientOptions m_options;
 };
 
 }  // namespace peerdb::anchor

@@ -25,8 +25,8 @@ std::string JoinUrl(std::string_view calendar, std::string_view path) {
 
 // The caller's fetch options with what every calendar request gets regardless: the OTS media
 // type and a body cap of at most kMaxCalendarResponse.
-FetchOptions CalendarFetchOptions(const CalendarOptions& options) {
-  FetchOptions f = options.fetch;
+http::ClientOptions CalendarFetchOptions(const CalendarOptions& options) {
+  http::ClientOptions f = options.fetch;
   f.accept = std::string(kOtsMediaType);
   f.max_body = std::min(f.max_body, kMaxCalendarResponse);
   return f;
@@ -35,12 +35,12 @@ FetchOptions CalendarFetchOptions(const CalendarOptions& options) {
 // Runs request() up to `attempts` times while it fails with kUnavailable (unreachable, timeout,
 // 5xx), sleeping retry_delay before each retry. Other errors and any other status end at once.
 template <class Request>
-Result<HttpResponse> WithRetries(const CalendarOptions& options, const std::string& url, Request request) {
+Result<http::Response> WithRetries(const CalendarOptions& options, const std::string& url, Request request) {
   const unsigned attempts = std::max(1u, options.attempts);
   Error last;
   for (unsigned attempt = 0; attempt < attempts; ++attempt) {
     if (attempt > 0) std::this_thread::sleep_for(options.retry_delay);
-    Result<HttpResponse> r = request();
+    Result<http::Response> r = request();
     if (r.ok() && r->status < 500) return r;
     if (r.ok()) {
       last = Error{Errc::kUnavailable, url + ": HTTP " + std::to_string(r->status) + " " + SanitizeCalendarMessage(r->body)};
@@ -54,7 +54,7 @@ Result<HttpResponse> WithRetries(const CalendarOptions& options, const std::stri
 }
 
 // A 200 reply as a bare timestamp rooted at msg, within the depth left under root_depth.
-Result<ots::Timestamp> ParseReply(const std::string& url, const HttpResponse& r, ByteSpan msg,
+Result<ots::Timestamp> ParseReply(const std::string& url, const http::Response& r, ByteSpan msg,
                                   const CalendarOptions& options) {
   if (r.status != 200) {
     return Error{Errc::kUnavailable, url + ": HTTP " + std::to_string(r.status) + " " + SanitizeCalendarMessage(r.body)};
@@ -130,9 +130,9 @@ Result<ots::Timestamp> SubmitDigest(std::string_view calendar_url, ByteSpan dige
     return Error{Errc::kInvalid, "a submitted digest must be 1.." + std::to_string(kMaxSubmittedDigest) + " bytes"};
   }
   const std::string url = JoinUrl(calendar_url, "/digest");
-  const FetchOptions fetch = CalendarFetchOptions(options);
-  PEERDB_TRY_ASSIGN(const HttpResponse r, WithRetries(options, std::string(calendar_url), [&] {
-                      return HttpPost(url, digest, fetch);
+  const http::ClientOptions fetch = CalendarFetchOptions(options);
+  PEERDB_TRY_ASSIGN(const http::Response r, WithRetries(options, std::string(calendar_url), [&] {
+                      return http::Post(url, digest, fetch);
                     }));
   return ParseReply(std::string(calendar_url), r, digest, options);
 }
@@ -143,9 +143,9 @@ Result<ots::Timestamp> FetchTimestamp(std::string_view calendar_url, ByteSpan co
     return Error{Errc::kInvalid, "a commitment must be 1.." + std::to_string(ots::kMaxMsgLength) + " bytes"};
   }
   const std::string url = JoinUrl(calendar_url, "/timestamp/" + Hex(commitment));
-  const FetchOptions fetch = CalendarFetchOptions(options);
-  PEERDB_TRY_ASSIGN(const HttpResponse r, WithRetries(options, std::string(calendar_url), [&] {
-                      return HttpGet(url, fetch);
+  const http::ClientOptions fetch = CalendarFetchOptions(options);
+  PEERDB_TRY_ASSIGN(const http::Response r, WithRetries(options, std::string(calendar_url), [&] {
+                      return http::Get(url, fetch);
                     }));
   if (r.status == 404) return Error{Errc::kNotFound, SanitizeCalendarMessage(r.body)};
   return ParseReply(std::string(calendar_url), r, commitment, options);

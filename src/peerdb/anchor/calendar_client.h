@@ -1,11 +1,12 @@
 // OpenTimestamps calendar client (OTS.md §2.2-2.3): submit a digest to several calendars
 // (POST <calendar>/digest) and upgrade pending attestations (GET <calendar>/timestamp/<hex>).
 //
-// Every request has the FetchOptions timeouts, a response cap (10,000 bytes, as the reference
-// client) and a bounded number of attempts; a calendar that answers garbage, slowly or never costs
-// at most attempts x (connect + read timeout) + retry delays and yields an error for that calendar
-// only. Pending attestations are followed only to calendars on the whitelist (host glob, exact
-// scheme, port and path), so a hostile .ots file cannot make the client fetch arbitrary URLs.
+// Every request has the http::ClientOptions timeouts, a response cap (10,000 bytes, as the
+// reference client) and a bounded number of attempts; a calendar that answers garbage, slowly or
+// never costs at most attempts x (connect + read timeout) + retry delays and yields an error for
+// that calendar only. Pending attestations are followed only to calendars on the whitelist (host
+// glob, exact scheme, port and path), so a hostile .ots file cannot make the client fetch
+// arbitrary URLs.
 // URLs: <calendar URL> + "/digest" and + "/timestamp/<hex>", keeping the calendar URL's path
 // (https://x.org/cal -> https://x.org/cal/digest); the reference's urljoin would drop "cal".
 // Requests carry Accept: application/vnd.opentimestamps.v1 and User-Agent peerdb/0.1; a POST body
@@ -24,7 +25,7 @@
 #include <string_view>
 #include <vector>
 
-#include "peerdb/anchor/http_fetch.h"
+#include "peerdb/http/client.h"
 #include "peerdb/ots/timestamp.h"
 #include "peerdb/util/bytes.h"
 #include "peerdb/util/result.h"
@@ -45,8 +46,8 @@ constexpr std::size_t kMaxUpgradeRequests = 64;  // per UpgradeTimestamp pass; t
 
 struct CalendarOptions {
   // accept is always set to the OTS media type and max_body capped at kMaxCalendarResponse.
-  FetchOptions fetch{.connect_timeout = std::chrono::seconds(5), .read_timeout = std::chrono::seconds(5),
-                     .max_body = kMaxCalendarResponse};
+  http::ClientOptions fetch{.connect_timeout = std::chrono::seconds(5), .read_timeout = std::chrono::seconds(5),
+                            .max_body = kMaxCalendarResponse};
   // Per calendar and request, >= 1 (0 counts as 1). Only "unavailable" failures are retried:
   // unreachable, timed out, closed without a reply, HTTP 5xx. A 4xx or unparsable reply is final.
   unsigned attempts = 2;

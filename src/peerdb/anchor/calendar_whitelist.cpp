@@ -8,6 +8,7 @@
 #include <string>
 
 #include "peerdb/anchor/calendar_client.h"
+#include "peerdb/http/url.h"
 
 namespace peerdb::anchor {
 namespace {
@@ -48,21 +49,21 @@ bool HostMatches(std::string_view pattern, std::string_view host) {
   return pattern == host;
 }
 
-bool Matches(const Url& pattern, const Url& url) {
+bool Matches(const http::Url& pattern, const http::Url& url) {
   return pattern.tls == url.tls && pattern.port == url.port && TrimPath(pattern.target) == TrimPath(url.target) &&
          HostMatches(Lower(pattern.host), Lower(url.host));
 }
 
 // The parsed forms of a pattern: a pattern without a scheme stands for http:// and https://
 // (as the reference's UrlWhitelist.add).
-std::vector<Url> ParsePattern(std::string_view pattern) {
-  std::vector<Url> out;
+std::vector<http::Url> ParsePattern(std::string_view pattern) {
+  std::vector<http::Url> out;
   if (pattern.find("://") == std::string_view::npos) {
     for (const char* scheme : {"http://", "https://"}) {
-      auto u = ParseUrl(scheme + std::string(pattern));
+      auto u = http::ParseUrl(scheme + std::string(pattern));
       if (u.ok()) out.push_back(std::move(*u));
     }
-  } else if (auto u = ParseUrl(pattern); u.ok()) {
+  } else if (auto u = http::ParseUrl(pattern); u.ok()) {
     out.push_back(std::move(*u));
   }
   return out;
@@ -72,12 +73,12 @@ std::vector<Url> ParsePattern(std::string_view pattern) {
 
 Status CalendarWhitelist::CheckPattern(std::string_view pattern) {
   const std::string p(pattern);
-  const std::vector<Url> parsed = ParsePattern(pattern);
+  const std::vector<http::Url> parsed = ParsePattern(pattern);
   if (parsed.empty()) {
-    auto why = ParseUrl(pattern.find("://") == std::string_view::npos ? "https://" + p : p);
+    auto why = http::ParseUrl(pattern.find("://") == std::string_view::npos ? "https://" + p : p);
     return Error{Errc::kConfig, "whitelist pattern \"" + p + "\": " + (why.ok() ? "invalid" : why.error().message)};
   }
-  for (const Url& u : parsed) {
+  for (const http::Url& u : parsed) {
     if (u.target.find('?') != std::string::npos) {
       return Error{Errc::kConfig, "whitelist pattern \"" + p + "\": a query is not allowed"};
     }
@@ -93,12 +94,12 @@ Status CalendarWhitelist::CheckPattern(std::string_view pattern) {
 }
 
 bool CalendarWhitelist::Allows(std::string_view url_text) const {
-  auto url = ParseUrl(url_text);  // rejects user info, fragments, spaces and control characters
+  auto url = http::ParseUrl(url_text);  // rejects user info, fragments, spaces and control characters
   if (!url.ok() || url->target.find('?') != std::string::npos) return false;
   if (url->host.find('*') != std::string::npos) return false;  // a URL is never a pattern
   return std::any_of(m_patterns.begin(), m_patterns.end(), [&](const std::string& pattern) {
-    const std::vector<Url> forms = ParsePattern(pattern);
-    return std::any_of(forms.begin(), forms.end(), [&](const Url& p) {
+    const std::vector<http::Url> forms = ParsePattern(pattern);
+    return std::any_of(forms.begin(), forms.end(), [&](const http::Url& p) {
       return p.target.find('?') == std::string::npos && Matches(p, *url);
     });
   });

@@ -11,7 +11,7 @@
 
 #include <string>
 
-#include "peerdb/anchor/http_fetch.h"
+#include "peerdb/http/client.h"
 #include "peerdb/ots/verify.h"
 
 namespace peerdb::anchor {
@@ -23,13 +23,13 @@ inline constexpr std::size_t kMaxEsploraHeaderBody = 200;
 class EsploraHeaderSource : public ots::HeaderSource {
  public:
   // base_url without the route, e.g. "https://blockstream.info/api"; a trailing '/' is ignored.
-  explicit EsploraHeaderSource(std::string base_url, FetchOptions options = {});
+  explicit EsploraHeaderSource(std::string base_url, http::ClientOptions options = {});
   Result<ots::BlockHeader> HeaderAt(std::uint64_t height) override;
   Result<std::uint64_t> TipHeight() override;
 
  private:
   std::string m_base;
-  FetchOptions m_options;
+  http::ClientOptions m_options;
 };
 
 }  // namespace peerdb::anchor

@@ -1,5 +1,6 @@
-// The node's HTTP/1.1 API server (Boost.Beast): keep-alive connections on one io_context run by
-// one thread of its own, requests routed to node::Service by Router.
+// The node's HTTP/1.1 API server: http::Server's session loop (keep-alive connections on one
+// io_context run by one thread of its own) with requests routed to node::Service by Router and
+// every answer, refusals included, as JSON.
 //
 // Resource bounds (ServerOptions): request body and header sizes (413, 431), time to receive a
 // request header (which is also the keep-alive idle time) and its body, time to write a response,
@@ -14,26 +15,22 @@
 #pragma once
 
 #include <chrono>
-#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 
 #include "peerdb/api/tx_request.h"
+#include "peerdb/http/server.h"
 #include "peerdb/node/service.h"
 #include "peerdb/util/result.h"
 
 namespace peerdb::api {
 
-struct ServerOptions {
-  std::size_t max_connections = 1024;
-  std::size_t max_body_bytes = kMaxTxBodyBytes;
-  std::size_t max_header_bytes = 16 * 1024;
-  std::chrono::milliseconds header_timeout{30'000};   // idle keep-alive wait + receiving the header
-  std::chrono::milliseconds body_timeout{60'000};     // receiving the body, from the end of the header
-  std::chrono::milliseconds write_timeout{30'000};    // sending one response
+// http::ServerLimits (1,024 connections, 16 KiB headers, 30 s / 60 s / 30 s to receive a header,
+// a body, to write; 2 s lingering) with the body limit of a transaction, and the node's deadline.
+struct ServerOptions : http::ServerLimits {
+  ServerOptions() { max_body_bytes = kMaxTxBodyBytes; }
   std::chrono::milliseconds handler_timeout{30'000};  // waiting for the node (e.g. a commit)
-  std::chrono::milliseconds linger_timeout{2'000};    // draining input after an error answer
 };
 
 class ApiServer {

@@ -3,21 +3,13 @@
 #include <array>
 #include <exception>
 #include <utility>
+#include <variant>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include "peerdb/http/client.h"
 
 namespace peerdb::cli {
 
 namespace {
-
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = boost::beast::http;
-using tcp = boost::asio::ip::tcp;
 
 constexpr std::size_t kMaxResponseHeaderBytes = 64 * 1024;
 constexpr std::size_t kMaxResponseDepth = 128;  // API values nest at most 64 levels inside a few more
@@ -74,12 +66,6 @@ std::string Excerpt(const std::string& body) {
   std::string out = body.substr(0, kMaxEchoedBody);
   if (body.size() > kMaxEchoedBody) out += "...";
   return out;
-}
-
-// Runs the io_context until the one pending operation has completed.
-void RunOne(net::io_context& ioc) {
-  ioc.restart();
-  ioc.run();
 }
 
 }  // namespace
@@ -171,92 +157,49 @@ Result<nlohmann::json> ApiClient::Request(bool post, const std::string& path, st
   if (m_url_error) return *m_url_error;
   const std::string where = "node at " + m_base_url;
   auto unreachable = [&](const std::string& why) { return Error{Errc::kUnavailable, "cannot reach " + where + ": " + why}; };
-  try {
-    net::io_context ioc;
-    beast::error_code ec;
 
-    tcp::resolver resolver(ioc);
-    const auto endpoints = resolver.resolve(m_host, m_port, ec);
-    if (ec) return unreachable(ec.message());
-
-    beast::tcp_stream stream(ioc);
-    stream.expires_after(m_options.connect_timeout);
-    stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
-    RunOne(ioc);
-    if (ec == beast::error::timeout) {
-      return unreachable("no connection within " + std::to_string(m_options.connect_timeout.count()) + " ms");
+  const http::Url url{.tls = false, .host = m_host, .port = m_port, .target = path};
+  http::ClientOptions options;
+  options.connect_timeout = m_options.connect_timeout;
+  options.read_timeout = m_options.request_timeout;
+  options.max_body = m_options.max_response_bytes;
+  options.max_header_bytes = kMaxResponseHeaderBytes;
+  options.accept = "application/json";
+  options.user_agent = "peerdb-cli";
+  const http::ClientRequest request{post ? http::Method::kPost : http::Method::kGet, AsBytes(body),
+                                    post ? "application/json" : ""};
+  std::variant<http::Response, http::Failure> outcome = http::Send(url, request, options);
+  if (const auto* failure = std::get_if<http::Failure>(&outcome)) {
+    switch (failure->kind) {
+      case http::FailureKind::kConfig: return Error{Errc::kConfig, failure->detail};
+      case http::FailureKind::kTimeout:
+        return Error{Errc::kUnavailable, "no answer from " + where + " within " +
+                                             std::to_string(m_options.request_timeout.count()) + " ms"};
+      case http::FailureKind::kTooLarge:
+        return Error{Errc::kTooLarge, "answer from " + where + " exceeds " +
+                                          std::to_string(m_options.max_response_bytes) + " bytes"};
+      case http::FailureKind::kNotHttp:
+        return Error{Errc::kMalformed, "bad HTTP answer from " + where + ": " + failure->detail};
+      default: return unreachable(failure->detail);
     }
-    if (ec) return unreachable(ec.message());
-
-    http::request<http::string_body> req{post ? http::verb::post : http::verb::get, path, 11};
-    req.set(http::field::host, m_host + ":" + m_port);
-    req.set(http::field::user_agent, "peerdb-cli");
-    req.set(http::field::accept, "application/json");
-    if (post) req.set(http::field::content_type, "application/json");
-    req.keep_alive(false);
-    req.body() = std::move(body);
-    req.prepare_payload();
-
-    stream.expires_after(m_options.request_timeout);
-    beast::error_code write_ec;
-    http::async_write(stream, req, [&](beast::error_code e, std::size_t) { write_ec = e; });
-    RunOne(ioc);
-    // A server that refuses the request early (413) answers before it has read all of it, so a
-    // failed write is reported only if no answer can be read either.
-    http::response_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(kMaxResponseHeaderBytes));
-    parser.body_limit(m_options.max_response_bytes);
-    beast::flat_buffer buffer;
-    beast::error_code read_ec;
-    if (write_ec != beast::error::timeout) {
-      // The header is read on its own: Beast 1.74 loses the body_limit error when the body
-      // arrives in the same read as a header that declares too long a Content-Length.
-      http::async_read_header(stream, buffer, parser, [&](beast::error_code e, std::size_t) { read_ec = e; });
-      RunOne(ioc);
-      if (!read_ec && !parser.is_done()) {
-        http::async_read(stream, buffer, parser, [&](beast::error_code e, std::size_t) { read_ec = e; });
-        RunOne(ioc);
-      }
-    }
-    beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream.close();
-    if (write_ec == beast::error::timeout || read_ec == beast::error::timeout) {
-      return Error{Errc::kUnavailable, "no answer from " + where + " within " +
-                                           std::to_string(m_options.request_timeout.count()) + " ms"};
-    }
-    if (read_ec == http::error::body_limit) {
-      return Error{Errc::kTooLarge, "answer from " + where + " exceeds " +
-                                        std::to_string(m_options.max_response_bytes) + " bytes"};
-    }
-    if (read_ec && write_ec) return unreachable(write_ec.message());
-    if (read_ec) {
-      if (read_ec.category() == http::make_error_code(http::error::bad_version).category() &&
-          read_ec != http::error::end_of_stream && read_ec != http::error::partial_message) {
-        return Error{Errc::kMalformed, "bad HTTP answer from " + where + ": " + read_ec.message()};
-      }
-      return unreachable(read_ec.message());
-    }
-
-    const http::response<http::string_body>& res = parser.get();
-    const unsigned status = res.result_int();
-    std::optional<nlohmann::json> doc = ParseBody(res.body());
-    if (status >= 200 && status < 300) {
-      if (!doc) return Error{Errc::kMalformed, "answer from " + where + " is not JSON: " + Excerpt(res.body())};
-      return std::move(*doc);
-    }
-    if (doc && doc->is_object() && doc->contains("error")) {
-      const nlohmann::json& e = (*doc)["error"];
-      if (e.is_object() && e.contains("code") && e["code"].is_string() && e.contains("message") &&
-          e["message"].is_string()) {
-        const std::optional<Errc> code = ErrcFromName(e["code"].get<std::string>());
-        return Error{code.value_or(ErrcForStatus(status)), e["message"].get<std::string>()};
-      }
-    }
-    return Error{ErrcForStatus(status), "HTTP " + std::to_string(status) + " from " + where + ": " + Excerpt(res.body())};
-  } catch (const std::exception& e) {
-    return unreachable(e.what());
   }
+
+  const http::Response& res = std::get<http::Response>(outcome);
+  const unsigned status = res.status;
+  std::optional<nlohmann::json> doc = ParseBody(res.body);
+  if (status >= 200 && status < 300) {
+    if (!doc) return Error{Errc::kMalformed, "answer from " + where + " is not JSON: " + Excerpt(res.body)};
+    return std::move(*doc);
+  }
+  if (doc && doc->is_object() && doc->contains("error")) {
+    const nlohmann::json& e = (*doc)["error"];
+    if (e.is_object() && e.contains("code") && e["code"].is_string() && e.contains("message") &&
+        e["message"].is_string()) {
+      const std::optional<Errc> code = ErrcFromName(e["code"].get<std::string>());
+      return Error{code.value_or(ErrcForStatus(status)), e["message"].get<std::string>()};
+    }
+  }
+  return Error{ErrcForStatus(status), "HTTP " + std::to_string(status) + " from " + where + ": " + Excerpt(res.body)};
 }
 
 }  // namespace peerdb::cli

@@ -9,6 +9,7 @@
 #include "peerdb/cli/commands.h"
 #include "peerdb/audit/chain_audit.h"
 #include "peerdb/audit/report.h"
+#include "peerdb/http/url.h"
 #include "peerdb/node/consortium_file.h"
 #include "peerdb/ots/headers_file.h"
 
@@ -33,11 +34,11 @@ Result<std::unique_ptr<ots::HeaderSource>> HeaderSourceOf(const AuditArgs& a, st
     source = std::make_unique<ots::HeadersFile>(std::move(file));
     description = "the headers file " + a.headers;
   } else if (!a.bitcoind.empty()) {
-    if (auto url = anchor::ParseUrl(a.bitcoind); !url.ok()) return url.error().Context("--bitcoind");
+    if (auto url = http::ParseUrl(a.bitcoind); !url.ok()) return url.error().Context("--bitcoind");
     source = std::make_unique<anchor::BitcoindRestHeaderSource>(a.bitcoind);
     description = "bitcoind " + a.bitcoind;
   } else if (!a.esplora.empty()) {
-    if (auto url = anchor::ParseUrl(a.esplora); !url.ok()) return url.error().Context("--esplora");
+    if (auto url = http::ParseUrl(a.esplora); !url.ok()) return url.error().Context("--esplora");
     source = std::make_unique<anchor::EsploraHeaderSource>(a.esplora);
     description = "Esplora " + a.esplora;
   }

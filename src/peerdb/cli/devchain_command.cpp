@@ -7,8 +7,8 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "peerdb/anchor/devchain_calendar.h"
-#include "peerdb/anchor/devchain_server.h"
+#include "peerdb/devchain/calendar.h"
+#include "peerdb/devchain/server.h"
 #include "peerdb/cli/api_client.h"
 #include "peerdb/cli/cli.h"
 #include "peerdb/cli/commands.h"
@@ -49,17 +49,17 @@ int Serve(const ServeArgs& a) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   util::SystemClock clock;
-  anchor::DevchainOptions options{.min_confirmations = a.min_confirmations, .filler_txs = a.filler_txs};
-  auto calendar = anchor::DevchainCalendar::Open(a.data, options, clock);
+  devchain::CalendarOptions options{.min_confirmations = a.min_confirmations, .filler_txs = a.filler_txs};
+  auto calendar = devchain::Calendar::Open(a.data, options, clock);
   if (!calendar.ok()) return Fail(calendar.error());
   if (!a.public_url.empty()) {
     if (auto set = (*calendar)->SetPublicUrl(a.public_url); !set.ok()) return Fail(set.error().Context("--public-url"));
   }
-  anchor::DevchainServerOptions server_options;
+  devchain::ServerOptions server_options;
   server_options.listen = a.listen;
   server_options.allow_remote = a.allow_remote;
   server_options.block_interval = std::chrono::milliseconds(a.block_interval_ms);
-  auto server = anchor::DevchainServer::Start(**calendar, server_options);
+  auto server = devchain::Server::Start(**calendar, server_options);
   if (!server.ok()) return Fail(server.error());
   if (!a.port_file.empty()) {
     const std::string port = std::to_string((*server)->port()) + "\n";
@@ -107,7 +107,7 @@ void AddDevchainCommand(CLI::App& app, const Bind& bind) {
   d->add_option("--min-confirmations", serve->min_confirmations, "Serve a proof once its block has this many confirmations (default 1)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000}));
   d->add_option("--filler-txs", serve->filler_txs, "Extra transactions per block (default 2)")
-      ->check(CLI::Range(0u, anchor::kMaxFillerTxs));
+      ->check(CLI::Range(0u, devchain::kMaxFillerTxs));
   d->add_option("--port-file", serve->port_file, "Write the bound port to this file");
   d->add_option("--public-url", serve->public_url, "Calendar URL put into pending attestations (default http://HOST:PORT)");
   d->add_flag("--allow-remote", serve->allow_remote, "Permit a non-loopback --listen address");
@@ -115,13 +115,13 @@ void AddDevchainCommand(CLI::App& app, const Bind& bind) {
   auto mine = std::make_shared<AdminArgs>();
   CLI::App* m = d->add_subcommand("mine", "Ask a running devchain to mine blocks now");
   m->add_option("--url", mine->url, "The devchain, e.g. http://127.0.0.1:8080")->required();
-  m->add_option("--blocks", mine->count, "How many (default 1)")->check(CLI::Range(std::uint64_t{1}, anchor::kMaxMinePerCall));
+  m->add_option("--blocks", mine->count, "How many (default 1)")->check(CLI::Range(std::uint64_t{1}, devchain::kMaxMinePerCall));
 
   auto reorg = std::make_shared<AdminArgs>();
   CLI::App* r = d->add_subcommand("reorg", "Replace a running devchain's top N blocks by N+1 without their commitments");
   r->add_option("--url", reorg->url, "The devchain, e.g. http://127.0.0.1:8080")->required();
   r->add_option("--depth", reorg->count, "How many blocks to replace")->required()
-      ->check(CLI::Range(std::uint64_t{1}, anchor::kMaxReorgDepth));
+      ->check(CLI::Range(std::uint64_t{1}, devchain::kMaxReorgDepth));
 
   // CLI11 runs the parent's callback after a subcommand's, so one action dispatches all three.
   bind(d, [serve, mine, reorg, m, r] {

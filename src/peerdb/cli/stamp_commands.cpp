@@ -12,6 +12,7 @@
 #include "peerdb/cli/progress.h"
 #include "peerdb/cli/stamp_io.h"
 #include "peerdb/crypto/ed25519.h"
+#include "peerdb/http/url.h"
 #include "peerdb/ots/detached_file.h"
 #include "peerdb/ots/stamp_tree.h"
 
@@ -60,7 +61,7 @@ int Stamp(StampArgs a) {
   if (a.timeout <= 0 || a.timeout > 3600) return BadInput("--timeout must be between 0 and 3600 seconds");
   if (a.calendars.empty()) a.calendars = anchor::kDefaultAggregators;
   for (const std::string& c : a.calendars) {
-    if (auto u = anchor::ParseUrl(c); !u.ok()) return BadInput("--calendar: " + u.error().message);
+    if (auto u = http::ParseUrl(c); !u.ok()) return BadInput("--calendar: " + u.error().message);
   }
   if (a.min_calendars == 0) return BadInput("--min-calendars must be at least 1");
   const std::size_t m = std::min(a.min_calendars, a.calendars.size());
@@ -214,7 +215,7 @@ int Upgrade(const UpgradeArgs& a) {
     whitelist.Add(p);
   }
   for (const std::string& c : a.calendars) {
-    if (auto u = anchor::ParseUrl(c); !u.ok()) return BadInput("--calendar: " + u.error().message);
+    if (auto u = http::ParseUrl(c); !u.ok()) return BadInput("--calendar: " + u.error().message);
     if (const Status s = anchor::CalendarWhitelist::CheckPattern(c); !s.ok()) return BadInput(s.error().message);
     whitelist.Add(c);
   }

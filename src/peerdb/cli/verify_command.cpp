@@ -19,6 +19,7 @@
 #include "peerdb/cli/cli.h"
 #include "peerdb/cli/commands.h"
 #include "peerdb/crypto/sha256.h"
+#include "peerdb/http/url.h"
 #include "peerdb/ots/cached_header_source.h"
 #include "peerdb/ots/detached_file.h"
 #include "peerdb/ots/hashes.h"
@@ -156,11 +157,11 @@ Result<std::unique_ptr<ots::HeaderSource>> OpenHeaderSource(const VerifyArgs& a)
     return std::unique_ptr<ots::HeaderSource>(std::make_unique<ots::HeadersFile>(std::move(file)));
   }
   if (!a.bitcoind.empty()) {
-    if (auto url = anchor::ParseUrl(a.bitcoind); !url.ok()) return url.error().Context("--bitcoind");
+    if (auto url = http::ParseUrl(a.bitcoind); !url.ok()) return url.error().Context("--bitcoind");
     return std::unique_ptr<ots::HeaderSource>(std::make_unique<anchor::BitcoindRestHeaderSource>(a.bitcoind));
   }
   const std::string base = a.esplora.empty() ? anchor::kDefaultEsploraUrl : a.esplora;
-  if (auto url = anchor::ParseUrl(base); !url.ok()) return url.error().Context("--esplora");
+  if (auto url = http::ParseUrl(base); !url.ok()) return url.error().Context("--esplora");
   return std::unique_ptr<ots::HeaderSource>(std::make_unique<anchor::EsploraHeaderSource>(base));
 }
 

@@ -2,6 +2,7 @@
 
 #include "peerdb/anchor/bitcoind_rest_header_source.h"
 #include "peerdb/anchor/esplora_header_source.h"
+#include "peerdb/http/client.h"
 #include "peerdb/ots/timestamp_codec.h"
 
 namespace peerdb::node {
@@ -34,7 +35,7 @@ Result<std::unique_ptr<AnchorNet>> MakeAnchorNet(const AnchorConfig& config, std
     if (Status s = anchor::CalendarWhitelist::CheckPattern(c); !s.ok()) return s.error().Context("[anchor] calendars");
     net->whitelist.Add(c);
   }
-  anchor::FetchOptions fetch;
+  http::ClientOptions fetch;
   fetch.connect_timeout = timeout;
   fetch.read_timeout = timeout;
   if (!config.esplora.empty()) {

@@ -5,7 +5,7 @@
 #include <sstream>
 #include <toml++/toml.h>
 
-#include "peerdb/anchor/http_fetch.h"
+#include "peerdb/http/url.h"
 #include "peerdb/util/file.h"
 
 namespace peerdb::node {
@@ -53,7 +53,7 @@ Result<std::string> GetUrl(const toml::table& t, const char* key) {
   if (!n) return std::string();
   if (!n->is_string()) return BadAnchor(std::string(key) + " must be a string (a URL)");
   std::string url = *n->value<std::string>();
-  if (auto parsed = anchor::ParseUrl(url); !parsed.ok()) return BadAnchor(std::string(key) + ": " + parsed.error().message);
+  if (auto parsed = http::ParseUrl(url); !parsed.ok()) return BadAnchor(std::string(key) + ": " + parsed.error().message);
   return url;
 }
 
@@ -73,7 +73,7 @@ Result<AnchorConfig> DecodeAnchorSection(const toml::table& t) {
   }
   PEERDB_TRY_ASSIGN(a.calendars, GetStrings(t, "calendars", kMaxCalendars));
   for (std::size_t i = 0; i < a.calendars.size(); ++i) {
-    if (auto u = anchor::ParseUrl(a.calendars[i]); !u.ok()) return BadAnchor("calendars: " + u.error().message);
+    if (auto u = http::ParseUrl(a.calendars[i]); !u.ok()) return BadAnchor("calendars: " + u.error().message);
     for (std::size_t j = 0; j < i; ++j) {
       if (a.calendars[j] == a.calendars[i]) return BadAnchor("calendars lists " + a.calendars[i] + " twice");
     }

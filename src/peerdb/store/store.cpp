@@ -3,8 +3,6 @@
 // store_records.cpp.
 #include "peerdb/store/store.h"
 
-#include <sqlite3.h>
-
 #include <filesystem>
 #include <system_error>
 
@@ -12,47 +10,27 @@
 #include "peerdb/store/internal/file_header.h"
 #include "peerdb/store/internal/rows.h"
 #include "peerdb/store/internal/schema.h"
+#include "peerdb/sqlite/transaction.h"
 #include "peerdb/store/internal/store_impl.h"
 
 namespace peerdb::store {
 namespace {
 
-using internal::Db;
-using internal::Stmt;
+using sqlite::Db;
+using sqlite::Stmt;
 
-constexpr int kBusyTimeoutMs = 5000;
 constexpr std::string_view kSqlLoadGenesis = "SELECT value FROM meta WHERE key = 'genesis'";
 
-// Sets a per-connection pragma.
-Status SetPragma(Db& db, std::string_view pragma, std::string_view value) {
-  PEERDB_TRY_ASSIGN(auto stmt, Stmt::Prepare(db, "PRAGMA " + std::string(pragma) + " = " + std::string(value), false));
-  return stmt->Run();
-}
-
-// Switches the file to WAL and checks the answer: SQLite reports the mode actually in force, which
-// stays "delete" on filesystems without shared memory, where the durability claims would not hold.
-Status SetWalMode(Db& db) {
-  PEERDB_TRY_ASSIGN(auto stmt, Stmt::Prepare(db, "PRAGMA journal_mode = WAL", false));
-  PEERDB_TRY_ASSIGN(const bool row, stmt->Step());
-  const std::string mode = row ? stmt->ColumnText(0) : "";
-  if (mode != "wal") return Error{Errc::kIo, "journal_mode is '" + mode + "', WAL is required"};
-  return Status::Ok();
-}
-
-Status Configure(Db& db, OpenMode mode) {
-  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
-  PEERDB_TRY(SetPragma(db, "foreign_keys", "ON"));
-  if (mode == OpenMode::kReadWrite) {
-    PEERDB_TRY(SetWalMode(db));
-    PEERDB_TRY(SetPragma(db, "synchronous", "FULL"));
-    // A bigger page cache keeps the state and history indexes resident while a block commits.
-    PEERDB_TRY(SetPragma(db, "cache_size", "-65536"));
-    // Checkpoint every 8,192 WAL pages (32 MiB at 4 KiB) instead of SQLite's 1,000: a block rewrites
-    // many of the same state pages, and each checkpoint copies a page once however often it
-    // changed. Durability is the WAL's (synchronous=FULL) either way.
-    PEERDB_TRY(SetPragma(db, "wal_autocheckpoint", "8192"));
-  }
-  return Status::Ok();
+// The store's own tuning on top of sqlite::Db's pragmas (busy timeout, foreign keys, WAL and
+// synchronous=FULL for a writable file).
+Status Tune(Db& db, OpenMode mode) {
+  if (mode != OpenMode::kReadWrite) return Status::Ok();
+  // A bigger page cache keeps the state and history indexes resident while a block commits.
+  PEERDB_TRY(db.SetPragma("cache_size", "-65536"));
+  // Checkpoint every 8,192 WAL pages (32 MiB at 4 KiB) instead of SQLite's 1,000: a block rewrites
+  // many of the same state pages, and each checkpoint copies a page once however often it
+  // changed. Durability is the WAL's (synchronous=FULL) either way.
+  return db.SetPragma("wal_autocheckpoint", "8192");
 }
 
 Status PrepareSchema(Db& db, OpenMode mode) {
@@ -77,10 +55,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, OpenMode mod
     if (!std::filesystem::exists(path, ec)) return fail(Error{Errc::kNotFound, "no database file"});
   }
   if (Status s = internal::CheckDatabaseFile(path); !s.ok()) return fail(s.error());
-  const int flags = mode == OpenMode::kReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  auto db = Db::Open(path, flags);
+  auto db = Db::Open(path, mode == OpenMode::kReadOnly ? sqlite::OpenMode::kReadOnly : sqlite::OpenMode::kDurable);
   if (!db.ok()) return fail(db.error());
-  if (Status s = Configure(**db, mode); !s.ok()) return fail(s.error());
+  if (Status s = Tune(**db, mode); !s.ok()) return fail(s.error());
   if (Status s = PrepareSchema(**db, mode); !s.ok()) return fail(s.error());
   auto impl = std::make_unique<Impl>(path, mode, std::move(db).value());
   std::unique_ptr<Store> store(new Store(std::move(impl)));
@@ -122,10 +99,10 @@ Result<std::uint64_t> internal::StoreCore::LastSeq(chain::MemberId author) const
 Status Store::InitGenesis(const chain::Genesis& genesis) {
   PEERDB_TRY(m_impl->RequireWritable());
   const Bytes body = codec::Encode(genesis);
-  PEERDB_TRY_ASSIGN(auto txn, internal::Transaction::Begin(*m_impl->db));
+  PEERDB_TRY_ASSIGN(auto txn, sqlite::Transaction::Begin(*m_impl->db));
   {
     PEERDB_TRY_ASSIGN(Stmt* load, m_impl->Get(kSqlLoadGenesis));
-    internal::StmtReset reset(*load);
+    sqlite::StmtReset reset(*load);
     PEERDB_TRY_ASSIGN(const bool found, load->Step());
     if (found) {
       PEERDB_TRY_ASSIGN(const ByteSpan stored, load->ColumnBlobMax(0, internal::kMaxStoredBodyBytes));
@@ -137,7 +114,7 @@ Status Store::InitGenesis(const chain::Genesis& genesis) {
     }
   }
   PEERDB_TRY_ASSIGN(Stmt* insert, m_impl->Get("INSERT INTO meta(key, value) VALUES('genesis', ?1)"));
-  internal::StmtReset reset(*insert);
+  sqlite::StmtReset reset(*insert);
   insert->BindBlob(1, body);
   PEERDB_TRY(insert->Run());
   PEERDB_TRY(txn->Commit());
@@ -147,7 +124,7 @@ Status Store::InitGenesis(const chain::Genesis& genesis) {
 
 Result<std::optional<chain::Genesis>> Store::LoadGenesis() const {
   PEERDB_TRY_ASSIGN(Stmt* load, m_impl->Get(kSqlLoadGenesis));
-  internal::StmtReset reset(*load);
+  sqlite::StmtReset reset(*load);
   PEERDB_TRY_ASSIGN(const bool found, load->Step());
   if (!found) return std::optional<chain::Genesis>{};
   PEERDB_TRY_ASSIGN(const ByteSpan stored, load->ColumnBlobMax(0, internal::kMaxStoredBodyBytes));

@@ -3,14 +3,15 @@
 
 #include "peerdb/codec/pce.h"
 #include "peerdb/store/internal/rows.h"
+#include "peerdb/sqlite/transaction.h"
 #include "peerdb/store/internal/store_impl.h"
 #include "peerdb/store/store.h"
 
 namespace peerdb::store {
 namespace {
 
-using internal::Stmt;
-using internal::StmtReset;
+using sqlite::Stmt;
+using sqlite::StmtReset;
 
 // A checkpoint is a header-sized prefix plus at most kMaxMembers seals of 68 bytes.
 constexpr std::size_t kMaxCheckpointBytes = 64 * 1024;
@@ -87,7 +88,7 @@ Status Store::SetStatusHeights(const StatusHeights& heights, BlockStatus unancho
     return Error{Errc::kInvalid, "final height " + std::to_string(heights.final_height) + " is above anchored height " +
                                      std::to_string(heights.anchored_height)};
   }
-  PEERDB_TRY_ASSIGN(auto txn, internal::Transaction::Begin(*m_impl->db));
+  PEERDB_TRY_ASSIGN(auto txn, sqlite::Transaction::Begin(*m_impl->db));
   PEERDB_TRY_ASSIGN(const std::uint64_t head, HeadHeight());
   if (heights.anchored_height > head) {
     return Error{Errc::kInvalid, "anchored height " + std::to_string(heights.anchored_height) + " is above the head " +
@@ -121,7 +122,7 @@ Status Store::SaveAnchor(const chain::AnchorRecord& anchor, const chain::Checkpo
     if (body.size() > kMaxAnchorRowBytes || cp.size() > kMaxCheckpointBytes) {
       return Error{Errc::kTooLarge, "record of " + std::to_string(body.size()) + " bytes"};
     }
-    PEERDB_TRY_ASSIGN(auto txn, internal::Transaction::Begin(*m_impl->db));
+    PEERDB_TRY_ASSIGN(auto txn, sqlite::Transaction::Begin(*m_impl->db));
     PEERDB_TRY(CheckNamesStoredBlock(*m_impl, checkpoint));
     {
       PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get("INSERT INTO anchors(digest, method, btc_block_hash, block_height, body, "
@@ -195,7 +196,7 @@ Status Store::SaveAnchorJob(const AnchorJob& job) {
     if (cp.size() > kMaxCheckpointBytes || (job.timestamp && job.timestamp->size() > chain::kMaxProofBytes)) {
       return Error{Errc::kTooLarge, "checkpoint or timestamp too large"};
     }
-    PEERDB_TRY_ASSIGN(auto txn, internal::Transaction::Begin(*m_impl->db));
+    PEERDB_TRY_ASSIGN(auto txn, sqlite::Transaction::Begin(*m_impl->db));
     PEERDB_TRY(CheckNamesStoredBlock(*m_impl, job.checkpoint));
     PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get("INSERT INTO anchor_jobs(digest, height, block_id, checkpoint, timestamp, "
                                            "created_ms, updated_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) "

@@ -5,14 +5,15 @@
 
 #include "peerdb/codec/pce.h"
 #include "peerdb/store/internal/rows.h"
+#include "peerdb/sqlite/transaction.h"
 #include "peerdb/store/internal/store_impl.h"
 #include "peerdb/store/store.h"
 
 namespace peerdb::store {
 namespace {
 
-using internal::Stmt;
-using internal::StmtReset;
+using sqlite::Stmt;
+using sqlite::StmtReset;
 
 constexpr std::string_view kSqlHead = "SELECT height, id FROM blocks ORDER BY height DESC LIMIT 1";
 constexpr std::string_view kSqlInsertBlock = "INSERT INTO blocks(height, id, body, status) VALUES(?1, ?2, ?3, ?4)";
@@ -165,7 +166,7 @@ Status InsertBatchesAndWrites(internal::StoreCore& impl, const BlockCommit& c) {
 }
 
 Status CommitInTransaction(const Store& store, internal::StoreCore& impl, const BlockCommit& c, const Bytes& body) {
-  PEERDB_TRY_ASSIGN(auto txn, internal::Transaction::Begin(*impl.db));
+  PEERDB_TRY_ASSIGN(auto txn, sqlite::Transaction::Begin(*impl.db));
   PEERDB_TRY_ASSIGN(const Head head, LoadHead(impl));
   PEERDB_TRY_ASSIGN(const Hash32 chain_id, ChainId(store, impl));
   PEERDB_TRY(CheckExtendsHead(c.block.header, head, chain_id));
@@ -319,7 +320,7 @@ Status Store::AddSeal(const chain::Seal& seal) {
   PEERDB_TRY(m_impl->RequireWritable());
   const std::string what = "seal of member " + std::to_string(seal.signer) + " on " + HeightName(seal.h);
   auto add = [&]() -> Status {
-    PEERDB_TRY_ASSIGN(auto txn, internal::Transaction::Begin(*m_impl->db));
+    PEERDB_TRY_ASSIGN(auto txn, sqlite::Transaction::Begin(*m_impl->db));
     {
       PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get("SELECT id FROM blocks WHERE height = ?1"));
       StmtReset reset(*q);

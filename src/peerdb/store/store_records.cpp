@@ -8,8 +8,8 @@
 namespace peerdb::store {
 namespace {
 
-using internal::Stmt;
-using internal::StmtReset;
+using sqlite::Stmt;
+using sqlite::StmtReset;
 
 // An evidence body is two messages plus a header path.
 constexpr std::size_t kMaxEvidenceRowBytes = internal::kMaxStoredBodyBytes;

@@ -9,8 +9,8 @@
 namespace peerdb::store {
 namespace {
 
-using internal::Stmt;
-using internal::StmtReset;
+using sqlite::Stmt;
+using sqlite::StmtReset;
 
 // Rows reserved up front at most, whatever limit the caller passes.
 constexpr std::size_t kMaxReserve = 1024;

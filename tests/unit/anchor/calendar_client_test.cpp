@@ -19,10 +19,10 @@
 namespace peerdb::anchor {
 namespace {
 
-using testing::Reply;
-using testing::Request;
+using http::testing::Reply;
+using http::testing::Request;
+using http::testing::TestHttpServer;
 using testing::TestCalendar;
-using testing::TestHttpServer;
 using Clock = std::chrono::steady_clock;
 
 Bytes Digest(std::string_view text) {
@@ -143,7 +143,7 @@ TEST(CalendarSubmit, ServerErrorsAreRetriedUpToTheAttemptLimit) {
 
 TEST(CalendarSubmit, ARetryThatSucceedsIsASuccess) {
   int seen = 0;
-  TestHttpServer flaky(testing::RequestHandler([&](const Request& req) {
+  TestHttpServer flaky(http::testing::RequestHandler([&](const Request& req) {
     if (seen++ == 0) return Reply{503, "busy"};
     ots::Timestamp t(ToBytes(req.body));
     t.AddAttestation(ots::Attestation::Pending("https://a.example"));

@@ -15,13 +15,13 @@
 
 #include "peerdb/ots/detached_file.h"
 #include "peerdb/ots/verify.h"
-#include "test_http_server.h"
+#include "../http/test_http_server.h"
 
 namespace peerdb::anchor {
 namespace {
 
-using testing::Reply;
-using testing::TestHttpServer;
+using http::testing::Reply;
+using http::testing::TestHttpServer;
 
 const std::string kVectors = PEERDB_SOURCE_DIR "/../shared/testdata/ots";
 constexpr std::uint64_t kHelloHeight = 358391;
@@ -76,7 +76,7 @@ std::optional<std::uint64_t> ParseUint(const std::string& s) {
 }
 
 // Esplora routes under /api: /block-height/<h> and /block/<hash>/header.
-testing::Handler Esplora(Chain chain) {
+http::testing::Handler Esplora(Chain chain) {
   return [chain](const std::string& target) -> Reply {
     const std::string kHeight = "/api/block-height/";
     const std::string kBlock = "/api/block/";
@@ -98,7 +98,7 @@ testing::Handler Esplora(Chain chain) {
 
 // bitcoind -rest routes: blockhashbyheight/<h>.hex, headers/<hash>.bin?count=1 (since 24.0) and
 // headers/1/<hash>.bin (older; with legacy_only the new form gets bitcoind 23's 400).
-testing::Handler BitcoindRest(Chain chain, bool legacy_only = false) {
+http::testing::Handler BitcoindRest(Chain chain, bool legacy_only = false) {
   return [chain, legacy_only](const std::string& target) -> Reply {
     const std::string kByHeight = "/rest/blockhashbyheight/";
     const std::string kHeaders = "/rest/headers/";
@@ -137,8 +137,8 @@ ots::Timestamp HelloWorld() {
   return std::move(file->timestamp);
 }
 
-FetchOptions ShortTimeouts() {
-  FetchOptions o;
+http::ClientOptions ShortTimeouts() {
+  http::ClientOptions o;
   o.connect_timeout = std::chrono::milliseconds(2000);
   o.read_timeout = std::chrono::milliseconds(300);
   return o;

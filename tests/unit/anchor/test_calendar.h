@@ -16,9 +16,14 @@
 #include "peerdb/ots/timestamp.h"
 #include "peerdb/ots/timestamp_codec.h"
 #include "peerdb/util/bytes.h"
-#include "test_http_server.h"
+#include "../http/test_http_server.h"
 
 namespace peerdb::anchor::testing {
+
+using http::testing::Reply;
+using http::testing::Request;
+using http::testing::RequestHandler;
+using http::testing::TestHttpServer;
 
 class TestCalendar {
  public:

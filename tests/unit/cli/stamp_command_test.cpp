@@ -21,9 +21,9 @@
 namespace peerdb::cli {
 namespace {
 
-using anchor::testing::Reply;
+using http::testing::Reply;
 using anchor::testing::TestCalendar;
-using anchor::testing::TestHttpServer;
+using http::testing::TestHttpServer;
 
 int RunArgs(std::vector<std::string> args) {
   args.insert(args.begin(), "peerdb");

@@ -13,8 +13,8 @@
 #include <thread>
 
 #include "node_fixture.h"
-#include "peerdb/anchor/devchain_calendar.h"
-#include "peerdb/anchor/devchain_server.h"
+#include "peerdb/devchain/calendar.h"
+#include "peerdb/devchain/server.h"
 #include "peerdb/node/anchoring.h"
 #include "peerdb/node/anchor_tasks.h"
 #include "peerdb/node/node.h"
@@ -54,12 +54,12 @@ class AnchoringTest : public ::testing::Test {
     m_genesis = test::OneMemberGenesis(m_key);
     m_config = test::WriteNodeFiles(m_dir, m_genesis, m_key);
     std::filesystem::create_directories(m_dir + "/devchain");
-    auto cal = anchor::DevchainCalendar::Open(m_dir + "/devchain", {}, m_clock);
+    auto cal = devchain::Calendar::Open(m_dir + "/devchain", {}, m_clock);
     ASSERT_EQ(ErrcOf(cal), Errc::kOk) << MessageOf(cal);
     m_cal = std::move(*cal);
-    anchor::DevchainServerOptions options;
+    devchain::ServerOptions options;
     options.block_interval = std::chrono::milliseconds(0);
-    auto server = anchor::DevchainServer::Start(*m_cal, options);
+    auto server = devchain::Server::Start(*m_cal, options);
     ASSERT_EQ(ErrcOf(server), Errc::kOk) << MessageOf(server);
     m_server = std::move(*server);
     AnchorConfig& a = m_config.anchor;
@@ -87,8 +87,8 @@ class AnchoringTest : public ::testing::Test {
   std::string m_dir;
   chain::Genesis m_genesis;
   NodeConfig m_config;
-  std::unique_ptr<anchor::DevchainCalendar> m_cal;
-  std::unique_ptr<anchor::DevchainServer> m_server;
+  std::unique_ptr<devchain::Calendar> m_cal;
+  std::unique_ptr<devchain::Server> m_server;
 };
 
 TEST_F(AnchoringTest, HeadIsSubmittedUpgradedConfirmedAndStatusesRise) {

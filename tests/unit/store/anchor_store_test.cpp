@@ -2,9 +2,9 @@
 // survive a reopen, anchor records with their checkpoints, anchor-derived statuses moved by height
 // range in one transaction, and reads of the newest version at or above a status.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include "peerdb/codec/pce.h"
+#include "peerdb/sqlite/db.h"
 #include "peerdb/store/internal/schema.h"
 #include "peerdb/store/store.h"
 #include "store_fixture.h"
@@ -69,7 +69,7 @@ TEST(StoreMigration, Version1FileMigratesToVersion2KeepingEveryRow) {
   {
     // A version-1 file as the previous release wrote it: only the first migration applied, then
     // rows inserted with the columns version 1 had.
-    auto db = internal::Db::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    auto db = sqlite::Db::Open(path, sqlite::OpenMode::kReadWrite);
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE(internal::Migrate(**db, internal::Migrations().first(1)).ok());
     ASSERT_EQ(*internal::ReadSchemaVersion(**db), 1);

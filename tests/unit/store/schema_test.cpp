@@ -4,21 +4,21 @@
 #include "peerdb/store/internal/schema.h"
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <array>
 
+#include "peerdb/sqlite/db.h"
 #include "peerdb/store/store.h"
 #include "store_fixture.h"
 
 namespace peerdb::store {
 namespace {
 
-using internal::Db;
+using sqlite::Db;
 using internal::Migration;
 
 std::unique_ptr<Db> OpenRaw(const std::string& path) {
-  auto db = Db::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  auto db = Db::Open(path, sqlite::OpenMode::kReadWrite);
   EXPECT_TRUE(db.ok()) << db.error().ToString();
   return db.ok() ? std::move(db).value() : nullptr;
 }

@@ -44,7 +44,7 @@ Result<ots::BlockHeader> CheckFetchedHeader(ByteSpan header_bytes, const std::st
   return header;
 }
 
-Status CheckStatus(const HttpResponse& res, std::string_view what) {
+Status CheckStatus(const http::Response& res, std::string_view what) {
   if (res.status == 200) return Status::Ok();
   const std::string status = "HTTP " + std::to_string(res.status);
   if (res.status == 404) return Error{Errc::kNotFound, std::string(what) + ": not found (" + status + ")"};
@@ -54,10 +54,10 @@ Status CheckStatus(const HttpResponse& res, std::string_view what) {
   return Error{Errc::kMalformed, std::string(what) + ": unexpected " + status};
 }
 
-Result<HttpResponse> FetchOk(const std::string& url, FetchOptions options, std::size_t max_body,
+Result<http::Response> FetchOk(const std::string& url, http::ClientOptions options, std::size_t max_body,
                              std::string_view what) {
   options.max_body = max_body;
-  auto res = HttpGet(url, options);
+  auto res = http::Get(url, options);
   if (!res.ok()) return res.error().Context(what);
   PEERDB_TRY(CheckStatus(*res, what));
   return res;

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "peerdb/anchor/http_fetch.h"
+#include "peerdb/http/client.h"
 #include "peerdb/ots/bitcoin_header.h"
 #include "peerdb/util/bytes.h"
 #include "peerdb/util/result.h"
@@ -28,11 +28,11 @@ Result<ots::BlockHeader> CheckFetchedHeader(ByteSpan header_bytes, const std::st
 
 // 200 -> ok; 404 -> kNotFound; 5xx, 429 -> kUnavailable; any other status (redirects included)
 // -> kMalformed. Errors name `what`.
-Status CheckStatus(const HttpResponse& res, std::string_view what);
+Status CheckStatus(const http::Response& res, std::string_view what);
 
 // GET url with the body capped at max_body; 200 -> the response; 404 -> kNotFound; 5xx, 429 ->
 // kUnavailable; any other status (redirects included) -> kMalformed. Errors name `what`.
-Result<HttpResponse> FetchOk(const std::string& url, FetchOptions options, std::size_t max_body,
+Result<http::Response> FetchOk(const std::string& url, http::ClientOptions options, std::size_t max_body,
                              std::string_view what);
 
 }  // namespace peerdb::anchor::internal

@@ -9,26 +9,26 @@ namespace {
 
 constexpr std::uint64_t kU32Max = std::numeric_limits<std::uint32_t>::max();
 
-Result<std::uint32_t> ColumnU32(const Stmt& s, int col) {
+Result<std::uint32_t> ColumnU32(const sqlite::Stmt& s, int col) {
   PEERDB_TRY_ASSIGN(const std::uint64_t v, s.ColumnU64(col));
   if (v > kU32Max) return Error{Errc::kCorrupt, "column " + std::to_string(col) + ": " + std::to_string(v) + " exceeds u32"};
   return static_cast<std::uint32_t>(v);
 }
 
-Result<bool> ColumnBool(const Stmt& s, int col) {
+Result<bool> ColumnBool(const sqlite::Stmt& s, int col) {
   PEERDB_TRY_ASSIGN(const std::uint64_t v, s.ColumnU64(col));
   if (v > 1) return Error{Errc::kCorrupt, "column " + std::to_string(col) + ": flag " + std::to_string(v) + " is not 0 or 1"};
   return v == 1;
 }
 
 // ns, key, then KeyState fields at the given columns; shared by current and history rows.
-Status ReadKeyColumns(const Stmt& s, std::string& ns, std::string& key) {
+Status ReadKeyColumns(const sqlite::Stmt& s, std::string& ns, std::string& key) {
   PEERDB_TRY_ASSIGN(ns, s.ColumnTextMax(0, chain::kMaxNameBytes));
   PEERDB_TRY_ASSIGN(key, s.ColumnTextMax(1, chain::kMaxKeyBytes));
   return Status::Ok();
 }
 
-Result<Bytes> ColumnValue(const Stmt& s, int col) {
+Result<Bytes> ColumnValue(const sqlite::Stmt& s, int col) {
   PEERDB_TRY_ASSIGN(const ByteSpan v, s.ColumnBlobMax(col, chain::kMaxValueBytes));
   return Bytes(v.begin(), v.end());
 }
@@ -42,7 +42,7 @@ Result<BlockStatus> BlockStatusFromInt(std::uint64_t v) {
   return static_cast<BlockStatus>(v);
 }
 
-Result<StoredBlock> ReadBlockRow(const Stmt& s) {
+Result<StoredBlock> ReadBlockRow(const sqlite::Stmt& s) {
   PEERDB_TRY_ASSIGN(const std::uint64_t height, s.ColumnU64(0));
   auto fail = [height](const Error& e) { return e.Context("block " + std::to_string(height)); };
   StoredBlock out;
@@ -69,7 +69,7 @@ Result<StoredBlock> ReadBlockRow(const Stmt& s) {
   return out;
 }
 
-Result<CurrentEntry> ReadCurrentRow(const Stmt& s) {
+Result<CurrentEntry> ReadCurrentRow(const sqlite::Stmt& s) {
   CurrentEntry e;
   PEERDB_TRY(ReadKeyColumns(s, e.ns, e.key));
   auto row = [&]() -> Status {
@@ -86,7 +86,7 @@ Result<CurrentEntry> ReadCurrentRow(const Stmt& s) {
   return e;
 }
 
-Result<HistoryEntry> ReadHistoryRow(const Stmt& s) {
+Result<HistoryEntry> ReadHistoryRow(const sqlite::Stmt& s) {
   HistoryEntry e;
   PEERDB_TRY(ReadKeyColumns(s, e.ns, e.key));
   auto row = [&]() -> Status {

@@ -5,7 +5,7 @@
 // Thread-safety: free functions.
 #pragma once
 
-#include "peerdb/store/internal/sqlite.h"
+#include "peerdb/sqlite/stmt.h"
 #include "peerdb/store/store.h"
 
 // Column lists, in the order the readers below expect.
@@ -31,10 +31,10 @@ inline constexpr std::size_t kMaxSignerCandidatesBytes = 2 * kMaxStoredBodyBytes
 Result<BlockStatus> BlockStatusFromInt(std::uint64_t v);
 
 // PEERDB_STORE_BLOCK_COLUMNS. Checks the decoded header's height and id against the row.
-Result<StoredBlock> ReadBlockRow(const Stmt& s);
+Result<StoredBlock> ReadBlockRow(const sqlite::Stmt& s);
 // Rows of PEERDB_STORE_CURRENT_FROM.
-Result<CurrentEntry> ReadCurrentRow(const Stmt& s);
+Result<CurrentEntry> ReadCurrentRow(const sqlite::Stmt& s);
 // Rows of PEERDB_STORE_HISTORY_FROM.
-Result<HistoryEntry> ReadHistoryRow(const Stmt& s);
+Result<HistoryEntry> ReadHistoryRow(const sqlite::Stmt& s);
 
 }  // namespace peerdb::store::internal

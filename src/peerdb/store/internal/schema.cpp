@@ -3,10 +3,16 @@
 #include <array>
 #include <string>
 
+#include "peerdb/sqlite/stmt.h"
+#include "peerdb/sqlite/transaction.h"
 #include "peerdb/store/store.h"
 
 namespace peerdb::store::internal {
 namespace {
+
+using sqlite::Db;
+using sqlite::Stmt;
+using sqlite::Transaction;
 
 // Version 1. Rows hold what the API returns and nothing derivable that could silently disagree.
 // State and history rows are exactly a state::Write plus the height of the block that made it;

@@ -8,7 +8,7 @@
 #include <span>
 #include <string_view>
 
-#include "peerdb/store/internal/sqlite.h"
+#include "peerdb/sqlite/db.h"
 #include "peerdb/util/result.h"
 
 namespace peerdb::store::internal {
@@ -23,13 +23,13 @@ std::span<const Migration> Migrations();
 
 // schema_version stored in table meta; 0 for a database without tables.
 // A SQLite file with tables but no PeerDB meta table is kConfig (not a PeerDB store).
-Result<int> ReadSchemaVersion(Db& db);
+Result<int> ReadSchemaVersion(sqlite::Db& db);
 
 // Fails with kConfig, naming both versions, when the file is newer than `supported`.
 Status CheckSchemaVersion(int found, int supported);
 
 // Applies migrations[found .. migrations.size()) in order. Each step re-reads the version inside
 // its transaction, so two processes opening a new file at once do not both migrate it.
-Status Migrate(Db& db, std::span<const Migration> migrations);
+Status Migrate(sqlite::Db& db, std::span<const Migration> migrations);
 
 }  // namespace peerdb::store::internal

@@ -8,14 +8,15 @@
 #include <optional>
 #include <string>
 
-#include "peerdb/store/internal/sqlite.h"
+#include "peerdb/sqlite/db.h"
+#include "peerdb/sqlite/stmt_cache.h"
 #include "peerdb/store/store.h"
 
 namespace peerdb::store {
 namespace internal {
 
 struct StoreCore : state::StateView {
-  StoreCore(std::string p, OpenMode m, std::unique_ptr<internal::Db> d)
+  StoreCore(std::string p, OpenMode m, std::unique_ptr<sqlite::Db> d)
       : path(std::move(p)), mode(m), db(std::move(d)), stmts(*db) {}
 
   // StateView over the committed state.
@@ -25,12 +26,12 @@ struct StoreCore : state::StateView {
   // kInvalid when the store was opened read-only.
   Status RequireWritable() const;
   // The cached statement for `sql`.
-  Result<internal::Stmt*> Get(std::string_view sql) const { return stmts.Get(sql); }
+  Result<sqlite::Stmt*> Get(std::string_view sql) const { return stmts.Get(sql); }
 
   std::string path;
   OpenMode mode;
-  std::unique_ptr<internal::Db> db;
-  mutable internal::StmtCache stmts;
+  std::unique_ptr<sqlite::Db> db;
+  mutable sqlite::StmtCache stmts;
   const Store* owner = nullptr;
   std::optional<Hash32> chain_id;  // set once the genesis is known; the genesis never changes
 };
