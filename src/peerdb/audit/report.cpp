@@ -1,8 +1,7 @@
 #include "peerdb/audit/report.h"
 
-#include <ctime>
-
 #include "peerdb/consensus/evidence.h"
+#include "peerdb/util/time_text.h"
 
 namespace peerdb::audit {
 namespace {
@@ -33,7 +32,7 @@ void AnchorLines(const AuditReport& r, std::vector<std::string>& out) {
     const anchor::CoveringAnchor& c = *range.by;
     std::string line = "  " + RangeText(range) + ": ";
     if (a.checked_against_bitcoin) {
-      line += "fixed by Bitcoin block " + std::to_string(c.btc_height) + " (" + UtcTimeText(c.btc_time) + ")";
+      line += "fixed by Bitcoin block " + std::to_string(c.btc_height) + " (" + util::UtcTimeText(c.btc_time) + ")";
     } else {
       line += "anchored in Bitcoin block " + std::to_string(c.btc_height) + " (not checked against Bitcoin)";
     }
@@ -50,15 +49,6 @@ void AnchorLines(const AuditReport& r, std::vector<std::string>& out) {
 }
 
 }  // namespace
-
-std::string UtcTimeText(std::uint64_t seconds) {
-  const std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
-}
 
 std::vector<std::string> FormatReport(const AuditReport& r) {
   std::vector<std::string> out;

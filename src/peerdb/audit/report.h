@@ -15,7 +15,4 @@ namespace peerdb::audit {
 // The report's lines, in the order the CLI prints them.
 std::vector<std::string> FormatReport(const AuditReport& report);
 
-// "2026-11-24 10:00:00 UTC"
-std::string UtcTimeText(std::uint64_t seconds);
-
 }  // namespace peerdb::audit

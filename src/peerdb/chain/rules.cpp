@@ -65,22 +65,38 @@ bool IsUnanimous(const std::vector<MemberId>& sealers, const Config& config, con
   return IsUnanimous(TallySigners(sealers, config, excluded), config);
 }
 
+namespace {
+
+// The signers of sorted SigEntries whose signature on `Message(signer, sig)` verifies under their
+// member key; the first unsorted, non-member or bad entry fails the whole list.
+template <class MakeMessage>
+Result<std::vector<MemberId>> VerifyEntries(const std::vector<SigEntry>& entries, const Hash32& chain_id,
+                                            const Config& config, std::string_view what, MakeMessage message) {
+  std::vector<MemberId> signers;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const SigEntry& e = entries[i];
+    if (i > 0 && entries[i - 1].signer >= e.signer) return Error{Errc::kMalformed, std::string(what) + "s not sorted"};
+    const Member* m = config.FindMember(e.signer);
+    if (!m) return Error{Errc::kNotMember, std::string(what) + " by non-member " + std::to_string(e.signer)};
+    if (!VerifySignedBy(m->pubkey, chain_id, message(e))) {
+      return Error{Errc::kBadSignature, std::string(what) + " of member " + std::to_string(e.signer) + " does not verify"};
+    }
+    signers.push_back(e.signer);
+  }
+  return signers;
+}
+
+}  // namespace
+
 Status VerifyMajorityCert(const MajorityCert& mc, const Hash32& chain_id, const Config& config,
                           const std::vector<MemberId>& excluded) {
   if (mc.version != codec::kVersion) return Error{Errc::kBadVersion, "majority certificate version"};
-  std::vector<MemberId> voters;
-  for (std::size_t i = 0; i < mc.votes.size(); ++i) {
-    const SigEntry& e = mc.votes[i];
-    if (i > 0 && mc.votes[i - 1].signer >= e.signer) return Error{Errc::kMalformed, "certificate votes not sorted"};
-    const Member* m = config.FindMember(e.signer);
-    if (!m) return Error{Errc::kNotMember, "certificate vote by non-member " + std::to_string(e.signer)};
-    Vote vote;
-    vote.h = mc.h; vote.r = mc.r; vote.block_id = mc.block_id; vote.signer = e.signer; vote.sig = e.sig;
-    if (!VerifySignedBy(m->pubkey, chain_id, vote)) {
-      return Error{Errc::kBadSignature, "certificate vote of member " + std::to_string(e.signer) + " does not verify"};
-    }
-    voters.push_back(e.signer);
-  }
+  PEERDB_TRY_ASSIGN(const std::vector<MemberId> voters,
+                    VerifyEntries(mc.votes, chain_id, config, "certificate vote", [&mc](const SigEntry& e) {
+                      Vote vote;
+                      vote.h = mc.h; vote.r = mc.r; vote.block_id = mc.block_id; vote.signer = e.signer; vote.sig = e.sig;
+                      return vote;
+                    }));
   const SignerTally tally = TallySigners(voters, config, excluded);
   if (!IsMajority(tally, config)) {
     return Error{Errc::kInvalid, "certificate has " + std::to_string(tally.counted) + " valid votes, needs " +
@@ -90,20 +106,11 @@ Status VerifyMajorityCert(const MajorityCert& mc, const Hash32& chain_id, const 
 }
 
 Result<std::vector<MemberId>> VerifyCheckpointSeals(const Checkpoint& cp, const Config& config) {
-  std::vector<MemberId> signers;
-  for (std::size_t i = 0; i < cp.seals.size(); ++i) {
-    const SigEntry& e = cp.seals[i];
-    if (i > 0 && cp.seals[i - 1].signer >= e.signer) return Error{Errc::kMalformed, "checkpoint seals not sorted"};
-    const Member* m = config.FindMember(e.signer);
-    if (!m) return Error{Errc::kNotMember, "seal by non-member " + std::to_string(e.signer)};
+  return VerifyEntries(cp.seals, cp.chain_id, config, "seal", [&cp](const SigEntry& e) {
     Seal seal;
     seal.h = cp.h; seal.block_id = cp.block_id; seal.signer = e.signer; seal.sig = e.sig;
-    if (!VerifySignedBy(m->pubkey, cp.chain_id, seal)) {
-      return Error{Errc::kBadSignature, "seal of member " + std::to_string(e.signer) + " does not verify"};
-    }
-    signers.push_back(e.signer);
-  }
-  return signers;
+    return seal;
+  });
 }
 
 bool CheckpointIsUnanimous(const Checkpoint& cp, const Config& config, const std::vector<MemberId>& excluded) {

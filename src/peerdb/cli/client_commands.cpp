@@ -12,6 +12,7 @@
 #include "peerdb/cli/api_client.h"
 #include "peerdb/cli/cli.h"
 #include "peerdb/cli/commands.h"
+#include "peerdb/util/time_text.h"
 
 namespace peerdb::cli {
 namespace {
@@ -65,15 +66,6 @@ int Delete(const Common& c, const std::string& ns, const std::string& key) {
   return kExitOk;
 }
 
-std::string UtcTime(std::uint64_t seconds) {
-  const std::time_t t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
-}
-
 void PrintAnchoring(const nlohmann::json& s) {
   const nlohmann::json a = s.value("anchoring", nlohmann::json::object());
   if (!a.is_object() || !a.value("enabled", false)) {
@@ -84,13 +76,13 @@ void PrintAnchoring(const nlohmann::json& s) {
             << a.value("confirmations", 0) << " confirmations required";
   if (a.value("last_submission_ms", std::uint64_t{0}) > 0) {
     std::cout << "; last submitted block " << a.value("last_submitted_height", 0) << " at "
-              << UtcTime(a.value("last_submission_ms", std::uint64_t{0}) / 1000);
+              << util::UtcTimeText(a.value("last_submission_ms", std::uint64_t{0}) / 1000);
   }
   std::cout << "\n";
   const nlohmann::json last = a.value("last_anchor", nlohmann::json());
   if (last.is_object()) {
     std::cout << "          block " << last.value("height", 0) << " fixed by Bitcoin block " << last.value("btc_height", 0)
-              << " (" << UtcTime(last.value("btc_time", std::uint64_t{0})) << ")\n";
+              << " (" << util::UtcTimeText(last.value("btc_time", std::uint64_t{0})) << ")\n";
   }
   if (a.contains("last_error") && a["last_error"].is_string()) {
     std::cout << "          last error: " << a["last_error"].get<std::string>() << "\n";

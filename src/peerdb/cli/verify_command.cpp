@@ -26,6 +26,7 @@
 #include "peerdb/ots/headers_file.h"
 #include "peerdb/ots/verify.h"
 #include "peerdb/util/file.h"
+#include "peerdb/util/time_text.h"
 
 namespace peerdb::cli {
 namespace {
@@ -88,15 +89,6 @@ Result<Bytes> HashFile(const std::string& path, ots::OpTag op) {
   }
 }
 
-std::string UtcTime(std::uint32_t seconds) {
-  const std::time_t t = seconds;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
-}
-
 std::string Plural(std::uint64_t n, const std::string& word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
@@ -144,7 +136,7 @@ Outcome VerifyPair(const ProofPair& pair, ots::HeaderSource& source, const Verif
     return Failed("not verified: " + block + " has only " + confirmations + ", " +
                   std::to_string(a.min_confirmations) + " required");
   }
-  return Ok("Success! " + block + " attests existence as of " + UtcTime(verified->time) + " (" + confirmations +
+  return Ok("Success! " + block + " attests existence as of " + util::UtcTimeText(verified->time) + " (" + confirmations +
             "; block hash " + ots::DisplayHex(verified->block_hash) + ")");
 }
 

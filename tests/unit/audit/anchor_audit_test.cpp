@@ -12,6 +12,7 @@
 #include "peerdb/audit/anchor_audit.h"
 #include "peerdb/audit/chain_audit.h"
 #include "peerdb/audit/report.h"
+#include "peerdb/util/time_text.h"
 #include "peerdb/audit/chain_export.h"
 #include "peerdb/node/node.h"
 #include "peerdb/ots/timestamp_codec.h"
@@ -168,7 +169,7 @@ TEST_F(AnchorAuditTest, ConfirmedAnchorsFixTheirBlocksAndAncestorsNamingTheBitco
   const std::string notes = Notes(*report);
   EXPECT_NE(notes.find("anchors: 2 records, 2 confirmed by Bitcoin headers from a test chain (6 confirmations required)"),
             std::string::npos) << notes;
-  EXPECT_NE(notes.find("blocks 1-2: fixed by Bitcoin block 100 (" + UtcTimeText(m_bitcoin.at(100).time) + "), anchored digest"),
+  EXPECT_NE(notes.find("blocks 1-2: fixed by Bitcoin block 100 (" + util::UtcTimeText(m_bitcoin.at(100).time) + "), anchored digest"),
             std::string::npos) << notes;
   EXPECT_NE(notes.find("blocks 3-4: fixed by Bitcoin block 104 (2026-09-22 07:33:20 UTC), anchored digest " +
                        Hex(rec4.digest).substr(0, 8) + " (checkpoint of block 4, sealed by every required member)"),
