@@ -264,7 +264,9 @@ void AnchorScheduler::OnUpgraded(const Hash32& digest, UpgradeOutcome outcome) {
     job->timestamp = *outcome.timestamp;
     job->updated_ms = now;
   }
-  if (!outcome.confirmed) return;
+  // The confirmed proof is the job's tree (just updated if it changed). An upgrade starts only for a
+  // job with a tree, but say so here rather than dereference an empty optional if that ever changes.
+  if (!outcome.confirmed || !job->timestamp) return;
   const store::AnchorJob done = *job;
   if (Status s = SaveConfirmed(done, *outcome.confirmed, *done.timestamp); !s.ok()) {
     NoteError("cannot save the anchor of " + what + ": " + s.error().message);
