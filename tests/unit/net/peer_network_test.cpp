@@ -15,7 +15,13 @@ Bytes Numbered(std::uint32_t i, std::size_t size) {
 }
 
 TEST(PeerNetwork, TwoMembersConnectAndExchangeFramesBothWays) {
-  Cluster c(2);
+  // Member 1 dials, member 2 only accepts: one session, so no frame can be written on a crossing
+  // duplicate that is then dropped (FourMembers... covers crossing dials).
+  Cluster c(2, [](NetworkConfig& cfg) {
+    if (cfg.self == 2) {
+      for (auto& m : cfg.members) m.address.clear();
+    }
+  });
   ASSERT_TRUE(c.node(1).Start().ok());
   ASSERT_TRUE(c.node(2).Start().ok());
   ASSERT_TRUE(c.FullMesh());
