@@ -54,11 +54,20 @@ function(peerdb_check_module_levels)
   endif()
 endfunction()
 
-# peerdb_add_test(NAME SOURCES ... DEPS ...): a GoogleTest binary registered with CTest.
+# peerdb_add_test(NAME SOURCES ... DEPS ... [LABELS ...]): a GoogleTest binary registered with
+# CTest; each of its tests carries the label `unit` and the LABELS given (`ctest -L sim`).
 function(peerdb_add_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE PEERDB_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "unit;${ARG_LABELS}")
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 TEST_LIST ${name}_TESTS)
+  # Labels are set by a CTest include file that runs after the discovered tests are declared:
+  # gtest_discover_tests(PROPERTIES LABELS "a;b") splits the list into property/value pairs and
+  # drops every label after the first (CMake 3.25).
+  set(labels unit ${ARG_LABELS})
+  set(labels_file "${CMAKE_CURRENT_BINARY_DIR}/${name}_labels.cmake")
+  file(WRITE "${labels_file}"
+       "if(${name}_TESTS)\n  set_tests_properties(\${${name}_TESTS} PROPERTIES LABELS [==[${labels}]==])\nendif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${labels_file}")
 endfunction()

@@ -58,6 +58,8 @@ if ((ran == 0)); then
 fi
 if ((${#failed[@]} > 0)); then
   echo "fuzz.sh: ${#failed[@]} of $ran targets failed: ${failed[*]}" >&2
+  echo "fuzz: $((ran - ${#failed[@]})) passed, ${#failed[@]} failed"
   exit 1
 fi
 echo "fuzz.sh: $ran targets ran ${seconds}s each without findings"
+echo "fuzz: $ran passed, 0 failed"

@@ -27,7 +27,7 @@ endforeach()
 # The seed generator; the test keeps committed seeds in step with the samples and the encoding.
 if(NOT PEERDB_FUZZ)
   add_executable(make_fuzz_corpus ${CMAKE_CURRENT_LIST_DIR}/make_corpus.cpp)
-  target_link_libraries(make_fuzz_corpus PRIVATE peerdb_fuzz_chain_samples)
+  target_link_libraries(make_fuzz_corpus PRIVATE peerdb_fuzz_chain_samples peerdb::consensus peerdb::audit)
   add_test(NAME fuzz.corpus_seeds_current
            COMMAND make_fuzz_corpus --check ${CMAKE_CURRENT_LIST_DIR}/corpus)
   set_tests_properties(fuzz.corpus_seeds_current PROPERTIES LABELS fuzz)
@@ -55,4 +55,54 @@ if(TARGET peerdb_net)
     SOURCES net_frame_fuzz.cpp
     DEPS peerdb::net
     CORPUS corpus/net_frame)
+endif()
+
+# Peer messages (consensus::DecodeMessage): type byte || body, every message type, SyncResponse
+# with whole blocks. Seeds from make_fuzz_corpus.
+if(TARGET peerdb_consensus)
+  peerdb_add_fuzzer(consensus_wire
+    SOURCES consensus_wire_fuzz.cpp
+    DEPS peerdb::consensus
+    CORPUS corpus/consensus_wire)
+endif()
+
+# Chain export files (audit::ExportReader::FromBytes, then audit::AuditExport on what reads cleanly).
+# Seeds from make_fuzz_corpus.
+if(TARGET peerdb_audit)
+  peerdb_add_fuzzer(export_reader
+    SOURCES export_reader_fuzz.cpp
+    DEPS peerdb::audit
+    CORPUS corpus/export_reader)
+endif()
+
+# Member cards (node::DecodeMemberCard), exchanged between firms: JSON -> card -> canonical JSON.
+if(TARGET peerdb_node)
+  peerdb_add_fuzzer(member_card
+    SOURCES member_card_fuzz.cpp
+    DEPS peerdb::node
+    CORPUS corpus/member_card)
+endif()
+
+# Consortium files (node::DecodeConsortiumToml): TOML -> genesis -> canonical TOML.
+if(TARGET peerdb_node)
+  peerdb_add_fuzzer(consortium_toml
+    SOURCES consortium_toml_fuzz.cpp
+    DEPS peerdb::node
+    CORPUS corpus/consortium_toml)
+endif()
+
+# Bitcoin headers: headers files (ots::HeadersFile::Parse) and raw 80-byte headers (ots::DecodeBlockHeader).
+if(TARGET peerdb_ots)
+  peerdb_add_fuzzer(bitcoin_headers
+    SOURCES bitcoin_headers_fuzz.cpp
+    DEPS peerdb::ots
+    CORPUS corpus/bitcoin_headers)
+endif()
+
+# HTTP request targets (api::ParseTarget, api::PercentDecode, api::ParseMinStatus).
+if(TARGET peerdb_api)
+  peerdb_add_fuzzer(api_target
+    SOURCES api_target_fuzz.cpp
+    DEPS peerdb::api
+    CORPUS corpus/api_target)
 endif()

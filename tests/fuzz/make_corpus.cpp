@@ -1,5 +1,7 @@
 // Writes the seed corpora of the decoder fuzz targets: for each type, valid encodings of the chain
-// samples (valid-*) and a few malformed variants (bad-*), all deterministic. Usage:
+// samples (valid-*) and a few malformed variants (bad-*), all deterministic; likewise for the peer
+// messages (consensus_wire: type byte || body, every message type) and chain export files
+// (export_reader, written by audit::ExportWriter). Usage:
 //   make_fuzz_corpus CORPUS_ROOT           write CORPUS_ROOT/decode_<type>/<seed> (run once, commit)
 //   make_fuzz_corpus --check CORPUS_ROOT   fail if a committed seed is missing or differs
 // Other files in a corpus directory (e.g. inputs kept from fuzzing) are left alone.
@@ -14,8 +16,12 @@
 #include <utility>
 #include <vector>
 
+#include <unistd.h>
+
 #include "chain_samples.h"
 #include "peerdb/codec/pce.h"
+#include "peerdb/consensus/wire.h"
+#include "peerdb/audit/chain_export.h"
 
 namespace peerdb::chain {
 namespace {
@@ -59,6 +65,199 @@ Corpus MakeCorpus(std::string dir, const std::vector<std::pair<std::string, T>>&
   for (const Seed& s : c.seeds) {
     const bool ok = codec::Decode<T>(s.bytes).ok();
     if (ok != (s.name.rfind("valid-", 0) == 0)) Die(c.dir + "/" + s.name + " does not decode as its name says");
+  }
+  return c;
+}
+
+// consensus_wire seeds: the frame's type byte, then the message body (what DecodeMessage takes).
+Bytes WireSeed(const consensus::PeerMessage& m) {
+  Bytes out{static_cast<std::uint8_t>(consensus::TypeOf(m))};
+  const Bytes body = consensus::EncodeMessage(m);
+  out.insert(out.end(), body.begin(), body.end());
+  return out;
+}
+
+// A committed block as a SyncResponse carries it: its MC (members 1..3) and seals by `sealers`.
+consensus::SyncBlock MakeSyncBlock(const Block& b, const std::vector<MemberId>& sealers) {
+  consensus::SyncBlock sb;
+  sb.block = b;
+  sb.cert = MakeMajorityCert(b.header.height, 0, BlockId(b.header), {1, 2, 3});
+  for (MemberId s : sealers) sb.seals.push_back(MakeSeal(s, b.header.height, BlockId(b.header)));
+  return sb;
+}
+
+Corpus WireCorpus() {
+  const Block b1 = MakeBlock1();
+  const Block b2 = MakeBlock2(b1);
+  consensus::SyncResponse two_blocks;
+  two_blocks.head_h = 2;
+  two_blocks.blocks = {MakeSyncBlock(b1, {1, 2, 3, 4}), MakeSyncBlock(b2, {1, 2, 3})};
+  consensus::SyncResponse none;
+  none.head_h = 0;
+  consensus::SyncRequest request;
+  request.from_h = 1;
+  request.max_blocks = consensus::kMaxSyncBlocks;
+  consensus::StatusMsg status;
+  status.seal_h = 1;
+  status.seal_id = BlockId(b1.header);
+  status.head_h = 2;
+  status.h = 3;
+  status.r = 1;
+
+  Corpus c{"consensus_wire", {}};
+  const std::vector<std::pair<std::string, consensus::PeerMessage>> valid = {
+      {"proposal", MakeProposal()},
+      {"vote", MakeVote()},
+      {"round-change", MakeRoundChange()},
+      {"seal", MakeSeal()},
+      {"majority-cert", MakeMajorityCert(1, 0, BlockId(b1.header), {1, 2, 3})},
+      {"batch", MakeBatch()},
+      {"evidence", MakeEvidence()},
+      {"sync-request", request},
+      {"sync-response-two-blocks", two_blocks},
+      {"sync-response-empty", none},
+      {"status", status},
+  };
+  for (const auto& [name, m] : valid) c.seeds.push_back({"valid-" + name, WireSeed(m)});
+
+  const Bytes sync = WireSeed(two_blocks);
+  c.seeds.push_back({"bad-sync-response-truncated", Bytes(sync.begin(), sync.end() - 7)});
+  Bytes trailing = sync;
+  trailing.push_back(0x00);
+  c.seeds.push_back({"bad-sync-response-trailing-byte", trailing});
+  Bytes unsorted = sync;
+  {
+    consensus::SyncResponse swapped = two_blocks;
+    std::swap(swapped.blocks[0].seals[0], swapped.blocks[0].seals[1]);
+    const Bytes body = codec::Encode(swapped);  // the writer does not sort
+    unsorted.assign(1, static_cast<std::uint8_t>(consensus::MsgType::kSyncResponse));
+    unsorted.insert(unsorted.end(), body.begin(), body.end());
+  }
+  c.seeds.push_back({"bad-sync-response-unsorted-seals", unsorted});
+  Bytes too_many = WireSeed(none);
+  too_many[1 + 2 + 8 + 3] = consensus::kMaxSyncBlocks + 1;  // the u32 block count after version, head_h
+  c.seeds.push_back({"bad-sync-response-too-many-blocks", too_many});
+  Bytes vote_as_seal = WireSeed(MakeVote());
+  vote_as_seal[0] = static_cast<std::uint8_t>(consensus::MsgType::kSeal);
+  c.seeds.push_back({"bad-vote-as-seal", vote_as_seal});
+  Bytes type0 = WireSeed(status);
+  type0[0] = 0;
+  c.seeds.push_back({"bad-type-0", type0});
+  Bytes type11 = WireSeed(status);
+  type11[0] = 11;
+  c.seeds.push_back({"bad-type-11", type11});
+
+  for (const Seed& s : c.seeds) {
+    const bool ok = consensus::DecodeMessage(s.bytes[0], ByteSpan(s.bytes).subspan(1)).ok();
+    if (ok != (s.name.rfind("valid-", 0) == 0)) Die(c.dir + "/" + s.name + " does not decode as its name says");
+  }
+  return c;
+}
+
+bool ReadFile(const std::filesystem::path& path, Bytes& out);
+
+// An export file as `peerdb export` writes it (audit::ExportWriter, through a scratch file).
+Bytes WriteExport(const Genesis& genesis, const std::vector<audit::ExportedBlock>& blocks,
+                  const std::vector<audit::ExportedAnchor>& anchors) {
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("peerdb_make_corpus_" + std::to_string(::getpid()) + ".export");
+  std::filesystem::remove(path);
+  auto w = audit::ExportWriter::Create(path.string(), genesis);
+  if (!w.ok()) Die(w.error().message);
+  for (const audit::ExportedBlock& b : blocks) {
+    if (!(*w)->Append(b).ok()) Die("cannot write " + path.string());
+  }
+  for (const audit::ExportedAnchor& a : anchors) {
+    if (!(*w)->AppendAnchor(a).ok()) Die("cannot write " + path.string());
+  }
+  if (!(*w)->Finish().ok()) Die("cannot finish " + path.string());
+  Bytes out;
+  if (!ReadFile(path, out)) Die("cannot read " + path.string());
+  std::filesystem::remove(path);
+  return out;
+}
+
+void AppendFrame(Bytes& out, const Bytes& payload) {
+  const auto n = static_cast<std::uint32_t>(payload.size());
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(n >> shift));
+  out.insert(out.end(), payload.begin(), payload.end());
+}
+
+// Whether the whole file reads without error: genesis, every block, every anchor.
+bool ReadsCleanly(const Bytes& file) {
+  auto r = audit::ExportReader::FromBytes(file);
+  if (!r.ok()) return false;
+  for (;;) {
+    auto next = (*r)->Next();
+    if (!next.ok()) return false;
+    if (!*next) break;
+  }
+  for (;;) {
+    auto next = (*r)->NextAnchor();
+    if (!next.ok()) return false;
+    if (!*next) return true;
+  }
+}
+
+Corpus ExportCorpus() {
+  const Genesis genesis = MakeGenesis();
+  const Block b1 = MakeBlock1();
+  const Block b2 = MakeBlock2(b1);
+  auto exported = [](const Block& b, const std::vector<MemberId>& sealers) {
+    consensus::SyncBlock sb = MakeSyncBlock(b, sealers);
+    return audit::ExportedBlock{sb.block, sb.cert, sb.seals};
+  };
+  audit::ExportedBlock e1 = exported(b1, {1, 2, 3, 4});
+  audit::ExportedBlock e2 = exported(b2, {1, 2, 3});
+  audit::ExportedBlock e2_uncertified = e2;
+  e2_uncertified.cert.reset();
+  e2_uncertified.seals.clear();
+  const audit::ExportedAnchor anchor{MakeCheckpoint(2, BlockId(b2.header), {1, 2, 3}), MakeAnchorRecord()};
+
+  Corpus c{"export_reader", {}};
+  const Bytes full = WriteExport(genesis, {e1, e2}, {anchor});
+  c.seeds.push_back({"valid-two-blocks-one-anchor", full});
+  c.seeds.push_back({"valid-genesis-only", WriteExport(genesis, {}, {})});
+  c.seeds.push_back({"valid-tip-without-cert", WriteExport(genesis, {e1, e2_uncertified}, {})});
+  Bytes v1(audit::kExportMagicV1.begin(), audit::kExportMagicV1.end());
+  AppendFrame(v1, codec::Encode(genesis));
+  AppendFrame(v1, codec::Encode(e1));
+  c.seeds.push_back({"valid-v1-one-block", v1});
+
+  c.seeds.push_back({"bad-truncated", Bytes(full.begin(), full.end() - 9)});
+  Bytes trailing = full;
+  trailing.push_back(0x00);
+  c.seeds.push_back({"bad-trailing-byte", trailing});
+  Bytes magic = full;
+  magic[7] = '!';
+  c.seeds.push_back({"bad-magic", magic});
+  Bytes block_after_anchor(audit::kExportMagic.begin(), audit::kExportMagic.end());
+  AppendFrame(block_after_anchor, codec::Encode(genesis));
+  Bytes anchor_frame{audit::kExportAnchorFrame};
+  const Bytes anchor_pce = codec::Encode(anchor);
+  anchor_frame.insert(anchor_frame.end(), anchor_pce.begin(), anchor_pce.end());
+  AppendFrame(block_after_anchor, anchor_frame);
+  Bytes block_frame{audit::kExportBlockFrame};
+  const Bytes block_pce = codec::Encode(e1);
+  block_frame.insert(block_frame.end(), block_pce.begin(), block_pce.end());
+  AppendFrame(block_after_anchor, block_frame);
+  c.seeds.push_back({"bad-block-after-anchor", block_after_anchor});
+  Bytes unknown_kind(audit::kExportMagic.begin(), audit::kExportMagic.end());
+  AppendFrame(unknown_kind, codec::Encode(genesis));
+  block_frame[0] = 3;
+  AppendFrame(unknown_kind, block_frame);
+  c.seeds.push_back({"bad-unknown-kind", unknown_kind});
+  Bytes huge(audit::kExportMagic.begin(), audit::kExportMagic.end());
+  huge.insert(huge.end(), {0xff, 0xff, 0xff, 0xf0, 0x00});
+  c.seeds.push_back({"bad-frame-too-large", huge});
+  Bytes past_end(audit::kExportMagic.begin(), audit::kExportMagic.end());
+  past_end.insert(past_end.end(), {0x03, 0xff, 0xff, 0xff, 0x00, 0x01});  // 64 MiB claimed, 2 held
+  c.seeds.push_back({"bad-frame-past-end", past_end});
+
+  for (const Seed& s : c.seeds) {
+    if (ReadsCleanly(s.bytes) != (s.name.rfind("valid-", 0) == 0)) {
+      Die(c.dir + "/" + s.name + " does not read as its name says");
+    }
   }
   return c;
 }
@@ -142,6 +341,8 @@ std::vector<Corpus> AllCorpora() {
       MakeCorpus<Proposal>("decode_proposal", {{"round-1", MakeProposal()}, {"round-0", round0}}),
       MakeCorpus<ProposalCore>("decode_proposal_core", {{"core", MakeProposalCore()}}),
       MakeCorpus<ConfigApprove>("decode_config_approve", {{"approve", MakeConfigApprove()}}),
+      WireCorpus(),
+      ExportCorpus(),
   };
 }
 

@@ -187,8 +187,10 @@ UpgradeCache::Answer UpgradeCache::Get(const std::string& uri, const Bytes& comm
   const std::pair<std::string, Bytes> key(uri, commitment);
   {
     std::unique_lock lock(m_mu);
-    auto [it, fresh] = m_entries.try_emplace(key);
-    if (!fresh) {
+    // No structured binding: clang 14 (the fuzz build) cannot capture one in the lambda below.
+    const auto emplaced = m_entries.try_emplace(key);
+    const auto it = emplaced.first;
+    if (!emplaced.second) {
       m_cv.wait(lock, [&] { return it->second.answer != nullptr; });
       return it->second.answer;
     }

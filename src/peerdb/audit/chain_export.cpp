@@ -1,5 +1,6 @@
 #include "peerdb/audit/chain_export.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <unistd.h>
@@ -61,7 +62,23 @@ Status ExportWriter::Finish() {
 Result<std::unique_ptr<ExportReader>> ExportReader::Open(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return Error{errno == ENOENT ? Errc::kNotFound : Errc::kIo, "cannot open " + path + ": " + std::strerror(errno)};
-  std::unique_ptr<ExportReader> r(new ExportReader(f));
+  return Start(std::unique_ptr<ExportReader>(new ExportReader(f, {})), path);
+}
+
+Result<std::unique_ptr<ExportReader>> ExportReader::FromBytes(ByteSpan bytes, const std::string& name) {
+  // One spare byte of capacity, so that data() is a real buffer even for empty input; moving the
+  // vector into the reader keeps data() where fmemopen saw it.
+  Bytes buffer;
+  buffer.reserve(bytes.size() + 1);
+  buffer.assign(bytes.begin(), bytes.end());
+  std::FILE* f = ::fmemopen(buffer.data(), buffer.size(), "rb");
+  if (!f) return Error{Errc::kIo, "cannot read " + name + ": " + std::strerror(errno)};
+  std::unique_ptr<ExportReader> r(new ExportReader(f, std::move(buffer)));
+  return Start(std::move(r), name);
+}
+
+Result<std::unique_ptr<ExportReader>> ExportReader::Start(std::unique_ptr<ExportReader> r, const std::string& path) {
+  std::FILE* f = r->m_file;
   char magic[8] = {};
   const bool read = std::fread(magic, 1, 8, f) == 8;
   if (!read || (std::string_view(magic, 8) != kExportMagic && std::string_view(magic, 8) != kExportMagicV1)) {
@@ -85,9 +102,16 @@ Result<std::optional<Bytes>> ExportReader::ReadFrame() {
   if (got != 4) return Error{Errc::kMalformed, "truncated frame length after frame " + std::to_string(m_frames)};
   const std::uint32_t n = (std::uint32_t{len[0]} << 24) | (std::uint32_t{len[1]} << 16) | (std::uint32_t{len[2]} << 8) | len[3];
   if (n > kMaxExportFrameBytes) return Error{Errc::kTooLarge, "frame of " + std::to_string(n) + " bytes is too large"};
-  Bytes out(n);
-  if (std::fread(out.data(), 1, n, m_file) != n) {
-    return Error{Errc::kMalformed, "truncated frame " + std::to_string(m_frames)};
+  // Read in chunks, so that a forged length costs no more memory than the file holds.
+  constexpr std::size_t kChunk = 1 << 20;
+  Bytes out;
+  while (out.size() < n) {
+    const std::size_t have = out.size();
+    const std::size_t want = std::min<std::size_t>(n - have, kChunk);
+    out.resize(have + want);
+    if (std::fread(out.data() + have, 1, want, m_file) != want) {
+      return Error{Errc::kMalformed, "truncated frame " + std::to_string(m_frames)};
+    }
   }
   ++m_frames;
   return std::optional<Bytes>(std::move(out));

@@ -58,6 +58,9 @@ class ExportWriter {
 class ExportReader {
  public:
   static Result<std::unique_ptr<ExportReader>> Open(const std::string& path);
+  // The same reader over an export held in memory (a copy is kept); `name` stands for the path in
+  // error messages. For the fuzz target and tests.
+  static Result<std::unique_ptr<ExportReader>> FromBytes(ByteSpan bytes, const std::string& name = "export");
   ~ExportReader();
   const chain::Genesis& genesis() const { return m_genesis; }
   // Next block, or nullopt after the last one (at the first anchor frame or a clean end of file).
@@ -68,8 +71,10 @@ class ExportReader {
   Result<std::optional<ExportedAnchor>> NextAnchor();
 
  private:
-  explicit ExportReader(std::FILE* f) : m_file(f) {}
+  ExportReader(std::FILE* f, Bytes buffer) : m_buffer(std::move(buffer)), m_file(f) {}
+  static Result<std::unique_ptr<ExportReader>> Start(std::unique_ptr<ExportReader> r, const std::string& path);
   Result<std::optional<Bytes>> ReadFrame();
+  Bytes m_buffer;  // what m_file reads from, for FromBytes
   std::FILE* m_file;
   chain::Genesis m_genesis;
   std::uint64_t m_frames = 0;

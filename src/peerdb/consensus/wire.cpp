@@ -35,7 +35,7 @@ Result<PeerMessage> DecodeAs(ByteSpan body) {
 template <std::size_t... I>
 Result<PeerMessage> DecodeIndex(std::size_t index, ByteSpan body, std::index_sequence<I...>) {
   Result<PeerMessage> out = Error{Errc::kMalformed, "unknown message type " + std::to_string(index + 1)};
-  ((index == I ? (out = DecodeAs<I>(body), true) : false) || ...);
+  (void)((index == I ? (out = DecodeAs<I>(body), true) : false) || ...);  // (void): clang warns otherwise
   return out;
 }
 

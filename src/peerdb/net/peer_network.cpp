@@ -40,6 +40,7 @@ struct Peer {
   bool redial_pending = false;
   std::uint64_t backoff_ms = 0;
   Clock::time_point banned_until{};
+  std::string ban_reason;            // why, for the refusals while the ban lasts
   PeerInfo totals;                   // counters of finished sessions, penalties, last error
 };
 
@@ -124,7 +125,7 @@ internal::SessionHooks Mesh::Hooks() {
     if (!self->Banned(p)) return "";
     return "banned for another " +
            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(p.banned_until - Clock::now()).count()) +
-           " ms";
+           " ms: " + p.ban_reason;
   };
   h.on_established = [weak](const std::shared_ptr<Session>& s) {
     if (auto self = weak.lock()) self->OnEstablished(s);
@@ -349,6 +350,7 @@ void Mesh::OnClosed(Session& s, const std::string& reason, CloseKind kind) {
 void Mesh::Ban(chain::MemberId id, const std::string& reason) {
   Peer& p = m_peers.at(id);
   p.banned_until = Clock::now() + Ms(m_config.ban_ms);
+  p.ban_reason = reason;
   spdlog::warn("net: banned member {} for {} ms: {}", id, m_config.ban_ms, reason);
   p.totals.last_error = "banned: " + reason;
   if (p.active) p.active->Close("banned: " + reason, CloseKind::kLocal);

@@ -76,11 +76,20 @@ bool ReadTxBody(TxReader& r, bool witness) {
   return r.Skip(4) && r.AtEnd();
 }
 
+// GCC 12 with optimisation reports a bogus -Wrestrict inside std::string for `" " + Hex(...)`
+// (GCC bug 105329; also 105651). Silenced for this code only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wrestrict"
+#endif
 std::string OpToString(const Op& op) {
   std::string s(OpName(op.tag));
   if (OpHasArg(op.tag)) s += " " + Hex(op.arg);
   return s;
 }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 std::string TxIdLine(ByteSpan msg, std::size_t indent, const char* marker) {
   if (!IsBitcoinTransaction(msg)) return "";

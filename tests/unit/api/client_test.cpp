@@ -1,5 +1,10 @@
 #include "peerdb/cli/api_client.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "fake_service.h"
@@ -8,16 +13,32 @@
 namespace peerdb::cli {
 namespace {
 
-// A port that nothing listens on: bind, read the port, close.
-std::uint16_t FreePort() {
-  api::testing::FakeService service;
-  auto s = api::ApiServer::Start(service, "127.0.0.1:0");
-  EXPECT_TRUE(s.ok());
-  return (*s)->port();
-}
+// A port that nothing listens on for the object's lifetime: bound (so no other socket gets it)
+// but not listening, so a connection to it is refused.
+class UnusedPort {
+ public:
+  UnusedPort() : m_fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    EXPECT_EQ(::bind(m_fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(::getsockname(m_fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    m_port = ntohs(addr.sin_port);
+  }
+  ~UnusedPort() { ::close(m_fd); }
+  UnusedPort(const UnusedPort&) = delete;
+  UnusedPort& operator=(const UnusedPort&) = delete;
+  std::uint16_t port() const { return m_port; }
+
+ private:
+  int m_fd;
+  std::uint16_t m_port = 0;
+};
 
 TEST(ApiClient, UnreachableNodeIsUnavailable) {
-  const std::string url = "http://127.0.0.1:" + std::to_string(FreePort());
+  const UnusedPort unused;
+  const std::string url = "http://127.0.0.1:" + std::to_string(unused.port());
   ApiClient client(url);
   auto r = client.Get("/v1/status");
   ASSERT_FALSE(r.ok());

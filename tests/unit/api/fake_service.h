@@ -104,6 +104,12 @@ class FakeService final : public node::Service {
     for (auto& done : held) done(Error{Errc::kUnavailable, "node shutting down"});
   }
 
+  // Submits held so far (and not yet released).
+  std::size_t HeldCount() {
+    std::lock_guard lock(m_mu);
+    return m_held.size();
+  }
+
   void GetEvidence(node::Callback<std::vector<node::EvidenceView>> done) override { done(std::vector<node::EvidenceView>{}); }
 
   std::atomic<bool> hold_submits{false};    // set before serving: Submit keeps its callback (commit never comes)

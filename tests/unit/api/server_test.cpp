@@ -2,6 +2,8 @@
 // connections (garbage, limits, timeouts).
 #include "peerdb/api/http_server.h"
 
+#include <chrono>
+#include <functional>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -20,6 +22,16 @@ using testing::BodyOf;
 using testing::FakeService;
 using testing::RawConnection;
 using testing::StatusOf;
+
+// Polls pred until it holds or `timeout` passes (generous: only a failing test waits it out).
+bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 30s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return pred();
+}
 
 ServerOptions FastOptions() {
   ServerOptions o;
@@ -384,7 +396,8 @@ TEST_F(ApiServerTest, StopWithAPendingCallbackIsSafe) {
     c.Send("POST /v1/tx HTTP/1.1\r\nHost: t\r\nContent-Length: 45\r\n\r\n{\"op\":\"put\",\"ns\":\"books\",\"key\":\"k\",\"value\":1}");
     c.Read(2s);
   });
-  std::this_thread::sleep_for(200ms);
+  // Stop once the request is inside the node (its callback held), however long that takes.
+  ASSERT_TRUE(WaitUntil([&] { return m_service.HeldCount() == 1; }));
   m_server->Stop();
   m_service.ReleaseHeld();
   t.join();
@@ -395,21 +408,21 @@ TEST_F(ApiServerTest, StopWithAPendingCallbackIsSafe) {
 TEST_F(ApiServerTest, ConnectionsOverTheLimitGet503) {
   ServerOptions o = FastOptions();
   o.max_connections = 2;
-  o.header_timeout = 3s;
+  o.header_timeout = 30s;  // a and b stay open however slow the machine is
   StartServer(o);
   RawConnection a(m_server->port());
   RawConnection b(m_server->port());
-  std::this_thread::sleep_for(200ms);
+  // No wait needed: the server accepts in order and counts a and b before it accepts c.
   RawConnection c(m_server->port());
-  const std::string r = c.Read(3s);
+  const std::string r = c.Read(10s);
   ExpectErrorJson(r, 503, "unavailable");
   EXPECT_TRUE(c.closed_by_peer());
   // The held connections still work, and closing one frees its slot.
   a.Send("GET /v1/status HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
-  EXPECT_EQ(StatusOf(a.Read(3s)), 200);
+  EXPECT_EQ(StatusOf(a.Read(10s)), 200);
   a.Close();
-  std::this_thread::sleep_for(200ms);
-  EXPECT_TRUE(m_client->Get("/v1/status").ok());
+  // The slot is free once the server has seen a close; until then a request may still get 503.
+  EXPECT_TRUE(WaitUntil([&] { return m_client->Get("/v1/status").ok(); }));
 }
 
 TEST(ApiServer, RejectsBadListenAddresses) {

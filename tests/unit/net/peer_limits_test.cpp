@@ -113,8 +113,10 @@ TEST(PeerLimits, PeerThatNeverReadsDoesNotGrowSendQueueBeyondBound) {
 }
 
 TEST(PeerLimits, SilentPeerIsClosedAfterIdleTimeoutKeepalivesKeepMembersConnected) {
+  // Keepalives go out every idle_timeout / 4: long enough that a loaded machine's scheduling delays
+  // do not look like a silent member.
   Cluster c(3, [](NetworkConfig& cfg) {
-    cfg.idle_timeout_ms = 300;
+    cfg.idle_timeout_ms = 1000;
     if (cfg.self == 1) {
       for (auto& m : cfg.members) m.address.clear();
     }
@@ -125,10 +127,10 @@ TEST(PeerLimits, SilentPeerIsClosedAfterIdleTimeoutKeepalivesKeepMembersConnecte
   RawClient member2(c.node(1).Port(), &c.keys[1]);
   ASSERT_TRUE(member2.JoinAs(c.chain_id, 2));
   ASSERT_TRUE(WaitFor([&] { return c.node(1).IsConnected(2) && c.node(1).IsConnected(3); }));
-  ASSERT_TRUE(WaitFor([&] { return !c.node(1).IsConnected(2); }, 2000ms));
-  EXPECT_NE(c.node(1).Info(2).last_error.find("no frame for 300 ms"), std::string::npos) << c.node(1).Info(2).last_error;
+  ASSERT_TRUE(WaitFor([&] { return !c.node(1).IsConnected(2); }));
+  EXPECT_NE(c.node(1).Info(2).last_error.find("no frame for 1000 ms"), std::string::npos) << c.node(1).Info(2).last_error;
   // Members 1 and 3 exchange nothing but keepalives and stay connected well past the idle timeout.
-  std::this_thread::sleep_for(1000ms);
+  std::this_thread::sleep_for(2500ms);
   EXPECT_TRUE(c.node(1).IsConnected(3));
   EXPECT_EQ(c.node(3).ConnectedEvents(), 1u);
 }
@@ -148,11 +150,20 @@ TEST(PeerLimits, MeshReformsAfterPeerRestartsOnSamePort) {
     std::this_thread::sleep_for(300ms);  // let the others back off a few times
     c.nodes[restarted - 1] = std::make_unique<TestNode>(c.ConfigFor(restarted), c.keys[restarted - 1]);
     ASSERT_TRUE(c.node(restarted).Start().ok());
-    ASSERT_TRUE(c.FullMesh(3000ms)) << "after restarting member " << restarted;
-    for (chain::MemberId id = 1; id <= 3; ++id) {
-      if (id != restarted) c.node(id).Send(restarted, 2, Bytes{static_cast<std::uint8_t>(id)});
-    }
-    ASSERT_TRUE(WaitFor([&] { return c.node(restarted).Frames().size() == 2; }));
+    ASSERT_TRUE(c.FullMesh()) << "after restarting member " << restarted;
+    // Each of the others reaches the restarted member. Resent until it arrives: while the pair's
+    // crossing dials settle (the restarted member dials, the others redial it), a frame written on
+    // the session the other end has just replaced is dropped, which the transport allows.
+    ASSERT_TRUE(WaitFor([&] {
+      bool all = true;
+      for (chain::MemberId id = 1; id <= 3; ++id) {
+        if (id == restarted || !c.node(restarted).FramesFrom(id).empty()) continue;
+        c.node(id).Send(restarted, 2, Bytes{static_cast<std::uint8_t>(id)});
+        all = false;
+      }
+      return all;
+    }));
+    for (const Received& f : c.node(restarted).Frames()) EXPECT_EQ(f.body, Bytes{static_cast<std::uint8_t>(f.from)});
   }
 }
 
@@ -168,7 +179,9 @@ TEST(PeerLimits, StopReturnsPromptlyWithSessionsOpen) {
   const auto t0 = std::chrono::steady_clock::now();
   c.node(1).Stop();
   c.node(1).Destroy();
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 200ms);
+  // Promptly: without waiting for any write, read or timeout (the shortest here is 2 s). The bound
+  // leaves room for a loaded machine.
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1500ms);
   ASSERT_TRUE(WaitFor([&] { return !c.node(2).IsConnected(1) && !c.node(3).IsConnected(1); }));
   EXPECT_TRUE(c.node(2).IsConnected(3));
   // ~TestNode then checks that node 1's io_context runs out of work by itself.

@@ -15,7 +15,13 @@ Bytes Numbered(std::uint32_t i, std::size_t size) {
 }
 
 TEST(PeerNetwork, TwoMembersConnectAndExchangeFramesBothWays) {
-  Cluster c(2);
+  // Member 1 dials, member 2 only accepts: one session, so no frame can be written on a crossing
+  // duplicate that is then dropped (FourMembers... covers crossing dials).
+  Cluster c(2, [](NetworkConfig& cfg) {
+    if (cfg.self == 2) {
+      for (auto& m : cfg.members) m.address.clear();
+    }
+  });
   ASSERT_TRUE(c.node(1).Start().ok());
   ASSERT_TRUE(c.node(2).Start().ok());
   ASSERT_TRUE(c.FullMesh());
@@ -84,7 +90,7 @@ TEST(PeerNetwork, NonMemberKeyIsRefusedByAllMembers) {
   ASSERT_TRUE(c.FullMesh());
   // An outsider that knows every member's address and key, with a key of its own that no member lists.
   const auto outsider_key = crypto::SigningKey::Generate();
-  NetworkConfig oc = TestConfig(c.chain_id, 9, FreePort());
+  NetworkConfig oc = TestConfig(c.chain_id, 9, 0);  // nobody dials it: any port the OS gives
   oc.members = c.Endpoints(0);
   TestNode outsider(oc, outsider_key);
   ASSERT_TRUE(outsider.Start().ok());
@@ -159,7 +165,15 @@ TEST(PeerNetwork, HelloNamingAnotherMemberIsRefused) {
 }
 
 TEST(PeerNetwork, PlainTcpGarbageAndTlsWithoutCertificateAreRefusedAndDoNotBlockMembers) {
-  Cluster c(2);
+  // Node 1 only accepts: the member's session is member 2's dial through node 1's acceptor, past
+  // the bad clients. (Were node 1 also redialling member 2 from its backoff, the two dials could
+  // cross and one session replace the other, and a frame written on the replaced one is dropped:
+  // the transport allows that, but it is not what this test checks.)
+  Cluster c(2, [](NetworkConfig& cfg) {
+    if (cfg.self == 1) {
+      for (auto& m : cfg.members) m.address.clear();
+    }
+  });
   ASSERT_TRUE(c.node(1).Start().ok());
   // Garbage over plain TCP, and a TLS client with no certificate, both hold a connection open.
   RawClient garbage(c.node(1).Port());
@@ -177,8 +191,8 @@ TEST(PeerNetwork, PlainTcpGarbageAndTlsWithoutCertificateAreRefusedAndDoNotBlock
     EXPECT_TRUE(no_cert.ClosedByPeer());
   }
   EXPECT_FALSE(no_cert.ReadFrame(200ms).has_value());
-  // The silent one is dropped at the handshake timeout (2 s in these tests).
-  EXPECT_TRUE(silent.ClosedByPeer(3000ms));
+  // The silent one is dropped at the handshake timeout (2 s in these tests); the wait allows for load.
+  EXPECT_TRUE(silent.ClosedByPeer());
   c.node(2).Send(1, 4, Bytes{1, 2, 3});
   ASSERT_TRUE(WaitFor([&] { return c.node(1).Frames().size() == 1; }));
 }

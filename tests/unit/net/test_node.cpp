@@ -1,5 +1,10 @@
 #include "test_node.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
@@ -10,10 +15,25 @@ namespace peerdb::net::test {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
-std::uint16_t FreePort() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return a.local_endpoint().port();
+ReservedPort::ReservedPort() {
+  m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int on = 1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (m_fd < 0 || ::setsockopt(m_fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+      ::bind(m_fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    std::fprintf(stderr, "ReservedPort: cannot bind a port on 127.0.0.1\n");
+    std::abort();
+  }
+  m_port = ntohs(addr.sin_port);
+}
+
+ReservedPort::~ReservedPort() {
+  if (m_fd >= 0) ::close(m_fd);
 }
 
 std::string Local(std::uint16_t port) { return "127.0.0.1:" + std::to_string(port); }
@@ -63,9 +83,9 @@ TestNode::TestNode(NetworkConfig config, const crypto::SigningKey& key)
 TestNode::~TestNode() {
   On([this] { m_net.reset(); });
   m_guard.reset();
-  // Everything is closed: the loop must drain by itself, promptly.
-  for (int i = 0; i < 400 && !m_io.stopped(); ++i) std::this_thread::sleep_for(5ms);
-  EXPECT_TRUE(m_io.stopped()) << "io_context still has work 2 s after the network was destroyed";
+  // Everything is closed: the loop must drain by itself (promptly; the deadline allows for load).
+  EXPECT_TRUE(WaitFor([this] { return m_io.stopped(); }, 10'000ms))
+      << "io_context still has work 10 s after the network was destroyed";
   m_io.stop();
   m_thread.join();
 }
@@ -102,7 +122,8 @@ Cluster::Cluster(std::size_t n, const std::function<void(NetworkConfig&)>& t) : 
   chain_id = crypto::RandomArray<32>();
   for (std::size_t i = 0; i < n; ++i) {
     keys.push_back(crypto::SigningKey::Generate());
-    ports.push_back(FreePort());
+    reserved.push_back(std::make_unique<ReservedPort>());
+    ports.push_back(reserved.back()->port());
   }
   for (std::size_t i = 0; i < n; ++i) {
     nodes.push_back(std::make_unique<TestNode>(ConfigFor(static_cast<chain::MemberId>(i + 1)), keys[i]));

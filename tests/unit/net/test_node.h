@@ -31,14 +31,35 @@ namespace peerdb::net::test {
 
 using namespace std::chrono_literals;
 
-// A port that was free a moment ago (for configs that must name a peer's port before it starts).
-std::uint16_t FreePort();
+// A port the OS chose, held for the object's lifetime: a socket bound to it with SO_REUSEADDR but
+// not listening. No other socket on the machine gets the port meanwhile (neither a bind to port 0
+// nor an outgoing connection's local port), connections to it are refused until a PeerNetwork
+// listens there (it binds with SO_REUSEADDR too), and a node can stop and listen there again. This
+// is how a config names a peer's port before that peer starts, without the race of "find a free
+// port, close it, hope nobody takes it before the node binds it".
+class ReservedPort {
+ public:
+  ReservedPort();
+  ~ReservedPort();
+  ReservedPort(const ReservedPort&) = delete;
+  ReservedPort& operator=(const ReservedPort&) = delete;
+  std::uint16_t port() const { return m_port; }
+
+ private:
+  int m_fd = -1;
+  std::uint16_t m_port = 0;
+};
+
 std::string Local(std::uint16_t port);
 
 // Limits small enough for tests to run in milliseconds.
 NetworkConfig TestConfig(const Hash32& chain_id, chain::MemberId self, std::uint16_t port);
 
-bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 5000ms);
+// Polls pred until it holds or the deadline passes. The default deadline is generous: a wait for
+// something that should happen returns as soon as it does, so only a failing test pays for it, and a
+// loaded machine (parallel tests, sanitizers) does not turn a slow success into a failure.
+inline constexpr std::chrono::milliseconds kWaitTimeout = 30'000ms;
+bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout = kWaitTimeout);
 
 struct Received {
   chain::MemberId from = 0;
@@ -98,10 +119,11 @@ class TestNode {
   std::size_t m_connected_events = 0;
 };
 
-// A mesh of n members (ids 1..n) on free ports, each knowing every other's address.
+// A mesh of n members (ids 1..n) on reserved ports, each knowing every other's address.
 struct Cluster {
   Hash32 chain_id{};
   std::vector<crypto::SigningKey> keys;
+  std::vector<std::unique_ptr<ReservedPort>> reserved;  // held while the cluster lives
   std::vector<std::uint16_t> ports;
   std::vector<std::unique_ptr<TestNode>> nodes;
 
@@ -109,7 +131,7 @@ struct Cluster {
   std::vector<PeerEndpoint> Endpoints(chain::MemberId except) const;
   NetworkConfig ConfigFor(chain::MemberId id) const;
   TestNode& node(chain::MemberId id) { return *nodes.at(id - 1); }
-  bool FullMesh(std::chrono::milliseconds timeout = 5000ms);
+  bool FullMesh(std::chrono::milliseconds timeout = kWaitTimeout);
   std::function<void(NetworkConfig&)> tweak;
 };
 
@@ -123,12 +145,12 @@ class RawClient {
   ~RawClient();
 
   bool connected() const { return m_connected; }
-  bool Handshake(std::chrono::milliseconds timeout = 3000ms);
-  bool Write(ByteSpan data, std::chrono::milliseconds timeout = 3000ms);
+  bool Handshake(std::chrono::milliseconds timeout = kWaitTimeout);
+  bool Write(ByteSpan data, std::chrono::milliseconds timeout = kWaitTimeout);
   // Reads one frame; nullopt on error, close or timeout.
-  std::optional<Bytes> ReadFrame(std::chrono::milliseconds timeout = 3000ms);
+  std::optional<Bytes> ReadFrame(std::chrono::milliseconds timeout = kWaitTimeout);
   // True if the server closes the connection (or resets it) within timeout.
-  bool ClosedByPeer(std::chrono::milliseconds timeout = 3000ms);
+  bool ClosedByPeer(std::chrono::milliseconds timeout = kWaitTimeout);
   // Handshake, send our Hello as member `self` of `chain_id`, read the server's Hello.
   bool JoinAs(const Hash32& chain_id, chain::MemberId self);
 

@@ -81,7 +81,15 @@ struct Machine::Impl {
   // higher height can never be overwritten; catch-up brings m_h up to it.
   bool SignerAhead() const { return m_signer.h > m_h; }
   void Penalise(chain::MemberId peer, std::string reason);
+  // GCC 12 with optimisation warns that members of an Action moved in here "may be used uninitialized"
+  // (inlined std::variant move constructors; bogus, GCC bug 80635). Silenced for this one function,
+  // which GCC 12's diagnostic pragmas also cover where it is inlined.
+#pragma GCC diagnostic push
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
   void Emit(Action a) { m_out->push_back(std::move(a)); }
+#pragma GCC diagnostic pop
   template <class M> bool VerifyMember(const M& m) const;  // signer is a member and the signature verifies
 
   // ---- machine_propose.cpp
