@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "peerdb/chain/rules.h"
 #include "peerdb/crypto/ed25519.h"
 #include "peerdb/crypto/sha256.h"
 #include "peerdb/util/assert.h"

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <variant>
 
+#include "peerdb/chain/rules.h"
 #include "peerdb/chain/block.h"
 #include "peerdb/chain/hashing.h"
 #include "peerdb/chain/messages.h"
@@ -24,7 +25,7 @@ bool IsDecoderError(Errc code) {
 
 void Exercise(const chain::Block& b) {
   (void)chain::BlockId(b.header);
-  (void)chain::CheckBlockShape(b, Hash32{}, chain::Params{});
+  (void)chain::CheckBlockShape(b, chain::Params{});
   if (b.parent_cert) (void)chain::MajorityCertHash(*b.parent_cert);
 }
 void Exercise(const chain::Proposal& p) {

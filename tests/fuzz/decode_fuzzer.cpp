@@ -10,6 +10,7 @@
 
 #include "chain_samples.h"
 #include "peerdb/chain/block.h"
+#include "peerdb/chain/rules.h"
 #include "peerdb/chain/config.h"
 #include "peerdb/chain/hashing.h"
 #include "peerdb/chain/messages.h"

@@ -19,6 +19,7 @@
 
 #include "peerdb/codec/pce.h"
 #include "peerdb/audit/chain_audit.h"
+#include "peerdb/audit/report.h"
 #include "peerdb/audit/chain_export.h"
 #include "peerdb/util/assert.h"
 
@@ -58,7 +59,8 @@ void Audit(ByteSpan in) {
   std::fclose(f);
   if (!written) return;
   auto report = audit::AuditExport(ScratchPath(), std::nullopt);
-  if (report.ok()) PEERDB_ASSERT(report->ok || !report->notes.empty());  // a failure is reported
+  // A failure is reported with what failed and its kind, and the report text says so.
+  if (report.ok()) PEERDB_ASSERT(report->ok || (!report->failure.empty() && report->failure_code != Errc::kOk && !audit::FormatReport(*report).empty()));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "peerdb/chain/rules.h"
 #include "peerdb/crypto/sha256.h"
 
 namespace peerdb::sim {

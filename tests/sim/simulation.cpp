@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "light_client_check.h"
+#include "peerdb/chain/rules.h"
 #include "peerdb/consensus/evidence.h"
 
 namespace peerdb::sim {

@@ -16,6 +16,7 @@
 #include "peerdb/ots/detached_file.h"
 #include "peerdb/ots/verify.h"
 #include "../http/test_http_server.h"
+#include "../common/errc_of.h"
 
 namespace peerdb::anchor {
 namespace {
@@ -182,7 +183,7 @@ TEST(AnchorEsplora, HeaderNotHashingToTheNamedBlockIsMalformed) {
   ASSERT_FALSE(h.ok());
   EXPECT_EQ(h.error().code, Errc::kMalformed);
   EXPECT_NE(h.error().message.find("not to the block hash"), std::string::npos) << h.error().message;
-  EXPECT_FALSE(ots::VerifyBitcoin(HelloWorld(), source).ok());
+  EXPECT_EQ(ErrcOf(ots::VerifyBitcoin(HelloWorld(), source)), Errc::kMalformed);
 }
 
 TEST(AnchorEsplora, UnknownHeightIsNotFound) {

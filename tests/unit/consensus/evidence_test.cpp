@@ -164,7 +164,7 @@ TEST_F(EvidenceTest, UnknownKindAndStrayPathAreRejected) {
   EXPECT_EQ(ErrcOf(VerifyEvidence(e, cid, cfg)), Errc::kInvalid);
   e.path.clear();
   e.kind = 9;
-  EXPECT_FALSE(VerifyEvidence(e, cid, cfg).ok());
+  EXPECT_EQ(ErrcOf(VerifyEvidence(e, cid, cfg)), Errc::kMalformed);
 }
 
 }  // namespace

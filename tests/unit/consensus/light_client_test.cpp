@@ -238,7 +238,7 @@ TEST_F(LightClientTest, WrongChainEpochConfigOrVersionIsRejected) {
   EXPECT_EQ(ErrcOf(lc.AddAnchor(cp, Rec(cp, 1))), Errc::kInvalid);
   chain::Genesis bad = g;
   bad.config.members.clear();
-  EXPECT_FALSE(LightClient::Create(bad).ok());
+  EXPECT_EQ(ErrcOf(LightClient::Create(bad)), Errc::kConfig);
 }
 
 TEST_F(LightClientTest, ForgedSealsAndWrongDigestsAreRejected) {

@@ -67,8 +67,8 @@ TEST(Wire, TrailingBytesAreMalformed) {
 
 TEST(Wire, BytesOfAnotherTypeAreRejected) {
   const Bytes vote = EncodeMessage(Samples()[1]);
-  EXPECT_FALSE(DecodeMessage(static_cast<std::uint8_t>(MsgType::kSeal), vote).ok());
-  EXPECT_FALSE(DecodeMessage(static_cast<std::uint8_t>(MsgType::kStatus), vote).ok());
+  EXPECT_EQ(ErrcOf(DecodeMessage(static_cast<std::uint8_t>(MsgType::kSeal), vote)), Errc::kMalformed);
+  EXPECT_EQ(ErrcOf(DecodeMessage(static_cast<std::uint8_t>(MsgType::kStatus), vote)), Errc::kMalformed);
 }
 
 TEST(Wire, SyncBlockSealsMustBeSorted) {

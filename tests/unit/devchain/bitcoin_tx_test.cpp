@@ -8,6 +8,7 @@
 #include "peerdb/devchain/miner.h"
 #include "peerdb/crypto/sha256.h"
 #include "peerdb/ots/bitcoin_header.h"
+#include "../common/errc_of.h"
 
 namespace peerdb::devchain {
 namespace {
@@ -58,7 +59,7 @@ TEST(BitcoinTx, RegtestGenesisBlockIsBitcoinsOwn) {
   EXPECT_EQ(Hex(genesis.txs[0]), kGenesisCoinbase);
   EXPECT_EQ(MerkleRoot(genesis.Txids()), genesis.header.merkle_root);
   EXPECT_TRUE(ots::CheckProofOfWork(genesis.header, ots::kRegtestPowLimitBits).ok());
-  EXPECT_FALSE(ots::CheckProofOfWork(genesis.header, ots::kMainnetPowLimitBits).ok());
+  EXPECT_EQ(ErrcOf(ots::CheckProofOfWork(genesis.header, ots::kMainnetPowLimitBits)), Errc::kInvalid);
 }
 
 TEST(BitcoinTx, CompactSizeUsesTheShortestForm) {

@@ -143,6 +143,7 @@ TEST(HttpSend, SaysWhatFailedSoCallersCanWordTheirOwnErrors) {
   EXPECT_EQ(r.error().message, "http://127.0.0.1:" + std::to_string(silent.port()) + ": no reply within 300 ms");
   r = Get(closing.url(), fast);
   ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kUnavailable);
   EXPECT_EQ(r.error().message, "http://127.0.0.1:" + std::to_string(closing.port()) + ": connection closed without a reply");
   r = Get(garbage.url(), fast);
   ASSERT_FALSE(r.ok());

@@ -216,6 +216,7 @@ TEST(HttpListenAddress, ParsesHostAndPortAndRefusesTheRest) {
   EXPECT_TRUE(v6->loopback);
   auto v4_only = ParseListenAddress("[::1]:0", IpVersions::kV4Only);
   ASSERT_FALSE(v4_only.ok());
+  EXPECT_EQ(v4_only.error().code, Errc::kConfig);
   EXPECT_EQ(v4_only.error().message, "listen address \"[::1]:0\": host must be an IPv4 address or localhost");
   for (const char* bad : {"7070", "127.0.0.1", "127.0.0.1:x", "127.0.0.1:70000", "example.org:80", ":80"}) {
     auto r = ParseListenAddress(bad, IpVersions::kV4AndV6);

@@ -77,9 +77,11 @@ TEST_F(SqliteStmtTest, TypedReadersReportWrongValuesAsCorruptNamingTheColumn) {
   EXPECT_EQ(negative.error().message, "column height: negative value -5");
   auto short_hash = sel->ColumnHash(1);
   ASSERT_FALSE(short_hash.ok());
+  EXPECT_EQ(short_hash.error().code, Errc::kCorrupt);
   EXPECT_EQ(short_hash.error().message, "column hash: expected 32 bytes, found 2");
   auto blob_max = sel->ColumnBlobMax(1, 1);
   ASSERT_FALSE(blob_max.ok());
+  EXPECT_EQ(blob_max.error().code, Errc::kCorrupt);
   EXPECT_EQ(blob_max.error().message, "column hash: 2 bytes exceed 1");
   ASSERT_TRUE(*sel->Step());
   EXPECT_EQ(*sel->ColumnU64(0), 7u);
@@ -122,6 +124,7 @@ TEST_F(SqliteStmtTest, CacheReturnsOnePreparedStatementPerSql) {
   EXPECT_NE(*a, *c);
   auto bad = cache.Get("SELEKT");
   ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, Errc::kInternal);
   EXPECT_EQ(bad.error().message.rfind("prepare SELEKT: ", 0), 0u) << bad.error().message;
 }
 

@@ -85,6 +85,7 @@ TEST(StoreSchema, MigrationsRunInOrderAndAFailedOneLeavesThePreviousVersion) {
   const std::array<Migration, 3> broken = {{two[0], two[1], {"b then error", "CREATE TABLE b(x); CREATE TABLE ("}}};
   Status s = internal::Migrate(*db, broken);
   ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::kInternal);
   EXPECT_NE(s.error().message.find("migration 2 -> 3"), std::string::npos) << s.error().message;
   EXPECT_EQ(*internal::ReadSchemaVersion(*db), 2);
   EXPECT_EQ(test::RunSqliteCli(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'b'"), "0\n");
