@@ -195,7 +195,7 @@ TEST_F(AuditTest, BlockOneTimestampedBeforeTheGenesisFails) {
 }
 
 TEST_F(AuditTest, UnreadableSourceIsAnErrorNotAReport) {
-  EXPECT_EQ(ErrcOf(AuditDatabase(m_dir + "/absent.sqlite", m_chain_id)), Errc::kIo);
+  EXPECT_EQ(ErrcOf(AuditDatabase(m_dir + "/absent.sqlite", m_chain_id)), Errc::kNotFound);
   test::WriteText(m_dir + "/junk.sqlite", std::string(4096, 'j'));
   EXPECT_EQ(ErrcOf(AuditDatabase(m_dir + "/junk.sqlite", m_chain_id)), Errc::kCorrupt);
 }
