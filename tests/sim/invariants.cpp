@@ -197,8 +197,6 @@ void InvariantChecker::OnEvidence(const chain::Evidence& e) {
 }
 
 void InvariantChecker::CheckFinality(const BitcoinSim& btc, const std::vector<FinalityView>& views, std::uint32_t k) {
-  const bool deep = btc.deep_reorgs() != m_deep_reorgs_seen;
-  m_deep_reorgs_seen = btc.deep_reorgs();
   // A member's FINAL view uses the rule the node's anchoring applies (chain::IsUnanimous under its
   // exclusions X_m), so the simulation checks the production rule, not a copy of it.
   auto unanimous = [&](const SimAnchor& a, const std::set<chain::MemberId>& excluded) {
@@ -213,20 +211,29 @@ void InvariantChecker::CheckFinality(const BitcoinSim& btc, const std::vector<Fi
     }
   }
   for (const FinalityView& v : views) {
+    const std::uint64_t fin = v.final_height;
+    if (fin > v.disk->blocks.size()) {
+      return Fail("member " + std::to_string(v.id) + "'s anchoring calls FINAL up to " + std::to_string(fin) +
+                  " above its head " + std::to_string(v.disk->blocks.size()));
+    }
     // A byzantine majority excluded (§7.2 rows 13-14) leaves a compromised epoch (§5.2): fewer than
-    // MAJ members count, so no checkpoint is unanimous any more and recomputing FINAL would revoke it.
-    // Statuses only rise (§3): the view keeps the FINAL height it had; only a re-founding is left.
+    // MAJ members count, so no checkpoint is unanimous any more; the view's FINAL stays as it was.
     std::size_t counted = 0;
     for (const chain::Member& mem : m_genesis.config.members) counted += v.excluded.count(mem.id) ? 0 : 1;
-    if (counted < m_maj) continue;
-    std::uint64_t fin = 0;
-    for (const SimAnchor& a : btc.anchors()) {
-      if (a.cp.h <= fin || a.cp.h > v.disk->blocks.size()) continue;
-      if (v.disk->blocks[a.cp.h - 1].id != a.cp.block_id) continue;
-      if (btc.Confirmations(a) >= k && unanimous(a, v.excluded)) fin = a.cp.h;
+    if (counted >= m_maj && btc.deep_reorgs() == 0) {
+      std::uint64_t backed = 0;
+      for (const SimAnchor& a : btc.anchors()) {
+        if (a.cp.h <= backed || a.cp.h > v.disk->blocks.size()) continue;
+        if (v.disk->blocks[a.cp.h - 1].id != a.cp.block_id) continue;
+        if (btc.Confirmations(a) >= k && unanimous(a, v.excluded)) backed = a.cp.h;
+      }
+      if (fin > backed) {
+        return Fail("I10: member " + std::to_string(v.id) + "'s anchoring calls FINAL up to " + std::to_string(fin) +
+                    " but confirmed anchors of unanimous checkpoints cover only up to " + std::to_string(backed));
+      }
     }
     History& hist = m_hist[v.id];
-    if (fin < hist.final_h && !deep) {
+    if (fin < hist.final_h && btc.deep_reorgs() == 0) {
       Fail("I5: member " + std::to_string(v.id) + "'s FINAL height fell from " + std::to_string(hist.final_h) + " to " +
            std::to_string(fin) + " without a Bitcoin reorg deeper than k_anchor");
     }

@@ -15,9 +15,10 @@
 //       and every confirmed anchor of a checkpoint that makes its block UNANIMOUS (an auditor's
 //       view, §4.4) names the block the honest members committed at that height.
 // - I5  An honest view's FINAL height never falls and its FINAL blocks never change, unless the
-//       simulated Bitcoin reorganised deeper than k_anchor since the last check. In a view whose
-//       exclusions leave fewer than MAJ members (a compromised epoch, §5.2: only a byzantine majority
-//       can cause it) FINAL is no longer recomputed and stays as it was (statuses only rise, §3).
+//       simulated Bitcoin reorganised deeper than k_anchor during the run. A view's FINAL height is
+//       what the member's own anchoring code (anchor::AnchorPlanner, via sim_anchoring.h) stored,
+//       so in a view whose exclusions leave fewer than MAJ members (a compromised epoch, §5.2: only
+//       a byzantine majority can cause it) this checks that FINAL stays as it was (statuses only rise, §3).
 // - I6  Without byzantine members, at most one block per height gathers a majority of votes in a
 //       round (from every genuine vote that was sent or carried in a certificate).
 // - I7  Every Evidence seen (saved by an honest member, sent, or recorded in a committed block)
@@ -27,8 +28,9 @@
 //       §7.2 rows 6 and 8), so then honest commits may differ; FINAL never may (I4).
 // - I10 An honest member's UNANIMOUS claim for B is backed by genuine seals of every member of its
 //       Req on B or a descendant (>= MAJ of them) and B's committed MC has >= MAJ genuine votes;
-//       FINAL is computed here only from confirmed anchors of such checkpoints (FINAL => UNANIMOUS
-//       and ANCHORED by construction).
+//       and a view's FINAL height never exceeds the highest of its blocks that a confirmed anchor of
+//       a unanimous checkpoint (under the view's exclusions) covers (FINAL => UNANIMOUS and ANCHORED),
+//       unless the epoch is compromised or Bitcoin reorganised deeper than k_anchor.
 // I9 (PCE round trips) is checked by Simulation on every sent message (and by tests/unit/chain and
 // the fuzz targets for non-canonical input), I11 (light client) by light_client_check.h once at the end of a run.
 // - I12 (CheckForkLengthIndependence below) once per run, on the committed chain of an honest member
@@ -56,6 +58,7 @@ struct FinalityView {
   chain::MemberId id = 0;
   const Durable* disk = nullptr;
   std::set<chain::MemberId> excluded;
+  std::uint64_t final_height = 0;  // what the member's anchoring (anchor::AnchorPlanner) stored
 };
 
 class InvariantChecker {
@@ -114,7 +117,6 @@ class InvariantChecker {
   std::map<std::uint64_t, Hash32> m_final_at;           // FINAL in some honest or auditor view (I4)
   std::set<Hash32> m_evidence;                          // EvidenceKey of evidence checked
   std::set<chain::MemberId> m_offenders;
-  std::uint32_t m_deep_reorgs_seen = 0;
   std::optional<std::string> m_failure;
 };
 

@@ -18,14 +18,12 @@ Result<consensus::LightClient> AuditorOf(const Simulation& s, chain::MemberId id
     }
   }
   for (const chain::Evidence& e : disk.evidence) PEERDB_TRY(lc.AddEvidence(e));
+  // The anchors the member's anchoring saved, as a node's export carries them, while Bitcoin still
+  // confirms them k deep.
   const BitcoinSim& btc = s.bitcoin();
-  for (const SimAnchor& a : btc.anchors()) {
-    if (btc.Confirmations(a) < s.config().params.k_anchor) continue;
-    chain::AnchorRecord rec;
-    rec.digest = a.digest;
-    rec.btc_height = a.btc_height;
-    rec.btc_block_hash = a.btc_hash;
-    PEERDB_TRY(lc.AddAnchor(a.cp, rec));
+  for (const anchor::LoadedAnchor& a : s.AnchorStore(id).anchors) {
+    if (!a.checkpoint || btc.ConfirmationsAt(a.record.btc_height, a.record.btc_block_hash) < s.config().params.k_anchor) continue;
+    PEERDB_TRY(lc.AddAnchor(*a.checkpoint, a.record));
   }
   return lc;
 }
@@ -40,6 +38,8 @@ std::optional<std::string> CheckLightClientAgrees(const Simulation& s) {
     // A compromised epoch (§5.2, fewer than MAJ members left): the full view freezes its FINAL
     // height (statuses only rise), which a stateless auditor cannot recompute from the anchors.
     if (s.genesis().config.members.size() - f.excluded.size() < s.genesis().config.Majority()) continue;
+    // After a Bitcoin reorg deeper than k_anchor a node lowers FINAL only at its next recheck.
+    if (s.bitcoin().deep_reorgs() > 0) continue;
     const std::uint64_t full = s.FinalHeight(id);
     const Durable& disk = s.Disk(id);
     if (f.final_height != full) {

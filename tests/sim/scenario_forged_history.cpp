@@ -85,18 +85,28 @@ void ForgeAndAudit(Simulation& s) {
   }
   // Its checkpoints can only be anchored now: the tip and one lower block, confirmed k deep.
   BitcoinSim& btc = s.bitcoin();
+  std::vector<Hash32> forged_digests;
   for (std::uint64_t h : {len, s.rng().Uniform(1, len)}) {
     SimAnchor a;
     a.cp = LeakedCheckpoint(cid, cfg, h, chain::BlockId(headers[h - 1]));
     a.digest = chain::CheckpointDigest(a.cp);
     for (const chain::Member& m : cfg.members) a.sealers.push_back(m.id);
     a.ready_ms = s.now();
+    forged_digests.push_back(a.digest);
     btc.Submit(std::move(a));
   }
   for (std::uint32_t i = 0; i < cfg.params.k_anchor; ++i) btc.Mine(s.now());
 
   auto lc = AuditorOf(s, auditor);
   if (!lc.ok()) return s.Fail("the auditor refuses the genuine data: " + lc.error().message);
+  for (const Hash32& digest : forged_digests) {
+    const SimAnchor* a = btc.Find(0, digest);
+    chain::AnchorRecord rec;
+    rec.digest = a->digest;
+    rec.btc_height = a->btc_height;
+    rec.btc_block_hash = a->btc_hash;
+    if (Status st = lc->AddAnchor(a->cp, rec); !st.ok()) return s.Fail("the forged anchor is refused: " + st.error().message);
+  }
   for (std::size_t i = 0; i < headers.size(); ++i) {
     if (Status st = lc->AddHeader(headers[i], certs[i]); !st.ok()) {
       return s.Fail("the forged history is not well-formed: " + st.error().message);

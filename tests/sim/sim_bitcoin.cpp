@@ -37,9 +37,18 @@ void BitcoinSim::Reorg(std::uint32_t depth, std::uint64_t now_ms) {
   for (std::uint32_t i = 0; i <= depth; ++i) Mine(now_ms);
 }
 
-std::uint32_t BitcoinSim::Confirmations(const SimAnchor& a) const {
-  if (a.btc_height == 0 || a.btc_height >= m_chain.size() || m_chain[a.btc_height] != a.btc_hash) return 0;
-  return tip() - a.btc_height + 1;
+std::uint32_t BitcoinSim::Confirmations(const SimAnchor& a) const { return ConfirmationsAt(a.btc_height, a.btc_hash); }
+
+std::uint32_t BitcoinSim::ConfirmationsAt(std::uint32_t height, const Hash32& hash) const {
+  if (height == 0 || height >= m_chain.size() || m_chain[height] != hash) return 0;
+  return tip() - height + 1;
+}
+
+const SimAnchor* BitcoinSim::Find(chain::MemberId owner, const Hash32& digest) const {
+  for (auto it = m_anchors.rbegin(); it != m_anchors.rend(); ++it) {
+    if (it->owner == owner && it->digest == digest) return &*it;
+  }
+  return nullptr;
 }
 
 }  // namespace peerdb::sim

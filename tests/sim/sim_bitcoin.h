@@ -20,6 +20,7 @@ struct SimAnchor {
   std::uint32_t btc_height = 0;          // 0 = waiting
   Hash32 btc_hash{};
   std::uint64_t ready_ms = 0;            // earliest time it can be mined
+  chain::MemberId owner = 0;             // the member whose calendar submission it is (0: a scenario's)
 };
 
 class BitcoinSim {
@@ -35,6 +36,10 @@ class BitcoinSim {
   std::uint32_t tip() const { return static_cast<std::uint32_t>(m_chain.size() - 1); }
   // Confirmations of a mined anchor on the current chain (0 if waiting or reorganised away).
   std::uint32_t Confirmations(const SimAnchor& a) const;
+  // Confirmations of Bitcoin block `hash` at `height` on the current chain (0 if not on it).
+  std::uint32_t ConfirmationsAt(std::uint32_t height, const Hash32& hash) const;
+  // The latest submission of `digest` by `owner`, or null.
+  const SimAnchor* Find(chain::MemberId owner, const Hash32& digest) const;
   const std::vector<SimAnchor>& anchors() const { return m_anchors; }
   std::uint32_t deep_reorgs() const { return m_deep_reorgs; }
   void set_k(std::uint32_t k) { m_k = k; }

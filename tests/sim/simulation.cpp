@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "light_client_check.h"
+#include "sim_anchoring.h"
 #include "peerdb/chain/rules.h"
 #include "peerdb/consensus/evidence.h"
 
@@ -14,6 +15,8 @@ constexpr std::uint64_t kMaxEvents = 4'000'000;  // a run that needs more is liv
 constexpr std::size_t kRecent = 256;             // messages kept for replays
 constexpr std::uint64_t kMinTickMs = 10;          // timer granularity of the simulated node
 constexpr std::uint32_t kMaxIdleSpins = 100;      // ticks in a row that did nothing yet ask to run again at once
+constexpr std::uint64_t kAnchorTickMs = 250;      // the node's anchoring timer (at most 1 s, anchor_planner.h)
+constexpr std::uint64_t kUpgradeIntervalMs = 1000; // the members' upgrade and recheck period
 }  // namespace
 
 struct Simulation::Member {
@@ -30,13 +33,16 @@ struct Simulation::Member {
   std::uint32_t byz = 0;
   ByzState byz_state;
   std::uint64_t next_seq = 1;      // the member's client: next batch seq
-  std::uint64_t anchored_h = 0;
-  std::uint64_t next_anchor_ms = 0;
+  AnchorDisk anchor_disk;          // survives a crash, like `disk`
+  std::unique_ptr<SimAnchoring> anchoring;  // the node's anchoring; null while down or byzantine
+  std::uint64_t anchor_gen = 0;
+  std::pair<std::size_t, std::size_t> excluded_from{SIZE_MAX, SIZE_MAX};  // (blocks, evidence) `excluded` was read from
+  std::set<chain::MemberId> excluded;
   explicit Member(chain::MemberId i) : id(i), key(KeyOf(i)) {}
 };
 
 Simulation::Simulation(SimConfig config)
-    : m_cfg(std::move(config)), m_rng(m_cfg.seed), m_genesis(MakeGenesis(m_cfg.n, m_cfg.params)),
+    : m_cfg(std::move(config)), m_rng(m_cfg.seed), m_anchor_rng(m_cfg.seed ^ 0xa4c0'a4c0'a4c0'a4c0ULL), m_genesis(MakeGenesis(m_cfg.n, m_cfg.params)),
       m_chain_id(chain::ChainId(m_genesis)), m_net(m_cfg.n), m_checker(m_genesis, [&] {
         std::set<chain::MemberId> b;
         for (const auto& [id, bits] : m_cfg.byz) b.insert(id);
@@ -150,6 +156,7 @@ std::vector<chain::MemberId> Simulation::Honest() const {
 std::uint64_t Simulation::Head(chain::MemberId id) const { return m_members[id - 1]->disk.blocks.size(); }
 std::uint64_t Simulation::UnanimousHeight(chain::MemberId id) const { return m_members[id - 1]->disk.unanimous_h; }
 const Durable& Simulation::Disk(chain::MemberId id) const { return m_members[id - 1]->disk; }
+const AnchorDisk& Simulation::AnchorStore(chain::MemberId id) const { return m_members[id - 1]->anchor_disk; }
 
 std::optional<consensus::MachineView> Simulation::View(chain::MemberId id) const {
   const Member& m = *m_members[id - 1];
@@ -200,6 +207,8 @@ void Simulation::Crash(chain::MemberId id) {
   Mix(0xc0 + id);
   m.alive = false;
   m.crash_before_send = false;
+  m.anchoring.reset();
+  ++m.anchor_gen;
   m.machine.reset();
   m.app.reset();
   ++m.tick_gen;
@@ -226,6 +235,7 @@ void Simulation::Restart(chain::MemberId id) {
   m.app = MakeApp(m);
   m.machine = std::make_unique<consensus::Machine>(m.app->MakeSnapshot(id), *m.app, m.key);
   m.alive = true;
+  StartAnchoring(m);
   for (const auto& p : m_members) {
     if (p->id == id || !m_net.Linked(id, p->id)) continue;
     StepMember(m, consensus::PeerConnected{p->id}, "connected");
@@ -333,7 +343,7 @@ void Simulation::StepMember(Member& m, const consensus::Event& ev, std::string_v
                 " ticks in a row did nothing, yet NextWakeupMs() was already due");
   }
   ProcessActions(m, actions);
-  Anchor(m);
+  SyncAnchoring(m);
   ScheduleTick(m);
 }
 
@@ -432,28 +442,50 @@ void Simulation::Transmit(chain::MemberId from, chain::MemberId to, std::shared_
 
 // ---- anchoring and finality ---------------------------------------------------------------------
 
-void Simulation::Anchor(Member& m) {
+void Simulation::StartAnchoring(Member& m) {
   if (!m_cfg.anchoring || m.byz || !m.alive) return;
-  const std::uint64_t h = std::min<std::uint64_t>(m.disk.unanimous_h, m.disk.blocks.size());
-  if (h <= m.anchored_h || m_now < m.next_anchor_ms) return;
-  const consensus::CommittedBlock& b = m.disk.blocks[h - 1];
-  SimAnchor a;
-  a.cp.chain_id = m_chain_id;
-  a.cp.h = h;
-  a.cp.block_id = b.id;
-  for (const chain::Seal& s : b.seals) a.cp.seals.push_back({s.signer, s.sig});
-  std::sort(a.cp.seals.begin(), a.cp.seals.end(), [](const auto& x, const auto& y) { return x.signer < y.signer; });
-  a.cp.seals.erase(std::unique(a.cp.seals.begin(), a.cp.seals.end(), [](const auto& x, const auto& y) { return x.signer == y.signer; }),
-                   a.cp.seals.end());
-  auto sealers = chain::VerifyCheckpointSeals(a.cp, m_genesis.config);
-  if (!sealers.ok()) return Fail("member " + std::to_string(m.id) + " holds a seal that does not verify: " + sealers.error().message);
-  a.sealers = *sealers;
-  a.digest = chain::CheckpointDigest(a.cp);
-  a.ready_ms = std::max(m_now, m_calendars_down_until) + m_rng.Uniform(m_cfg.anchor_min_ms, m_cfg.anchor_max_ms);
-  m_btc.Submit(std::move(a));
-  m.anchored_h = h;
-  m.next_anchor_ms = m_now + m_cfg.params.anchor_interval_ms;
-  if (m_cfg.trace) Trace("  anchor checkpoint h=" + std::to_string(h));
+  AnchorWorld w;
+  w.btc = &m_btc;
+  w.rng = &m_anchor_rng;  // its own draws: anchoring timing does not shift the consensus run's
+  w.k = m_cfg.params.k_anchor;
+  w.anchor_min_ms = m_cfg.anchor_min_ms;
+  w.anchor_max_ms = m_cfg.anchor_max_ms;
+  const std::int64_t skew = m.skew;
+  w.now = [this, skew] { return static_cast<std::uint64_t>(static_cast<std::int64_t>(m_now) + skew); };
+  w.after = [this](std::uint64_t delay, std::function<void()> fn) { After(delay, std::move(fn)); };
+  w.calendars_down = [this] { return m_now < m_calendars_down_until; };
+  const chain::MemberId id = m.id;
+  w.alert = [this, id](const consensus::Alert& a) {
+    m_alerts.emplace(std::tuple{id, static_cast<std::uint8_t>(a.kind), chain::MemberId{0}}, m_now);
+  };
+  if (m_cfg.trace) w.trace = [this](const std::string& line) { Trace(line); };
+  const anchor::PlannerOptions options{m_cfg.params.anchor_interval_ms, kUpgradeIntervalMs};
+  m.anchoring = std::make_unique<SimAnchoring>(m.id, m_genesis, options, m.disk, m.anchor_disk, std::move(w));
+  SyncAnchoring(m);
+  ScheduleAnchorTick(m);
+}
+
+void Simulation::SyncAnchoring(Member& m) {
+  if (!m.anchoring) return;
+  const std::pair<std::size_t, std::size_t> from{m.disk.blocks.size(), m.disk.evidence.size()};
+  if (from != m.excluded_from) {
+    m.excluded = ExcludedBy(m);
+    m.excluded_from = from;
+  }
+  m.anchoring->Sync(m.excluded);
+  if (m.anchoring->failed()) Fail(m.anchoring->failure());
+}
+
+void Simulation::ScheduleAnchorTick(Member& m) {
+  const chain::MemberId id = m.id;
+  const std::uint64_t gen = m.anchor_gen;
+  After(kAnchorTickMs, [this, id, gen] {
+    Member& member = *m_members[id - 1];
+    if (!member.anchoring || member.anchor_gen != gen) return;  // crashed since
+    member.anchoring->Tick();
+    if (member.anchoring->failed()) return Fail(member.anchoring->failure());
+    ScheduleAnchorTick(member);
+  });
 }
 
 void Simulation::CheckFinality() {
@@ -461,7 +493,7 @@ void Simulation::CheckFinality() {
   std::vector<FinalityView> views;
   for (const auto& m : m_members) {
     if (m->byz) continue;
-    views.push_back({m->id, &m->disk, ExcludedBy(*m)});
+    views.push_back({m->id, &m->disk, ExcludedBy(*m), m->anchor_disk.heights.final_height});
   }
   m_checker.CheckFinality(m_btc, views, m_cfg.params.k_anchor);
 }
@@ -520,6 +552,12 @@ void Simulation::CheckLiveness() {
     }
     if (orphaned.empty()) return Fail("honest members committed different blocks at one height, yet none raised A2b");
     Note("honest commits diverged after double-signing; A2b raised by " + std::to_string(orphaned.size()) + " member(s)");
+    // The members that did not raise A2b go on only if they are a majority by themselves: the
+    // others wait for RESET and the double-signer's signatures no longer count.
+    if (honest.size() - orphaned.size() < m_genesis.config.Majority()) {
+      Note("the members that did not raise A2b are fewer than MAJ: no progress until RESET (§5.4)");
+      return;
+    }
   }
   if (m_cfg.expect_progress) {
     for (chain::MemberId id : honest) {
@@ -553,6 +591,7 @@ SimResult Simulation::Run() {
     m->app = MakeApp(*m);
     m->machine = std::make_unique<consensus::Machine>(m->app->MakeSnapshot(m->id), *m->app, m->key);
     m->alive = true;
+    StartAnchoring(*m);
   }
   for (const auto& m : m_members) {
     for (const auto& p : m_members) {

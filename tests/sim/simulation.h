@@ -25,6 +25,7 @@
 
 #include "byzantine.h"
 #include "invariants.h"
+#include "sim_anchoring.h"
 #include "peerdb/consensus/machine.h"
 #include "sim_app.h"
 #include "sim_bitcoin.h"
@@ -109,6 +110,7 @@ class Simulation {
   const Durable& Disk(chain::MemberId id) const;
   std::optional<consensus::MachineView> View(chain::MemberId id) const;
   std::uint64_t FinalHeight(chain::MemberId id) const { return m_checker.final_height(id); }
+  const AnchorDisk& AnchorStore(chain::MemberId id) const;  // what the member's anchoring stored
   std::uint64_t ClientSeq(chain::MemberId id) const;  // seq of the member's last issued batch
   std::uint64_t CommittedSeq(chain::MemberId id) const;  // highest seq of `id` in the honest chain
   std::uint64_t gst_head() const { return m_gst_head; }
@@ -158,7 +160,9 @@ class Simulation {
   void ScheduleWorkload(chain::MemberId id);
   void ScheduleMining();
   void ScheduleReplay(chain::MemberId id);
-  void Anchor(Member& m);
+  void StartAnchoring(Member& m);
+  void SyncAnchoring(Member& m);
+  void ScheduleAnchorTick(Member& m);
   void LinksChanged(const std::vector<std::pair<std::pair<chain::MemberId, chain::MemberId>, bool>>& changed);
   void Gst();
   void CheckFinality();
@@ -171,6 +175,7 @@ class Simulation {
 
   SimConfig m_cfg;
   Rng m_rng;
+  Rng m_anchor_rng;  // the simulated calendars' delays
   chain::Genesis m_genesis;
   Hash32 m_chain_id{};
   Hash32 m_other_chain_id{};

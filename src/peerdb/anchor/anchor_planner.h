@@ -14,7 +14,9 @@
 //   with enough Bitcoin confirmations becomes an anchor record, stored with its checkpoint.
 // - Statuses: ANCHORED up to the highest confirmed anchored block, FINAL up to the highest whose
 //   checkpoint's verified sealers are unanimous under this member's exclusions (chain::IsUnanimous,
-//   chain::HeightsFromAnchors: the rules are chain's, never restated here).
+//   chain::HeightsFromAnchors: the rules are chain's, never restated here). Statuses only rise
+//   (§3): FINAL falls only when a recheck finds Bitcoin took an anchor back; exclusions leaving
+//   fewer than MAJ members (a compromised epoch, §5.2) freeze it.
 // - Recheck: on the upgrade period, up to kMaxRechecked confirmed anchors, newest first, down to the
 //   first confirmed unanimous one; one that a Bitcoin reorganisation un-confirmed stops counting and
 //   the statuses are recomputed (lowered). An answer with an error changes nothing.
@@ -87,7 +89,8 @@ class AnchorPlanner {
   // A new best UNANIMOUS head.
   std::vector<Action> OnHead(Head head);
   // The members this node excludes by evidence (X_m, §5.2), in any order. Statuses are recomputed:
-  // a checkpoint lacking only an excluded member's seal makes its block FINAL from now on.
+  // a checkpoint lacking only an excluded member's seal makes its block FINAL from now on. FINAL
+  // never falls here: with fewer than MAJ members left (a compromised epoch) it stays where it was.
   std::vector<Action> SetExcluded(std::vector<chain::MemberId> excluded);
   // Time passed; call at least every second (and at least every min(interval_ms, upgrade_interval_ms)).
   std::vector<Action> Tick(std::uint64_t now);
@@ -137,7 +140,8 @@ class AnchorPlanner {
   // The confirmed proof of `job` as a record to save, or an error noted.
   void Confirm(const Job& job, const ots::BitcoinVerification& v, std::vector<Action>& out);
   // Recomputes ANCHORED and FINAL from the confirmed anchors; SetStatusHeights when they moved.
-  void ApplyHeights(std::vector<Action>& out);
+  // FINAL falls only when `bitcoin_reorganised` (a recheck found an anchor no longer confirmed).
+  void ApplyHeights(std::vector<Action>& out, bool bitcoin_reorganised = false);
   bool Unanimous(const Anchor& a) const;
   std::vector<chain::MemberId> Sealers(const chain::Checkpoint& cp) const;
   void NoteError(const std::string& what, std::vector<Action>& out);

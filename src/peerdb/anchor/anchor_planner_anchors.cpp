@@ -95,11 +95,11 @@ std::vector<Action> AnchorPlanner::OnRechecked(const std::vector<RecheckItem>& i
                                              std::to_string(a.btc_height) + " is confirmed again"});
     }
   }
-  if (changed) ApplyHeights(out);
+  if (changed) ApplyHeights(out, /*bitcoin_reorganised=*/true);
   return out;
 }
 
-void AnchorPlanner::ApplyHeights(std::vector<Action>& out) {
+void AnchorPlanner::ApplyHeights(std::vector<Action>& out, bool bitcoin_reorganised) {
   std::vector<CoveringAnchor> confirmed;
   for (const Anchor& a : m_anchors) {
     if (!a.confirmed) continue;
@@ -108,7 +108,12 @@ void AnchorPlanner::ApplyHeights(std::vector<Action>& out) {
     c.unanimous = Unanimous(a);
     confirmed.push_back(c);
   }
-  const chain::StatusHeights heights = HeightsOf(confirmed);
+  chain::StatusHeights heights = HeightsOf(confirmed);
+  // Statuses only rise (§3): FINAL falls only when Bitcoin took back an anchor. Exclusions cannot
+  // lower it except in a compromised epoch (fewer than MAJ members left, §5.2), where FINAL freezes.
+  if (!bitcoin_reorganised) {
+    heights.final_height = std::max(heights.final_height, std::min(m_heights.final_height, heights.anchored_height));
+  }
   if (heights != m_heights) out.push_back(SetStatusHeights{heights});
 }
 

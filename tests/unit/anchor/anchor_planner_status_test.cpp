@@ -115,6 +115,20 @@ TEST(AnchorPlanner, ExclusionsNeverMakeFinalWithFewerThanAMajorityOfSeals) {
   EXPECT_EQ(t.stored_heights(), (chain::StatusHeights{1, 0})) << "2 seals < MAJ 3";
 }
 
+// A byzantine majority excluded by evidence leaves fewer than MAJ members (§5.2): nothing becomes
+// FINAL any more, but what was FINAL stays so (statuses only rise, §3).
+TEST(AnchorPlanner, ExclusionsLeavingFewerThanAMajorityFreezeFinalInsteadOfRevokingIt) {
+  Harness t;
+  t.Chain(2);
+  t.Start(0);
+  t.AnchorHead(1, 100, kT0);
+  EXPECT_EQ(t.stored_heights(), (chain::StatusHeights{1, 1}));
+  t.Exclude({1, 2});
+  EXPECT_EQ(t.stored_heights(), (chain::StatusHeights{1, 1})) << "FINAL is not revoked";
+  t.AnchorHead(2, 101, kT0 + kInterval);
+  EXPECT_EQ(t.stored_heights(), (chain::StatusHeights{2, 1})) << "block 2 is anchored, but nothing is unanimous now";
+}
+
 TEST(AnchorPlanner, ABitcoinReorgUnconfirmsAnAnchorAndLowersStatuses) {
   Harness t;
   t.Chain(3);
