@@ -181,20 +181,21 @@ json StatusJson(const node::StatusView& s) {
   }
   const bool up_to_date = s.head_height == s.final_height;
   const node::AnchoringView& a = s.anchoring;
+  const anchor::PlannerView& p = a.planner;
   json anchoring{{"enabled", a.enabled},
                  {"calendars", a.calendars},
                  {"confirmations", a.confirmations},
                  {"interval_ms", a.interval_ms},
-                 {"last_submission_ms", a.last_submission_ms},
-                 {"last_submitted_height", a.last_submitted_height},
-                 {"pending_jobs", a.pending_jobs},
-                 {"anchors", a.anchors},
-                 {"last_anchor", a.last_anchor_height == 0
+                 {"last_submission_ms", p.last_submission_ms},
+                 {"last_submitted_height", p.last_submitted_height},
+                 {"pending_jobs", p.pending_jobs},
+                 {"anchors", p.anchors},
+                 {"last_anchor", p.last_anchor_height == 0
                                      ? json(nullptr)
-                                     : json{{"height", a.last_anchor_height},
-                                            {"btc_height", a.last_anchor_btc_height},
-                                            {"btc_time", a.last_anchor_btc_time}}},
-                 {"last_error", a.last_error.empty() ? json(nullptr) : json(a.last_error)},
+                                     : json{{"height", p.last_anchor_height},
+                                            {"btc_height", p.last_anchor_btc_height},
+                                            {"btc_time", p.last_anchor_btc_time}}},
+                 {"last_error", p.last_error.empty() ? json(nullptr) : json(p.last_error)},
                  {"anchor_lag", a.anchor_lag}};
   return json{{"chain_id", Hex(s.chain_id)},
               {"self", json{{"id", s.self}, {"name", s.self_name}}},

@@ -32,7 +32,6 @@ struct AuditReport {
   std::string failure;             // what failed (empty when ok)
   Errc failure_code = Errc::kOk;   // its kind (chain_checker.h, AuditFailure)
   std::vector<EvidenceFinding> evidence;     // verified evidence, when ok
-  std::size_t anchors = 0;                   // anchor records checked
   std::optional<AnchorAudit> anchor_audit;   // when ok
   std::string bitcoin_description;           // the header source, e.g. "Esplora http://..."
   std::vector<anchor::FixedRange> ranges;    // per block range, the anchor fixing it (when ok)

@@ -222,20 +222,12 @@ void Anchoring::RunOnWorker(std::function<R(AnchorNet&)> task, std::function<std
 }
 
 AnchoringView Anchoring::View() const {
-  const anchor::PlannerView p = m_planner.View();
   AnchoringView v;
   v.enabled = true;
   v.calendars = m_config.calendars;
   v.confirmations = m_net->confirmations;
   v.interval_ms = m_config.interval_ms;
-  v.last_submission_ms = p.last_submission_ms;
-  v.last_submitted_height = p.last_submitted_height;
-  v.pending_jobs = p.pending_jobs;
-  v.anchors = p.anchors;
-  v.last_anchor_height = p.last_anchor_height;
-  v.last_anchor_btc_height = p.last_anchor_btc_height;
-  v.last_anchor_btc_time = p.last_anchor_btc_time;
-  v.last_error = p.last_error;
+  v.planner = m_planner.View();
   v.anchor_lag = m_planner.LaggingAt(m_clock.NowMs());
   return v;
 }

@@ -33,19 +33,21 @@ StatusView Node::Impl::MakeStatus() const {
   v.deciding_height = mv.h;
   v.round = mv.round;
   v.proposer = mv.proposer;
-  if (auto heights = store->LoadStatusHeights(); heights.ok()) {
-    v.anchored_height = heights->anchored_height;
-    v.final_height = heights->final_height;
-  } else {
-    spdlog::error("node: cannot read status heights: {}", heights.error().ToString());
-  }
   if (anchoring) {
+    // The planner holds the heights it last stored; without anchoring they are read from the store.
     v.anchoring = anchoring->View();
+    v.anchored_height = v.anchoring.planner.heights.anchored_height;
+    v.final_height = v.anchoring.planner.heights.final_height;
     if (v.anchoring.anchor_lag) {
       v.alerts.push_back(AlertView{std::string(consensus::AlertCode(consensus::AlertKind::kAnchorLag)), "warn", {},
                                    v.final_height + 1, v.unanimous_height, 0,
                                    "the best UNANIMOUS block is not FINAL after 8 h; check the calendars"});
     }
+  } else if (auto heights = store->LoadStatusHeights(); heights.ok()) {
+    v.anchored_height = heights->anchored_height;
+    v.final_height = heights->final_height;
+  } else {
+    spdlog::error("node: cannot read status heights: {}", heights.error().ToString());
   }
   for (const consensus::Alert& a : mv.alerts) {
     v.alerts.push_back(AlertView{std::string(consensus::AlertCode(a.kind)), std::string(SeverityName(consensus::SeverityOf(a.kind))),

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "peerdb/anchor/anchor_planner.h"
 #include "peerdb/chain/block.h"
 #include "peerdb/store/store.h"
 #include "peerdb/util/result.h"
@@ -81,15 +82,7 @@ struct AnchoringView {
   std::vector<std::string> calendars;
   std::uint32_t confirmations = 0;        // k_anchor in force
   std::uint64_t interval_ms = 0;
-  std::uint64_t last_submission_ms = 0;   // last successful calendar submission (0 = none yet)
-  std::uint64_t last_submitted_height = 0;
-  std::size_t pending_jobs = 0;           // checkpoints submitted, not yet confirmed in Bitcoin
-  std::size_t anchors = 0;                // anchor records stored
-  // The newest confirmed anchor: the block its checkpoint names and the Bitcoin block fixing it.
-  std::uint64_t last_anchor_height = 0;
-  std::uint64_t last_anchor_btc_height = 0;
-  std::uint32_t last_anchor_btc_time = 0;  // header time, seconds since the epoch
-  std::string last_error;                 // the last calendar or header-source failure, if any
+  anchor::PlannerView planner;            // submissions, jobs, anchors, the last error, the heights
   bool anchor_lag = false;                // A5: the best UNANIMOUS block is not FINAL after 8 h
 };
 

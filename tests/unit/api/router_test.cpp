@@ -119,9 +119,9 @@ TEST(JsonViews, StatusLabelsAndUpToDate) {
   EXPECT_EQ(StatusJson(s)["not_up_to_date"], true);
   EXPECT_EQ(StatusJson(s)["state"], "NOT-UP-TO-DATE");
   s.anchoring.enabled = true;
-  s.anchoring.last_anchor_height = 5;
-  s.anchoring.last_anchor_btc_height = 812;
-  s.anchoring.last_anchor_btc_time = 1'790'000'000;
+  s.anchoring.planner.last_anchor_height = 5;
+  s.anchoring.planner.last_anchor_btc_height = 812;
+  s.anchoring.planner.last_anchor_btc_time = 1'790'000'000;
   s.anchoring.anchor_lag = true;
   s.alerts = {node::AlertView{"A4 SILENT_MEMBER", "warn", {4}, 7, 9, 123, "member 4 has not sealed"}};
   const auto j = StatusJson(s);

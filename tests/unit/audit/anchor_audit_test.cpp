@@ -165,7 +165,7 @@ TEST_F(AnchorAuditTest, ConfirmedAnchorsFixTheirBlocksAndAncestorsNamingTheBitco
   auto report = AuditDatabase(m_db, WithBitcoin());
   ASSERT_EQ(ErrcOf(report), Errc::kOk) << MessageOf(report);
   ASSERT_TRUE(report->ok) << report->failure;
-  EXPECT_EQ(report->anchors, 2u);
+  EXPECT_EQ(report->anchor_audit->records, 2u);
   const std::string notes = Notes(*report);
   EXPECT_NE(notes.find("anchors: 2 records, 2 confirmed by Bitcoin headers from a test chain (6 confirmations required)"),
             std::string::npos) << notes;
@@ -184,7 +184,7 @@ TEST_F(AnchorAuditTest, ConfirmedAnchorsFixTheirBlocksAndAncestorsNamingTheBitco
   auto exported = AuditExport(out, WithBitcoin());
   ASSERT_EQ(ErrcOf(exported), Errc::kOk) << MessageOf(exported);
   ASSERT_TRUE(exported->ok) << exported->failure;
-  EXPECT_EQ(exported->anchors, 2u);
+  EXPECT_EQ(exported->anchor_audit->records, 2u);
   EXPECT_NE(Notes(*exported).find("blocks 3-4: fixed by Bitcoin block 104"), std::string::npos) << Notes(*exported);
 }
 

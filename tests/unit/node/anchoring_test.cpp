@@ -97,10 +97,10 @@ TEST_F(AnchoringTest, HeadIsSubmittedUpgradedConfirmedAndStatusesRise) {
   auto r = SubmitAndWait(*node, {Put("app", "k", "v")});
   ASSERT_EQ(ErrcOf(r), Errc::kOk) << MessageOf(r);
   EXPECT_EQ(r->status, store::BlockStatus::kUnanimous);
-  ASSERT_TRUE(WaitUntil([&] { return StatusOf(*node)->anchoring.last_submitted_height >= r->height; }));
+  ASSERT_TRUE(WaitUntil([&] { return StatusOf(*node)->anchoring.planner.last_submitted_height >= r->height; }));
   auto pending = StatusOf(*node);
   EXPECT_TRUE(pending->anchoring.enabled);
-  EXPECT_EQ(pending->anchoring.pending_jobs, 1u);
+  EXPECT_EQ(pending->anchoring.planner.pending_jobs, 1u);
   EXPECT_EQ(pending->final_height, 0u) << "no Bitcoin block yet";
   EXPECT_EQ(BlockOf(*node, r->height)->block.status, store::BlockStatus::kUnanimous);
 
@@ -111,12 +111,12 @@ TEST_F(AnchoringTest, HeadIsSubmittedUpgradedConfirmedAndStatusesRise) {
   ASSERT_TRUE(WaitUntil([&] { return StatusOf(*node)->final_height >= r->height; }));
   auto s = StatusOf(*node);
   EXPECT_GE(s->anchored_height, r->height);
-  EXPECT_EQ(s->anchoring.pending_jobs, 0u);
-  EXPECT_EQ(s->anchoring.anchors, 1u);
-  EXPECT_EQ(s->anchoring.last_anchor_height, r->height);
-  EXPECT_EQ(s->anchoring.last_anchor_btc_height, 1u);
-  EXPECT_NE(s->anchoring.last_anchor_btc_time, 0u);
-  EXPECT_TRUE(s->anchoring.last_error.empty()) << s->anchoring.last_error;
+  EXPECT_EQ(s->anchoring.planner.pending_jobs, 0u);
+  EXPECT_EQ(s->anchoring.planner.anchors, 1u);
+  EXPECT_EQ(s->anchoring.planner.last_anchor_height, r->height);
+  EXPECT_EQ(s->anchoring.planner.last_anchor_btc_height, 1u);
+  EXPECT_NE(s->anchoring.planner.last_anchor_btc_time, 0u);
+  EXPECT_TRUE(s->anchoring.planner.last_error.empty()) << s->anchoring.planner.last_error;
   EXPECT_EQ(BlockOf(*node, r->height)->block.status, store::BlockStatus::kFinal);
   node->Stop();
 
@@ -142,7 +142,7 @@ TEST_F(AnchoringTest, APendingProofIsFinishedAfterARestart) {
     auto r = SubmitAndWait(*node, {Put("app", "k", "v")});
     ASSERT_EQ(ErrcOf(r), Errc::kOk);
     height = r->height;
-    ASSERT_TRUE(WaitUntil([&] { return StatusOf(*node)->anchoring.last_submitted_height >= height; }));
+    ASSERT_TRUE(WaitUntil([&] { return StatusOf(*node)->anchoring.planner.last_submitted_height >= height; }));
     node->Stop();
   }
   {
@@ -154,12 +154,12 @@ TEST_F(AnchoringTest, APendingProofIsFinishedAfterARestart) {
   ASSERT_EQ(ErrcOf(m_cal->Mine(2)), Errc::kOk);
   auto node = OpenStarted();
   ASSERT_NE(node, nullptr);
-  EXPECT_EQ(StatusOf(*node)->anchoring.pending_jobs, 1u) << "resumed from the store";
+  EXPECT_EQ(StatusOf(*node)->anchoring.planner.pending_jobs, 1u) << "resumed from the store";
   ASSERT_TRUE(WaitUntil([&] { return StatusOf(*node)->final_height >= height; }));
   auto s = StatusOf(*node);
-  EXPECT_EQ(s->anchoring.anchors, 1u);
-  EXPECT_EQ(s->anchoring.pending_jobs, 0u);
-  EXPECT_EQ(s->anchoring.last_submitted_height, height) << "the same head is not submitted twice";
+  EXPECT_EQ(s->anchoring.planner.anchors, 1u);
+  EXPECT_EQ(s->anchoring.planner.pending_jobs, 0u);
+  EXPECT_EQ(s->anchoring.planner.last_submitted_height, height) << "the same head is not submitted twice";
 }
 
 TEST_F(AnchoringTest, StopReturnsWithinTheTimeoutsWhenTheCalendarNeverAnswers) {
@@ -173,10 +173,10 @@ TEST_F(AnchoringTest, StopReturnsWithinTheTimeoutsWhenTheCalendarNeverAnswers) {
   auto node = OpenStarted();
   ASSERT_NE(node, nullptr);
   ASSERT_EQ(ErrcOf(SubmitAndWait(*node, {Put("app", "k", "v")})), Errc::kOk);
-  ASSERT_TRUE(WaitUntil([&] { return !StatusOf(*node)->anchoring.last_error.empty(); }));
-  EXPECT_NE(StatusOf(*node)->anchoring.last_error.find("submitting block 1"), std::string::npos)
-      << StatusOf(*node)->anchoring.last_error;
-  EXPECT_EQ(StatusOf(*node)->anchoring.last_submitted_height, 0u);
+  ASSERT_TRUE(WaitUntil([&] { return !StatusOf(*node)->anchoring.planner.last_error.empty(); }));
+  EXPECT_NE(StatusOf(*node)->anchoring.planner.last_error.find("submitting block 1"), std::string::npos)
+      << StatusOf(*node)->anchoring.planner.last_error;
+  EXPECT_EQ(StatusOf(*node)->anchoring.planner.last_submitted_height, 0u);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a retry is likely in flight now
   const auto start = std::chrono::steady_clock::now();
   node->Stop();
@@ -223,7 +223,7 @@ TEST_F(AnchoringTest, AnchorLagAlertAfterEightHoursWithoutFinal) {
   EXPECT_EQ(lagging->alerts[0].code, "A5 ANCHOR_LAG");
   EXPECT_EQ(lagging->alerts[0].from_height, r->height) << "names the block waiting to become FINAL";
   // The anchor arrives: the alert clears.
-  ASSERT_TRUE(WaitUntil([&] { return StatusOf(*node)->anchoring.last_submitted_height >= r->height; }));
+  ASSERT_TRUE(WaitUntil([&] { return StatusOf(*node)->anchoring.planner.last_submitted_height >= r->height; }));
   ASSERT_EQ(ErrcOf(m_cal->Mine(2)), Errc::kOk);
   ASSERT_TRUE(WaitUntil([&] { return StatusOf(*node)->final_height >= r->height; }));
   auto s = StatusOf(*node);
