@@ -23,6 +23,17 @@ constexpr std::string_view kSqlLoadGenesis = "SELECT value FROM meta WHERE key =
 
 // The store's own tuning on top of sqlite::Db's pragmas (busy timeout, foreign keys, WAL and
 // synchronous=FULL for a writable file).
+// The genesis row that `load` (kSqlLoadGenesis) finds, decoded; the statement is reset after.
+Result<std::optional<chain::Genesis>> ReadGenesisRow(Stmt& load) {
+  sqlite::StmtReset reset(load);
+  PEERDB_TRY_ASSIGN(const bool found, load.Step());
+  if (!found) return std::optional<chain::Genesis>{};
+  PEERDB_TRY_ASSIGN(const ByteSpan stored, load.ColumnBlobMax(0, internal::kMaxStoredBodyBytes));
+  auto genesis = codec::Decode<chain::Genesis>(stored);
+  if (!genesis.ok()) return Error{Errc::kCorrupt, "stored genesis does not decode: " + genesis.error().message};
+  return std::optional<chain::Genesis>{std::move(genesis).value()};
+}
+
 Status Tune(Db& db, OpenMode mode) {
   if (mode != OpenMode::kReadWrite) return Status::Ok();
   // A bigger page cache keeps the state and history indexes resident while a block commits.
@@ -124,14 +135,27 @@ Status Store::InitGenesis(const chain::Genesis& genesis) {
 
 Result<std::optional<chain::Genesis>> Store::LoadGenesis() const {
   PEERDB_TRY_ASSIGN(Stmt* load, m_impl->Get(kSqlLoadGenesis));
-  sqlite::StmtReset reset(*load);
-  PEERDB_TRY_ASSIGN(const bool found, load->Step());
-  if (!found) return std::optional<chain::Genesis>{};
-  PEERDB_TRY_ASSIGN(const ByteSpan stored, load->ColumnBlobMax(0, internal::kMaxStoredBodyBytes));
-  auto genesis = codec::Decode<chain::Genesis>(stored);
-  if (!genesis.ok()) return Error{Errc::kCorrupt, "stored genesis does not decode: " + genesis.error().message};
-  if (!m_impl->chain_id) m_impl->chain_id = chain::ChainId(*genesis);
-  return std::optional<chain::Genesis>{std::move(genesis).value()};
+  PEERDB_TRY_ASSIGN(std::optional<chain::Genesis> genesis, ReadGenesisRow(*load));
+  if (genesis && !m_impl->chain_id) m_impl->chain_id = chain::ChainId(*genesis);
+  return genesis;
+}
+
+Result<std::optional<chain::Genesis>> PeekGenesis(const std::string& path) {
+  auto fail = [&path](const Error& e) { return e.Context("store " + path); };
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::optional<chain::Genesis>{};
+  if (Status s = internal::CheckDatabaseFile(path); !s.ok()) return fail(s.error());
+  auto db = Db::Open(path, sqlite::OpenMode::kReadOnly);
+  if (!db.ok()) return fail(db.error());
+  auto version = internal::ReadSchemaVersion(**db);
+  if (!version.ok()) return fail(version.error());
+  if (Status s = internal::CheckSchemaVersion(*version, kSchemaVersion); !s.ok()) return fail(s.error());
+  if (*version == 0) return std::optional<chain::Genesis>{};
+  auto load = Stmt::Prepare(**db, kSqlLoadGenesis, /*persistent=*/false);
+  if (!load.ok()) return fail(load.error());
+  auto genesis = ReadGenesisRow(**load);
+  if (!genesis.ok()) return fail(genesis.error());
+  return genesis;
 }
 
 }  // namespace peerdb::store

@@ -205,4 +205,10 @@ class Store {
   std::unique_ptr<Impl> m_impl;
 };
 
+// The genesis held by the store file at `path`, read without writing or migrating it (an older
+// schema is read as it is): nullopt when there is no file or no genesis in it yet. For checks made
+// before a node opens its store (`peerdb node --check`, which must not disturb a running node).
+// A file that is not a PeerDB store, or is newer than this build, fails as Open would.
+Result<std::optional<chain::Genesis>> PeekGenesis(const std::string& path);
+
 }  // namespace peerdb::store

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <filesystem>
 
 #include "peerdb/sqlite/db.h"
 #include "peerdb/store/store.h"
@@ -67,6 +68,41 @@ TEST(StoreSchema, EmptyFileOpenedReadOnlyIsConfigError) {
   auto s = Store::Open(path, OpenMode::kReadOnly);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::kConfig);
+}
+
+// PeekGenesis serves `peerdb node --check`, which runs before a start that may migrate the file:
+// an older version is read as it is and left as it is; what Open refuses, it refuses.
+TEST(StoreSchema, PeekGenesisReadsWithoutMigratingAndRefusesWhatOpenRefuses) {
+  const std::string dir = test::TempDir();
+  auto none = PeekGenesis(dir + "/absent.db");
+  ASSERT_TRUE(none.ok()) << none.error().ToString();
+  EXPECT_FALSE(none->has_value());
+  EXPECT_FALSE(std::filesystem::exists(dir + "/absent.db"));
+
+  const std::string path = dir + "/node.db";
+  const chain::Genesis genesis = test::TestGenesis();
+  {
+    auto store = Store::Open(path);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->InitGenesis(genesis).ok());
+  }
+  const std::string older = std::to_string(kSchemaVersion - 1);
+  test::ExecRawSql(path, "UPDATE meta SET value = " + older + " WHERE key = 'schema_version'");
+  auto peeked = PeekGenesis(path);
+  ASSERT_TRUE(peeked.ok()) << peeked.error().ToString();
+  ASSERT_TRUE(peeked->has_value());
+  EXPECT_EQ(chain::ChainId(**peeked), chain::ChainId(genesis));
+  EXPECT_EQ(test::RunSqliteCli(path, "SELECT value FROM meta WHERE key = 'schema_version'"), older + "\n");
+
+  test::ExecRawSql(path, "UPDATE meta SET value = 7 WHERE key = 'schema_version'");
+  auto newer = PeekGenesis(path);
+  ASSERT_FALSE(newer.ok());
+  EXPECT_EQ(newer.error().code, Errc::kConfig);
+  EXPECT_NE(newer.error().message.find("version 7"), std::string::npos) << newer.error().message;
+
+  const std::string foreign = dir + "/other.db";
+  test::ExecRawSql(foreign, "CREATE TABLE customers(id INTEGER PRIMARY KEY)");
+  EXPECT_EQ(PeekGenesis(foreign).error().code, Errc::kConfig);
 }
 
 TEST(StoreSchema, MigrationsRunInOrderAndAFailedOneLeavesThePreviousVersion) {
