@@ -45,6 +45,7 @@ Result<std::unique_ptr<AnchorNet>> MakeAnchorNet(const AnchorConfig& config, std
     net->headers = std::make_unique<anchor::BitcoindRestHeaderSource>(config.bitcoind_rest, fetch);
     net->headers_description = "bitcoind " + config.bitcoind_rest;
   }
+  if (!net->headers) return Error{Errc::kConfig, "[anchor] no Bitcoin header source"};
   net->pow_limit_bits =
       config.network == BitcoinNetwork::kRegtest ? ots::kRegtestPowLimitBits : ots::kMainnetPowLimitBits;
   net->confirmations = config.confirmations.value_or(k_anchor);

@@ -31,7 +31,8 @@ struct AnchorNet {
   std::string headers_description;       // e.g. "Esplora http://127.0.0.1:8090"
 };
 
-// The calendars, whitelist and header source a config names. kConfig for a bad whitelist pattern.
+// The calendars, whitelist and header source a config names. kConfig for a bad whitelist pattern
+// or no header source. Makes no request, so `peerdb node --check` calls it too.
 Result<std::unique_ptr<AnchorNet>> MakeAnchorNet(const AnchorConfig& config, std::uint32_t k_anchor);
 
 // Submits digest to the calendars; the merged pending timestamp (bare, rooted at digest), or

@@ -35,7 +35,6 @@ Result<std::unique_ptr<Anchoring>> Anchoring::Create(const AnchorConfig& config,
                                                      store::Store& store, const chain::Genesis& genesis,
                                                      const util::Clock& clock) {
   PEERDB_TRY_ASSIGN(std::unique_ptr<AnchorNet> net, MakeAnchorNet(config, genesis.config.params.k_anchor));
-  if (!net->headers) return Error{Errc::kConfig, "[anchor] no Bitcoin header source"};
   return std::unique_ptr<Anchoring>(new Anchoring(config, io, store, genesis, clock, std::move(net)));
 }
 

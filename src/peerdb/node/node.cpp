@@ -8,20 +8,18 @@
 #include "peerdb/chain/signer_state.h"
 #include "peerdb/node/block_producer.h"
 #include "peerdb/node/node_impl.h"
+#include "peerdb/node/node_setup.h"
 #include "peerdb/util/file.h"
 
 namespace peerdb::node {
 
 Status Node::Impl::Load() {
-  PEERDB_TRY_ASSIGN(consortium, LoadConsortium(config.consortium_path));
+  PEERDB_TRY_ASSIGN(Membership member, LoadMembership(config));
+  consortium = std::move(member.consortium);
   chain_id = consortium.chain_id;
-  PEERDB_TRY_ASSIGN(key, LoadMemberKey(config.key_path));
-  const chain::Member* me = cfg().FindMemberByKey(key->signing.public_key());
-  if (!me) {
-    return Error{Errc::kNotMember, "the key " + config.key_path + " (public key " + Hex(key->signing.public_key()) +
-                                       ") is not a member of consortium " + Hex(chain_id)};
-  }
-  self = me->id;
+  key = std::move(member.key);
+  self = member.self;
+  PEERDB_TRY(CheckWritablePaths(config));
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) return Error{Errc::kIo, "cannot create data_dir " + config.data_dir + ": " + ec.message()};
@@ -29,7 +27,7 @@ Status Node::Impl::Load() {
   PEERDB_TRY_ASSIGN(data_lock, LockFile::Acquire(config.data_dir + "/node.lock", "data_dir " + config.data_dir));
   // S7: one signing process per key.
   PEERDB_TRY_ASSIGN(key_lock, LockFile::Acquire(config.key_path + ".lock", "member key " + config.key_path));
-  PEERDB_TRY_ASSIGN(store, store::Store::Open(config.data_dir + "/peerdb.sqlite"));
+  PEERDB_TRY_ASSIGN(store, store::Store::Open(StoreFileOf(config)));
   // A fresh database file (and its -wal file, created by the first write) must survive power loss
   // as a directory entry too; SQLite syncs file contents, not always the directory.
   PEERDB_TRY(util::SyncParentDir(store->path()));
@@ -37,9 +35,8 @@ Status Node::Impl::Load() {
   if (!stored) {
     PEERDB_TRY(store->InitGenesis(consortium.genesis));
     PEERDB_TRY(util::SyncParentDir(store->path()));
-  } else if (chain::ChainId(*stored) != chain_id) {
-    return Error{Errc::kConfig, "data_dir " + config.data_dir + " holds chain " + Hex(chain::ChainId(*stored)) +
-                                    " but the consortium file defines chain " + Hex(chain_id)};
+  } else {
+    PEERDB_TRY(CheckStoredChain(*stored, chain_id, config.data_dir));
   }
   PEERDB_TRY(LoadTree());
   app = std::make_unique<NodeApplication>(cfg(), chain_id, *store, tree);
@@ -61,7 +58,7 @@ Status Node::Impl::Load() {
   if (!config.testing_byzantine.empty()) {
     spdlog::warn("node: TEST-ONLY byzantine mode '{}' is on: this member will misbehave", config.testing_byzantine);
   }
-  spdlog::info("node: member {} ({}) of chain {} ({} members), head height {}", self, me->name, Hex(chain_id),
+  spdlog::info("node: member {} ({}) of chain {} ({} members), head height {}", self, member.name, Hex(chain_id),
                cfg().members.size(), head_height);
   return Status::Ok();
 }

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "peerdb/node/node_impl.h"
+#include "peerdb/node/node_setup.h"
 
 namespace peerdb::node {
 namespace {
@@ -69,33 +70,16 @@ std::string Describe(const std::vector<consensus::Action>& actions) {
 }  // namespace
 
 Status Node::Impl::StartNetwork() {
-  if (cfg().members.size() <= 1) return Status::Ok();
-  net::NetworkConfig nc;
-  nc.chain_id = chain_id;
-  nc.self = self;
-  nc.listen = config.peer_listen;
-  if (nc.listen.empty()) {
-    auto it = consortium.addresses.find(self);
-    if (it == consortium.addresses.end()) {
-      return Error{Errc::kConfig, "member " + std::to_string(self) +
-                                      " has no address in the consortium file and node.toml sets no peer_listen"};
-    }
-    nc.listen = it->second;
-  }
-  for (const chain::Member& m : cfg().members) {
-    if (m.id == self) continue;
-    auto it = consortium.addresses.find(m.id);
-    nc.members.push_back(net::PeerEndpoint{m.id, m.pubkey, it == consortium.addresses.end() ? "" : it->second});
-  }
-  nc.max_frame_bytes = std::size_t{cfg().params.max_block_bytes} + (64u << 10);
+  PEERDB_TRY_ASSIGN(std::optional<net::NetworkConfig> nc, PeerNetworkConfigFor(config, consortium, self));
+  if (!nc) return Status::Ok();
   net::NetworkHandler h;
   h.on_frame = [this](chain::MemberId from, std::uint8_t type, ByteSpan body) { OnFrame(from, type, body); };
   h.on_connected = [this](chain::MemberId peer) { Step(consensus::PeerConnected{peer}); };
   h.on_disconnected = [this](chain::MemberId peer) { Step(consensus::PeerDisconnected{peer}); };
-  PEERDB_TRY_ASSIGN(network, net::PeerNetwork::Create(io, nc, key->signing, std::move(h)));
+  PEERDB_TRY_ASSIGN(network, net::PeerNetwork::Create(io, *nc, key->signing, std::move(h)));
   PEERDB_TRY(network->Start());
-  spdlog::info("node: peer transport on {} (port {}), {} other members", nc.listen, network->ListenPort(),
-               nc.members.size());
+  spdlog::info("node: peer transport on {} (port {}), {} other members", nc->listen, network->ListenPort(),
+               nc->members.size());
   return Status::Ok();
 }
 

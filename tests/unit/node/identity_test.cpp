@@ -114,6 +114,20 @@ TEST(MemberKeyFile, LoadRejectsBadMagicAndBadHex) {
   EXPECT_EQ(ErrcOf(LoadMemberKey(dir + "/absent.key")), Errc::kNotFound);
 }
 
+TEST(MemberKeyFile, LoadNamesTheMemberCardWhenGivenOneAsTheKey) {
+  const std::string path = TempDir() + "/member.json";
+  MemberCard card;
+  card.name = "Acme";
+  const MemberKey key = GenerateMemberKey();
+  card.pubkey = key.signing.public_key();
+  card.enc_pubkey = key.encryption.public_key;
+  test::WriteText(path, EncodeMemberCard(card));  // as keygen writes it: readable by all
+  auto r = LoadMemberKey(path);
+  EXPECT_EQ(ErrcOf(r), Errc::kMalformed);
+  EXPECT_NE(MessageOf(r).find("is a public member card, not the private member key file"), std::string::npos)
+      << MessageOf(r);
+}
+
 MemberCard SampleCard() {
   const MemberKey key = GenerateMemberKey();
   MemberCard c;

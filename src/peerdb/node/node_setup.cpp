@@ -1,0 +1,124 @@
+#include "peerdb/node/node_setup.h"
+
+#include <boost/asio/io_context.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <unistd.h>
+
+#include "peerdb/node/anchor_tasks.h"
+#include "peerdb/store/store.h"
+
+namespace peerdb::node {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Whether this user may create entries in `dir`, or, while it does not exist, in the nearest
+// directory above it that does (create_directories starts there). access() asks the kernel, so a
+// read-only mount (systemd's ProtectSystem) fails here as the real write would.
+Status CheckWritableDir(const fs::path& dir, const std::string& what) {
+  fs::path p = dir;
+  std::error_code ec;
+  while (!p.empty() && !fs::exists(p, ec) && p.has_relative_path()) p = p.parent_path();
+  if (p.empty()) p = ".";
+  if (!fs::is_directory(p, ec)) return Error{Errc::kConfig, what + " cannot be created: " + p.string() + " is not a directory"};
+  if (::access(p.c_str(), W_OK | X_OK) != 0) {
+    return Error{Errc::kIo, what + " is not writable: cannot write in " + p.string() + " (" + std::strerror(errno) + ")"};
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Membership> LoadMembership(const NodeConfig& config) {
+  PEERDB_TRY_ASSIGN(Consortium consortium, LoadConsortium(config.consortium_path));
+  PEERDB_TRY_ASSIGN(MemberKey key, LoadMemberKey(config.key_path));
+  const chain::Member* me = consortium.genesis.config.FindMemberByKey(key.signing.public_key());
+  if (!me) {
+    return Error{Errc::kNotMember, "the key " + config.key_path + " (public key " + Hex(key.signing.public_key()) +
+                                       ") is not a member of consortium " + Hex(consortium.chain_id)};
+  }
+  const chain::MemberId self = me->id;
+  std::string name = me->name;
+  return Membership{std::move(consortium), std::move(key), self, std::move(name)};
+}
+
+Status CheckWritablePaths(const NodeConfig& config) {
+  PEERDB_TRY(CheckWritableDir(config.data_dir, "data_dir " + config.data_dir));
+  // S7's lock on the key lives beside the key file, so the key's directory must be writable too
+  // (a key under a read-only /etc is refused here rather than by the lock).
+  const std::string lock = config.key_path + ".lock";
+  std::error_code ec;
+  if (fs::exists(lock, ec)) {
+    if (::access(lock.c_str(), R_OK | W_OK) != 0) {
+      return Error{Errc::kIo, "the member key's lock file " + lock + " is not writable (" + std::strerror(errno) + ")"};
+    }
+    return Status::Ok();
+  }
+  return CheckWritableDir(fs::path(config.key_path).parent_path(), "the member key's lock file " + lock);
+}
+
+Status CheckStoredChain(const chain::Genesis& stored, const Hash32& chain_id, const std::string& data_dir) {
+  if (chain::ChainId(stored) == chain_id) return Status::Ok();
+  return Error{Errc::kConfig, "data_dir " + data_dir + " holds chain " + Hex(chain::ChainId(stored)) +
+                                  " but the consortium file defines chain " + Hex(chain_id)};
+}
+
+Result<std::optional<net::NetworkConfig>> PeerNetworkConfigFor(const NodeConfig& config, const Consortium& consortium,
+                                                              chain::MemberId self) {
+  const chain::Config& cfg = consortium.genesis.config;
+  if (cfg.members.size() <= 1) return std::optional<net::NetworkConfig>{};
+  net::NetworkConfig nc;
+  nc.chain_id = consortium.chain_id;
+  nc.self = self;
+  nc.listen = config.peer_listen;
+  if (nc.listen.empty()) {
+    auto it = consortium.addresses.find(self);
+    if (it == consortium.addresses.end()) {
+      return Error{Errc::kConfig, "member " + std::to_string(self) +
+                                      " has no address in the consortium file and node.toml sets no peer_listen"};
+    }
+    nc.listen = it->second;
+  }
+  for (const chain::Member& m : cfg.members) {
+    if (m.id == self) continue;
+    auto it = consortium.addresses.find(m.id);
+    nc.members.push_back(net::PeerEndpoint{m.id, m.pubkey, it == consortium.addresses.end() ? "" : it->second});
+  }
+  nc.max_frame_bytes = std::size_t{cfg.params.max_block_bytes} + (64u << 10);
+  return std::optional<net::NetworkConfig>{std::move(nc)};
+}
+
+Result<SetupReport> CheckNodeSetup(const NodeConfig& config) {
+  PEERDB_TRY_ASSIGN(Membership m, LoadMembership(config));
+  PEERDB_TRY(CheckWritablePaths(config));
+  SetupReport r;
+  r.self = m.self;
+  r.name = m.name;
+  r.chain_id = m.consortium.chain_id;
+  r.members = m.consortium.genesis.config.members.size();
+  // Read-only, and without migrating: a running node's store is left as it is.
+  PEERDB_TRY_ASSIGN(std::optional<chain::Genesis> stored, store::PeekGenesis(StoreFileOf(config)));
+  if (stored) {
+    PEERDB_TRY(CheckStoredChain(*stored, r.chain_id, config.data_dir));
+    r.stored_chain = true;
+  }
+  PEERDB_TRY_ASSIGN(std::optional<net::NetworkConfig> nc, PeerNetworkConfigFor(config, m.consortium, m.self));
+  if (nc) {
+    // Create checks the addresses and builds the TLS identity from the key; only Start binds.
+    boost::asio::io_context io;
+    PEERDB_TRY_ASSIGN(std::unique_ptr<net::PeerNetwork> network, net::PeerNetwork::Create(io, *nc, m.key.signing, {}));
+    r.peer_listen = nc->listen;
+  }
+  if (config.anchor.enabled) {
+    PEERDB_TRY_ASSIGN(std::unique_ptr<AnchorNet> anchor_net,
+                      MakeAnchorNet(config.anchor, m.consortium.genesis.config.params.k_anchor));
+    r.anchoring = true;
+  }
+  return r;
+}
+
+std::string StoreFileOf(const NodeConfig& config) { return config.data_dir + "/peerdb.sqlite"; }
+
+}  // namespace peerdb::node
