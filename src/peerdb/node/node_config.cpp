@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <sstream>
+#include <spdlog/common.h>
 #include <toml++/toml.h>
 
+#include "peerdb/http/listen_address.h"
 #include "peerdb/http/url.h"
 #include "peerdb/util/file.h"
 
@@ -126,8 +128,8 @@ Result<NodeConfig> DecodeNodeConfig(std::string_view text, const std::string& ba
     msg << e.description() << " at line " << e.source().begin.line;
     return Bad(msg.str());
   }
-  static const std::string_view kKnown[] = {"consortium", "key", "data_dir", "api_listen", "log_level",
-                                            "peer_listen", "testing_byzantine"};
+  static const std::string_view kKnown[] = {"consortium", "key",       "data_dir",   "api_listen",       "log_level",
+                                            "log_file",   "log_format", "peer_listen", "testing_byzantine"};
   NodeConfig c;
   for (const auto& [k, v] : root) {
     if (k.str() == "anchor") {
@@ -148,7 +150,19 @@ Result<NodeConfig> DecodeNodeConfig(std::string_view text, const std::string& ba
   c.key_path = Resolve(base_dir, *get("key"));
   c.data_dir = Resolve(base_dir, *get("data_dir"));
   if (auto v = get("api_listen")) c.api_listen = *v;
+  // Parsed here as the API will parse it, so that `node --check` finds a bad one without binding.
+  if (auto a = http::ParseListenAddress(c.api_listen, http::IpVersions::kV4AndV6); !a.ok()) {
+    return Bad("api_listen: " + a.error().message);
+  }
   if (auto v = get("log_level")) c.log_level = *v;
+  if (spdlog::level::from_str(c.log_level) == spdlog::level::off && c.log_level != "off") {
+    return Bad("log_level must be trace, debug, info, warn, error or off");
+  }
+  if (auto v = get("log_file")) c.log_file = Resolve(base_dir, *v);
+  if (auto v = get("log_format")) {
+    if (*v != "text" && *v != "json") return Bad("log_format must be \"text\" or \"json\"");
+    c.log_format = *v == "json" ? LogFormat::kJson : LogFormat::kText;
+  }
   if (auto v = get("peer_listen")) c.peer_listen = *v;
   if (auto v = get("testing_byzantine")) {
     if (*v != "" && *v != "double-seal") return Bad("testing_byzantine must be \"double-seal\" (test networks only)");

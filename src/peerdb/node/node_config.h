@@ -15,6 +15,9 @@ namespace peerdb::node {
 
 enum class BitcoinNetwork { kMainnet, kRegtest };
 
+// log_format: "text" (spdlog's default lines) or "json" (one JSON object per line, for collectors).
+enum class LogFormat { kText, kJson };
+
 // The [anchor] section (docs/user-guide.md "Anchoring"): anchoring of this node's checkpoints in
 // Bitcoin through OpenTimestamps calendars (PROTOCOL.md §1.8).
 struct AnchorConfig {
@@ -31,12 +34,16 @@ struct AnchorConfig {
   std::uint64_t timeout_ms = 5'000;              // per request: to connect, and for the exchange
 };
 
+// Decoding checks every setting that needs no file or network (log_level, log_format, api_listen
+// parse; [anchor] is consistent); what needs the files is checked by node_setup.h.
 struct NodeConfig {
   std::string consortium_path;
   std::string key_path;
   std::string data_dir;
   std::string api_listen = "127.0.0.1:7070";
-  std::string log_level = "info";
+  std::string log_level = "info";   // checked when decoded: trace, debug, info, warn, error or off
+  std::string log_file;             // appended to (created with mode 0640); empty: stderr
+  LogFormat log_format = LogFormat::kText;
   // Where this member accepts peer connections; default: its address in the consortium file.
   std::string peer_listen;
   // Test networks only: "double-seal" makes this node also sign a conflicting seal at every height

@@ -72,6 +72,42 @@ TEST(NodeConfig, NonStringValuesAndBadTomlAreRefused) {
 
 constexpr char kBase[] = "consortium = \"c\"\nkey = \"k\"\ndata_dir = \"d\"\n";
 
+TEST(NodeConfigLog, DefaultsToTextOnStderr) {
+  auto c = DecodeNodeConfig(kBase, "/x");
+  ASSERT_EQ(ErrcOf(c), Errc::kOk) << MessageOf(c);
+  EXPECT_EQ(c->log_file, "");
+  EXPECT_EQ(c->log_format, LogFormat::kText);
+}
+
+TEST(NodeConfigLog, LogFileIsResolvedLikeTheOtherPaths) {
+  auto c = DecodeNodeConfig(std::string(kBase) + "log_file = \"log/node.log\"\nlog_format = \"json\"\n", "/srv/peerdb");
+  ASSERT_EQ(ErrcOf(c), Errc::kOk) << MessageOf(c);
+  EXPECT_EQ(c->log_file, "/srv/peerdb/log/node.log");
+  EXPECT_EQ(c->log_format, LogFormat::kJson);
+  c = DecodeNodeConfig(std::string(kBase) + "log_file = \"/var/log/peerdb/node.log\"\nlog_format = \"text\"\n", "/srv");
+  ASSERT_EQ(ErrcOf(c), Errc::kOk) << MessageOf(c);
+  EXPECT_EQ(c->log_file, "/var/log/peerdb/node.log");
+  EXPECT_EQ(c->log_format, LogFormat::kText);
+}
+
+TEST(NodeConfigLog, BadValuesAreRefusedNamingTheSetting) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"log_format = \"yaml\"\n", "log_format must be \"text\" or \"json\""},
+      {"log_format = \"JSON\"\n", "log_format must be"},
+      {"log_format = 1\n", "'log_format' must be a string"},
+      {"log_file = true\n", "'log_file' must be a string"},
+      {"log_level = \"loud\"\n", "log_level must be trace, debug, info, warn, error or off"},
+      {"api_listen = \"7070\"\n", "api_listen: listen address"},
+      {"api_listen = \"api.example:7070\"\n", "api_listen: listen address"},
+  };
+  for (const auto& [line, needle] : cases) {
+    auto c = DecodeNodeConfig(std::string(kBase) + line, "/x");
+    EXPECT_EQ(ErrcOf(c), Errc::kConfig) << line;
+    EXPECT_NE(MessageOf(c).find(needle), std::string::npos) << needle << " / " << MessageOf(c);
+  }
+  EXPECT_EQ(ErrcOf(DecodeNodeConfig(std::string(kBase) + "log_level = \"off\"\n", "/x")), Errc::kOk);
+}
+
 TEST(NodeConfigAnchor, OffByDefaultWithDocumentedDefaults) {
   auto c = DecodeNodeConfig(kBase, "/x");
   ASSERT_EQ(ErrcOf(c), Errc::kOk) << MessageOf(c);
