@@ -1,13 +1,18 @@
 // peerdb node --config node.toml: runs a member's node and its HTTP API until SIGINT/SIGTERM.
+// peerdb node --check --config node.toml: makes the checks a start makes and exits (0 with
+// "ok: ..."), writing, locking and binding nothing, so it is safe beside a running node and as a
+// service manager's pre-start step.
 #include <csignal>
 #include <iostream>
 #include <memory>
-#include <spdlog/sinks/stdout_color_sinks.h>
+#include <sstream>
 #include <spdlog/spdlog.h>
 
 #include "peerdb/cli/cli.h"
 #include "peerdb/cli/commands.h"
+#include "peerdb/cli/node_log.h"
 #include "peerdb/node/node.h"
+#include "peerdb/node/node_setup.h"
 #include "peerdb/util/file.h"
 
 namespace peerdb::cli {
@@ -16,12 +21,10 @@ namespace {
 int RunNode(const std::string& config_path, const ApiLauncher& launcher) {
   auto config = node::LoadNodeConfig(config_path);
   if (!config.ok()) return Fail(config.error());
-  auto level = spdlog::level::from_str(config->log_level);
-  if (level == spdlog::level::off && config->log_level != "off") {
-    return Fail(Error{Errc::kConfig, "node config: log_level must be trace, debug, info, warn, error or off"});
-  }
-  spdlog::set_default_logger(spdlog::stderr_color_mt("peerdb"));
-  spdlog::set_level(level);
+  auto logger = MakeNodeLogger(*config);
+  if (!logger.ok()) return Fail(logger.error());
+  spdlog::set_default_logger(*logger);
+  spdlog::set_level(spdlog::level::from_str(config->log_level));  // checked by LoadNodeConfig
 
   // Block the signals before any thread starts, so only sigwait below receives them.
   sigset_t signals;
@@ -53,7 +56,26 @@ int RunNode(const std::string& config_path, const ApiLauncher& launcher) {
   sigwait(&signals, &sig);
   spdlog::info("node: signal {} received, shutting down", sig);
   (*api)->Stop();
-  (*node)->Stop();
+  (*node)->Stop();  // logs "node: stopped (member N, head height H)"
+  return kExitOk;
+}
+
+int CheckNode(const std::string& config_path) {
+  auto config = node::LoadNodeConfig(config_path);
+  if (!config.ok()) return Fail(config.error());
+  if (Status log = CheckNodeLog(*config); !log.ok()) return Fail(log.error());
+  auto report = node::CheckNodeSetup(*config);
+  if (!report.ok()) return Fail(report.error());
+  const node::SetupReport& r = *report;
+  std::ostringstream out;
+  out << "ok: member " << r.self << " (" << r.name << ") of chain " << Hex(r.chain_id) << " (" << r.members
+      << " members); data_dir " << config->data_dir << (r.stored_chain ? " (holds this chain)" : " (new)") << "; api "
+      << config->api_listen << "; peers "
+      << (r.peer_listen.empty() ? std::string("none (one member)") : "on " + r.peer_listen) << "; anchoring "
+      << (r.anchoring ? "on" : "off") << "; log "
+      << (config->log_file.empty() ? std::string("stderr") : config->log_file)
+      << (config->log_format == node::LogFormat::kJson ? " (json)" : " (text)");
+  std::cout << out.str() << std::endl;
   return kExitOk;
 }
 
@@ -61,9 +83,13 @@ int RunNode(const std::string& config_path, const ApiLauncher& launcher) {
 
 void AddNodeCommand(CLI::App& app, const Bind& bind, ApiLauncher launcher) {
   auto path = std::make_shared<std::string>();
+  auto check = std::make_shared<bool>(false);
   CLI::App* n = app.add_subcommand("node", "Run a member's node and its HTTP API");
   n->add_option("--config", *path, "node.toml")->required();
-  bind(n, [path, launcher] { return RunNode(*path, launcher); });
+  n->add_flag("--check", *check,
+              "Check node.toml and the files it names as a start would (consortium, key, data_dir, "
+              "addresses, anchoring, log), print \"ok: ...\" and exit; binds no port, writes nothing");
+  bind(n, [path, check, launcher] { return *check ? CheckNode(*path) : RunNode(*path, launcher); });
 }
 
 }  // namespace peerdb::cli
