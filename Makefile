@@ -2,7 +2,7 @@
 # idempotent and a no-op when everything is present), then configures, builds and runs.
 JOBS ?= 2
 
-.PHONY: demo test fuzz bench build release clean setup sim-soak
+.PHONY: demo test fuzz bench build release man clean setup sim-soak
 
 setup:
 	@bash scripts/setup.sh
@@ -22,6 +22,11 @@ build:
 release:
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS) --target peerdb
+
+# The man page, build/release/peerdb.1 (packaging/README.md says how to install it).
+man: setup
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS) --target man
 
 # Runs each libFuzzer target for FUZZ_SECONDS (default 60) with clang-14.
 fuzz: setup
