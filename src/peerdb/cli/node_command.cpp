@@ -87,8 +87,8 @@ void AddNodeCommand(CLI::App& app, const Bind& bind, ApiLauncher launcher) {
   CLI::App* n = app.add_subcommand("node", "Run a member's node and its HTTP API");
   n->add_option("--config", *path, "node.toml")->required();
   n->add_flag("--check", *check,
-              "Check node.toml and the files it names as a start would (consortium, key, data_dir, "
-              "addresses, anchoring, log), print \"ok: ...\" and exit; binds no port, writes nothing");
+              "Check node.toml and the files it names as a start would, print \"ok: ...\" and exit "
+              "(writes nothing, binds no port)");
   bind(n, [path, check, launcher] { return *check ? CheckNode(*path) : RunNode(*path, launcher); });
 }
 
