@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Hostile or mistaken input to the CLI and the API of a real node: a clear error (CLI exit code 2
-and a one-line reason; HTTP 4xx with {"error":{"code","message"}}), never a crash or lost data."""
+"""Hostile or mistaken input to the CLI and the API of a real node: a clear error (the CLI exit code
+docs/errors.md gives for its kind and a one-line reason; HTTP 4xx with {"error":{"code","message"}}),
+never a crash or lost data."""
 import os
 import socket
 
@@ -23,7 +24,7 @@ def expect_api_error(node, method, path, body, status, code, raw=None):
 
 
 def cli_checks(wd):
-    expect_cli_error(["node", "--config", wd / "missing.toml"], "no such file")
+    expect_cli_error(["node", "--config", wd / "missing.toml"], "no such file", code=3)
     with open(wd / "bad.toml", "w") as f:
         f.write("consortium = \n")
     expect_cli_error(["node", "--config", wd / "bad.toml"], "node config")
@@ -37,9 +38,9 @@ def cli_checks(wd):
     with open(wd / "edited.toml", "w") as f:
         f.write(text.replace("block_period_ms = 100", "block_period_ms = 101"))
     expect_cli_error(["consortium", "show", wd / "edited.toml"], "does not match its chain_id")
-    expect_cli_error(["put", "--api", "http://127.0.0.1:1", "books", "k", "1"], "cannot reach node")
+    expect_cli_error(["put", "--api", "http://127.0.0.1:1", "books", "k", "1"], "cannot reach node", code=4)
     expect_cli_error(["put", "--api", "http://127.0.0.1:1", "books", "k", "not json"], "VALUE must be JSON")
-    expect_cli_error(["audit", "--db", wd / "nothing.sqlite"], "")
+    expect_cli_error(["audit", "--db", wd / "nothing.sqlite"], "", code=3)
     with open(wd / "garbage.sqlite", "wb") as f:
         f.write(os.urandom(8192))
     expect_cli_error(["audit", "--db", wd / "garbage.sqlite"], "")
@@ -103,8 +104,8 @@ def main():
             f.seek(0)
             f.write(b"this is not a database header!!")
         p = h.run("node", "--config", wd / "node.toml", check=False, timeout=30)
-        h.check(p.returncode == 2 and p.stderr.startswith("peerdb: "), f"corrupt db: {p.returncode} {p.stderr}")
-        print("bad input handled: CLI exit 2 with one-line reasons, API 4xx JSON errors, node kept serving")
+        h.check(p.returncode == 1 and p.stderr.startswith("peerdb: "), f"corrupt db: {p.returncode} {p.stderr}")
+        print("bad input handled: CLI exit codes by kind with one-line reasons, API 4xx JSON errors, node kept serving")
 
 
 if __name__ == "__main__":

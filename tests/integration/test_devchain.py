@@ -200,9 +200,9 @@ def main():
         h.check(dc.status_of("/no/such/route")[0] == 404, "unknown route")
         h.check(dc.status_of("/admin/mine", b"{")[0] == 400, "bad admin JSON")
         p = h.run("devchain", "reorg", "--url", dc.url, "--depth", "999", check=False)
-        h.check(p.returncode == 1 and p.stderr.startswith("peerdb: reorg depth must be"), p.stderr)
+        h.check(p.returncode == 5 and p.stderr.startswith("peerdb: reorg depth must be"), p.stderr)
         p = h.run("devchain", "mine", "--url", f"http://127.0.0.1:{h.free_port()}", check=False)
-        h.check(p.returncode == 2 and "cannot reach" in p.stderr, p.stderr)
+        h.check(p.returncode == 4 and "cannot reach" in p.stderr, p.stderr)
 
         # kill -9, then restart on the same port: chain, proofs and pending commitments survive.
         pending = cal.submit(hashlib.sha256(b"pending at the crash").digest(), timeout=10)

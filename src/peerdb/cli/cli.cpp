@@ -7,15 +7,31 @@
 
 namespace peerdb::cli {
 
+int ExitCodeFor(Errc code) {
+  switch (code) {
+    case Errc::kOk: return kExitOk;
+    case Errc::kNotFound:
+    case Errc::kUnknownNamespace: return kExitNotFound;
+    case Errc::kUnavailable: return kExitUnavailable;
+    case Errc::kForbidden:
+    case Errc::kInvalid: return kExitRejected;
+    case Errc::kBadSignature:
+    case Errc::kCorrupt:
+    case Errc::kInternal: return kExitFailed;
+    case Errc::kMalformed:
+    case Errc::kNotMember:
+    case Errc::kTooLarge:
+    case Errc::kBadVersion:
+    case Errc::kConflict:
+    case Errc::kIo:
+    case Errc::kConfig: return kExitBadInput;
+  }
+  return kExitFailed;
+}
+
 int Fail(const Error& error) {
   std::cerr << "peerdb: " << error.message << "\n";
-  switch (error.code) {
-    case Errc::kForbidden:
-    case Errc::kInvalid:
-      return kExitFailed;
-    default:
-      return kExitBadInput;
-  }
+  return ExitCodeFor(error.code);
 }
 
 int Run(int argc, char** argv, ApiLauncher api_launcher) {
