@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -42,13 +43,29 @@ Result<std::string> ValueText(const std::string& arg) {
   return arg;
 }
 
-int Put(const std::string& api, const std::string& ns, const std::string& key, const std::string& value_text) {
-  nlohmann::json value = nlohmann::json::parse(value_text, nullptr, false);
-  if (value.is_discarded()) {
-    return Fail(Error{Errc::kMalformed, "VALUE must be JSON; quote text like '\"paid\"'"});
+// Why nlohmann refuses VALUE. A number beyond a double's range (1e400) is valid JSON, but cannot be
+// kept exactly, so the advice is the node's for such numbers: send it as a string.
+Error NotAValue(const std::string& value_text) {
+  try {
+    [[maybe_unused]] const nlohmann::json parsed = nlohmann::json::parse(value_text);
+  } catch (const nlohmann::json::out_of_range&) {
+    return Error{Errc::kMalformed, "VALUE holds a number that cannot be kept exactly; send it as a JSON string"};
+  } catch (const std::exception&) {
   }
-  nlohmann::json body = {{"ops", {{{"op", "put"}, {"ns", ns}, {"key", key}, {"value", value}}}}};
-  auto r = ApiClient(api).Post("/v1/tx", body);
+  return Error{Errc::kMalformed, "VALUE must be JSON; quote text like '\"paid\"'"};
+}
+
+// VALUE is checked here only for syntax, so that a shell quoting slip gets a hint, and is then
+// sent as typed: parsing and re-serialising it would round a number the node must keep exactly or
+// refuse (docs/api.md). A complete JSON value cannot close the body it is spliced into.
+int Put(const std::string& api, const std::string& ns, const std::string& key, const std::string& value_text) {
+  if (!nlohmann::json::accept(value_text)) return Fail(NotAValue(value_text));
+  const auto quote = [](const std::string& s) {
+    return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  std::string body = R"({"ops":[{"op":"put","ns":)" + quote(ns) + R"(,"key":)" + quote(key) + R"(,"value":)" +
+                     value_text + "}]}";
+  auto r = ApiClient(api).PostText("/v1/tx", std::move(body));
   if (!r.ok()) return Fail(r.error());
   std::cout << "committed " << ns << "/" << key << " in block " << r->value("height", 0) << " ("
             << r->value("block_status", std::string()) << ")\n";
