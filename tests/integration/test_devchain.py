@@ -169,7 +169,8 @@ def main():
         h.check(p.stdout.startswith("Success! Bitcoin block 1 attests existence as of ") and
                 p.stdout.strip().endswith(f"(2 confirmations; block hash {block1})"), p.stdout)
         p = h.run("verify", wd / "doc0.txt", "--esplora", dc.url, check=False)  # mainnet work required
-        h.check(p.returncode == 1 and "proof-of-work limit" in p.stderr, p.stderr)
+        h.check(p.returncode == 1 and "proof-of-work limit" in p.stderr and "looks like a regtest header" in p.stderr
+                and "--network regtest" in p.stderr, p.stderr)
         p = h.run("verify", wd / "doc0.txt", "--esplora", dc.url, "--network", "regtest", "--min-confirmations", "3",
                   check=False)
         h.check(p.returncode == 1 and "only 2 confirmations, 3 required" in p.stderr, p.stderr)

@@ -31,11 +31,19 @@ Status SaveMemberKey(const MemberKey& key, const std::string& path) {
 }
 
 Result<MemberKey> LoadMemberKey(const std::string& path) {
+  PEERDB_TRY_ASSIGN(std::string text, util::ReadTextFile(path, kMaxKeyFileBytes));
+  // The card and the key sit side by side; naming the card is the usual slip (and the card is
+  // world-readable, so say which file it is before complaining about its mode).
+  if (text.find("\"peerdb_member_card\"") != std::string::npos) {
+    const auto slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
+    return Error{Errc::kConfig, path + " is the public member card, not the private key; the key is " + dir +
+                                    "member.key (key = \"" + dir + "member.key\" in node.toml)"};
+  }
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
     return Error{Errc::kConfig, "key file " + path + " is readable by others; run chmod 600 " + path};
   }
-  PEERDB_TRY_ASSIGN(std::string text, util::ReadTextFile(path, kMaxKeyFileBytes));
   std::istringstream in(text);
   std::string magic, seed_line, enc_line;
   std::getline(in, magic);
