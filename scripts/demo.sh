@@ -87,11 +87,8 @@ TOML
   echo $! > "$d/node.pid"
 done
 for i in 0 1 2 3; do
-  for _ in $(seq 1 100); do
-    "$PEERDB" status --api "$(api $i)" >/dev/null 2>&1 && break
-    kill -0 "$(cat "$DIR/${SLUGS[$i]}/node.pid")" 2>/dev/null || { cat "$DIR/${SLUGS[$i]}/node.log"; exit 1; }
-    sleep 0.1
-  done
+  # Ready: serves reads and reaches a majority of the members (GET /v1/health).
+  "$PEERDB" wait --api "$(api $i)" --timeout 60 >/dev/null || { cat "$DIR/${SLUGS[$i]}/node.log"; exit 1; }
   echo "  ${NAMES[$i]}: API $(api $i), log $DIR/${SLUGS[$i]}/node.log"
 done
 

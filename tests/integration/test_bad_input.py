@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Hostile or mistaken input to the CLI and the API of a real node: a clear error (CLI exit code 2
-and a one-line reason; HTTP 4xx with {"error":{"code","message"}}), never a crash or lost data."""
+"""Hostile or mistaken input to the CLI and the API of a real node: a clear error (the CLI exit code
+docs/errors.md gives for its kind and a one-line reason; HTTP 4xx with {"error":{"code","message"}}),
+never a crash, lost data or a value committed other than as sent."""
 import os
 import socket
 
@@ -23,7 +24,7 @@ def expect_api_error(node, method, path, body, status, code, raw=None):
 
 
 def cli_checks(wd):
-    expect_cli_error(["node", "--config", wd / "missing.toml"], "no such file")
+    expect_cli_error(["node", "--config", wd / "missing.toml"], "no such file", code=3)
     with open(wd / "bad.toml", "w") as f:
         f.write("consortium = \n")
     expect_cli_error(["node", "--config", wd / "bad.toml"], "node config")
@@ -37,9 +38,9 @@ def cli_checks(wd):
     with open(wd / "edited.toml", "w") as f:
         f.write(text.replace("block_period_ms = 100", "block_period_ms = 101"))
     expect_cli_error(["consortium", "show", wd / "edited.toml"], "does not match its chain_id")
-    expect_cli_error(["put", "--api", "http://127.0.0.1:1", "books", "k", "1"], "cannot reach node")
+    expect_cli_error(["put", "--api", "http://127.0.0.1:1", "books", "k", "1"], "cannot reach node", code=4)
     expect_cli_error(["put", "--api", "http://127.0.0.1:1", "books", "k", "not json"], "VALUE must be JSON")
-    expect_cli_error(["audit", "--db", wd / "nothing.sqlite"], "")
+    expect_cli_error(["audit", "--db", wd / "nothing.sqlite"], "", code=3)
     with open(wd / "garbage.sqlite", "wb") as f:
         f.write(os.urandom(8192))
     expect_cli_error(["audit", "--db", wd / "garbage.sqlite"], "")
@@ -87,6 +88,46 @@ def api_checks(node):
     h.check(status == 200, "node stopped serving after garbage")
 
 
+def raw_body(node, path):
+    """The response body as bytes, so numbers are compared as the node wrote them."""
+    c = node.conn()
+    try:
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.status, r.read().decode()
+    finally:
+        c.close()
+
+
+def value_checks(node):
+    """docs/api.md "Values: kept exactly or refused", through the CLI: a value the node would change
+    is refused with the reason and nothing is committed; what is accepted reads back digit for digit."""
+    api = ["--api", node.url]
+    expect_cli_error(["put", *api, "books", "dup", '{"a": 1, "a": 2}'], 'duplicate member name "a" in ops[0].value')
+    expect_cli_error(["put", *api, "books", "dup", '{"x": [{"b": 1, "b": 1}]}'], 'duplicate member name "b"')
+    expect_cli_error(["put", *api, "books", "big", '{"amount_minor": 18446744073709551616}'],
+                     "number 18446744073709551616 at ops[0].value.amount_minor cannot be kept exactly; "
+                     "send it as a JSON string")
+    expect_cli_error(["put", *api, "books", "big", "0.1000000000000000000001"], "cannot be kept exactly")
+    expect_cli_error(["put", *api, "books", "big", "1e400"], "cannot be kept exactly")
+    for key in ("dup", "big"):
+        expect_api_error(node, "GET", h.kv_path("books", key), None, 404, "not_found")
+        expect_api_error(node, "GET", h.kv_path("books", key) + "/history", None, 404, "not_found")
+        expect_cli_error(["history", *api, "books", key], "has never been written", code=3)
+    expect_api_error(node, "POST", "/v1/tx", None, 400, "malformed",
+                     raw=b'{"op":"put","ns":"books","key":"inf","value":1e400}')
+
+    exact = '{"amount_minor":18446744073709551615,"low":-9223372036854775808,"x":0.1}'
+    h.run("put", *api, "books", "exact", '{"x": 0.1, "amount_minor": 18446744073709551615, "low": -9223372036854775808}')
+    for path in (h.kv_path("books", "exact"), h.kv_path("books", "exact") + "/history"):
+        status, body = raw_body(node, path)
+        h.check(status == 200 and f'"value":{exact}' in body, f"{path} changed the value: {body}")
+    for command in ("get", "history"):
+        out = h.run(command, *api, "books", "exact").stdout
+        for digits in ('"amount_minor": 18446744073709551615', '"low": -9223372036854775808', '"x": 0.1'):
+            h.check(digits in out, f"peerdb {command}: {digits!r} not in {out}")
+
+
 def main():
     h.parse_args()
     with h.Workdir("badinput") as wd:
@@ -94,6 +135,7 @@ def main():
         cli_checks(wd)
         node = h.Node(wd).start()
         api_checks(node)
+        value_checks(node)
         # A second node on the same data dir and key is refused (one signer per key).
         second = h.run("node", "--config", wd / "node.toml", check=False, timeout=30)
         h.check(second.returncode == 2 and "already in use" in second.stderr, second.stderr)
@@ -103,8 +145,8 @@ def main():
             f.seek(0)
             f.write(b"this is not a database header!!")
         p = h.run("node", "--config", wd / "node.toml", check=False, timeout=30)
-        h.check(p.returncode == 2 and p.stderr.startswith("peerdb: "), f"corrupt db: {p.returncode} {p.stderr}")
-        print("bad input handled: CLI exit 2 with one-line reasons, API 4xx JSON errors, node kept serving")
+        h.check(p.returncode == 1 and p.stderr.startswith("peerdb: "), f"corrupt db: {p.returncode} {p.stderr}")
+        print("bad input handled: CLI exit codes by kind with one-line reasons, API 4xx JSON errors, node kept serving")
 
 
 if __name__ == "__main__":

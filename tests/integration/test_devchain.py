@@ -169,7 +169,8 @@ def main():
         h.check(p.stdout.startswith("Success! Bitcoin block 1 attests existence as of ") and
                 p.stdout.strip().endswith(f"(2 confirmations; block hash {block1})"), p.stdout)
         p = h.run("verify", wd / "doc0.txt", "--esplora", dc.url, check=False)  # mainnet work required
-        h.check(p.returncode == 1 and "proof-of-work limit" in p.stderr, p.stderr)
+        h.check(p.returncode == 1 and "proof-of-work limit" in p.stderr and "looks like a regtest header" in p.stderr
+                and "--network regtest" in p.stderr, p.stderr)
         p = h.run("verify", wd / "doc0.txt", "--esplora", dc.url, "--network", "regtest", "--min-confirmations", "3",
                   check=False)
         h.check(p.returncode == 1 and "only 2 confirmations, 3 required" in p.stderr, p.stderr)
@@ -200,9 +201,9 @@ def main():
         h.check(dc.status_of("/no/such/route")[0] == 404, "unknown route")
         h.check(dc.status_of("/admin/mine", b"{")[0] == 400, "bad admin JSON")
         p = h.run("devchain", "reorg", "--url", dc.url, "--depth", "999", check=False)
-        h.check(p.returncode == 1 and p.stderr.startswith("peerdb: reorg depth must be"), p.stderr)
+        h.check(p.returncode == 5 and p.stderr.startswith("peerdb: reorg depth must be"), p.stderr)
         p = h.run("devchain", "mine", "--url", f"http://127.0.0.1:{h.free_port()}", check=False)
-        h.check(p.returncode == 2 and "cannot reach" in p.stderr, p.stderr)
+        h.check(p.returncode == 4 and "cannot reach" in p.stderr, p.stderr)
 
         # kill -9, then restart on the same port: chain, proofs and pending commitments survive.
         pending = cal.submit(hashlib.sha256(b"pending at the crash").digest(), timeout=10)

@@ -33,16 +33,16 @@ def one_error_line(p):
     return lines[0]
 
 
-def check_refuses_like_start(wd, name, lines, needle):
-    """`node --check` exits 2 with the error a start gives for the same node.toml."""
+def check_refuses_like_start(wd, name, lines, needle, code=2):
+    """`node --check` fails with the exit code and the error line a start gives for the same node.toml."""
     config = write_config(wd, name, lines)
     checked = h.run("node", "--check", "--config", config, check=False, timeout=60)
-    h.check(checked.returncode == 2, f"{name}: --check exited {checked.returncode}: {checked.stdout} {checked.stderr}")
+    h.check(checked.returncode == code, f"{name}: --check exited {checked.returncode}: {checked.stdout} {checked.stderr}")
     h.check(checked.stdout == "", f"{name}: --check printed {checked.stdout!r}")
     line = one_error_line(checked)
     h.check(needle in line, f"{name}: {needle!r} not in {line!r}")
     started = h.run("node", "--config", config, check=False, timeout=60)
-    h.check(started.returncode == 2, f"{name}: the start exited {started.returncode}: {started.stderr}")
+    h.check(started.returncode == code, f"{name}: the start exited {started.returncode}: {started.stderr}")
     h.check(one_error_line(started) == line, f"{name}: start said {started.stderr!r}, --check said {line!r}")
 
 
@@ -76,9 +76,9 @@ def main():
         h.make_consortium(wd, name=NAME)
 
         # The bad setups a start refuses, refused by --check with the same line.
-        check_refuses_like_start(wd, "nokey.toml", {"key": "member/absent.key"}, "no such file")
+        check_refuses_like_start(wd, "nokey.toml", {"key": "member/absent.key"}, "no such file", code=3)
         check_refuses_like_start(wd, "card.toml", {"key": "member/member.json"},
-                                 "is a public member card, not the private member key file")
+                                 "is the public member card, not the private key")
         check_refuses_like_start(wd, "yaml.toml", {"log_format": "yaml"}, 'log_format must be "text" or "json"')
         check_refuses_like_start(wd, "nolog.toml", {"log_file": "missing/peerdb.log"},
                                  "cannot open log_file " + (wd / "missing/peerdb.log"))
@@ -123,7 +123,7 @@ def main():
         # A data_dir that is not a store any more: --check refuses it as the start does.
         with open(node.db, "r+b") as f:
             f.write(b"this is not a database header!!")
-        check_refuses_like_start(wd, "corrupt.toml", {}, "store " + (wd / "data/peerdb.sqlite"))
+        check_refuses_like_start(wd, "corrupt.toml", {}, "store " + (wd / "data/peerdb.sqlite"), code=1)
         print(f"node --check and log_file/log_format ok: {len(entries)} JSON log lines, ending {messages[-1]!r}")
 
 

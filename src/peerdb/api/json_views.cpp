@@ -5,6 +5,7 @@
 #include "peerdb/api/json_parse.h"
 #include "peerdb/codec/pce.h"
 #include "peerdb/consensus/evidence.h"
+#include "peerdb/util/time_text.h"
 
 namespace peerdb::api {
 
@@ -31,6 +32,9 @@ std::string_view RecordLabel(chain::RecordTag tag) {
   return "unknown";
 }
 
+// ISO 8601 UTC beside a *_ms field; null where the field's 0 means "never".
+json IsoOrNull(std::uint64_t ms) { return ms == 0 ? json(nullptr) : json(util::IsoUtcTime(ms)); }
+
 json HeaderJson(const chain::Header& h) {
   return json{
       {"version", h.version},
@@ -40,6 +44,7 @@ json HeaderJson(const chain::Header& h) {
       {"parent_id", Hex(h.parent_id)},
       {"author", h.author},
       {"timestamp_ms", h.timestamp_ms},
+      {"time", util::IsoUtcTime(h.timestamp_ms)},
       {"config_hash", Hex(h.config_hash)},
       {"parent_cert_hash", Hex(h.parent_cert_hash)},
       {"batches_root", Hex(h.batches_root)},
@@ -129,6 +134,8 @@ json HistoryJson(std::string_view ns, std::string_view key, const std::vector<st
     item["owner"] = e.state.owner;
     item["height"] = e.height;
     item["block_id"] = Hex(e.block_id);
+    item["timestamp_ms"] = e.timestamp_ms;
+    item["time"] = util::IsoUtcTime(e.timestamp_ms);
     item["author"] = e.author;
     item["seq"] = e.seq;
     list.push_back(std::move(item));
@@ -157,6 +164,29 @@ json BlockJson(const node::BlockView& view) {
               {"seals", std::move(seals)}};
 }
 
+json HealthJson(const node::StatusView& s) {
+  std::size_t reachable = 0;
+  for (const node::MemberStatus& m : s.members) reachable += !m.excluded && (m.self || m.connected) ? 1 : 0;
+  const std::size_t majority = s.members.size() / 2 + 1;  // chain::Config::Majority over the same members
+  const bool ready = reachable >= majority;
+  json reason = nullptr;
+  if (!ready) {
+    std::string down;
+    for (const node::MemberStatus& m : s.members) {
+      if (!m.self && !m.connected && !m.excluded) down += (down.empty() ? "" : ", ") + m.member.name + " (" + std::to_string(m.member.id) + ")";
+    }
+    reason = "reaches " + std::to_string(reachable) + " of " + std::to_string(s.members.size()) + " members, " +
+             std::to_string(majority) + " needed; not connected: " + down;
+  }
+  return json{{"live", true},
+              {"ready", ready},
+              {"head_height", s.head_height},
+              {"members", s.members.size()},
+              {"reachable", reachable},
+              {"majority", majority},
+              {"reason", reason}};
+}
+
 json StatusJson(const node::StatusView& s) {
   json members = json::array();
   for (const node::MemberStatus& m : s.members) {
@@ -167,6 +197,7 @@ json StatusJson(const node::StatusView& s) {
                            {"connected", m.connected},
                            {"excluded", m.excluded},
                            {"last_seen_ms", m.last_seen_ms},
+                           {"last_seen", IsoOrNull(m.last_seen_ms)},
                            {"last_sealed_height", m.last_sealed_height}});
   }
   json alerts = json::array();
@@ -177,6 +208,7 @@ json StatusJson(const node::StatusView& s) {
                           {"from_height", a.from_height},
                           {"to_height", a.to_height},
                           {"since_ms", a.since_ms},
+                          {"since", IsoOrNull(a.since_ms)},
                           {"detail", a.detail}});
   }
   const bool up_to_date = s.head_height == s.final_height;
@@ -187,6 +219,7 @@ json StatusJson(const node::StatusView& s) {
                  {"confirmations", a.confirmations},
                  {"interval_ms", a.interval_ms},
                  {"last_submission_ms", p.last_submission_ms},
+                 {"last_submission", IsoOrNull(p.last_submission_ms)},
                  {"last_submitted_height", p.last_submitted_height},
                  {"pending_jobs", p.pending_jobs},
                  {"anchors", p.anchors},
@@ -194,7 +227,8 @@ json StatusJson(const node::StatusView& s) {
                                      ? json(nullptr)
                                      : json{{"height", p.last_anchor_height},
                                             {"btc_height", p.last_anchor_btc_height},
-                                            {"btc_time", p.last_anchor_btc_time}}},
+                                            {"btc_time", p.last_anchor_btc_time},  // seconds, as Bitcoin headers
+                                            {"btc_time_iso", IsoOrNull(std::uint64_t{p.last_anchor_btc_time} * 1000)}}},
                  {"last_error", p.last_error.empty() ? json(nullptr) : json(p.last_error)},
                  {"anchor_lag", a.anchor_lag}};
   return json{{"chain_id", Hex(s.chain_id)},

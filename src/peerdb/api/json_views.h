@@ -28,6 +28,10 @@ nlohmann::json ValueJson(const node::ValueView& view);
 nlohmann::json HistoryJson(std::string_view ns, std::string_view key, const std::vector<store::HistoryEntry>& entries);
 nlohmann::json BlockJson(const node::BlockView& view);
 nlohmann::json StatusJson(const node::StatusView& status);
+// GET /v1/health: {"live": true, "ready", "head_height", "members", "reachable", "majority",
+// "reason"}. Ready once the node serves reads (it answers) and reaches a majority of the members
+// not excluded, itself included, so that it sees its peers' view of the chain.
+nlohmann::json HealthJson(const node::StatusView& status);
 // {"evidence": [{"kind": "E4 DOUBLE_SEAL", "offender", "height", "pce": hex}]}
 nlohmann::json EvidenceJson(const std::vector<node::EvidenceView>& evidence);
 

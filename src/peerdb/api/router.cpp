@@ -154,11 +154,12 @@ void Router::Handle(std::string_view method, std::string_view target, std::strin
     return Submit(std::move(body), std::move(respond));
   }
   const bool is_kv = resource == "kv" && (seg.size() == 4 || (seg.size() == 5 && seg[4] == "history"));
-  const bool known = (resource == "status" && seg.size() == 2) || (resource == "evidence" && seg.size() == 2) ||
+  const bool known = ((resource == "status" || resource == "health") && seg.size() == 2) || (resource == "evidence" && seg.size() == 2) ||
                      (resource == "blocks" && seg.size() == 3) || is_kv;
   if (!known) return not_found();
   if (method != "GET") return wrong_method("GET");
   if (resource == "status") return GetStatus(std::move(respond));
+  if (resource == "health") return GetHealth(std::move(respond));
   if (resource == "evidence") return GetEvidence(std::move(respond));
   if (resource == "blocks") return GetBlock(seg[2], std::move(respond));
   if (seg.size() == 4) return GetValue(seg[2], seg[3], t, std::move(respond));
@@ -238,6 +239,14 @@ void Router::GetBlock(const std::string& height, Responder respond) {
 void Router::GetStatus(Responder respond) {
   m_service.GetStatus(Reply<node::StatusView>(std::move(respond), [](const node::StatusView& s) {
     return JsonResponse(200, StatusJson(s));
+  }));
+}
+
+void Router::GetHealth(Responder respond) {
+  // 503 while not ready, so that load balancers and probes can use the status code alone.
+  m_service.GetStatus(Reply<node::StatusView>(std::move(respond), [](const node::StatusView& s) {
+    nlohmann::json health = HealthJson(s);
+    return JsonResponse(health["ready"].get<bool>() ? 200 : 503, health);
   }));
 }
 

@@ -71,6 +71,7 @@ class Router {
   void History(std::string ns, std::string key, const Target& target, Responder respond);
   void GetBlock(const std::string& height, Responder respond);
   void GetStatus(Responder respond);
+  void GetHealth(Responder respond);
   void GetEvidence(Responder respond);
 
   node::Service& m_service;

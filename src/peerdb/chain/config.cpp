@@ -26,6 +26,14 @@ const Rule* Config::FindRule(std::string_view ns) const {
   return it != rules.end() && it->ns == ns ? &*it : nullptr;
 }
 
+Result<const Rule*> Config::RuleOf(std::string_view ns) const {
+  if (const Rule* rule = FindRule(ns)) return rule;
+  std::string names;
+  for (const Rule& r : rules) names += (names.empty() ? "" : ", ") + r.ns;
+  return Error{Errc::kUnknownNamespace, "unknown namespace '" + std::string(ns) + "' (this consortium has: " +
+                                            (names.empty() ? "none" : names) + ")"};
+}
+
 Hash32 ChainId(const Genesis& genesis) { return TaggedHash(tag::kGenesis, genesis); }
 Hash32 ConfigHash(const Config& config) { return TaggedHash(tag::kConfig, config); }
 

@@ -94,6 +94,9 @@ struct Config {
   const Member* FindMember(MemberId id) const;
   const Member* FindMemberByKey(const Hash32& pubkey) const;
   const Rule* FindRule(std::string_view ns) const;
+  // The rule of `ns`, or kUnknownNamespace worded the one way every caller uses:
+  // unknown namespace 'x' (this consortium has: a, b).
+  Result<const Rule*> RuleOf(std::string_view ns) const;
   // MAJ_e = floor(N_e / 2) + 1: strictly more than half of all members [D7].
   std::size_t Majority() const { return members.size() / 2 + 1; }
 };

@@ -139,6 +139,8 @@ ApiClient::ApiClient(std::string base_url, ClientOptions options)
 
 Result<nlohmann::json> ApiClient::Get(const std::string& path) { return Request(false, path, {}); }
 
+Result<nlohmann::json> ApiClient::GetAnyStatus(const std::string& path) { return Request(false, path, {}, true); }
+
 Result<nlohmann::json> ApiClient::Post(const std::string& path, const nlohmann::json& body) {
   std::string text;
   try {
@@ -153,7 +155,7 @@ Result<nlohmann::json> ApiClient::PostText(const std::string& path, std::string 
   return Request(true, path, std::move(body));
 }
 
-Result<nlohmann::json> ApiClient::Request(bool post, const std::string& path, std::string body) {
+Result<nlohmann::json> ApiClient::Request(bool post, const std::string& path, std::string body, bool any_status) {
   if (m_url_error) return *m_url_error;
   const std::string where = "node at " + m_base_url;
   auto unreachable = [&](const std::string& why) { return Error{Errc::kUnavailable, "cannot reach " + where + ": " + why}; };
@@ -187,7 +189,7 @@ Result<nlohmann::json> ApiClient::Request(bool post, const std::string& path, st
   const http::Response& res = std::get<http::Response>(outcome);
   const unsigned status = res.status;
   std::optional<nlohmann::json> doc = ParseBody(res.body);
-  if (status >= 200 && status < 300) {
+  if ((status >= 200 && status < 300) || (any_status && doc && doc->is_object() && !doc->contains("error"))) {
     if (!doc) return Error{Errc::kMalformed, "answer from " + where + " is not JSON: " + Excerpt(res.body)};
     return std::move(*doc);
   }

@@ -42,6 +42,8 @@ class ApiClient {
 
   // path: origin-form with the leading '/', already percent-encoded, e.g. "/v1/kv/books/inv-1".
   Result<nlohmann::json> Get(const std::string& path);
+  // The JSON body whatever the HTTP status (for /v1/health, which answers 503 while not ready).
+  Result<nlohmann::json> GetAnyStatus(const std::string& path);
   Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body);
   // Sends `body` as is (for callers that already hold JSON text).
   Result<nlohmann::json> PostText(const std::string& path, std::string body);
@@ -49,7 +51,7 @@ class ApiClient {
   const std::string& base_url() const { return m_base_url; }
 
  private:
-  Result<nlohmann::json> Request(bool post, const std::string& path, std::string body);
+  Result<nlohmann::json> Request(bool post, const std::string& path, std::string body, bool any_status = false);
 
   std::string m_base_url;
   ClientOptions m_options;

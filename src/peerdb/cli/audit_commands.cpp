@@ -67,7 +67,10 @@ int Audit(const AuditArgs& a) {
   auto report = a.db.empty() ? audit::AuditExport(a.chain, options) : audit::AuditDatabase(a.db, options);
   if (!report.ok()) {
     const Error& e = report.error();
-    if (e.code == Errc::kUnavailable || e.code == Errc::kIo) return BadInput("cannot get Bitcoin block headers: " + e.message);
+    if (e.code == Errc::kUnavailable || e.code == Errc::kIo) return Fail(e.Context("cannot get Bitcoin block headers"));
+    // A source that cannot be read at all (not a database, not an export) is bad input; a chain
+    // that reads but fails verification is reported below with exit 1.
+    if (e.code == Errc::kCorrupt || e.code == Errc::kMalformed) return BadInput(e.message);
     return Fail(e);
   }
   for (const std::string& line : audit::FormatReport(*report)) std::cout << line << "\n";

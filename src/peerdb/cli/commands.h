@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "peerdb/cli/cli.h"
@@ -17,14 +18,17 @@ using Bind = std::function<void(CLI::App*, Action)>;
 
 void AddIdentityCommands(CLI::App& app, const Bind& bind);  // keygen, consortium create/show
 void AddNodeCommand(CLI::App& app, const Bind& bind, ApiLauncher launcher);  // node
-void AddClientCommands(CLI::App& app, const Bind& bind);    // put, delete, get, history, block, status
+void AddClientCommands(CLI::App& app, const Bind& bind);    // put, delete, get, history, block (+ status)
+struct NodeTarget;
+// status, evidence, wait; called by AddClientCommands with the options those commands share.
+void AddStatusCommands(CLI::App& app, const Bind& bind, const std::shared_ptr<NodeTarget>& target);
 void AddAuditCommands(CLI::App& app, const Bind& bind);     // audit, export
 void AddOtsCommands(CLI::App& app, const Bind& bind);       // info (+ verify)
 void AddVerifyCommand(CLI::App& app, const Bind& bind);     // verify, called by AddOtsCommands
 void AddDevchainCommand(CLI::App& app, const Bind& bind);   // devchain, devchain mine/reorg
 void AddStampCommands(CLI::App& app, const Bind& bind);     // stamp, upgrade
 
-// Prints "peerdb: <message>" to stderr and returns kExitBadInput (or kExitFailed for rejections).
+// Prints "peerdb: <message>" to stderr and returns ExitCodeFor(error.code).
 int Fail(const Error& error);
 
 }  // namespace peerdb::cli

@@ -12,6 +12,7 @@
 #include "peerdb/state/state_tree.h"
 #include "peerdb/util/clock.h"
 #include "peerdb/util/file.h"
+#include "peerdb/util/time_text.h"
 
 namespace peerdb::cli {
 namespace {
@@ -84,6 +85,11 @@ int Create(const CreateArgs& a) {
   for (const std::string& path : a.cards) {
     auto card = node::LoadMemberCard(path);
     if (!card.ok()) return Fail(card.error());
+    // Members find each other by these addresses: without one, the node would refuse to start later.
+    if (a.cards.size() > 1 && card->address.empty()) {
+      return Fail(Error{Errc::kConfig, path + " has no address, which every member of a consortium of several needs; "
+                                              "make the card again with `peerdb keygen ... --address HOST:PORT`"});
+    }
     chain::Member m{next_id, card->pubkey, card->enc_pubkey, card->name, card->contact};
     if (!card->address.empty()) c.addresses[next_id] = card->address;
     g.config.members.push_back(m);
@@ -113,7 +119,7 @@ int Show(const std::string& path) {
   const chain::Genesis& g = c->genesis;
   std::cout << "chain id: " << Hex(c->chain_id) << "\n";
   if (!g.description.empty()) std::cout << "description: " << g.description << "\n";
-  std::cout << "created: " << g.genesis_time_ms << " ms since 1970\n"
+  std::cout << "created: " << util::UtcTimeText(g.genesis_time_ms / 1000) << " (" << g.genesis_time_ms << " ms)\n"
             << "majority: " << g.config.Majority() << " of " << g.config.members.size() << " members\n\nmembers:\n";
   for (const chain::Member& m : g.config.members) {
     std::cout << "  " << m.id << "  " << m.name << "  <" << m.contact << ">\n      key " << Hex(m.pubkey);

@@ -15,8 +15,8 @@ namespace {
 int Info(const std::string& path) {
   auto file = ots::LoadOtsFile(path);
   if (!file.ok()) {
-    std::cerr << "peerdb: " << path << ": " << file.error().message << "\n";
-    return kExitBadInput;
+    const Error& e = file.error();
+    return Fail(e.message.find(path) == std::string::npos ? e.Context(path) : e);  // the file named once
   }
   std::cout << ots::InfoString(*file);
   return kExitOk;

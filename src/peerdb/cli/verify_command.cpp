@@ -56,7 +56,9 @@ struct Outcome {
 
 Outcome Ok(std::string m) { return {kExitOk, std::move(m)}; }
 Outcome Failed(std::string m) { return {kExitFailed, std::move(m)}; }
-Outcome BadInput(std::string m) { return {kExitBadInput, std::move(m)}; }
+// The exit code follows the error's kind: a missing file is "not found", a header source that
+// cannot be reached "unavailable" (docs/errors.md).
+Outcome FromError(const std::string& what, const Error& e) { return {ExitCodeFor(e.code), what + e.message}; }
 
 bool EndsWithOts(const std::string& s) { return s.size() > 4 && s.compare(s.size() - 4, 4, ".ots") == 0; }
 
@@ -95,9 +97,9 @@ std::string Plural(std::uint64_t n, const std::string& word) {
 
 Outcome VerifyPair(const ProofPair& pair, ots::HeaderSource& source, const VerifyArgs& a) {
   auto proof = ots::LoadOtsFile(pair.proof);
-  if (!proof.ok()) return BadInput(pair.proof + ": " + proof.error().message);
+  if (!proof.ok()) return FromError(pair.proof + ": ", proof.error());
   auto digest = HashFile(pair.file, proof->file_hash_op);
-  if (!digest.ok()) return BadInput(pair.file + ": " + digest.error().message);
+  if (!digest.ok()) return FromError(pair.file + ": ", digest.error());
   if (*digest != proof->file_digest()) return Failed(pair.file + " does not match the digest in " + pair.proof);
 
   bool has_bitcoin = false, has_pending = false;
@@ -117,7 +119,7 @@ Outcome VerifyPair(const ProofPair& pair, ots::HeaderSource& source, const Verif
   if (!verified.ok()) {
     const Error& e = verified.error();
     if (e.code == Errc::kUnavailable || e.code == Errc::kIo) {
-      return BadInput("cannot get Bitcoin block headers: " + e.message);
+      return FromError("cannot get Bitcoin block headers: ", e);
     }
     return Failed("verification failed: " + e.message);
   }
@@ -127,7 +129,7 @@ Outcome VerifyPair(const ProofPair& pair, ots::HeaderSource& source, const Verif
     const Error& e = *verified->tip_error;
     if (a.min_confirmations > 0) {
       if (e.code == Errc::kUnavailable || e.code == Errc::kIo) {
-        return BadInput("cannot get the Bitcoin tip height to count confirmations: " + e.message);
+        return FromError("cannot get the Bitcoin tip height to count confirmations: ", e);
       }
       return Failed("not verified: cannot count the confirmations of " + block + ": " + e.message);
     }

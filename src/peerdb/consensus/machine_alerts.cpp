@@ -6,8 +6,10 @@
 namespace peerdb::consensus {
 
 void Machine::Impl::Raise(AlertKind kind, chain::MemberId member, std::uint64_t from_h, std::uint64_t to_h,
-                          std::string detail) {
-  if (auto a = m_alerts.Raise(kind, member, from_h, to_h, m_now, std::move(detail))) Emit(AlertRaised{std::move(*a)});
+                          std::string detail, std::vector<chain::MemberId> involved) {
+  if (auto a = m_alerts.Raise(kind, member, from_h, to_h, m_now, std::move(detail), std::move(involved))) {
+    Emit(AlertRaised{std::move(*a)});
+  }
 }
 
 void Machine::Impl::Clear(AlertKind kind, chain::MemberId member) {
@@ -21,9 +23,21 @@ void Machine::Impl::CheckTimedAlerts() {
   const std::uint64_t start = m_rounds.height_start_ms();
   const bool stalled = !m_decided && m_now > start + params().heartbeat_ms + 3 * Timeout(0);
   if (stalled && reach < config().Majority()) {
+    // The alert names whom this member cannot reach (with contacts), not itself; its detail is
+    // rewritten on every check, so the duration shown keeps counting.
+    std::vector<chain::MemberId> unreachable;
+    std::string names;
+    for (const auto& [id, info] : m_members.all()) {
+      if (id == m_self || info.connected) continue;
+      unreachable.push_back(id);
+      const chain::Member* m = config().FindMember(id);
+      names += (names.empty() ? "" : "; ") + std::to_string(id) + (m ? " (" + m->name + ", " + m->contact + ")" : "");
+    }
     Raise(AlertKind::kPartitioned, m_self, m_h, m_h,
-          "no majority at height " + std::to_string(m_h) + " for " + std::to_string(m_now - start) +
-              " ms and only " + std::to_string(reach) + " members reachable");
+          "no majority at height " + std::to_string(m_h) + " for " + std::to_string((m_now - start) / 1000) +
+              " s: this member reaches " + std::to_string(reach) + " of " + std::to_string(config().members.size()) +
+              " members, " + std::to_string(config().Majority()) + " needed; cannot reach member " + names,
+          std::move(unreachable));
   } else if (!stalled || reach >= config().Majority()) {
     Clear(AlertKind::kPartitioned, m_self);
   }

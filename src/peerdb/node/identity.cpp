@@ -32,21 +32,24 @@ Status SaveMemberKey(const MemberKey& key, const std::string& path) {
 
 Result<MemberKey> LoadMemberKey(const std::string& path) {
   PEERDB_TRY_ASSIGN(std::string text, util::ReadTextFile(path, kMaxKeyFileBytes));
+  // The card and the key sit side by side; naming the card is the usual slip (and the card is
+  // world-readable, so say which file it is before complaining about its mode).
+  if (text.find("\"peerdb_member_card\"") != std::string::npos) {
+    const auto slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
+    return Error{Errc::kConfig, path + " is the public member card, not the private key; the key is " + dir +
+                                    "member.key (key = \"" + dir + "member.key\" in node.toml)"};
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+    return Error{Errc::kConfig, "key file " + path + " is readable by others; run chmod 600 " + path};
+  }
   std::istringstream in(text);
   std::string magic, seed_line, enc_line;
   std::getline(in, magic);
   std::getline(in, seed_line);
   std::getline(in, enc_line);
-  // The card and the key sit side by side (keygen writes both); naming the mix-up saves a search.
-  if (magic != kKeyMagic && DecodeMemberCard(text).ok()) {
-    return Error{Errc::kMalformed, path + " is a public member card, not the private member key file (member.key)"};
-  }
   if (magic != kKeyMagic) return Error{Errc::kMalformed, path + " is not a PeerDB member key file"};
-  // Checked once the file is known to be a key: a world-readable card is no secret.
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-    return Error{Errc::kConfig, "key file " + path + " is readable by others; run chmod 600 " + path};
-  }
   auto seed = FieldHex(seed_line, "sign_seed");
   if (!seed.ok()) return seed.error().Context(path);
   auto enc = FieldHex(enc_line, "enc_secret");

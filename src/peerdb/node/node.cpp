@@ -224,7 +224,7 @@ void Node::Submit(std::vector<chain::Op> ops, Callback<SubmitReceipt> done) {
 void Node::Get(std::string ns, std::string key, store::BlockStatus min_status, Callback<ValueView> done) {
   m_impl->Post(done, [this, ns = std::move(ns), key = std::move(key), min_status, done] {
     Impl& d = *m_impl;
-    if (!d.cfg().FindRule(ns)) return done(Error{Errc::kUnknownNamespace, "no namespace '" + ns + "'"});
+    if (auto rule = d.cfg().RuleOf(ns); !rule.ok()) return done(rule.error());
     done(d.Read(ns, key, min_status));
   });
 }
@@ -233,8 +233,12 @@ void Node::History(std::string ns, std::string key, std::size_t limit,
                    Callback<std::vector<store::HistoryEntry>> done) {
   m_impl->Post(done, [this, ns = std::move(ns), key = std::move(key), limit, done] {
     Impl& d = *m_impl;
-    if (!d.cfg().FindRule(ns)) return done(Error{Errc::kUnknownNamespace, "no namespace '" + ns + "'"});
-    done(d.store->LoadHistory(ns, key, limit));
+    if (auto rule = d.cfg().RuleOf(ns); !rule.ok()) return done(rule.error());
+    auto entries = d.store->LoadHistory(ns, key, limit);
+    if (entries.ok() && entries->empty()) {
+      return done(Error{Errc::kNotFound, ns + "/" + key + " has never been written"});
+    }
+    done(std::move(entries));
   });
 }
 

@@ -118,6 +118,7 @@ class Service {
   // the newest committed version). kNotFound if never written, or if no version is in a block of
   // that status yet (the message says which version is newest and its status).
   virtual void Get(std::string ns, std::string key, store::BlockStatus min_status, Callback<ValueView> done) = 0;
+  // Every version of the key, oldest first, at most `limit`; kNotFound if it was never written.
   virtual void History(std::string ns, std::string key, std::size_t limit,
                        Callback<std::vector<store::HistoryEntry>> done) = 0;
   virtual void GetBlock(std::uint64_t height, Callback<BlockView> done) = 0;

@@ -82,7 +82,16 @@ Result<Hash32> TargetFromBits(std::uint32_t bits) {
 Status CheckProofOfWork(const BlockHeader& h, std::uint32_t pow_limit_bits) {
   PEERDB_TRY_ASSIGN(const Hash32 target, TargetFromBits(h.bits));
   PEERDB_TRY_ASSIGN(const Hash32 limit, TargetFromBits(pow_limit_bits));
-  if (target > limit) return Error{Errc::kInvalid, "header claims a target easier than the proof-of-work limit"};
+  if (target > limit) {
+    // The usual cause is a regtest chain (the devchain) checked as mainnet: say so, not "forged".
+    PEERDB_TRY_ASSIGN(const Hash32 regtest, TargetFromBits(kRegtestPowLimitBits));
+    if (pow_limit_bits != kRegtestPowLimitBits && target <= regtest) {
+      return Error{Errc::kInvalid, "header claims a target easier than the proof-of-work limit: it looks like a regtest "
+                                   "header (the devchain's); for a regtest chain pass --network regtest (network = "
+                                   "\"regtest\" under [anchor] in node.toml)"};
+    }
+    return Error{Errc::kInvalid, "header claims a target easier than the proof-of-work limit"};
+  }
   const Hash32 hash = BlockHash(h);
   Hash32 hash_big_endian;
   std::copy(hash.rbegin(), hash.rend(), hash_big_endian.begin());

@@ -45,8 +45,7 @@ Status CheckOpAuthorised(const chain::Config& config, chain::MemberId author, co
     return Error{Errc::kInvalid, "configuration changes are not supported by this version"};
   }
   if (kind != chain::OpKind::kPut && kind != chain::OpKind::kDel) return Error{Errc::kMalformed, "unknown op kind"};
-  const chain::Rule* rule = config.FindRule(op.ns);
-  if (rule == nullptr) return Error{Errc::kUnknownNamespace, "namespace '" + op.ns + "' has no rule"};
+  PEERDB_TRY_ASSIGN(const chain::Rule* rule, config.RuleOf(op.ns));
   // Every clause below ("all members", "any member in editors") presumes membership.
   if (config.FindMember(author) == nullptr) return Error{Errc::kForbidden, Who(author) + " is not a member"};
   if (!rule->writers.empty() && !Contains(rule->writers, author)) {

@@ -49,6 +49,7 @@ struct HistoryEntry {
   chain::MemberId author = 0;
   std::uint64_t seq = 0;
   std::uint32_t op_index = 0;
+  std::uint64_t timestamp_ms = 0;  // the block's header timestamp (filled by LoadHistory)
 };
 
 // Current value of a key plus where it was last written.
@@ -119,6 +120,8 @@ class Store {
   Result<std::optional<StoredBlock>> LoadBlockById(const Hash32& id) const;
   // Raw PCE bytes of a block as stored (for audit and export).
   Result<std::optional<Bytes>> LoadBlockBytes(std::uint64_t height) const;
+  // The header of the block at `height`, decoded from the front of its stored body only.
+  Result<std::optional<chain::Header>> LoadHeader(std::uint64_t height) const;
   Status UpdateBlockStatus(std::uint64_t height, BlockStatus status);
 
   // The highest ANCHORED-or-FINAL and the highest FINAL block, from an index (0 when none).

@@ -256,6 +256,23 @@ Result<std::optional<Bytes>> Store::LoadBlockBytes(std::uint64_t height) const {
   return std::optional<Bytes>{Bytes(body->begin(), body->end())};
 }
 
+Result<std::optional<chain::Header>> Store::LoadHeader(std::uint64_t height) const {
+  // A header's encoding has a fixed size and opens the block's (Block::Pce), so only that prefix is read.
+  static const std::size_t kHeaderBytes = codec::Encode(chain::Header{}).size();
+  if (height > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::optional<chain::Header>{};
+  PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get("SELECT substr(body, 1, ?2) FROM blocks WHERE height = ?1"));
+  StmtReset reset(*q);
+  q->BindU64(1, height);
+  q->BindInt(2, static_cast<std::int64_t>(kHeaderBytes));
+  PEERDB_TRY_ASSIGN(const bool found, q->Step());
+  if (!found) return std::optional<chain::Header>{};
+  auto prefix = q->ColumnBlobMax(0, kHeaderBytes);
+  if (!prefix.ok()) return prefix.error().Context(HeightName(height));
+  auto header = codec::Decode<chain::Header>(*prefix);
+  if (!header.ok()) return Error{Errc::kCorrupt, HeightName(height) + ": header: " + header.error().message};
+  return std::optional<chain::Header>{std::move(header).value()};
+}
+
 Status Store::UpdateBlockStatus(std::uint64_t height, BlockStatus status) {
   PEERDB_TRY(m_impl->RequireWritable());
   if (!ValidStatus(status)) return Error{Errc::kInvalid, "status " + std::to_string(static_cast<int>(status)) + " is not 1..5"};

@@ -46,6 +46,17 @@ Result<std::vector<HistoryEntry>> Store::LoadHistory(const std::string& ns, cons
     PEERDB_TRY_ASSIGN(HistoryEntry e, internal::ReadHistoryRow(*q));
     out.push_back(std::move(e));
   }
+  // Each entry's time is its block's; versions of one key often share a block.
+  std::uint64_t height = 0, timestamp_ms = 0;
+  for (HistoryEntry& e : out) {
+    if (e.height != height) {
+      PEERDB_TRY_ASSIGN(std::optional<chain::Header> header, LoadHeader(e.height));
+      if (!header) return Error{Errc::kCorrupt, "history row " + e.ns + "/" + e.key + ": no block at height " + std::to_string(e.height)};
+      height = e.height;
+      timestamp_ms = header->timestamp_ms;
+    }
+    e.timestamp_ms = timestamp_ms;
+  }
   return out;
 }
 

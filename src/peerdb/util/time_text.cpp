@@ -13,4 +13,14 @@ std::string UtcTimeText(std::uint64_t seconds) {
   return buf;
 }
 
+std::string IsoUtcTime(std::uint64_t milliseconds) {
+  const std::time_t t = static_cast<std::time_t>(milliseconds / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%03uZ", static_cast<unsigned>(milliseconds % 1000));
+  return buf;
+}
+
 }  // namespace peerdb::util

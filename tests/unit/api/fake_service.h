@@ -64,6 +64,9 @@ class FakeService final : public node::Service {
     if (auto it = m_history.find({ns, key}); it != m_history.end()) {
       for (std::size_t i = 0; i < it->second.size() && i < limit; ++i) out.push_back(it->second[i]);
     }
+    if (out.empty()) {
+      return Unlock(lock, done, Result<std::vector<store::HistoryEntry>>(Error{Errc::kNotFound, ns + "/" + key + " has never been written"}));
+    }
     Unlock(lock, done, Result<std::vector<store::HistoryEntry>>(std::move(out)));
   }
 

@@ -1,8 +1,11 @@
 #include "peerdb/api/router.h"
 
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "peerdb/api/http_error.h"
+#include "peerdb/api/json_parse.h"
 #include "peerdb/api/json_views.h"
 
 namespace peerdb::api {
@@ -80,6 +83,17 @@ TEST(JsonViews, ValueFallsBackToHexWhenNotJson) {
   PutValue(deep, AsBytes(std::string(100, '[') + std::string(100, ']')));
   EXPECT_TRUE(deep["value"].is_null());
   EXPECT_TRUE(deep.contains("value_hex"));
+}
+
+// Stored bytes are read back digit for digit: 64-bit integers stay integers, decimals keep their text.
+TEST(JsonViews, ValueReadsBackDigitForDigit) {
+  for (const std::string stored : {R"({"amount_minor":18446744073709551615})", R"({"x":0.1})",
+                                   R"([-9223372036854775808,-0.0,1e+20,1e-07])"}) {
+    nlohmann::json obj;
+    PutValue(obj, AsBytes(stored));
+    EXPECT_FALSE(obj.contains("value_hex")) << stored;
+    EXPECT_EQ(DumpJson(obj["value"]), stored);
+  }
 }
 
 // A read names the block, its status and the §4.3 view it comes from.

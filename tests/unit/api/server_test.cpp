@@ -191,9 +191,8 @@ TEST_F(ApiServerTest, HistoryListsVersionsOldestFirst) {
   for (const char* not_a_number : {"?limit=abc", "?limit=-1", "?limit=", "?limit=1x"}) {
     ExpectErrorJson(Raw("GET", std::string("/v1/kv/books/h/history") + not_a_number), 400, "malformed");
   }
-  auto never = m_client->Get("/v1/kv/books/never/history");
-  ASSERT_TRUE(never.ok());
-  EXPECT_TRUE((*never)["entries"].empty());
+  // A key never written has no history: "not found", not an empty list a script would take for one.
+  ExpectErrorJson(Raw("GET", "/v1/kv/books/never/history"), 404, "not_found");
 }
 
 TEST_F(ApiServerTest, NodeErrorsMapToStatusCodes) {
@@ -219,6 +218,33 @@ TEST_F(ApiServerTest, BadRequestsAreRejectedWithJsonErrors) {
   ExpectErrorJson(Raw("POST", "/v1/tx", R"({"op":"put","ns":"books","key":"k","value":")" + std::string(300'000, 'v') + "\"}"),
                   413, "too_large");
   ExpectErrorJson(Raw("POST", "/v1/tx", R"({"ops":[]})"), 400, "invalid");
+}
+
+// docs/api.md "Values: kept exactly or refused", over the wire: the refusal commits nothing, and
+// what is accepted comes back in the same digits from the value and history routes.
+TEST_F(ApiServerTest, ValuesAreKeptExactlyOrRefused) {
+  const auto put = [](std::string_view value) {
+    return R"({"op":"put","ns":"books","key":"exact","value":)" + std::string(value) + "}";
+  };
+  const std::string dup = Raw("POST", "/v1/tx", put(R"({"a":1,"a":2})"));
+  ExpectErrorJson(dup, 400, "malformed");
+  EXPECT_NE(dup.find(R"(duplicate member name \"a\" in value)"), std::string::npos) << dup;
+  const std::string big = Raw("POST", "/v1/tx", put(R"({"amount_minor":18446744073709551616})"));
+  ExpectErrorJson(big, 400, "malformed");
+  EXPECT_NE(big.find("number 18446744073709551616 at value.amount_minor cannot be kept exactly"), std::string::npos)
+      << big;
+  ExpectErrorJson(Raw("GET", "/v1/kv/books/exact"), 404, "not_found");
+
+  const std::string exact = R"({"amount_minor":18446744073709551615,"x":0.1})";
+  ASSERT_TRUE(m_client->PostText("/v1/tx", put(exact)).ok());
+  const std::string value = Raw("GET", "/v1/kv/books/exact");
+  EXPECT_EQ(StatusOf(value), 200) << value;
+  EXPECT_NE(value.find(R"("value":)" + exact), std::string::npos) << value;
+  const std::string history = Raw("GET", "/v1/kv/books/exact/history");
+  EXPECT_NE(history.find(R"("value":)" + exact), std::string::npos) << history;
+  auto via_client = m_client->Get("/v1/kv/books/exact");
+  ASSERT_TRUE(via_client.ok()) << via_client.error().ToString();
+  EXPECT_EQ((*via_client)["value"].dump(), exact);
 }
 
 TEST_F(ApiServerTest, UnknownRouteIs404AndWrongMethodIs405) {

@@ -59,7 +59,21 @@ TEST(ParseTxRequest, RejectsMalformedJsonWithPosition) {
   ExpectError("", Errc::kMalformed, "invalid JSON");
   ExpectError("{\"ops\":[] trailing", Errc::kMalformed, "invalid JSON");
   ExpectError("{\"op\":\"put\",\"ns\":\"n\",\"key\":\"k\",\"value\":\"\xff\"}", Errc::kMalformed, "invalid JSON");
-  ExpectError(R"({"op":"put","ns":"n","key":"k","value":1e400})", Errc::kMalformed, "invalid JSON");
+  ExpectError(R"({"op":"put","ns":"n","key":"k","value":1e400})", Errc::kMalformed,
+              "number 1e400 at value cannot be kept exactly");
+}
+
+// A put value is stored exactly as sent or the request is refused (json_parse_test.cpp has the rule).
+TEST(ParseTxRequest, RefusesValuesThatWouldChange) {
+  ExpectError(R"({"ops":[{"op":"put","ns":"n","key":"k","value":{"a":1,"a":2}}]})", Errc::kMalformed,
+              R"(duplicate member name "a" in ops[0].value)");
+  ExpectError(R"({"op":"put","ns":"n","key":"k","value":1,"value":2})", Errc::kMalformed,
+              R"(duplicate member name "value" in the top-level object)");
+  ExpectError(R"({"ops":[{"op":"delete","ns":"n","key":"a"},{"op":"put","ns":"n","key":"k","value":{"amount_minor":18446744073709551616}}]})",
+              Errc::kMalformed, "number 18446744073709551616 at ops[1].value.amount_minor cannot be kept exactly");
+  auto r = ParseTxRequest(R"({"op":"put","ns":"n","key":"k","value":{"amount_minor":18446744073709551615,"x":0.1}})");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(AsString((*r)[0].value), R"({"amount_minor":18446744073709551615,"x":0.1})");
 }
 
 TEST(ParseTxRequest, RejectsDeepNestingBeforeParsing) {

@@ -21,7 +21,7 @@ TEST(AlertBook, FirstRaiseReturnsTheAlertWithItsFields) {
   EXPECT_EQ(book.size(), 1u);
 }
 
-TEST(AlertBook, RaisingAnActiveAlertWidensItsHeightsSilently) {
+TEST(AlertBook, RaisingAnActiveAlertWidensItsHeightsAndUpdatesItsDetailSilently) {
   AlertBook book;
   ASSERT_TRUE(book.Raise(AlertKind::kSilentMember, 3, 5, 9, 1000, "first"));
   EXPECT_FALSE(book.Raise(AlertKind::kSilentMember, 3, 4, 12, 2000, "second").has_value());
@@ -31,7 +31,16 @@ TEST(AlertBook, RaisingAnActiveAlertWidensItsHeightsSilently) {
   EXPECT_EQ(active[0].from_height, 4u);
   EXPECT_EQ(active[0].to_height, 12u);
   EXPECT_EQ(active[0].since_ms, 1000u);  // when it was first raised
-  EXPECT_EQ(active[0].detail, "first");
+  EXPECT_EQ(active[0].detail, "third") << "a display shows the cause as it is now";
+}
+
+TEST(AlertBook, AnAlertNamesTheMembersInvolvedAsTheyAreNow) {
+  AlertBook book;
+  auto a = book.Raise(AlertKind::kPartitioned, 1, 2, 2, 0, "cannot reach 2", {2});
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->members, (std::vector<chain::MemberId>{2}));
+  EXPECT_FALSE(book.Raise(AlertKind::kPartitioned, 1, 2, 2, 10, "cannot reach 2, 3", {2, 3}).has_value());
+  EXPECT_EQ(book.Active()[0].members, (std::vector<chain::MemberId>{2, 3}));
 }
 
 TEST(AlertBook, AlertAboutNoOneListsNoMember) {

@@ -27,6 +27,18 @@ TEST(Alerts, IsolatedMemberReportsPartitionAndClearsOnReconnect) {
   c.RunUntil(c.now() + 6000);
   EXPECT_TRUE(testing::HasAlert(c.node(1).log, AlertKind::kPartitioned));
   EXPECT_TRUE(Listed(*c.node(1).machine, AlertKind::kPartitioned));
+  // It names whom member 1 cannot reach, not member 1, and its duration keeps counting.
+  auto a2c = [&] {
+    for (const Alert& a : c.node(1).machine->View().alerts) {
+      if (a.kind == AlertKind::kPartitioned) return a;
+    }
+    return Alert{};
+  };
+  EXPECT_EQ(a2c().members, (std::vector<chain::MemberId>{2, 3, 4}));
+  EXPECT_NE(a2c().detail.find("cannot reach member 2 (member-2"), std::string::npos) << a2c().detail;
+  const std::string before = a2c().detail;
+  c.RunUntil(c.now() + 3000);
+  EXPECT_NE(a2c().detail, before) << "the duration in the detail is current";
   EXPECT_FALSE(testing::HasAlert(c.node(2).log, AlertKind::kPartitioned));  // the majority side decides
   cut = false;
   for (chain::MemberId p = 2; p <= 4; ++p) c.Deliver(1, PeerConnected{p});

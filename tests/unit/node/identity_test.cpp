@@ -123,9 +123,9 @@ TEST(MemberKeyFile, LoadNamesTheMemberCardWhenGivenOneAsTheKey) {
   card.enc_pubkey = key.encryption.public_key;
   test::WriteText(path, EncodeMemberCard(card));  // as keygen writes it: readable by all
   auto r = LoadMemberKey(path);
-  EXPECT_EQ(ErrcOf(r), Errc::kMalformed);
-  EXPECT_NE(MessageOf(r).find("is a public member card, not the private member key file"), std::string::npos)
-      << MessageOf(r);
+  EXPECT_EQ(ErrcOf(r), Errc::kConfig);
+  EXPECT_NE(MessageOf(r).find("is the public member card, not the private key"), std::string::npos) << MessageOf(r);
+  EXPECT_EQ(MessageOf(r).find("chmod"), std::string::npos) << "the card's mode is no secret: " << MessageOf(r);
 }
 
 MemberCard SampleCard() {

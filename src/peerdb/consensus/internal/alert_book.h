@@ -20,12 +20,13 @@ namespace peerdb::consensus {
 class AlertBook {
  public:
   // Raises `kind` about `member` (0: about no one in particular, e.g. the member itself for some
-  // kinds) for heights [from_h, to_h], first seen at `now_ms`. Returns the new alert, which the
-  // caller emits; nullopt when that (kind, member) is already active: its heights then widen to
-  // cover [from_h, to_h], and its since_ms and detail stay those of the first report.
-  // REQUIRES: from_h <= to_h.
+  // kinds) for heights [from_h, to_h], first seen at `now_ms`. The alert names `involved`, or
+  // `member` when `involved` is empty. Returns the new alert, which the caller emits; nullopt when
+  // that (kind, member) is already active: its heights then widen to cover [from_h, to_h], its
+  // detail and named members become these (a display shows the cause as it is now), and its
+  // since_ms stays that of the first report. REQUIRES: from_h <= to_h.
   std::optional<Alert> Raise(AlertKind kind, chain::MemberId member, std::uint64_t from_h, std::uint64_t to_h,
-                             std::uint64_t now_ms, std::string detail);
+                             std::uint64_t now_ms, std::string detail, std::vector<chain::MemberId> involved = {});
   // Clears (kind, member). Returns the alert that was active, which the caller emits; nullopt when
   // none was (clearing is then a no-op, so callers may clear whenever the cause is absent).
   std::optional<Alert> Clear(AlertKind kind, chain::MemberId member);

@@ -149,7 +149,8 @@ struct Machine::Impl {
   bool HasPendingWork() const;
 
   // ---- machine_alerts.cpp
-  void Raise(AlertKind kind, chain::MemberId member, std::uint64_t from_h, std::uint64_t to_h, std::string detail);
+  void Raise(AlertKind kind, chain::MemberId member, std::uint64_t from_h, std::uint64_t to_h, std::string detail,
+             std::vector<chain::MemberId> involved = {});
   void Clear(AlertKind kind, chain::MemberId member);
   void CheckTimedAlerts();
   void NoteDeferred(chain::MemberId proposer);

@@ -53,6 +53,11 @@ Session::Session(asio::ip::tcp::socket socket, std::shared_ptr<ssl::context> tls
   m_last_rx = m_last_tx = Clock::now();
 }
 
+namespace {
+constexpr const char* kPeerPortMessage =
+    R"({"error":{"code":"malformed","message":"reached a PeerDB peer port (members talk TLS here), not the HTTP API: use the node's api_listen address, which it writes to data_dir/api.url"}})";
+}  // namespace
+
 void Session::StartDeadline() {
   m_timer.expires_after(Ms(m_limits.handshake_timeout_ms));
   m_timer.async_wait([self = shared_from_this()](const error_code& ec) {
@@ -79,7 +84,27 @@ void Session::Dial(const std::string& host, const std::string& port) {
 void Session::Accept() {
   m_remote = Endpoint(m_stream.next_layer());
   StartDeadline();
-  Handshake();
+  // Peeked, not read: a TLS client's bytes stay for the handshake. A TLS record never starts with
+  // an HTTP method's letters.
+  m_stream.next_layer().async_receive(
+      asio::buffer(m_peek), asio::socket_base::message_peek, [self = shared_from_this()](const error_code& ec, std::size_t n) {
+        if (self->closed()) return;
+        if (ec) return self->FailIo("read", ec);
+        const std::string_view first(self->m_peek.data(), n);
+        for (std::string_view method : {"GET ", "POST", "HEAD", "PUT ", "DELE", "OPTI", "PATC"}) {
+          if (first == method) return self->AnswerPlainHttp();
+        }
+        self->Handshake();
+      });
+}
+
+void Session::AnswerPlainHttp() {
+  static const std::string kAnswer =
+      "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+      std::to_string(std::string_view(kPeerPortMessage).size()) + "\r\n\r\n" + kPeerPortMessage;
+  asio::async_write(m_stream.next_layer(), asio::buffer(kAnswer), [self = shared_from_this()](const error_code&, std::size_t) {
+    self->Close("an HTTP request on the peer port (answered with where the API is)", CloseKind::kRefused);
+  });
 }
 
 void Session::Handshake() {

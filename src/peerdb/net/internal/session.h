@@ -103,6 +103,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void StartDeadline();
   void OnTimer();
   void Handshake();
+  // Someone spoke HTTP to this TLS port (a CLI or curl given the peer address instead of the API):
+  // one plain HTTP answer saying what this port is, then close.
+  void AnswerPlainHttp();
   void OnHandshake(const boost::system::error_code& ec);
   bool VerifyCertificate(bool preverified, boost::asio::ssl::verify_context& ctx);
   void ReadHeader();
@@ -117,6 +120,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::ssl::stream<boost::asio::ip::tcp::socket> m_stream;
   boost::asio::ip::tcp::resolver m_resolver;
   boost::asio::steady_timer m_timer;
+  std::array<char, 4> m_peek{};  // an inbound connection's first bytes, left in the socket
   SessionLimits m_limits;
   Hash32 m_chain_id;
   chain::MemberId m_self;
