@@ -106,6 +106,17 @@ def conveniences(wd, node):
     print("--config, put - and @FILE, ISO times, UTC genesis, card-as-key message")
 
 
+def json_outputs(wd):
+    """The file-reading commands speak JSON too."""
+    shown = json.loads(h.run("consortium", "show", "--json", wd / "consortium.toml").stdout)
+    h.check(len(shown["chain_id"]) == 64 and shown["members"][0]["name"] == "Test Firm" and
+            ISO.match(shown["genesis_time"]) and {n["name"] for n in shown["namespaces"]} == {"books", "audit"}, shown)
+    report = json.loads(h.run("audit", "--db", wd / "data/peerdb.sqlite", "--json").stdout)
+    h.check(report["ok"] and report["failure"] is None and report["head"] >= 1 and
+            report["chain_id"] == shown["chain_id"], report)
+    print("consortium show --json and audit --json")
+
+
 def partition(wd):
     """Three members; two stop. The third raises A2c naming them, and is not ready."""
     members = h.make_members(wd, ["Alpha", "Beta", "Gamma"], heartbeat_ms=1000, round_timeout_ms=300, log_level="warn")
@@ -155,6 +166,7 @@ def main():
         exit_codes(wd, node)
         conveniences(wd, node)
         node.stop()
+        json_outputs(wd)
         os.makedirs(wd / "three")
         partition(h._Dir(wd / "three"))
 

@@ -56,12 +56,12 @@ def main():
         p = h.run("verify", os.path.join(CLIENT, "incomplete.txt"), "--headers", HEADERS, check=False)
         one_line_error(p, 1, "Pending confirmation in Bitcoin; run peerdb upgrade")
 
-        # Header source unreachable: exit 2 with a clear reason.
+        # Header source unreachable: exit 4 (unavailable) with a clear reason.
         port = h.free_port()
         for flag in ("--esplora", "--bitcoind"):
             p = h.run("verify", os.path.join(CLIENT, "hello-world.txt"), flag, f"http://127.0.0.1:{port}",
                       check=False, timeout=60)
-            one_line_error(p, 2, "cannot get Bitcoin block headers")
+            one_line_error(p, 4, "cannot get Bitcoin block headers")
 
         # info prints what the reference client's `ots info` prints.
         for name in ("incomplete.txt", "merkle2.txt"):
@@ -77,7 +77,9 @@ def main():
         one_line_error(h.run("info", wd / "garbage.ots", check=False), 2, "garbage.ots")
         one_line_error(h.run("verify", wd / "hello.txt", wd / "garbage.ots", "--headers", HEADERS, check=False), 2)
         one_line_error(h.run("info", os.path.join(CLIENT, "invalid", "bad-major-version.ots"), check=False), 2)
-        one_line_error(h.run("info", wd / "missing.ots", check=False), 2)
+        missing = h.run("info", wd / "missing.ots", check=False)
+        one_line_error(missing, 3, "no such file")  # not found, and the file named once
+        h.check(missing.stderr.count("missing.ots") == 1, missing.stderr)
 
         # Several files in one run: one line per file in the order given (FILE or FILE.ots), a
         # summary, and the worst exit code (2 for unreadable input beats 1 for a failed proof).

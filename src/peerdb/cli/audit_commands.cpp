@@ -8,6 +8,7 @@
 #include "peerdb/cli/cli.h"
 #include "peerdb/cli/commands.h"
 #include "peerdb/audit/chain_audit.h"
+#include "peerdb/audit/report_json.h"
 #include "peerdb/audit/report.h"
 #include "peerdb/http/url.h"
 #include "peerdb/node/consortium_file.h"
@@ -19,6 +20,7 @@ namespace {
 struct AuditArgs {
   std::string db, chain, consortium, esplora, bitcoind, headers, network = "mainnet";
   std::optional<std::uint32_t> min_confirmations;
+  bool json = false;
 };
 
 int BadInput(const std::string& message) {
@@ -73,6 +75,10 @@ int Audit(const AuditArgs& a) {
     if (e.code == Errc::kCorrupt || e.code == Errc::kMalformed) return BadInput(e.message);
     return Fail(e);
   }
+  if (a.json) {
+    std::cout << audit::ReportJson(*report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return report->ok ? kExitOk : kExitFailed;
+  }
   for (const std::string& line : audit::FormatReport(*report)) std::cout << line << "\n";
   if (!report->ok) {
     std::cerr << "peerdb: audit failed" << (report->bad_height ? " at block " + std::to_string(*report->bad_height) : "")
@@ -99,6 +105,7 @@ void AddAuditCommands(CLI::App& app, const Bind& bind) {
   a->add_option("--min-confirmations", audit->min_confirmations,
                 "Confirmations an anchor needs to fix its blocks (default: the consortium's k_anchor)")
       ->check(CLI::Range(1, 1000));
+  a->add_flag("--json", audit->json, "Print the report as JSON (exit codes unchanged)");
   bind(a, [audit] { return Audit(*audit); });
 
   auto db = std::make_shared<std::string>();

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "peerdb/cli/cli.h"
 #include "peerdb/cli/commands.h"
@@ -113,9 +114,36 @@ int Create(const CreateArgs& a) {
   return kExitOk;
 }
 
-int Show(const std::string& path) {
+// The consortium as JSON, for scripts: what the text below shows, with the genesis time in both forms.
+void ShowJson(const node::Consortium& c) {
+  const chain::Genesis& g = c.genesis;
+  nlohmann::json members = nlohmann::json::array();
+  for (const chain::Member& m : g.config.members) {
+    auto address = c.addresses.find(m.id);
+    members.push_back({{"id", m.id}, {"name", m.name}, {"contact", m.contact}, {"pubkey", Hex(m.pubkey)},
+                       {"address", address == c.addresses.end() ? nlohmann::json(nullptr) : nlohmann::json(address->second)}});
+  }
+  nlohmann::json namespaces = nlohmann::json::array();
+  for (const chain::Rule& r : g.config.rules) {
+    namespaces.push_back({{"name", r.ns}, {"mode", node::RuleModeName(r.mode)}, {"encrypted", r.encrypted}});
+  }
+  const nlohmann::json doc = {{"chain_id", Hex(c.chain_id)},
+                              {"description", g.description},
+                              {"genesis_time_ms", g.genesis_time_ms},
+                              {"genesis_time", util::IsoUtcTime(g.genesis_time_ms)},
+                              {"majority", g.config.Majority()},
+                              {"members", std::move(members)},
+                              {"namespaces", std::move(namespaces)}};
+  std::cout << doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+}
+
+int Show(const std::string& path, bool json) {
   auto c = node::LoadConsortium(path);
   if (!c.ok()) return Fail(c.error());
+  if (json) {
+    ShowJson(*c);
+    return kExitOk;
+  }
   const chain::Genesis& g = c->genesis;
   std::cout << "chain id: " << Hex(c->chain_id) << "\n";
   if (!g.description.empty()) std::cout << "description: " << g.description << "\n";
@@ -164,9 +192,11 @@ void AddIdentityCommands(CLI::App& app, const Bind& bind) {
   bind(c, [create] { return Create(*create); });
 
   auto show_path = std::make_shared<std::string>();
+  auto show_json = std::make_shared<bool>(false);
   CLI::App* s = cons->add_subcommand("show", "Print the members and chain id of a consortium file");
   s->add_option("consortium", *show_path, "consortium.toml")->required();
-  bind(s, [show_path] { return Show(*show_path); });
+  s->add_flag("--json", *show_json, "Print JSON");
+  bind(s, [show_path, show_json] { return Show(*show_path, *show_json); });
 }
 
 }  // namespace peerdb::cli

@@ -62,8 +62,15 @@ TEST_F(CliTest, KeygenWritesPrivateKeyWithMode0600AndRefusesToOverwrite) {
 }
 
 TEST_F(CliTest, ConsortiumCreateAssignsIdsInOrderAndShowReadsIt) {
-  ASSERT_EQ(RunArgs({"keygen", "--name", "A", "--contact", "a", "--out", P("a")}), kExitOk);
-  ASSERT_EQ(RunArgs({"keygen", "--name", "B", "--contact", "b", "--out", P("b")}), kExitOk);
+  ASSERT_EQ(RunArgs({"keygen", "--name", "A", "--contact", "a", "--out", P("a"), "--address", "127.0.0.1:7401"}), kExitOk);
+  ASSERT_EQ(RunArgs({"keygen", "--name", "B", "--contact", "b", "--out", P("b"), "--address", "127.0.0.1:7402"}), kExitOk);
+  ASSERT_EQ(RunArgs({"keygen", "--name", "C", "--contact", "c", "--out", P("noaddr")}), kExitOk);
+  // Members of a consortium of several find each other by their cards' addresses: refused here,
+  // not at node start.
+  EXPECT_EQ(RunArgs({"consortium", "create", "--member", P("a/member.json"), "--member", P("noaddr/member.json"),
+                     "--out", P("bad.toml")}),
+            kExitBadInput);
+  EXPECT_FALSE(std::filesystem::exists(P("bad.toml")));
   ASSERT_EQ(RunArgs({"consortium", "create", "--member", P("a/member.json"), "--member", P("b/member.json"),
                      "--namespace", "books:append-only", "--namespace", "notes", "--out", P("c.toml")}),
             kExitOk);
@@ -80,7 +87,7 @@ TEST_F(CliTest, ConsortiumCreateAssignsIdsInOrderAndShowReadsIt) {
 }
 
 TEST_F(CliTest, ConsortiumCreateRejectsBadNamespaceAndDuplicateMember) {
-  ASSERT_EQ(RunArgs({"keygen", "--name", "A", "--contact", "a", "--out", P("a")}), kExitOk);
+  ASSERT_EQ(RunArgs({"keygen", "--name", "A", "--contact", "a", "--out", P("a"), "--address", "127.0.0.1:7401"}), kExitOk);
   EXPECT_EQ(RunArgs({"consortium", "create", "--member", P("a/member.json"), "--namespace", "Books", "--out", P("x.toml")}),
             kExitBadInput);
   EXPECT_EQ(RunArgs({"consortium", "create", "--member", P("a/member.json"), "--namespace", "b:sometimes", "--out", P("x.toml")}),
@@ -93,14 +100,14 @@ TEST_F(CliTest, ConsortiumCreateRejectsBadNamespaceAndDuplicateMember) {
 
 TEST_F(CliTest, ClientCommandsRejectNonJsonValueAndUnreachableNode) {
   EXPECT_EQ(RunArgs({"put", "--api", "http://127.0.0.1:1", "books", "k", "not-json"}), kExitBadInput);
-  EXPECT_EQ(RunArgs({"get", "--api", "http://127.0.0.1:1", "books", "k"}), kExitBadInput);
-  EXPECT_EQ(RunArgs({"status", "--api", "http://127.0.0.1:1"}), kExitBadInput);
+  EXPECT_EQ(RunArgs({"get", "--api", "http://127.0.0.1:1", "books", "k"}), kExitUnavailable);
+  EXPECT_EQ(RunArgs({"status", "--api", "http://127.0.0.1:1"}), kExitUnavailable);
 }
 
 TEST_F(CliTest, AuditNeedsExactlyOneSourceAndAReadableFile) {
   EXPECT_EQ(RunArgs({"audit"}), kExitBadInput);
-  EXPECT_EQ(RunArgs({"audit", "--db", P("none.sqlite")}), kExitBadInput);
-  EXPECT_EQ(RunArgs({"audit", "--chain", P("none.pdbx")}), kExitBadInput);
+  EXPECT_EQ(RunArgs({"audit", "--db", P("none.sqlite")}), kExitNotFound);
+  EXPECT_EQ(RunArgs({"audit", "--chain", P("none.pdbx")}), kExitNotFound);
 }
 
 TEST_F(CliTest, AuditAndGetRefuseBadAnchorOptions) {
