@@ -5,7 +5,8 @@
 3. readiness: GET /v1/health and `peerdb wait`; a member that lost the others raises A2c naming
    them (not itself) with a duration that keeps counting, `peerdb status --check` exits 1, the
    health answer is 503 and `peerdb wait` gives up with exit 4 naming whom it cannot reach;
-4. conveniences and messages: --config finds the node, `put NS KEY -` and `@FILE`, ISO 8601 times
+4. conveniences and messages: --config finds the node, `put NS KEY -` and `@FILE`, text on a
+   terminal and JSON otherwise, ISO 8601 times
    beside the millisecond fields, the genesis time in UTC, a typo'd command's suggestion, a negative
    height, the member card named as the key, a CLI pointed at a peer port."""
 import json
@@ -106,6 +107,45 @@ def conveniences(wd, node):
     print("--config, put - and @FILE, ISO times, UTC genesis, card-as-key message")
 
 
+def on_terminal(args):
+    """peerdb's standard output on a pseudo-terminal, as a person at a shell sees it."""
+    import pty
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.run([h.PEERDB, *map(str, args)], stdout=slave, stderr=subprocess.PIPE, timeout=60)
+        os.close(slave)
+        slave = None
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the terminal's other end is closed and drained
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    h.check(p.returncode == 0, f"peerdb {args} on a terminal exited {p.returncode}: {p.stderr}")
+    return out.decode().replace("\r\n", "\n")
+
+
+def text_outputs(node):
+    """Read commands print text for people on a terminal (JSON when piped, as the other checks use)."""
+    api = ["--api", node.url]
+    got = on_terminal(["get", *api, "books", "a"])
+    h.check(got.startswith('books/a = {"n":1}\nversion 1 (newest 1), owner member 1, block ') and "NOT-UP-TO-DATE" in got, got)
+    got = on_terminal(["history", *api, "books", "a"])
+    h.check(re.search(r"^version +block +time \(UTC\) +author +value\n1 +\d+ +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC +1 +"
+                      r'\{"n":1\}$', got, re.M), got)
+    got = on_terminal(["block", *api, "1"])
+    h.check(got.startswith("block     1  ") and re.search(r"^time      \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$", got, re.M), got)
+    h.check(json.loads(on_terminal(["get", *api, "books", "a", "--json"]))["value"] == {"n": 1}, "--json on a terminal")
+    print("text on a terminal, JSON with --json")
+
+
 def json_outputs(wd):
     """The file-reading commands speak JSON too."""
     shown = json.loads(h.run("consortium", "show", "--json", wd / "consortium.toml").stdout)
@@ -165,6 +205,7 @@ def main():
         node = h.Node(wd).start()
         exit_codes(wd, node)
         conveniences(wd, node)
+        text_outputs(node)
         node.stop()
         json_outputs(wd)
         os.makedirs(wd / "three")
