@@ -128,7 +128,11 @@ class ExactDomBuilder final : public nlohmann::json_sax<json> {
       const Frame& frame = m_stack[i];
       if (frame.node->is_array()) {
         // An open child has already been appended to its array; a pending value has not.
-        path += "[" + std::to_string(frame.node->size() - (innermost ? 0 : 1)) + "]";
+        // Appended piece by piece: `"[" + std::to_string(...)` trips GCC 12's -Wrestrict at -O3
+        // (a false positive, GCC bug 105329).
+        path += '[';
+        path += std::to_string(frame.node->size() - (innermost ? 0 : 1));
+        path += ']';
       } else {
         if (!path.empty()) path += ".";
         path += Cut(frame.name, kMaxNameInError);
