@@ -166,12 +166,6 @@ void AddClientCommands(CLI::App& app, const Bind& bind) {
     bool json = false;
   };
   auto args = std::make_shared<KeyArgs>();
-  auto with_api = [target](auto run) {
-    return [target, run] {
-      auto api = ResolveApiUrl(*target);
-      return api.ok() ? run(*api) : Fail(api.error());
-    };
-  };
 
   CLI::App* put = app.add_subcommand("put", "Write a JSON value; returns once committed");
   put->add_option("namespace", args->ns)->required();
@@ -180,7 +174,7 @@ void AddClientCommands(CLI::App& app, const Bind& bind) {
                   "JSON value, e.g. '{\"amount\": 12}' or '\"text\"'; - reads it from standard input, @FILE from a file")
       ->required();
   AddNodeTargetOptions(put, *target);
-  bind(put, with_api([args](const std::string& api) {
+  bind(put, WithApi(target, [args](const std::string& api) {
          auto text = ValueText(args->value);
          return text.ok() ? Put(api, args->ns, args->key, *text) : Fail(text.error());
        }));
@@ -189,7 +183,7 @@ void AddClientCommands(CLI::App& app, const Bind& bind) {
   del->add_option("namespace", args->ns)->required();
   del->add_option("key", args->key)->required();
   AddNodeTargetOptions(del, *target);
-  bind(del, with_api([args](const std::string& api) { return Delete(api, args->ns, args->key); }));
+  bind(del, WithApi(target, [args](const std::string& api) { return Delete(api, args->ns, args->key); }));
 
   CLI::App* get = app.add_subcommand("get", "Read a key's value and the block it comes from, with that block's status");
   get->add_option("namespace", args->ns)->required();

@@ -39,6 +39,13 @@ Result<std::string> ResolveApiUrl(const NodeTarget& target) {
   return std::string(kDefaultApiUrl);
 }
 
+std::function<int()> WithApi(std::shared_ptr<NodeTarget> target, std::function<int(const std::string&)> run) {
+  return [target = std::move(target), run = std::move(run)] {
+    auto api = ResolveApiUrl(*target);
+    return api.ok() ? run(*api) : Fail(api.error());
+  };
+}
+
 bool WantJson(bool json_flag) { return json_flag || isatty(STDOUT_FILENO) == 0; }
 
 int PrintJson(const Result<nlohmann::json>& doc) {

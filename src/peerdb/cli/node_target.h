@@ -8,6 +8,8 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -28,6 +30,9 @@ struct NodeTarget {
 void AddNodeTargetOptions(CLI::App* sub, NodeTarget& target);
 // The API URL by the order above; an error only for an unreadable --config.
 Result<std::string> ResolveApiUrl(const NodeTarget& target);
+
+// A subcommand's action that runs `run(api_url)` once the URL is resolved, or fails with why not.
+std::function<int()> WithApi(std::shared_ptr<NodeTarget> target, std::function<int(const std::string&)> run);
 
 // True when a read command should print JSON: --json, or standard output is not a terminal.
 bool WantJson(bool json_flag);

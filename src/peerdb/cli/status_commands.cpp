@@ -173,24 +173,18 @@ void AddStatusCommands(CLI::App& app, const Bind& bind, const std::shared_ptr<No
     double timeout_s = 60;
   };
   auto args = std::make_shared<Args>();
-  auto with_api = [target](auto run) {
-    return [target, run] {
-      auto api = ResolveApiUrl(*target);
-      return api.ok() ? run(*api) : Fail(api.error());
-    };
-  };
 
   CLI::App* status = app.add_subcommand("status", "Chain heights and, per member, last sealed height and contact");
   status->add_flag("--json", args->json, "Print JSON");
   status->add_flag("--check", args->check, "Exit 1 while any alert is open (for cron and monitoring)");
   AddNodeTargetOptions(status, *target);
-  bind(status, with_api([args](const std::string& api) { return Status(api, args->json, args->check); }));
+  bind(status, WithApi(target, [args](const std::string& api) { return Status(api, args->json, args->check); }));
 
   CLI::App* evidence = app.add_subcommand("evidence", "List the evidence of double-signing this node holds, or export it");
   evidence->add_flag("--json", args->json, "Print JSON");
   evidence->add_option("--out", args->out, "Also write the evidence (JSON, PCE bytes in hex) to this file");
   AddNodeTargetOptions(evidence, *target);
-  bind(evidence, with_api([args](const std::string& api) { return Evidence(api, args->json, args->out); }));
+  bind(evidence, WithApi(target, [args](const std::string& api) { return Evidence(api, args->json, args->out); }));
 
   CLI::App* wait = app.add_subcommand("wait", "Wait until the node is ready (serves reads and reaches a majority)");
   wait->add_option("--timeout", args->timeout_s, "Give up after this many seconds (default 60; exit 4)")
