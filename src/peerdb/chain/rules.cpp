@@ -42,13 +42,13 @@ BlockStatus StatusAt(std::uint64_t height, const StatusHeights& heights, BlockSt
 }
 
 SignerTally TallySigners(const std::vector<MemberId>& signers, const Config& config,
-                         const std::vector<MemberId>& excluded) {
+                         const std::vector<MemberId>& excluded, const std::vector<MemberId>& leaving) {
   SignerTally t;
   for (const Member& m : config.members) {  // members are distinct: duplicate signers count once
     if (Contains(excluded, m.id)) continue;
     if (Contains(signers, m.id)) {
       ++t.counted;
-    } else {
+    } else if (!Contains(leaving, m.id)) {
       t.missing.push_back(m.id);
     }
   }
@@ -61,8 +61,9 @@ bool IsUnanimous(const SignerTally& tally, const Config& config) {
   return tally.missing.empty() && IsMajority(tally, config);
 }
 
-bool IsUnanimous(const std::vector<MemberId>& sealers, const Config& config, const std::vector<MemberId>& excluded) {
-  return IsUnanimous(TallySigners(sealers, config, excluded), config);
+bool IsUnanimous(const std::vector<MemberId>& sealers, const Config& config, const std::vector<MemberId>& excluded,
+                 const std::vector<MemberId>& leaving) {
+  return IsUnanimous(TallySigners(sealers, config, excluded, leaving), config);
 }
 
 namespace {
@@ -113,9 +114,10 @@ Result<std::vector<MemberId>> VerifyCheckpointSeals(const Checkpoint& cp, const 
   });
 }
 
-bool CheckpointIsUnanimous(const Checkpoint& cp, const Config& config, const std::vector<MemberId>& excluded) {
+bool CheckpointIsUnanimous(const Checkpoint& cp, const Config& config, const std::vector<MemberId>& excluded,
+                           const std::vector<MemberId>& leaving) {
   auto sealers = VerifyCheckpointSeals(cp, config);
-  return sealers.ok() && IsUnanimous(*sealers, config, excluded);
+  return sealers.ok() && IsUnanimous(*sealers, config, excluded, leaving);
 }
 
 Status CheckHeader(const Header& h, const std::optional<MajorityCert>& parent_cert, const ParentRef& parent,
@@ -147,7 +149,8 @@ Status CheckHeader(const Header& h, const std::optional<MajorityCert>& parent_ce
       return Broken("C3", Errc::kInvalid, "parent certificate is not for the parent block");
     }
     if (MajorityCertHash(*parent_cert) != h.parent_cert_hash) return Broken("C3", Errc::kInvalid, "parent_cert_hash mismatch");
-    if (Status s = VerifyMajorityCert(*parent_cert, rules.chain_id, config, rules.parent_cert_excluded); !s.ok()) {
+    const Config& parent_config = rules.parent_config ? *rules.parent_config : config;
+    if (Status s = VerifyMajorityCert(*parent_cert, rules.chain_id, parent_config, rules.parent_cert_excluded); !s.ok()) {
       return Broken("C3", s.error().code, "parent certificate: " + s.error().message);
     }
   }

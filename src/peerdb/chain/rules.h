@@ -55,23 +55,26 @@ BlockStatus StatusAt(std::uint64_t height, const StatusHeights& heights, BlockSt
 
 // ---- Counting signers (§3, §5.2) --------------------------------------------------------------
 
-// How a set of signers on one block counts under `config` and the exclusions: `counted` is the
-// number of distinct members of the config that signed and are not excluded; `missing` are the
-// required members (Req = members \ excluded, sorted by id) that did not sign. Signers that are not
+// How a set of signers on one block counts under `config` (the config of the block's epoch) and
+// the exclusions: `counted` is the number of distinct members of the config that signed and are not
+// excluded; `missing` are the required members (Req = members \ excluded \ leaving, sorted by id)
+// that did not sign. `leaving` are the targets of a config change the block completed (T(D), §3,
+// EpochHistory::LeavingAt): their seals count, but they are not required. Signers that are not
 // members are ignored (callers verify signatures first).
 struct SignerTally {
   std::size_t counted = 0;
   std::vector<MemberId> missing;
 };
 SignerTally TallySigners(const std::vector<MemberId>& signers, const Config& config,
-                         const std::vector<MemberId>& excluded);
+                         const std::vector<MemberId>& excluded, const std::vector<MemberId>& leaving = {});
 
 // MAJ_e = floor(N_e / 2) + 1 of all members of the epoch ([D7]); exclusions never lower it.
 bool IsMajority(const SignerTally& tally, const Config& config);
 // [D4]: Req ⊆ Sealers and |Sealers| >= MAJ. With fewer than MAJ members left outside the
 // exclusions the epoch is compromised and nothing is unanimous any more (§5.2).
 bool IsUnanimous(const SignerTally& tally, const Config& config);
-bool IsUnanimous(const std::vector<MemberId>& sealers, const Config& config, const std::vector<MemberId>& excluded);
+bool IsUnanimous(const std::vector<MemberId>& sealers, const Config& config, const std::vector<MemberId>& excluded,
+                 const std::vector<MemberId>& leaving = {});
 
 // ---- Certificates and checkpoints (§1.6) ------------------------------------------------------
 
@@ -85,7 +88,8 @@ Status VerifyMajorityCert(const MajorityCert& mc, const Hash32& chain_id, const 
 Result<std::vector<MemberId>> VerifyCheckpointSeals(const Checkpoint& cp, const Config& config);
 // True when every seal of the checkpoint verifies and its non-excluded sealers make its block
 // UNANIMOUS. A checkpoint with a bad seal is never unanimous.
-bool CheckpointIsUnanimous(const Checkpoint& cp, const Config& config, const std::vector<MemberId>& excluded);
+bool CheckpointIsUnanimous(const Checkpoint& cp, const Config& config, const std::vector<MemberId>& excluded,
+                           const std::vector<MemberId>& leaving = {});
 
 // ---- Header validity (§2.4 C2-C4, §6.3 step 2) ------------------------------------------------
 
@@ -101,6 +105,8 @@ struct ParentRef {
 struct HeaderRules {
   Hash32 chain_id{};
   const Config* config = nullptr;                // the config in force at the height; REQUIRES non-null
+  const Config* parent_config = nullptr;         // the config in force at the parent's height (its MC is
+                                                 // judged under it); null: the same as `config`
   Hash32 config_hash{};                          // ConfigHash(*config)
   std::vector<MemberId> author_excluded;         // X(h): an excluded member may not author (C2)
   std::vector<MemberId> parent_cert_excluded;    // X(h - 1): the parent's MC is judged under its own height's exclusions

@@ -31,6 +31,16 @@ TEST(IsMajority, NeedsMoreThanHalfOfAllMembersEvenAfterExclusions) {
   EXPECT_FALSE(IsMajority(TallySigners({1, 2, 4}, SampleConfig(), {4}), SampleConfig()));
 }
 
+TEST(IsUnanimous, MembersLeavingWithTheBlockAreNotRequiredButStillCount) {
+  // T(D) (§3): the targets of a change this block completed are not required sealers.
+  EXPECT_TRUE(IsUnanimous({1, 2, 3}, SampleConfig(), {}, {4}));
+  const SignerTally t = TallySigners({1, 2, 4}, SampleConfig(), {}, {4});
+  EXPECT_EQ(t.counted, 3u);
+  EXPECT_EQ(t.missing, (std::vector<MemberId>{3}));
+  // MAJ is still the epoch's: two sealers and two leavers are not unanimous.
+  EXPECT_FALSE(IsUnanimous({1, 2}, SampleConfig(), {}, {3, 4}));
+}
+
 TEST(IsUnanimous, AllMembersSealed) {
   EXPECT_TRUE(IsUnanimous({1, 2, 3, 4}, SampleConfig(), {}));
   EXPECT_FALSE(IsUnanimous({1, 2, 3}, SampleConfig(), {}));
