@@ -61,6 +61,7 @@ void BuildBranch(Simulation& s, BranchState& st, const Durable& base, std::size_
   for (const chain::Member& m : genesis.config.members) active.push_back(m.id);
   std::optional<chain::MajorityCert> parent_cert;
   if (st.fork_h > 0) parent_cert = base.blocks[st.fork_h - 1].cert;
+  const chain::EpochState epoch = chain::GenesisEpochState(genesis);  // no config change in these scenarios
   for (std::size_t k = 0; k < length; ++k) {
     const std::uint64_t h = st.fork_h + 1 + k;
     std::optional<MemberId> parent_author;
@@ -77,6 +78,7 @@ void BuildBranch(Simulation& s, BranchState& st, const Durable& base, std::size_
     t.timestamp_ms = parent_ts + s.config().params.block_period_ms + 1 + s.rng().Uniform(0, 50);
     t.author = consensus::ProposerOf(active, parent_author, r);
     t.parent_cert = parent_cert;
+    t.rules.epoch = &epoch;
     auto block = app.Build(t, nullptr);
     if (!block.ok()) return s.Fail("row 14: building the alternate branch failed: " + block.error().message);
     consensus::CommittedBlock cb;
@@ -111,7 +113,7 @@ void BuildBranch(Simulation& s, BranchState& st, const Durable& base, std::size_
     parent_cert = cb.cert;
     st.branch.push_back(fb);
     st.branch_ids.insert(cb.id);
-    app.Commit(cb);
+    app.Commit(cb, chain::EpochStep{epoch, false, 0, false, false, {}});
   }
 }
 

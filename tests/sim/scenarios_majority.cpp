@@ -43,8 +43,8 @@ class RuleBreakingApp : public SimApp {
     return b;
   }
 
-  Status Check(const chain::Block& block) override {
-    Status s = SimApp::Check(block);
+  Status Check(const chain::Block& block, const consensus::BlockRulesInForce& rules) override {
+    Status s = SimApp::Check(block, rules);
     if (!s.ok() && s.error().message.rfind("C6: state_root", 0) == 0) return Status::Ok();
     return s;
   }

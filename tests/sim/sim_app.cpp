@@ -12,8 +12,7 @@ Hash32 NextRoot(const Hash32& parent, const Hash32& batches_root) { return crypt
 }  // namespace
 
 SimApp::SimApp(const chain::Genesis& genesis, Durable& disk)
-    : m_genesis(genesis), m_chain_id(chain::ChainId(genesis)), m_config_hash(chain::ConfigHash(genesis.config)),
-      m_disk(disk) {
+    : m_genesis(genesis), m_chain_id(chain::ChainId(genesis)), m_disk(disk) {
   if (m_disk.blocks.empty() && m_disk.signer.seal_h == 0) m_disk.signer.seal_id = m_chain_id;
   for (const consensus::CommittedBlock& b : m_disk.blocks) {
     for (const chain::TxBatch& t : b.block.batches) m_seqs[t.author] = std::max(m_seqs[t.author], t.seq);
@@ -28,11 +27,12 @@ Hash32 SimApp::HeadId() const { return m_disk.blocks.empty() ? m_chain_id : m_di
 
 Result<chain::Block> SimApp::Build(const consensus::BlockTemplate& t, std::vector<chain::TxBatch>* dropped) {
   chain::Block b;
+  const chain::Config& config = t.rules.epoch->config;
   auto seqs = m_seqs;
   for (const chain::TxBatch& batch : t.batches) {
-    const chain::Member* author = m_genesis.config.FindMember(batch.author);
+    const chain::Member* author = config.FindMember(batch.author);
     const bool ok = author && batch.seq == seqs[batch.author] + 1 && batch.valid_until_height >= t.height &&
-                    chain::CheckBatchShape(batch, m_genesis.config.params).ok() &&
+                    chain::CheckBatchShape(batch, config.params).ok() &&
                     chain::VerifySignedBy(author->pubkey, m_chain_id, batch);
     if (ok) {
       b.batches.push_back(batch);
@@ -45,12 +45,12 @@ Result<chain::Block> SimApp::Build(const consensus::BlockTemplate& t, std::vecto
   b.parent_cert = t.parent_cert;
   chain::Header& h = b.header;
   h.chain_id = m_chain_id;
-  h.epoch = m_genesis.config.epoch;
+  h.epoch = config.epoch;
   h.height = t.height;
   h.parent_id = t.parent_id;
   h.author = t.author;
   h.timestamp_ms = t.timestamp_ms;
-  h.config_hash = m_config_hash;
+  h.config_hash = chain::ConfigHash(config);
   h.parent_cert_hash = t.parent_cert ? chain::MajorityCertHash(*t.parent_cert) : Hash32{};
   h.batches_root = chain::BatchesRoot(b.batches);
   h.records_root = chain::RecordsRoot(b.records);
@@ -58,9 +58,10 @@ Result<chain::Block> SimApp::Build(const consensus::BlockTemplate& t, std::vecto
   return b;
 }
 
-Status SimApp::CheckBatches(const chain::Block& block, std::map<chain::MemberId, std::uint64_t>& seqs) const {
+Status SimApp::CheckBatches(const chain::Block& block, const chain::Config& config,
+                            std::map<chain::MemberId, std::uint64_t>& seqs) const {
   for (const chain::TxBatch& t : block.batches) {
-    const chain::Member* author = m_genesis.config.FindMember(t.author);
+    const chain::Member* author = config.FindMember(t.author);
     if (!author) return Error{Errc::kNotMember, "C5: batch author is not a member"};
     if (t.seq != seqs[t.author] + 1) return Error{Errc::kInvalid, "C5: seq is not last_seq + 1"};
     if (t.valid_until_height < block.header.height) return Error{Errc::kInvalid, "C5: batch expired"};
@@ -70,14 +71,15 @@ Status SimApp::CheckBatches(const chain::Block& block, std::map<chain::MemberId,
   return Status::Ok();
 }
 
-Status SimApp::Check(const chain::Block& block) {
+Status SimApp::Check(const chain::Block& block, const consensus::BlockRulesInForce& rules) {
+  const chain::Config& config = rules.epoch->config;
   const chain::Header& h = block.header;
   if (h.height != head() + 1) return Error{Errc::kInvalid, "C3: not at head + 1"};
   if (h.parent_id != HeadId()) return Error{Errc::kInvalid, "C3: parent is not the committed head"};
-  if (h.epoch != m_genesis.config.epoch || h.config_hash != m_config_hash) return Error{Errc::kInvalid, "C2: config"};
-  PEERDB_TRY(chain::CheckBlockShape(block, m_genesis.config.params));
+  if (h.epoch != config.epoch || h.config_hash != chain::ConfigHash(config)) return Error{Errc::kInvalid, "C2: config"};
+  PEERDB_TRY(chain::CheckBlockShape(block, config.params));
   auto seqs = m_seqs;
-  PEERDB_TRY(CheckBatches(block, seqs));
+  PEERDB_TRY(CheckBatches(block, config, seqs));
   if (h.state_root != NextRoot(StateRootAt(head()), h.batches_root)) {
     return Error{Errc::kInvalid, "C6: state_root does not match re-execution"};
   }
@@ -100,10 +102,15 @@ bool SimApp::EndStep() {
   return true;
 }
 
-void SimApp::Commit(const consensus::CommittedBlock& block) {
+void SimApp::Commit(const consensus::CommittedBlock& block, const chain::EpochStep& epoch) {
   if (Persisting()) m_saves.commits.push_back(block.block.header.height);
   for (const chain::TxBatch& t : block.block.batches) m_seqs[t.author] = std::max(m_seqs[t.author], t.seq);
   m_disk.blocks.push_back(block);
+  // Stored with the block, as the node stores them in the same transaction.
+  chain::EpochHistory history = m_disk.epochs.empty() ? chain::EpochHistory(m_genesis) : chain::EpochHistory(m_disk.epochs);
+  history.Note(block.block.header.height, epoch);
+  m_disk.epochs = history.all();
+  m_disk.epoch = epoch.state;
 }
 
 void SimApp::AddSeals(std::uint64_t height, const std::vector<chain::Seal>& seals) {
@@ -146,6 +153,8 @@ consensus::Snapshot SimApp::MakeSnapshot(chain::MemberId self) const {
   if (!m_disk.blocks.empty()) s.head = m_disk.blocks.back();
   s.evidence = m_disk.evidence;
   s.unanimous_height = std::min<std::uint64_t>(m_disk.unanimous_h, head());
+  s.epoch = m_disk.epoch;
+  s.epochs = m_disk.epochs;
   return s;
 }
 

@@ -33,6 +33,8 @@ struct Durable {
   std::vector<chain::Proposal> candidates;  // the bodies of the own last proposal and vote (SaveCandidates)
   std::vector<chain::Evidence> evidence;
   std::uint64_t unanimous_h = 0;  // the node persists statuses it is told (StatusRaised)
+  std::optional<chain::EpochState> epoch;  // left by the head block (absent: the genesis config)
+  std::vector<chain::EpochInfo> epochs;    // the epochs so far (empty: the genesis config only)
 };
 
 // What one step made durable, in call order (only calls before the crash point).
@@ -48,8 +50,8 @@ class SimApp : public consensus::Application {
   SimApp(const chain::Genesis& genesis, Durable& disk);
 
   Result<chain::Block> Build(const consensus::BlockTemplate& t, std::vector<chain::TxBatch>* dropped) override;
-  Status Check(const chain::Block& block) override;
-  void Commit(const consensus::CommittedBlock& block) override;
+  Status Check(const chain::Block& block, const consensus::BlockRulesInForce& rules) override;
+  void Commit(const consensus::CommittedBlock& block, const chain::EpochStep& epoch) override;
   void AddSeals(std::uint64_t height, const std::vector<chain::Seal>& seals) override;
   std::optional<consensus::CommittedBlock> LoadCommitted(std::uint64_t height) const override;
   void SaveSigner(const chain::SignerState& state) override;
@@ -73,11 +75,11 @@ class SimApp : public consensus::Application {
  private:
   bool Persisting();  // counts a persisting call; false if it is lost (at or after the crash point)
   Hash32 StateRootAt(std::uint64_t height) const;
-  Status CheckBatches(const chain::Block& block, std::map<chain::MemberId, std::uint64_t>& seqs) const;
+  Status CheckBatches(const chain::Block& block, const chain::Config& config,
+                      std::map<chain::MemberId, std::uint64_t>& seqs) const;
 
   chain::Genesis m_genesis;
   Hash32 m_chain_id{};
-  Hash32 m_config_hash{};
   Durable& m_disk;
   std::map<chain::MemberId, std::uint64_t> m_seqs;  // last committed seq per author
   std::uint32_t m_crash_at = 0;

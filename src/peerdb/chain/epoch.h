@@ -134,6 +134,13 @@ struct EpochInfo {
   bool operator==(const EpochInfo&) const = default;
 };
 
+// The stored form of a chain's epochs (the node keeps it beside its head).
+inline constexpr std::size_t kMaxEpochs = 1u << 16;
+struct EpochList {
+  std::vector<EpochInfo> epochs;
+  template <class V> void Pce(V& v) { v.list(epochs, kMaxEpochs); }
+};
+
 // The epochs of one committed chain, in order; the first is the genesis config from height 1.
 class EpochHistory {
  public:

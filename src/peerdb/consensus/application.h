@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "peerdb/chain/block.h"
+#include "peerdb/chain/epoch.h"
 #include "peerdb/chain/signer_state.h"
 #include "peerdb/util/result.h"
 
@@ -29,6 +30,13 @@ struct CommittedBlock {
   std::vector<chain::Seal> seals;  // seals known when committed (more arrive through AddSeals)
 };
 
+// The rules in force at the height of a block being built or checked: the epoch state its parent
+// left (the config in force and the pending change, §5.3) and X_chain there.
+struct BlockRulesInForce {
+  const chain::EpochState* epoch = nullptr;  // REQUIRES non-null
+  std::vector<chain::MemberId> excluded;
+};
+
 // What the proposer wants in its block; the application executes the batches and fills the header
 // roots (batches_root, state_root, records_root).
 struct BlockTemplate {
@@ -39,6 +47,7 @@ struct BlockTemplate {
   std::optional<chain::MajorityCert> parent_cert;  // absent at height 1
   std::vector<chain::TxBatch> batches;             // candidates in order; see Application::Build
   std::vector<chain::Record> records;              // sorted (chain::SortRecords)
+  BlockRulesInForce rules;                         // epoch, config_hash and C5 come from here
 };
 
 class Application {
@@ -54,10 +63,11 @@ class Application {
   // batches (signatures, seq, authorisation), re-execution gives state_root, batches_root and
   // records_root match, the encoded size fits. Errors name the failed check ("C6: state_root ...").
   // The application may cache the execution result for a following Commit of the same block.
-  virtual Status Check(const chain::Block& block) = 0;
+  virtual Status Check(const chain::Block& block, const BlockRulesInForce& rules) = 0;
 
-  // Appends a block at the committed head + 1 (already Check()ed). Durable on return.
-  virtual void Commit(const CommittedBlock& block) = 0;
+  // Appends a block at the committed head + 1 (already Check()ed) with the epoch state it leaves
+  // (chain::AdvanceEpoch; in force at the next height), stored with it. Durable on return.
+  virtual void Commit(const CommittedBlock& block, const chain::EpochStep& epoch) = 0;
   // Seals that arrived after the block at `height` was committed. Durable on return.
   virtual void AddSeals(std::uint64_t height, const std::vector<chain::Seal>& seals) = 0;
   // Committed block at `height` with its MC and seals, for peers catching up (nullopt if not held).

@@ -12,9 +12,12 @@
 namespace peerdb::consensus {
 
 Machine::Impl::Impl(Snapshot snap, Application& app, const crypto::SigningKey& key)
-    : m_app(app), m_key(key), m_genesis(std::move(snap.genesis)), m_self(snap.self), m_signer(snap.signer),
-      m_restored(std::move(snap.candidates)), m_rounds(m_genesis.config.params),
-      m_pool(BatchPool::Limits{kMaxPoolBatches, kMaxPoolBytes, kMaxPoolPerAuthor}), m_members(m_genesis.config, m_self) {
+    : m_app(app), m_keys{key}, m_genesis(std::move(snap.genesis)), m_self(snap.self),
+      m_epoch(snap.epoch ? std::move(*snap.epoch) : chain::GenesisEpochState(m_genesis)),
+      m_epochs(snap.epochs.empty() ? chain::EpochHistory(m_genesis) : chain::EpochHistory(std::move(snap.epochs))),
+      m_signer(snap.signer), m_restored(std::move(snap.candidates)), m_rounds(m_epoch.config.params),
+      m_pool(BatchPool::Limits{kMaxPoolBatches, kMaxPoolBytes, kMaxPoolPerAuthor}), m_members(m_epoch.config, m_self) {
+  for (const crypto::SigningKey& k : snap.other_keys) m_keys.push_back(k);
   for (const chain::Proposal& p : m_restored) m_saved_bodies.push_back(p.core);
   m_chain_id = chain::ChainId(m_genesis);
   m_config_hash = chain::ConfigHash(config());
@@ -116,9 +119,12 @@ void Machine::Impl::Step(const Event& event, std::uint64_t now_ms, std::vector<A
               if (entry.local) Emit(Send{e.peer, entry.batch});
             }
             for (const chain::Evidence* ev : m_evidence.Unrecorded()) Emit(Send{e.peer, *ev});
+            for (const chain::ConfigApprove& a : UnrecordedApprovals()) Emit(Send{e.peer, a});
           }
         } else if constexpr (std::is_same_v<E, PeerDisconnected>) {
           m_members.SetConnected(e.peer, false);
+        } else if constexpr (std::is_same_v<E, ApproveChange>) {
+          ApproveLocal(e.change_id);
         }
       },
       event);
@@ -129,7 +135,12 @@ void Machine::Impl::Step(const Event& event, std::uint64_t now_ms, std::vector<A
 
 void Machine::Impl::OnReceived(chain::MemberId from, const PeerMessage& msg) {
   if (from == m_self) return;
-  if (!config().FindMember(from)) return Penalise(from, "message from a non-member");
+  // The transport admits members of the epochs this node knows. One that is not a member at the
+  // height being decided (it joined in an epoch I have not reached, or it left) may still ask for
+  // blocks and say where it is; anything else from it is not for this height.
+  const bool sync_only = std::holds_alternative<SyncRequest>(msg) || std::holds_alternative<StatusMsg>(msg) ||
+                         std::holds_alternative<SyncResponse>(msg);
+  if (!config().FindMember(from) && !sync_only) return;
   const std::size_t before = m_out->size();
   std::visit(
       [&](const auto& m) {
@@ -144,6 +155,7 @@ void Machine::Impl::OnReceived(chain::MemberId from, const PeerMessage& msg) {
         else if constexpr (std::is_same_v<M, SyncRequest>) OnSyncRequest(from, m);
         else if constexpr (std::is_same_v<M, SyncResponse>) OnSyncResponse(from, m);
         else if constexpr (std::is_same_v<M, StatusMsg>) OnStatus(from, m);
+        else if constexpr (std::is_same_v<M, chain::ConfigApprove>) OnApprove(from, m);
       },
       msg);
   bool penalised = false;
@@ -250,9 +262,23 @@ bool Machine::Impl::SealAndCommit(const chain::Block& block, const Hash32& id, c
                                   const std::vector<chain::Seal>& known_seals) {
   const std::uint64_t height = block.header.height;
   PEERDB_ASSERT(height == m_head_h + 1);
+  auto epoch_step = EpochStepOf(block, id);
+  if (!epoch_step.ok()) {  // checked as a candidate; only a bug gets here
+    Raise(AlertKind::kMajorityRejected, m_self, height, height, "majority block fails the epoch rules: " + epoch_step.error().message);
+    return false;
+  }
+  // A member of the height's config seals it; a node that is not (it joins later, or left) only
+  // follows, and its seal pointer moves with the chain so that S1 holds from its first own seal.
+  const bool sealing = IsMemberAt(height);
   // S1: one seal per height, each extending the previous one.
   bool save_signer = false;
-  if (m_signer.seal_h == height) {
+  if (!sealing) {
+    if (m_signer.seal_h + 1 == height && block.header.parent_id == m_signer.seal_id) {
+      m_signer.seal_h = height;
+      m_signer.seal_id = id;
+      save_signer = true;
+    }
+  } else if (m_signer.seal_h == height) {
     if (m_signer.seal_id != id) {
       Raise(AlertKind::kOrphanedSeal, m_self, height, height,
             "a majority chose block " + Hex(id).substr(0, 16) + " at height " + std::to_string(height) +
@@ -278,10 +304,11 @@ bool Machine::Impl::SealAndCommit(const chain::Block& block, const Hash32& id, c
   mine.h = height;
   mine.block_id = id;
   mine.signer = m_self;
-  chain::SignWith(m_key, m_chain_id, mine);
-
   std::map<chain::MemberId, chain::Seal> seals;
-  seals[m_self] = mine;
+  if (sealing) {
+    chain::SignWith(*KeyAt(height), m_chain_id, mine);
+    seals[m_self] = mine;
+  }
   for (const chain::Seal& s : known_seals) {
     if (s.h == height && s.block_id == id && !IsExcluded(s.signer)) seals.emplace(s.signer, s);
   }
@@ -299,7 +326,7 @@ bool Machine::Impl::SealAndCommit(const chain::Block& block, const Hash32& id, c
   // block is on disk and LateSeals() seals it again (Ed25519 is deterministic: the same signature).
   // The other order could leave a seal on a block this member no longer holds, which a member with
   // no peer to fetch it from (a single-member consortium) could never get past (S1).
-  m_app.Commit(cb);
+  m_app.Commit(cb, *epoch_step);
   if (save_signer) m_app.SaveSigner(m_signer);  // S5: durable before the seal leaves (as an action)
 
   // A2a: my vote at this height went to a block that was not chosen.
@@ -328,7 +355,8 @@ bool Machine::Impl::SealAndCommit(const chain::Block& block, const Hash32& id, c
   }
   PoolOnCommitted(block);
   Emit(Committed{height, id, BlockStatus::kMajority});
-  Emit(Broadcast{mine});
+  if (sealing) Emit(Broadcast{mine});
+  OnEpochStep(height, std::move(epoch_step).value());
   if (m_members.known_peer_head() <= height) Clear(AlertKind::kMajorityWithoutMe, m_self);
   CheckUnanimity();
   EnterHeight();
@@ -351,11 +379,12 @@ void Machine::Impl::LateSeals() {
     m_signer.seal_h = k;
     m_signer.seal_id = cb->id;
     m_app.SaveSigner(m_signer);
+    if (!IsMemberAt(k)) continue;  // not mine to seal: the pointer only follows the chain
     chain::Seal s;
     s.h = k;
     s.block_id = cb->id;
     s.signer = m_self;
-    chain::SignWith(m_key, m_chain_id, s);
+    chain::SignWith(*KeyAt(k), m_chain_id, s);
     m_app.AddSeals(k, {s});
     Emit(Broadcast{s});
     RecordSeal(s);

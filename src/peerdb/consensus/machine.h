@@ -8,8 +8,15 @@
 // same times give the same actions, so the seeded simulation (tests/sim) replays any failure.
 //
 // Design choices and simplifications of this version (the spec sections they touch):
-// - One epoch: the genesis config is in force at every height; config changes (§5.3) are not
-//   applied, so Req = members of the genesis config minus X_m (no approved-removal targets T(D)).
+// - Epochs (§5.3, chain/epoch.h): the machine keeps the epoch state its committed head left (the
+//   config in force at the height being decided, the pending change) and the history of epochs,
+//   advancing both with chain::AdvanceEpoch on every commit. Messages at the height being decided
+//   are judged under the config in force there; seals and unanimity of a committed height under
+//   the config of that height's epoch, without the members leaving with it (T(D)). A member that is
+//   not in the config of a height commits the block without sealing it (a member joining later
+//   follows the chain up to its activation; one removed stops signing). Approvals are signed only
+//   on the operator's ApproveChange and gossiped until a block records them; proposers include
+//   every valid one they hold.
 // - Signing: the member's key is a constructor argument; every signature is made inside Step after
 //   Application::SaveSigner returned (S5), and only then leaves as an action.
 // - Committing and sealing are one step: a block is committed when it has an MC, passed C2-C7 and
@@ -82,6 +89,13 @@ struct Snapshot {
   // X_chain at head + 1: offenders named in evidence recorded in committed blocks. Absent: the
   // machine computes it by reading every committed block through Application::LoadCommitted.
   std::optional<std::vector<chain::MemberId>> chain_excluded;
+  // The epoch state the head left and the epochs so far (absent: the genesis config from height 1;
+  // REQUIRED when the chain has had a config change).
+  std::optional<chain::EpochState> epoch;
+  std::vector<chain::EpochInfo> epochs;
+  // Keys besides the constructor's: a rotated-to key held before its activation (§5.3). At each
+  // height the machine signs with the key the config of that height names for this member.
+  std::vector<crypto::SigningKey> other_keys;
 };
 
 // ---- Events ---------------------------------------------------------------------------------
@@ -93,7 +107,11 @@ struct LocalBatch { chain::TxBatch batch; };
 struct Tick {};
 struct PeerConnected { chain::MemberId peer = 0; };
 struct PeerDisconnected { chain::MemberId peer = 0; };
-using Event = std::variant<Received, LocalBatch, Tick, PeerConnected, PeerDisconnected>;
+// The operator approves the pending config change `change_id` (§5.3: the software never approves
+// by itself). The caller checks it first with Machine::CheckApprove; an approval that no longer
+// applies is dropped.
+struct ApproveChange { Hash32 change_id{}; };
+using Event = std::variant<Received, LocalBatch, Tick, PeerConnected, PeerDisconnected, ApproveChange>;
 
 // ---- Actions (execute in order, after Step returns) -------------------------------------------
 struct Send { chain::MemberId to = 0; PeerMessage msg; };
@@ -109,7 +127,11 @@ struct AlertCleared { Alert alert; };
 struct Penalise { chain::MemberId peer = 0; std::string reason; };
 // A batch left out of blocks for good (its seq is stale or it no longer executes).
 struct BatchDropped { chain::TxBatch batch; std::string reason; };
-using Action = std::variant<Send, Broadcast, Committed, StatusRaised, AlertRaised, AlertCleared, Penalise, BatchDropped>;
+// A committed block completed a config change: `config` (epoch config.epoch) is in force from
+// `start_height`. The node updates its peer list, its pool of submissions and its views.
+struct EpochChanged { chain::Config config; std::uint64_t start_height = 0; std::vector<chain::MemberId> leaving; };
+using Action = std::variant<Send, Broadcast, Committed, StatusRaised, AlertRaised, AlertCleared, Penalise, BatchDropped,
+                            EpochChanged>;
 
 // Per-member view for status displays (§3, `peerdb status`).
 struct MemberView {
@@ -130,6 +152,10 @@ struct MachineView {
   std::vector<MemberView> members;
   std::vector<Alert> alerts;             // active
   std::vector<chain::Evidence> evidence; // all verified evidence known
+  chain::EpochState epoch;               // in force at h; its pending change with recorded approvals
+  std::vector<chain::MemberId> approvals_heard;  // approvals of the pending change not yet in a block
+  std::vector<chain::MemberId> chain_excluded;   // X_chain at h (sorted)
+  bool member = true;                    // this member is in the config in force at h
 };
 
 class Machine {
@@ -157,6 +183,13 @@ class Machine {
 
   MachineView View() const;
   const chain::SignerState& signer() const;
+  // Whether this member may approve `change_id` now: it is the pending change at the height being
+  // decided and this member is a required approver that has not approved (recorded or heard).
+  // Errors: kNotFound (no such pending change: unknown, lapsed or activated), kForbidden (a target,
+  // excluded, or not a member), kConflict (approved already).
+  Status CheckApprove(const Hash32& change_id) const;
+  // X_chain at the height being decided (sorted): the exclusions the next block's rules use.
+  std::vector<chain::MemberId> ChainExcluded() const;
 
  private:
   struct Impl;

@@ -102,6 +102,10 @@ MachineView Machine::Impl::View() const {
   }
   v.alerts = m_alerts.Active();
   for (const auto& [offender, e] : m_evidence.held()) v.evidence.push_back(e);
+  v.epoch = m_epoch;
+  for (const chain::ConfigApprove& a : UnrecordedApprovals()) v.approvals_heard.push_back(a.signer);
+  v.chain_excluded = ChainExcluded();
+  v.member = IsMemberAt(m_h);
   return v;
 }
 

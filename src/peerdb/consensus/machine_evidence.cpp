@@ -85,6 +85,8 @@ void Machine::Impl::RestoreChainExcludedInHead() {
 
 void Machine::Impl::GossipEvidence() {
   for (const chain::Evidence* e : m_evidence.Unrecorded()) Emit(Broadcast{*e});
+  // My approval of the pending change, until a block records it (a proposer may have missed it).
+  if (auto mine = m_approvals.find(m_self); mine != m_approvals.end()) Emit(Broadcast{mine->second});
 }
 
 void Machine::Impl::DetectSealConflicts(const chain::Seal& seal) {

@@ -27,7 +27,9 @@ std::optional<chain::Block> Machine::Impl::BuildFresh() {
     }
   }
   for (const chain::Evidence* e : m_evidence.Unrecorded()) t.records.push_back(chain::Record{*e});
+  for (const chain::ConfigApprove& a : UnrecordedApprovals()) t.records.push_back(chain::Record{a});
   chain::SortRecords(t.records);
+  t.rules = BlockRulesInForce{&m_epoch, ChainExcluded()};
   std::vector<chain::TxBatch> dropped;
   auto block = m_app.Build(t, &dropped);
   PoolOnDropped(dropped);
@@ -36,7 +38,7 @@ std::optional<chain::Block> Machine::Impl::BuildFresh() {
 }
 
 void Machine::Impl::TryPropose() {
-  if (m_decided || Proposer(m_rounds.round()) != m_self || SignerAhead()) return;
+  if (m_decided || Proposer(m_rounds.round()) != m_self || SignerAhead() || !IsMemberAt(m_h)) return;
   // S4: at most one ProposalCore per (h, r).
   if (m_signer.h == m_h && m_signer.last_proposal && m_signer.last_proposal->r >= m_rounds.round()) return;
   const std::uint64_t t0 = ParentTimestamp() + params().block_period_ms;
@@ -73,7 +75,7 @@ void Machine::Impl::TryPropose() {
   core.block_id = chain::BlockId(block->header);
   core.justification_hash = chain::JustificationHash(justification);
   core.signer = m_self;
-  chain::SignWith(m_key, m_chain_id, core);
+  chain::SignWith(*KeyAt(m_h), m_chain_id, core);
   m_signer.h = m_h;
   m_signer.last_proposal = core;
   chain::Proposal p{core, std::move(*block), std::move(justification)};
@@ -163,6 +165,7 @@ Candidate::Check Machine::Impl::CheckCandidate(Candidate& c) {
   rules.chain_id = m_chain_id;
   rules.config = &config();
   rules.config_hash = m_config_hash;
+  rules.parent_config = &ConfigAt(m_head_h);
   rules.author_excluded = ChainExcluded();
   rules.parent_cert_excluded = ParentCertExcluded();
   const chain::ParentRef parent{m_head_h, m_head_id, ParentTimestamp()};
@@ -182,7 +185,8 @@ Candidate::Check Machine::Impl::CheckCandidate(Candidate& c) {
   if (m_signer.seal_h == m_h ? m_signer.seal_id != chain::BlockId(hdr) : hdr.parent_id != m_signer.seal_id) {
     return reject("C3: block conflicts with my latest seal");
   }
-  if (Status s = m_app.Check(b); !s.ok()) return reject(s.error().message);
+  if (auto step = EpochStepOf(b, chain::BlockId(hdr)); !step.ok()) return reject(step.error().message);
+  if (Status s = m_app.Check(b, BlockRulesInForce{&m_epoch, ChainExcluded()}); !s.ok()) return reject(s.error().message);
   c.check = Candidate::Check::kOk;
   return c.check;
 }
@@ -211,7 +215,7 @@ void Machine::Impl::ProcessCandidate(const Hash32& id, std::uint32_t r, bool all
 }
 
 void Machine::Impl::TryVote(const chain::ProposalCore& core) {
-  if (core.h != m_h || core.r != m_rounds.round() || SignerAhead()) return;
+  if (core.h != m_h || core.r != m_rounds.round() || SignerAhead() || !IsMemberAt(m_h)) return;
   // S2: r >= promised, and no other vote in this round; the same vote again returns the stored one.
   if (core.r < m_signer.promised && m_signer.h == m_h) return;
   if (m_signer.h == m_h && m_signer.last_vote) {
@@ -227,7 +231,7 @@ void Machine::Impl::TryVote(const chain::ProposalCore& core) {
   v.r = core.r;
   v.block_id = core.block_id;
   v.signer = m_self;
-  chain::SignWith(m_key, m_chain_id, v);
+  chain::SignWith(*KeyAt(m_h), m_chain_id, v);
   m_signer.h = m_h;
   m_signer.last_vote = chain::LastVote{v, core};
   PersistSigner(nullptr);  // S5: durable, with the body, before the vote leaves

@@ -92,7 +92,7 @@ void Machine::Impl::OnMajorityCert(chain::MemberId from, const chain::MajorityCe
 
 void Machine::Impl::SendRoundChange(std::uint32_t r) {
   // S3: only for a round above the promise; carries last_vote exactly as stored.
-  if ((m_signer.h == m_h && r <= m_signer.promised) || SignerAhead()) {
+  if ((m_signer.h == m_h && r <= m_signer.promised) || SignerAhead() || !IsMemberAt(m_h)) {
     StartRound(std::max(m_rounds.round(), r));
     return;
   }
@@ -103,7 +103,7 @@ void Machine::Impl::SendRoundChange(std::uint32_t r) {
   rc.r = r;
   if (m_signer.last_vote && m_signer.last_vote->vote.h == m_h) rc.last_vote = m_signer.last_vote;
   rc.signer = m_self;
-  chain::SignWith(m_key, m_chain_id, rc);
+  chain::SignWith(*KeyAt(m_h), m_chain_id, rc);
   m_app.SaveSigner(m_signer);  // S5
   Emit(Broadcast{rc});
   StartRound(r);
@@ -171,7 +171,7 @@ void Machine::Impl::MaybeStartRoundTimer() {
 void Machine::Impl::ResendRoundChange() {
   const std::uint32_t round = m_rounds.round();
   m_rounds.ScheduleResend(m_now + Timeout(round));
-  if (SignerAhead() || m_signer.h != m_h || m_signer.promised != round) return;
+  if (SignerAhead() || m_signer.h != m_h || m_signer.promised != round || !IsMemberAt(m_h)) return;
   std::optional<chain::RoundChange> rc;
   if (const chain::RoundChange* mine = m_msgs.FindRoundChange(m_h, round, m_self)) rc = *mine;
   if (!rc) {
@@ -186,7 +186,7 @@ void Machine::Impl::ResendRoundChange() {
     rc->r = round;
     if (voted_here) rc->last_vote = m_signer.last_vote;
     rc->signer = m_self;
-    chain::SignWith(m_key, m_chain_id, *rc);
+    chain::SignWith(*KeyAt(m_h), m_chain_id, *rc);
   }
   Emit(Broadcast{*rc});
   if (rc->last_vote) {  // the body for the re-proposer, as when it was first sent

@@ -135,7 +135,10 @@ void Machine::Impl::OnSeal(chain::MemberId from, const chain::Seal& seal) {
   if (seal.h == 0 || seal.h > m_h + 1) return;
   const std::uint64_t oldest = m_msgs.OldestHeight(m_h);
   if (seal.h < oldest && !m_headers.count(seal.h)) return;  // too old to matter
-  if (!VerifyMember(seal)) return Penalise(from, "seal signature does not verify");
+  // A seal is judged under the config of its height's epoch (keys rotate, members come and go).
+  const chain::Member* sealer = ConfigAt(seal.h).FindMember(seal.signer);
+  if (!sealer) return;
+  if (!chain::VerifySignedBy(sealer->pubkey, m_chain_id, seal)) return Penalise(from, "seal signature does not verify");
   if (seal.h >= oldest) {
     if (const chain::Seal* first = m_msgs.AddSeal(seal)) {
       if (first->block_id != seal.block_id) AddEvidence(MakeDoubleSeal(*first, seal), std::nullopt);  // E4
@@ -194,7 +197,7 @@ void Machine::Impl::CheckUnanimity() {
   const std::vector<chain::MemberId> excluded = Excluded();
   for (auto it = m_sealers.rbegin(); it != m_sealers.rend() && it->first > m_unanimous_h; ++it) {
     const std::vector<chain::MemberId> sealers(it->second.begin(), it->second.end());
-    if (chain::IsUnanimous(sealers, config(), excluded)) {
+    if (chain::IsUnanimous(sealers, ConfigAt(it->first), excluded, m_epochs.LeavingAt(it->first))) {
       best = it->first;
       break;
     }

@@ -14,6 +14,7 @@ std::string_view MsgTypeName(MsgType t) {
     case MsgType::kSyncRequest: return "sync-request";
     case MsgType::kSyncResponse: return "sync-response";
     case MsgType::kStatus: return "status";
+    case MsgType::kApprove: return "config-approve";
   }
   return "unknown";
 }

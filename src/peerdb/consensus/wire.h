@@ -59,11 +59,12 @@ struct StatusMsg {
 // Wire type byte = variant index + 1.
 enum class MsgType : std::uint8_t {
   kProposal = 1, kVote = 2, kRoundChange = 3, kSeal = 4, kMajorityCert = 5, kBatch = 6, kEvidence = 7,
-  kSyncRequest = 8, kSyncResponse = 9, kStatus = 10,
+  kSyncRequest = 8, kSyncResponse = 9, kStatus = 10, kApprove = 11,
 };
 
 using PeerMessage = std::variant<chain::Proposal, chain::Vote, chain::RoundChange, chain::Seal, chain::MajorityCert,
-                                 chain::TxBatch, chain::Evidence, SyncRequest, SyncResponse, StatusMsg>;
+                                 chain::TxBatch, chain::Evidence, SyncRequest, SyncResponse, StatusMsg,
+                                 chain::ConfigApprove>;
 
 inline MsgType TypeOf(const PeerMessage& m) { return static_cast<MsgType>(m.index() + 1); }
 std::string_view MsgTypeName(MsgType t);

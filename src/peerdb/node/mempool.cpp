@@ -21,10 +21,18 @@ std::size_t BlockOverheadBytes(const chain::Config& config) {
 
 }  // namespace
 
-Mempool::Mempool(const chain::Config& config, const Hash32& chain_id, chain::MemberId self,
-                 const crypto::SigningKey& key, const state::StateView& committed)
-    : m_config(config), m_chain_id(chain_id), m_self(self), m_key(key), m_committed(committed),
-      m_overlay(std::make_unique<state::OverlayView>(committed)), m_block_overhead(BlockOverheadBytes(config)) {}
+Mempool::Mempool(RulesFn rules, const Hash32& chain_id, chain::MemberId self, const crypto::SigningKey& key,
+                 const state::StateView& committed)
+    : m_rules(std::move(rules)), m_chain_id(chain_id), m_self(self), m_key(&key), m_committed(committed),
+      m_overlay(std::make_unique<state::OverlayView>(committed)) {}
+
+std::size_t Mempool::BlockOverhead(const chain::Config& config) {
+  if (!m_overhead_epoch || *m_overhead_epoch != config.epoch) {
+    m_block_overhead = BlockOverheadBytes(config);
+    m_overhead_epoch = config.epoch;
+  }
+  return m_block_overhead;
+}
 
 Result<chain::TxBatch> Mempool::Add(std::vector<chain::Op> ops, std::uint64_t next_height, Callback<SubmitReceipt> done) {
   if (ops.empty()) return Error{Errc::kMalformed, "no operations"};
@@ -42,18 +50,20 @@ Result<chain::TxBatch> Mempool::Add(std::vector<chain::Op> ops, std::uint64_t ne
   b.seq = last + 1;
   b.valid_until_height = next_height + kBatchValidityHeights;
   b.ops = std::move(ops);
-  chain::SignWith(m_key, m_chain_id, b);
+  chain::SignWith(*m_key, m_chain_id, b);
+  const state::ExecRules rules = m_rules();
+  const chain::Params& params = rules.epoch->config.params;
   const std::size_t encoded = codec::Encode(b).size();
-  const std::size_t overhead = m_block_overhead;
-  const std::size_t room = m_config.params.max_block_bytes > overhead ? m_config.params.max_block_bytes - overhead : 0;
-  const std::size_t limit = std::min<std::size_t>(m_config.params.max_batch_bytes, room);
+  const std::size_t overhead = BlockOverhead(rules.epoch->config);
+  const std::size_t room = params.max_block_bytes > overhead ? params.max_block_bytes - overhead : 0;
+  const std::size_t limit = std::min<std::size_t>(params.max_batch_bytes, room);
   if (encoded > limit) {
     return Error{Errc::kTooLarge, "request of " + std::to_string(encoded) + " bytes exceeds the " +
                                       std::to_string(limit) + " bytes a batch may have (max_batch_bytes " +
-                                      std::to_string(m_config.params.max_batch_bytes) + ", max_block_bytes " +
-                                      std::to_string(m_config.params.max_block_bytes) + "); split it"};
+                                      std::to_string(params.max_batch_bytes) + ", max_block_bytes " +
+                                      std::to_string(params.max_block_bytes) + "); split it"};
   }
-  auto result = state::ExecuteBatches(m_config, m_chain_id, *m_overlay, {b}, next_height);
+  auto result = state::ExecuteBatches(rules, m_chain_id, *m_overlay, {b}, next_height);
   if (!result.ok()) {
     // Strip the internal "batch 0 (author, seq)" context: the client sent ops, not a batch.
     Error e = result.error();
@@ -72,7 +82,7 @@ bool Mempool::Restore(const chain::TxBatch& batch, std::uint64_t next_height) {
   if (batch.author != m_self || m_pending.count(chain::BatchId(batch))) return false;
   auto last = m_overlay->LastSeq(m_self);
   if (!last.ok() || batch.seq != *last + 1) return false;
-  auto result = state::ExecuteBatches(m_config, m_chain_id, *m_overlay, {batch}, next_height);
+  auto result = state::ExecuteBatches(m_rules(), m_chain_id, *m_overlay, {batch}, next_height);
   if (!result.ok()) return false;
   m_overlay->Apply(*result);
   m_pending_ops += batch.ops.size();
@@ -115,8 +125,9 @@ void Mempool::RebuildOverlay() {
   std::vector<const Pending*> order;
   for (const auto& [id, p] : m_pending) order.push_back(&p);
   std::sort(order.begin(), order.end(), [](const Pending* a, const Pending* b) { return a->batch.seq < b->batch.seq; });
+  const state::ExecRules rules = m_rules();
   for (const Pending* p : order) {
-    auto r = state::ExecuteBatches(m_config, m_chain_id, *m_overlay, {p->batch},
+    auto r = state::ExecuteBatches(rules, m_chain_id, *m_overlay, {p->batch},
                                    p->batch.valid_until_height - kBatchValidityHeights);
     if (r.ok()) m_overlay->Apply(*r);
   }

@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "peerdb/chain/block.h"
@@ -30,7 +31,9 @@ inline constexpr std::uint64_t kBatchValidityHeights = 200;
 
 class Mempool {
  public:
-  Mempool(const chain::Config& config, const Hash32& chain_id, chain::MemberId self, const crypto::SigningKey& key,
+  // The rules in force at the next height (the epoch state of the committed head and X_chain).
+  using RulesFn = std::function<state::ExecRules()>;
+  Mempool(RulesFn rules, const Hash32& chain_id, chain::MemberId self, const crypto::SigningKey& key,
           const state::StateView& committed);
 
   // Validates ops as a new batch for height `next_height`, signs it and keeps `done` until the
@@ -50,6 +53,9 @@ class Mempool {
   // Fails every pending batch (shutdown).
   void FailAll(const Error& error);
 
+  // A key rotation took effect: new batches are signed with `key` (which outlives the mempool).
+  void SetKey(const crypto::SigningKey& key) { m_key = &key; }
+
   bool empty() const { return m_pending.empty(); }
   std::size_t size_ops() const { return m_pending_ops; }
 
@@ -59,14 +65,16 @@ class Mempool {
     Callback<SubmitReceipt> done;
   };
   void RebuildOverlay();
+  std::size_t BlockOverhead(const chain::Config& config);  // cached per epoch
 
-  const chain::Config& m_config;
+  RulesFn m_rules;
   Hash32 m_chain_id;
   chain::MemberId m_self;
-  const crypto::SigningKey& m_key;
+  const crypto::SigningKey* m_key;
   const state::StateView& m_committed;
   std::unique_ptr<state::OverlayView> m_overlay;
   std::size_t m_block_overhead = 0;      // a block's bytes besides its batches, at most
+  std::optional<std::uint64_t> m_overhead_epoch;  // the epoch m_block_overhead was computed for
   std::map<Hash32, Pending> m_pending;  // by BatchId
   std::size_t m_pending_ops = 0;
 };

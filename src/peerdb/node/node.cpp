@@ -13,11 +13,37 @@
 
 namespace peerdb::node {
 
+namespace {
+
+// The epoch state and epochs the store holds for its head (the genesis config when it holds none).
+Result<std::pair<chain::EpochState, chain::EpochHistory>> LoadEpochs(const store::Store& store, const chain::Genesis& genesis) {
+  std::pair<chain::EpochState, chain::EpochHistory> out{chain::GenesisEpochState(genesis), chain::EpochHistory(genesis)};
+  PEERDB_TRY_ASSIGN(std::optional<Bytes> state, store.LoadEpochState());
+  if (state) {
+    auto decoded = codec::Decode<chain::EpochState>(*state);
+    if (!decoded.ok()) return Error{Errc::kCorrupt, "stored epoch state does not decode: " + decoded.error().message};
+    out.first = std::move(*decoded);
+  }
+  PEERDB_TRY_ASSIGN(std::optional<Bytes> history, store.LoadEpochHistory());
+  if (history) {
+    auto decoded = codec::Decode<chain::EpochList>(*history);
+    if (!decoded.ok() || decoded->epochs.empty()) return Error{Errc::kCorrupt, "stored epochs do not decode"};
+    out.second = chain::EpochHistory(std::move(decoded->epochs));
+  }
+  if (out.second.current().config != out.first.config) {
+    return Error{Errc::kCorrupt, "stored epoch state and epochs disagree on the config in force"};
+  }
+  return out;
+}
+
+}  // namespace
+
 Status Node::Impl::Load() {
   PEERDB_TRY_ASSIGN(Membership member, LoadMembership(config));
   consortium = std::move(member.consortium);
   chain_id = consortium.chain_id;
   key = std::move(member.key);
+  next_key = std::move(member.next_key);
   self = member.self;
   PEERDB_TRY(CheckWritablePaths(config));
   std::error_code ec;
@@ -39,12 +65,19 @@ Status Node::Impl::Load() {
     PEERDB_TRY(CheckStoredChain(*stored, chain_id, config.data_dir));
   }
   PEERDB_TRY(LoadTree());
-  app = std::make_unique<NodeApplication>(cfg(), chain_id, *store, tree);
+  PEERDB_TRY_ASSIGN(auto epochs, LoadEpochs(*store, consortium.genesis));
+  app = std::make_unique<NodeApplication>(std::move(epochs.first), std::move(epochs.second), chain_id, *store, tree);
   app->on_commit = [this](const consensus::CommittedBlock& b) {
     head_height = b.block.header.height;
   };
+  PEERDB_TRY(CheckIdentity());
   PEERDB_TRY_ASSIGN(consensus::Snapshot snap, LoadSnapshot());
-  mempool = std::make_unique<Mempool>(cfg(), chain_id, self, key->signing, store->View());
+  if (next_key) snap.other_keys.push_back(next_key->signing);
+  mempool = std::make_unique<Mempool>(
+      [this] {
+        return state::ExecRules{&app->epoch(), machine ? machine->ChainExcluded() : std::vector<chain::MemberId>{}};
+      },
+      chain_id, self, CurrentKey(), store->View());
   RestoreOwnBatches(snap.candidates);
   machine = std::make_unique<consensus::Machine>(std::move(snap), *app, key->signing);
   if (config.anchor.enabled) {
@@ -58,8 +91,35 @@ Status Node::Impl::Load() {
   if (!config.testing_byzantine.empty()) {
     spdlog::warn("node: TEST-ONLY byzantine mode '{}' is on: this member will misbehave", config.testing_byzantine);
   }
-  spdlog::info("node: member {} ({}) of chain {} ({} members), head height {}", self, member.name, Hex(chain_id),
-               cfg().members.size(), head_height);
+  spdlog::info("node: member {} ({}) of chain {} (epoch {}, {} members), head height {}", self,
+               current().FindMember(self) ? current().FindMember(self)->name : member.name, Hex(chain_id), current().epoch,
+               current().members.size(), head_height);
+  return Status::Ok();
+}
+
+const crypto::SigningKey& Node::Impl::CurrentKey() const {
+  const chain::Member* me = current().FindMember(self);
+  if (me && next_key && next_key->signing.public_key() == me->pubkey) return next_key->signing;
+  return key->signing;
+}
+
+Status Node::Impl::CheckIdentity() const {
+  const chain::Config& now = current();
+  if (const chain::Member* me = now.FindMember(self)) {
+    const bool held = me->pubkey == key->signing.public_key() || (next_key && me->pubkey == next_key->signing.public_key());
+    if (!held) {
+      return Error{Errc::kConfig, "member " + std::to_string(self) + "'s key in epoch " + std::to_string(now.epoch) + " is " +
+                                      Hex(me->pubkey).substr(0, 16) + "..., which neither key nor next_key in node.toml is"};
+    }
+    return Status::Ok();
+  }
+  if (self < app->epoch().next_member_id) {
+    spdlog::warn("node: member {} is not a member of epoch {} (removed): this node follows the chain but signs nothing",
+                 self, now.epoch);
+  } else {
+    spdlog::info("node: member {} is not in the chain this node holds yet (epoch {}): it joins when it reaches the "
+                 "config change that adds it", self, now.epoch);
+  }
   return Status::Ok();
 }
 
@@ -145,6 +205,8 @@ Result<consensus::Snapshot> Node::Impl::LoadSnapshot() {
     }
   }
   PEERDB_TRY_ASSIGN(snap.evidence, store->LoadEvidence());
+  snap.epoch = app->epoch();
+  snap.epochs = app->epochs().all();
   for (std::uint64_t h = head_height; h > 0; --h) {
     PEERDB_TRY_ASSIGN(std::optional<store::StoredBlock> b, store->LoadBlock(h));
     if (b && b->status >= store::BlockStatus::kUnanimous) {
@@ -224,7 +286,7 @@ void Node::Submit(std::vector<chain::Op> ops, Callback<SubmitReceipt> done) {
 void Node::Get(std::string ns, std::string key, store::BlockStatus min_status, Callback<ValueView> done) {
   m_impl->Post(done, [this, ns = std::move(ns), key = std::move(key), min_status, done] {
     Impl& d = *m_impl;
-    if (auto rule = d.cfg().RuleOf(ns); !rule.ok()) return done(rule.error());
+    if (auto rule = d.current().RuleOf(ns); !rule.ok()) return done(rule.error());
     done(d.Read(ns, key, min_status));
   });
 }
@@ -233,7 +295,7 @@ void Node::History(std::string ns, std::string key, std::size_t limit,
                    Callback<std::vector<store::HistoryEntry>> done) {
   m_impl->Post(done, [this, ns = std::move(ns), key = std::move(key), limit, done] {
     Impl& d = *m_impl;
-    if (auto rule = d.cfg().RuleOf(ns); !rule.ok()) return done(rule.error());
+    if (auto rule = d.current().RuleOf(ns); !rule.ok()) return done(rule.error());
     auto entries = d.store->LoadHistory(ns, key, limit);
     if (entries.ok() && entries->empty()) {
       return done(Error{Errc::kNotFound, ns + "/" + key + " has never been written"});

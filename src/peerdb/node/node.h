@@ -42,6 +42,9 @@ class Node final : public Service {
   void GetStatus(Callback<StatusView> done) override;
   void GetEvidence(Callback<std::vector<EvidenceView>> done) override;
   const chain::Genesis& genesis() const override;
+  void ProposeChange(ChangeRequest request, Callback<ChangeReceipt> done) override;  // node_changes.cpp
+  void GetChanges(Callback<ChangesView> done) override;
+  void ApproveChange(Hash32 change_id, Callback<ChangeView> done) override;
 
   struct Impl;
 

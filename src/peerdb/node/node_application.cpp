@@ -23,16 +23,21 @@ constexpr std::size_t kCheckedCacheSize = 8;
 
 }  // namespace
 
-NodeApplication::NodeApplication(const chain::Config& config, const Hash32& chain_id, store::Store& store,
-                                 state::StateTree& tree)
-    : m_config(config), m_chain_id(chain_id), m_store(store), m_tree(tree) {}
+namespace {
+state::ExecRules ExecRulesOf(const consensus::BlockRulesInForce& rules) { return state::ExecRules{rules.epoch, rules.excluded}; }
+}  // namespace
 
-Result<std::pair<state::ExecResult, Hash32>> NodeApplication::Execute(const std::vector<chain::TxBatch>& batches,
+NodeApplication::NodeApplication(chain::EpochState epoch, chain::EpochHistory epochs, const Hash32& chain_id,
+                                 store::Store& store, state::StateTree& tree)
+    : m_epoch(std::move(epoch)), m_epochs(std::move(epochs)), m_chain_id(chain_id), m_store(store), m_tree(tree) {}
+
+Result<std::pair<state::ExecResult, Hash32>> NodeApplication::Execute(const state::ExecRules& rules,
+                                                                       const std::vector<chain::TxBatch>& batches,
                                                                        std::uint64_t height) {
   RevertTrial();
   const auto reads = m_store.BeginRead();
   const TreeStateView parent(m_tree, m_store.View());
-  PEERDB_TRY_ASSIGN(state::ExecResult exec, state::ExecuteBatches(m_config, m_chain_id, parent, batches, height));
+  PEERDB_TRY_ASSIGN(state::ExecResult exec, state::ExecuteBatches(rules, m_chain_id, parent, batches, height));
   const Hash32 root = RootAfter(exec);
   return std::make_pair(std::move(exec), root);
 }
@@ -61,19 +66,21 @@ void NodeApplication::RevertTrial() {
 }
 
 std::size_t NodeApplication::BatchBudget(std::size_t rest) const {
-  return m_config.params.max_block_bytes > rest ? m_config.params.max_block_bytes - rest : 0;
+  const std::size_t max = m_epoch.config.params.max_block_bytes;
+  return max > rest ? max - rest : 0;
 }
 
 Result<chain::Block> NodeApplication::Build(const consensus::BlockTemplate& t, std::vector<chain::TxBatch>* dropped) {
   chain::Block block;
   chain::Header& h = block.header;
+  const chain::Config& config = t.rules.epoch->config;
   h.chain_id = m_chain_id;
-  h.epoch = m_config.epoch;
+  h.epoch = config.epoch;
   h.height = t.height;
   h.parent_id = t.parent_id;
   h.author = t.author;
   h.timestamp_ms = t.timestamp_ms;
-  h.config_hash = chain::ConfigHash(m_config);
+  h.config_hash = chain::ConfigHash(config);
   block.parent_cert = t.parent_cert;
   if (t.parent_cert) h.parent_cert_hash = chain::MajorityCertHash(*t.parent_cert);
   block.records = t.records;
@@ -90,7 +97,7 @@ Result<chain::Block> NodeApplication::Build(const consensus::BlockTemplate& t, s
   for (const chain::TxBatch& b : t.batches) {
     const std::size_t size = codec::Encode(b).size();
     if (size > budget) break;  // the rest waits for a later block
-    auto r = state::ExecuteBatches(m_config, m_chain_id, overlay, {b}, t.height);
+    auto r = state::ExecuteBatches(ExecRulesOf(t.rules), m_chain_id, overlay, {b}, t.height);
     if (!r.ok()) {
       if (dropped) dropped->push_back(b);
       continue;
@@ -100,6 +107,7 @@ Result<chain::Block> NodeApplication::Build(const consensus::BlockTemplate& t, s
     block.batches.push_back(b);
     all.writes.insert(all.writes.end(), std::make_move_iterator(r->writes.begin()), std::make_move_iterator(r->writes.end()));
     for (const auto& [author, seq] : r->last_seq) all.last_seq[author] = seq;
+    all.change_proposed = all.change_proposed || r->change_proposed;
   }
   h.batches_root = chain::BatchesRoot(block.batches);
   h.records_root = chain::RecordsRoot(block.records);
@@ -110,11 +118,11 @@ Result<chain::Block> NodeApplication::Build(const consensus::BlockTemplate& t, s
   return block;
 }
 
-Status NodeApplication::Check(const chain::Block& block) {
+Status NodeApplication::Check(const chain::Block& block, const consensus::BlockRulesInForce& rules) {
   const std::size_t size = codec::Encode(block).size();
-  if (size > m_config.params.max_block_bytes) {
-    return Error{Errc::kTooLarge, "C7: block of " + std::to_string(size) + " bytes exceeds max_block_bytes " +
-                                      std::to_string(m_config.params.max_block_bytes)};
+  const std::size_t max = rules.epoch->config.params.max_block_bytes;
+  if (size > max) {
+    return Error{Errc::kTooLarge, "C7: block of " + std::to_string(size) + " bytes exceeds max_block_bytes " + std::to_string(max)};
   }
   const chain::Header& h = block.header;
   if (chain::BatchesRoot(block.batches) != h.batches_root) return Error{Errc::kInvalid, "C6: batches_root does not match"};
@@ -125,7 +133,7 @@ Status NodeApplication::Check(const chain::Block& block) {
   for (const Executed& e : m_checked) {
     if (e.id == id) return Status::Ok();
   }
-  auto executed = Execute(block.batches, h.height);
+  auto executed = Execute(ExecRulesOf(rules), block.batches, h.height);
   if (!executed.ok()) return Error{executed.error().code, "C5: " + executed.error().message};
   if (executed->second != h.state_root) {
     RevertTrial();
@@ -137,7 +145,7 @@ Status NodeApplication::Check(const chain::Block& block) {
   return Status::Ok();
 }
 
-void NodeApplication::Commit(const consensus::CommittedBlock& b) {
+void NodeApplication::Commit(const consensus::CommittedBlock& b, const chain::EpochStep& epoch) {
   const std::string what = "block " + std::to_string(b.block.header.height);
   store::BlockCommit c;
   c.block = b.block;
@@ -155,12 +163,19 @@ void NodeApplication::Commit(const consensus::CommittedBlock& b) {
   }
   if (!found) {
     const auto reads = m_store.BeginRead();  // ends before the commit below
-    auto exec = state::ExecuteBatches(m_config, m_chain_id, m_store.View(), b.block.batches, b.block.header.height);
+    // The machine committed it under the epoch state of my head, which is this application's.
+    auto exec = state::ExecuteBatches(state::ExecRules{&m_epoch, {}}, m_chain_id, m_store.View(), b.block.batches,
+                                      b.block.header.height);
     if (!exec.ok()) DieOnWriteFailure(what + " (it no longer executes)", exec.error());
     c.writes = std::move(exec->writes);
   }
   // Every other execution in hand was over the parent state, which is gone now.
   m_checked.clear();
+  // The epoch state goes into the same transaction as the block, so a restart finds them agreeing.
+  chain::EpochHistory epochs = m_epochs;
+  epochs.Note(b.block.header.height, epoch);
+  if (epoch.state != m_epoch) c.epoch_state = codec::Encode(epoch.state);
+  if (epoch.activated) c.epoch_history = codec::Encode(chain::EpochList{epochs.all()});
   if (Status s = m_store.CommitBlock(c); !s.ok()) DieOnWriteFailure(what, s.error());
   if (m_trial && m_trial->id == b.id) {
     m_trial.reset();  // its writes, already in the tree, are now the committed state
@@ -171,6 +186,8 @@ void NodeApplication::Commit(const consensus::CommittedBlock& b) {
   if (m_tree.Root() != b.block.header.state_root) {
     DieOnWriteFailure(what, Error{Errc::kCorrupt, "the state tree disagrees with the committed state_root"});
   }
+  m_epoch = epoch.state;
+  m_epochs = std::move(epochs);
   if (on_commit) on_commit(b);
 }
 

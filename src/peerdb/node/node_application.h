@@ -32,11 +32,13 @@ struct SignerCandidates {
 
 class NodeApplication final : public consensus::Application {
  public:
-  NodeApplication(const chain::Config& config, const Hash32& chain_id, store::Store& store, state::StateTree& tree);
+  // `epoch` and `epochs`: what the store holds for its head (Store::LoadEpochState/History).
+  NodeApplication(chain::EpochState epoch, chain::EpochHistory epochs, const Hash32& chain_id, store::Store& store,
+                  state::StateTree& tree);
 
   Result<chain::Block> Build(const consensus::BlockTemplate& t, std::vector<chain::TxBatch>* dropped) override;
-  Status Check(const chain::Block& block) override;
-  void Commit(const consensus::CommittedBlock& block) override;
+  Status Check(const chain::Block& block, const consensus::BlockRulesInForce& rules) override;
+  void Commit(const consensus::CommittedBlock& block, const chain::EpochStep& epoch) override;
   void AddSeals(std::uint64_t height, const std::vector<chain::Seal>& seals) override;
   std::optional<consensus::CommittedBlock> LoadCommitted(std::uint64_t height) const override;
   void SaveSigner(const chain::SignerState& state) override;
@@ -45,6 +47,10 @@ class NodeApplication final : public consensus::Application {
 
   // Called after each Commit with the block and the number of operations it applied.
   std::function<void(const consensus::CommittedBlock&)> on_commit;
+
+  // The epoch state of the committed head (in force at the next height) and the chain's epochs.
+  const chain::EpochState& epoch() const { return m_epoch; }
+  const chain::EpochHistory& epochs() const { return m_epochs; }
 
  private:
   struct Executed {
@@ -65,15 +71,16 @@ class NodeApplication final : public consensus::Application {
 
   // Executes `batches` at `height` over the committed state and returns the writes and the state
   // root they give; the writes stay applied as the trial (the caller names its block).
-  Result<std::pair<state::ExecResult, Hash32>> Execute(const std::vector<chain::TxBatch>& batches,
-                                                       std::uint64_t height);
+  Result<std::pair<state::ExecResult, Hash32>> Execute(const state::ExecRules& rules,
+                                                       const std::vector<chain::TxBatch>& batches, std::uint64_t height);
   // The state root after `exec`'s writes over the committed state, which become the trial.
   Hash32 RootAfter(const state::ExecResult& exec);
   void RevertTrial();
   // Room for batches in a block whose other parts encode to `rest` bytes.
   std::size_t BatchBudget(std::size_t rest) const;
 
-  const chain::Config& m_config;
+  chain::EpochState m_epoch;
+  chain::EpochHistory m_epochs;
   Hash32 m_chain_id;
   store::Store& m_store;
   state::StateTree& m_tree;

@@ -129,9 +129,16 @@ Result<NodeConfig> DecodeNodeConfig(std::string_view text, const std::string& ba
     return Bad(msg.str());
   }
   static const std::string_view kKnown[] = {"consortium", "key",       "data_dir",   "api_listen",       "log_level",
-                                            "log_file",   "log_format", "peer_listen", "testing_byzantine"};
+                                            "log_file",   "log_format", "peer_listen", "testing_byzantine",
+                                            "next_key"};
   NodeConfig c;
   for (const auto& [k, v] : root) {
+    if (k.str() == "member_id") {
+      const auto id = v.value<std::int64_t>();
+      if (!v.is_integer() || !id || *id < 1 || *id > 0xffffffffLL) return Bad("member_id must be a member id (1..4294967295)");
+      c.member_id = static_cast<chain::MemberId>(*id);
+      continue;
+    }
     if (k.str() == "anchor") {
       if (!v.is_table()) return Bad("'anchor' must be a table ([anchor] section)");
       PEERDB_TRY_ASSIGN(c.anchor, DecodeAnchorSection(*v.as_table()));
@@ -148,6 +155,7 @@ Result<NodeConfig> DecodeNodeConfig(std::string_view text, const std::string& ba
   if (!get("data_dir")) return Bad("missing 'data_dir'");
   c.consortium_path = Resolve(base_dir, *get("consortium"));
   c.key_path = Resolve(base_dir, *get("key"));
+  if (auto v = get("next_key")) c.next_key_path = Resolve(base_dir, *v);
   c.data_dir = Resolve(base_dir, *get("data_dir"));
   if (auto v = get("api_listen")) c.api_listen = *v;
   // Parsed here as the API will parse it, so that `node --check` finds a bad one without binding.

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "peerdb/chain/config.h"
 #include "peerdb/util/result.h"
 
 namespace peerdb::node {
@@ -39,6 +40,12 @@ struct AnchorConfig {
 struct NodeConfig {
   std::string consortium_path;
   std::string key_path;
+  // A member added by a config change (§5.3) is not in the consortium file: its id (printed by
+  // `peerdb change propose --add-member`). Members of the genesis need not set it.
+  std::optional<chain::MemberId> member_id;
+  // Key rotation: the member's next key, held until the rotation activates. The node signs at each
+  // height with whichever of `key` and `next_key` the config in force there names.
+  std::string next_key_path;
   std::string data_dir;
   std::string api_listen = "127.0.0.1:7070";
   std::string log_level = "info";   // checked when decoded: trace, debug, info, warn, error or off

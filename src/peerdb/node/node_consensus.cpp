@@ -30,8 +30,10 @@ std::string Describe(const consensus::Event& event) {
           return "tick";
         } else if constexpr (std::is_same_v<E, consensus::PeerConnected>) {
           return "connected " + std::to_string(e.peer);
-        } else {
+        } else if constexpr (std::is_same_v<E, consensus::PeerDisconnected>) {
           return "disconnected " + std::to_string(e.peer);
+        } else {
+          return "approve change " + Hex(e.change_id).substr(0, 16);
         }
       },
       event);
@@ -58,8 +60,10 @@ std::string Describe(const std::vector<consensus::Action>& actions) {
             out += "cleared " + std::string(consensus::AlertCode(a.alert.kind));
           } else if constexpr (std::is_same_v<A, consensus::Penalise>) {
             out += "penalise " + std::to_string(a.peer);
-          } else {
+          } else if constexpr (std::is_same_v<A, consensus::BatchDropped>) {
             out += "batch dropped";
+          } else {
+            out += "epoch " + std::to_string(a.config.epoch) + " from " + std::to_string(a.start_height);
           }
         },
         action);
@@ -70,13 +74,14 @@ std::string Describe(const std::vector<consensus::Action>& actions) {
 }  // namespace
 
 Status Node::Impl::StartNetwork() {
-  PEERDB_TRY_ASSIGN(std::optional<net::NetworkConfig> nc, PeerNetworkConfigFor(config, consortium, self));
+  PEERDB_TRY_ASSIGN(std::optional<net::NetworkConfig> nc, PeerNetworkConfigFor(config, consortium, self, &app->epoch()));
   if (!nc) return Status::Ok();
   net::NetworkHandler h;
   h.on_frame = [this](chain::MemberId from, std::uint8_t type, ByteSpan body) { OnFrame(from, type, body); };
   h.on_connected = [this](chain::MemberId peer) { Step(consensus::PeerConnected{peer}); };
   h.on_disconnected = [this](chain::MemberId peer) { Step(consensus::PeerDisconnected{peer}); };
-  PEERDB_TRY_ASSIGN(network, net::PeerNetwork::Create(io, *nc, key->signing, std::move(h)));
+  PEERDB_TRY_ASSIGN(network, net::PeerNetwork::Create(io, *nc, CurrentKey(), std::move(h)));
+  network_pubkey = CurrentKey().public_key();
   PEERDB_TRY(network->Start());
   spdlog::info("node: peer transport on {} (port {}), {} other members", nc->listen, network->ListenPort(),
                nc->members.size());
@@ -88,7 +93,7 @@ void Node::Impl::OnFrame(chain::MemberId from, std::uint8_t type, ByteSpan body)
   auto msg = consensus::DecodeMessage(type, body);
   if (!msg.ok()) {
     const std::string reason = "undecodable frame of type " + std::to_string(type) + ": " + msg.error().message;
-    spdlog::warn("node: dropped a message from {}: {}", MemberLabel(cfg(), from), reason);
+    spdlog::warn("node: dropped a message from {}: {}", MemberLabel(current(), from), reason);
     if (network) network->Penalise(from, reason);
     return;
   }
@@ -141,6 +146,25 @@ void Node::Impl::RaiseStatus(std::uint64_t height, consensus::BlockStatus status
   if (status >= consensus::BlockStatus::kUnanimous && anchoring) anchoring->OnHead(height, (*b)->block.header.timestamp_ms);
 }
 
+void Node::Impl::OnEpochChanged(const consensus::EpochChanged& change) {
+  std::string who;
+  for (const chain::Member& m : change.config.members) who += (who.empty() ? "" : ", ") + std::to_string(m.id) + " " + m.name;
+  spdlog::warn("node: epoch {} in force from height {} ({} members: {})", change.config.epoch, change.start_height,
+               change.config.members.size(), who);
+  mempool->SetKey(CurrentKey());
+  if (!change.config.FindMember(self)) {
+    spdlog::warn("node: member {} is no longer a member from height {}: the others refuse this node from now on",
+                 self, change.start_height);
+  }
+  if (network) {
+    network->SetMembers(PeerEndpointsFor(consortium, app->epoch(), self));
+    if (CurrentKey().public_key() != network_pubkey) {
+      network_pubkey = CurrentKey().public_key();
+      network->SetOwnKey(CurrentKey());
+    }
+  }
+}
+
 void Node::Impl::ShareExclusions() {
   if (!anchoring) return;
   std::vector<chain::MemberId> excluded;
@@ -179,7 +203,7 @@ void Node::Impl::Execute(std::vector<consensus::Action> actions) {
             RaiseStatus(a.height, a.status);
           } else if constexpr (std::is_same_v<A, consensus::AlertRaised>) {
             std::string who;
-            for (chain::MemberId m : a.alert.members) who += (who.empty() ? "" : "; ") + MemberLabel(cfg(), m);
+            for (chain::MemberId m : a.alert.members) who += (who.empty() ? "" : "; ") + MemberLabel(current(), m);
             const auto level = consensus::SeverityOf(a.alert.kind) >= consensus::Severity::kCritical
                                    ? spdlog::level::critical
                                    : spdlog::level::warn;
@@ -189,10 +213,12 @@ void Node::Impl::Execute(std::vector<consensus::Action> actions) {
           } else if constexpr (std::is_same_v<A, consensus::AlertCleared>) {
             spdlog::info("node: alert {} cleared", consensus::AlertCode(a.alert.kind));
           } else if constexpr (std::is_same_v<A, consensus::Penalise>) {
-            spdlog::warn("node: penalised {}: {}", MemberLabel(cfg(), a.peer), a.reason);
+            spdlog::warn("node: penalised {}: {}", MemberLabel(current(), a.peer), a.reason);
             if (network) network->Penalise(a.peer, a.reason);
           } else if constexpr (std::is_same_v<A, consensus::BatchDropped>) {
             if (a.batch.author == self) mempool->OnDropped(a.batch, a.reason);
+          } else if constexpr (std::is_same_v<A, consensus::EpochChanged>) {
+            OnEpochChanged(a);
           }
         },
         action);

@@ -30,6 +30,7 @@ struct Node::Impl {
   Consortium consortium;
   Hash32 chain_id{};
   std::optional<MemberKey> key;
+  std::optional<MemberKey> next_key;  // node.toml next_key (rotation)
   chain::MemberId self = 0;
   const util::Clock& clock;
   std::unique_ptr<LockFile> data_lock;
@@ -49,6 +50,7 @@ struct Node::Impl {
   std::uint64_t timer_due_ms = 0;  // when the armed timer fires (0 = not armed)
   std::thread thread;
   std::unique_ptr<net::PeerNetwork> network;    // absent in a single-member consortium
+  Hash32 network_pubkey{};                      // the key the transport authenticates with
   std::unique_ptr<Anchoring> anchoring;         // when [anchor] enabled; uses io, so declared after it
   bool stopped = false;  // node thread only
   bool started = false;  // set by Start() before the node thread runs; a node never started commits nothing
@@ -59,6 +61,12 @@ struct Node::Impl {
 
   Impl(NodeConfig c, const util::Clock& clk) : config(std::move(c)), clock(clk) {}
   const chain::Config& cfg() const { return consortium.genesis.config; }
+  // The config in force at the next height (the epoch state of the committed head).
+  const chain::Config& current() const { return app->epoch().config; }
+  // The key the config in force names for this member (key or next_key; key when neither).
+  const crypto::SigningKey& CurrentKey() const;
+  // Checks this node's key(s) against the config in force and logs what this member is there.
+  Status CheckIdentity() const;
 
   // node.cpp
   Status Load();
@@ -78,6 +86,12 @@ struct Node::Impl {
   void RaiseStatus(std::uint64_t height, consensus::BlockStatus status);
   // Hands the machine's exclusions (X_m) to anchoring, which judges checkpoints under them.
   void ShareExclusions();
+  // A config change took effect: logs it and gives the transport the new member list.
+  void OnEpochChanged(const consensus::EpochChanged& change);
+
+  // node_changes.cpp
+  ChangesView MakeChanges() const;
+  std::optional<ChangeView> MakeChangeView(const consensus::MachineView& mv) const;
 
   // node_views.cpp
   StatusView MakeStatus() const;

@@ -34,14 +34,30 @@ Status CheckWritableDir(const fs::path& dir, const std::string& what) {
 Result<Membership> LoadMembership(const NodeConfig& config) {
   PEERDB_TRY_ASSIGN(Consortium consortium, LoadConsortium(config.consortium_path));
   PEERDB_TRY_ASSIGN(MemberKey key, LoadMemberKey(config.key_path));
-  const chain::Member* me = consortium.genesis.config.FindMemberByKey(key.signing.public_key());
-  if (!me) {
-    return Error{Errc::kNotMember, "the key " + config.key_path + " (public key " + Hex(key.signing.public_key()) +
-                                       ") is not a member of consortium " + Hex(consortium.chain_id)};
+  std::optional<MemberKey> next_key;
+  if (!config.next_key_path.empty()) {
+    PEERDB_TRY_ASSIGN(MemberKey k, LoadMemberKey(config.next_key_path));
+    next_key = std::move(k);
   }
-  const chain::MemberId self = me->id;
-  std::string name = me->name;
-  return Membership{std::move(consortium), std::move(key), self, std::move(name)};
+  const chain::Config& genesis = consortium.genesis.config;
+  const chain::Member* me = genesis.FindMemberByKey(key.signing.public_key());
+  if (!me && next_key) me = genesis.FindMemberByKey(next_key->signing.public_key());
+  if (me && config.member_id && *config.member_id != me->id) {
+    return Error{Errc::kConfig, "node.toml sets member_id = " + std::to_string(*config.member_id) + " but the key is member " +
+                                    std::to_string(me->id) + "'s in the consortium file"};
+  }
+  if (!me && !config.member_id) {
+    return Error{Errc::kNotMember, "the key " + config.key_path + " (public key " + Hex(key.signing.public_key()) +
+                                       ") is not a member of consortium " + Hex(consortium.chain_id) +
+                                       "; a member added by a config change sets member_id = N in node.toml"};
+  }
+  if (!me && genesis.FindMember(*config.member_id)) {
+    return Error{Errc::kConfig, "member_id = " + std::to_string(*config.member_id) +
+                                    " is a genesis member whose key is another than " + config.key_path};
+  }
+  const chain::MemberId self = me ? me->id : *config.member_id;
+  std::string name = me ? me->name : std::string();
+  return Membership{std::move(consortium), std::move(key), std::move(next_key), self, std::move(name)};
 }
 
 Status CheckWritablePaths(const NodeConfig& config) {
@@ -65,27 +81,44 @@ Status CheckStoredChain(const chain::Genesis& stored, const Hash32& chain_id, co
                                   " but the consortium file defines chain " + Hex(chain_id)};
 }
 
+namespace {
+std::string AddressOf(const Consortium& consortium, const chain::EpochState& epoch, chain::MemberId id) {
+  for (const chain::MemberAddress& a : epoch.addresses) {
+    if (a.id == id) return a.address;
+  }
+  auto it = consortium.addresses.find(id);
+  return it == consortium.addresses.end() ? "" : it->second;
+}
+}  // namespace
+
+std::vector<net::PeerEndpoint> PeerEndpointsFor(const Consortium& consortium, const chain::EpochState& epoch,
+                                                chain::MemberId self) {
+  std::vector<net::PeerEndpoint> out;
+  for (const chain::Member& m : epoch.config.members) {
+    if (m.id != self) out.push_back(net::PeerEndpoint{m.id, m.pubkey, AddressOf(consortium, epoch, m.id)});
+  }
+  return out;
+}
+
 Result<std::optional<net::NetworkConfig>> PeerNetworkConfigFor(const NodeConfig& config, const Consortium& consortium,
-                                                              chain::MemberId self) {
-  const chain::Config& cfg = consortium.genesis.config;
-  if (cfg.members.size() <= 1) return std::optional<net::NetworkConfig>{};
+                                                              chain::MemberId self, const chain::EpochState* epoch) {
+  const chain::EpochState genesis_epoch = chain::GenesisEpochState(consortium.genesis);
+  const chain::EpochState& in_force = epoch ? *epoch : genesis_epoch;
+  const chain::Config& cfg = in_force.config;
+  // One member alone has no peers, unless it is a newcomer not yet in the config it knows.
+  if (cfg.members.size() <= 1 && cfg.FindMember(self)) return std::optional<net::NetworkConfig>{};
   net::NetworkConfig nc;
   nc.chain_id = consortium.chain_id;
   nc.self = self;
   nc.listen = config.peer_listen;
   if (nc.listen.empty()) {
-    auto it = consortium.addresses.find(self);
-    if (it == consortium.addresses.end()) {
+    nc.listen = AddressOf(consortium, in_force, self);
+    if (nc.listen.empty()) {
       return Error{Errc::kConfig, "member " + std::to_string(self) +
-                                      " has no address in the consortium file and node.toml sets no peer_listen"};
+                                      " has no address in the consortium file or on chain, and node.toml sets no peer_listen"};
     }
-    nc.listen = it->second;
   }
-  for (const chain::Member& m : cfg.members) {
-    if (m.id == self) continue;
-    auto it = consortium.addresses.find(m.id);
-    nc.members.push_back(net::PeerEndpoint{m.id, m.pubkey, it == consortium.addresses.end() ? "" : it->second});
-  }
+  nc.members = PeerEndpointsFor(consortium, in_force, self);
   nc.max_frame_bytes = std::size_t{cfg.params.max_block_bytes} + (64u << 10);
   return std::optional<net::NetworkConfig>{std::move(nc)};
 }

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "peerdb/chain/config.h"
+#include "peerdb/chain/epoch.h"
 #include "peerdb/net/peer_network.h"
 #include "peerdb/node/consortium_file.h"
 #include "peerdb/node/identity.h"
@@ -27,11 +28,15 @@ std::string StoreFileOf(const NodeConfig& config);
 struct Membership {
   Consortium consortium;
   MemberKey key;
+  std::optional<MemberKey> next_key;  // node.toml next_key (key rotation)
   chain::MemberId self = 0;
-  std::string name;
+  std::string name;                   // "" for a member that joined after the genesis
 };
 
-// Loads the consortium file and the key file; kNotMember when the key is no member's.
+// Loads the consortium file and the key file(s). The key is a genesis member's, or node.toml names
+// the member_id a config change added it as (checked against the chain once the node has it).
+// kNotMember when the key is no genesis member's and no member_id is set; kConfig when member_id
+// names a genesis member whose key is another.
 Result<Membership> LoadMembership(const NodeConfig& config);
 
 // Whether this user could create (or write) data_dir and the lock file beside the key file; kIo
@@ -41,11 +46,17 @@ Status CheckWritablePaths(const NodeConfig& config);
 // kConfig when the store in data_dir holds another chain than the consortium file defines.
 Status CheckStoredChain(const chain::Genesis& stored, const Hash32& chain_id, const std::string& data_dir);
 
+// The other members of `epoch`'s config with their keys and addresses: an address announced on
+// chain (ADD, RESET) wins over the consortium file's.
+std::vector<net::PeerEndpoint> PeerEndpointsFor(const Consortium& consortium, const chain::EpochState& epoch,
+                                                chain::MemberId self);
+
 // The peer transport's settings for this member: where it listens (peer_listen, else its address
-// in the consortium file) and every other member. nullopt for a consortium of one, which has no
-// transport.
+// in the consortium file or on chain) and every other member of the config in force (`epoch`;
+// absent: the genesis config). nullopt for a consortium of one, which has no transport.
 Result<std::optional<net::NetworkConfig>> PeerNetworkConfigFor(const NodeConfig& config, const Consortium& consortium,
-                                                              chain::MemberId self);
+                                                              chain::MemberId self,
+                                                              const chain::EpochState* epoch = nullptr);
 
 // What CheckNodeSetup found, for its one-line summary.
 struct SetupReport {

@@ -25,7 +25,11 @@ StatusView Node::Impl::MakeStatus() const {
   StatusView v;
   v.chain_id = chain_id;
   v.self = self;
-  v.self_name = cfg().FindMember(self)->name;
+  const chain::Member* me = current().FindMember(self);
+  v.self_name = me ? me->name : "";
+  v.self_member = me != nullptr;
+  v.epoch = current().epoch;
+  v.epoch_start_height = app->epoch().start_height;
   v.head_height = mv.head_height;
   v.head_id = mv.head_id;
   v.majority_height = mv.head_height;
@@ -55,7 +59,7 @@ StatusView Node::Impl::MakeStatus() const {
   }
   v.pending_ops = mempool->size_ops();
   v.committed_ops = committed_ops;
-  for (const chain::Member& m : cfg().members) {
+  for (const chain::Member& m : current().members) {
     MemberStatus ms{m};
     ms.self = m.id == self;
     for (const consensus::MemberView& x : mv.members) {

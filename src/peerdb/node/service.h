@@ -12,6 +12,7 @@
 
 #include "peerdb/anchor/anchor_planner.h"
 #include "peerdb/chain/block.h"
+#include "peerdb/chain/config_change.h"
 #include "peerdb/store/store.h"
 #include "peerdb/util/result.h"
 
@@ -90,6 +91,9 @@ struct StatusView {
   Hash32 chain_id{};
   chain::MemberId self = 0;
   std::string self_name;
+  bool self_member = true;              // this node's member is in the config in force (not removed, not yet joined)
+  std::uint64_t epoch = 0;              // the epoch in force at the next height (§5.3)
+  std::uint64_t epoch_start_height = 1; // its first height
   std::uint64_t head_height = 0;
   Hash32 head_id{};
   std::uint64_t unanimous_height = 0;
@@ -101,10 +105,48 @@ struct StatusView {
   std::uint64_t deciding_height = 0;  // the height being decided now
   std::uint32_t round = 0;            // and its round
   chain::MemberId proposer = 0;       // proposer(deciding_height, round)
-  std::vector<MemberStatus> members;
+  std::vector<MemberStatus> members;   // the members of the epoch in force
   AnchoringView anchoring;
   std::vector<AlertView> alerts;      // active alerts (PROTOCOL.md §3)
   std::size_t evidence_count = 0;
+};
+
+// A config change as a client asks for it (§5.3): the node fills in the epoch in force and
+// expires_height = the next height + expires_in_blocks (0: the default, kDefaultChangeTtlHeights
+// capped at config_ttl_heights).
+inline constexpr std::uint64_t kDefaultChangeTtlHeights = 10'000;
+struct ChangeRequest {
+  std::vector<chain::ConfigOp> ops;
+  std::uint64_t expires_in_blocks = 0;
+};
+
+// The pending change as this node sees it at the height being decided.
+struct ChangeView {
+  Hash32 change_id{};
+  chain::ConfigChange change;
+  std::vector<std::string> diff;          // one line per op (chain::DescribeChange)
+  chain::MemberId proposer = 0;
+  std::uint64_t height = 0;               // the block that contains it
+  Hash32 block_id{};
+  std::vector<chain::MemberId> targets;   // removed or reset by it: they do not approve
+  std::vector<chain::MemberId> approved;  // approvals recorded in blocks
+  std::vector<chain::MemberId> heard;     // approvals signed and gossiped, not yet in a block
+  std::vector<chain::Member> missing;     // required approvers that have not approved, with contacts
+};
+
+struct ChangesView {
+  std::uint64_t epoch = 0;
+  std::uint64_t epoch_start_height = 1;
+  std::uint64_t deciding_height = 0;
+  chain::MemberId next_member_id = 1;     // the id an ADD proposed now gets
+  std::vector<chain::Member> members;     // of the epoch in force
+  std::optional<ChangeView> pending;
+};
+
+// A proposed change once the block carrying it is committed.
+struct ChangeReceipt {
+  ChangeView change;
+  SubmitReceipt committed;
 };
 
 class Service {
@@ -127,6 +169,19 @@ class Service {
   virtual void GetEvidence(Callback<std::vector<EvidenceView>> done) = 0;
   // Names this node's consortium config (namespaces and their rules) for clients.
   virtual const chain::Genesis& genesis() const = 0;
+
+  // §5.3. Proposes a config change from this member and calls done once the block carrying it is
+  // committed. Errors at once, nothing committed: kInvalid (an op that does not apply, a minority
+  // left to approve, a parameter out of range, a bad expiry), kConflict (a change is pending),
+  // kMalformed.
+  virtual void ProposeChange(ChangeRequest request, Callback<ChangeReceipt> done) = 0;
+  // The epoch in force and the pending change.
+  virtual void GetChanges(Callback<ChangesView> done) = 0;
+  // This member approves the pending change `change_id` (the operator decides; the node never
+  // approves by itself): the signed approval is gossiped until a block records it. Answers the
+  // change as seen right after. Errors: kNotFound (not pending: unknown, lapsed, activated, or on
+  // another branch), kForbidden (a target, excluded, not a member), kConflict (approved already).
+  virtual void ApproveChange(Hash32 change_id, Callback<ChangeView> done) = 0;
 };
 
 }  // namespace peerdb::node

@@ -42,7 +42,7 @@ Status CheckOpAuthorised(const chain::Config& config, chain::MemberId author, co
                          const std::optional<KeyState>& existing) {
   const auto kind = static_cast<chain::OpKind>(op.kind);
   if (kind == chain::OpKind::kConfig) {
-    return Error{Errc::kInvalid, "configuration changes are not supported by this version"};
+    return Error{Errc::kInvalid, "config ops are judged by the epoch rules (chain::CheckProposedChange)"};
   }
   if (kind != chain::OpKind::kPut && kind != chain::OpKind::kDel) return Error{Errc::kMalformed, "unknown op kind"};
   PEERDB_TRY_ASSIGN(const chain::Rule* rule, config.RuleOf(op.ns));
@@ -82,6 +82,14 @@ Status CheckOpAuthorised(const chain::Config& config, chain::MemberId author, co
 
 Result<ExecResult> ExecuteBatches(const chain::Config& config, const Hash32& chain_id, const StateView& parent,
                                   const std::vector<chain::TxBatch>& batches, std::uint64_t height) {
+  chain::EpochState epoch;
+  epoch.config = config;
+  return ExecuteBatches(ExecRules{&epoch, {}}, chain_id, parent, batches, height);
+}
+
+Result<ExecResult> ExecuteBatches(const ExecRules& rules, const Hash32& chain_id, const StateView& parent,
+                                  const std::vector<chain::TxBatch>& batches, std::uint64_t height) {
+  const chain::Config& config = rules.epoch->config;
   ExecResult out;
   Pending pending(parent);
   for (std::size_t i = 0; i < batches.size(); ++i) {
@@ -109,6 +117,15 @@ Result<ExecResult> ExecuteBatches(const chain::Config& config, const Hash32& cha
     for (std::size_t j = 0; j < batch.ops.size(); ++j) {
       const chain::Op& op = batch.ops[j];
       const std::string op_where = where + " op " + std::to_string(j);
+      if (static_cast<chain::OpKind>(op.kind) == chain::OpKind::kConfig) {
+        if (out.change_proposed || parent.ChangeProposed()) {
+          return Error{Errc::kConflict, "a config change is already proposed in this block; only one may be pending"}.Context(op_where);
+        }
+        auto change = chain::CheckProposedChange(*rules.epoch, batch.author, op, height, rules.excluded);
+        if (!change.ok()) return change.take_error().Context(op_where);
+        out.change_proposed = true;
+        continue;
+      }
       auto existing = pending.GetKey(op.ns, op.key);
       if (!existing.ok()) return existing.take_error().Context(op_where);
       if (Status s = CheckOpAuthorised(config, batch.author, op, *existing); !s.ok()) {
@@ -137,6 +154,7 @@ Result<ExecResult> ExecuteBatches(const chain::Config& config, const Hash32& cha
 }
 
 void OverlayView::Apply(const ExecResult& result) {
+  m_change_proposed = m_change_proposed || result.change_proposed;
   for (const Write& w : result.writes) m_keys[{w.ns, w.key}] = w.state;
   for (const auto& [author, seq] : result.last_seq) m_seq[author] = seq;
 }

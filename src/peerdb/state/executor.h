@@ -12,6 +12,7 @@
 
 #include "peerdb/chain/block.h"
 #include "peerdb/chain/config.h"
+#include "peerdb/chain/epoch.h"
 #include "peerdb/chain/tx.h"
 #include "peerdb/util/result.h"
 
@@ -33,6 +34,8 @@ class StateView {
   virtual Result<std::optional<KeyState>> GetKey(const std::string& ns, const std::string& key) const = 0;
   // Highest batch seq of `author` applied so far (0 if none).
   virtual Result<std::uint64_t> LastSeq(chain::MemberId author) const = 0;
+  // True when batches layered in this view (the block being built) already propose a config change.
+  virtual bool ChangeProposed() const { return false; }
 };
 
 // One state change, in execution order.
@@ -48,6 +51,14 @@ struct Write {
 struct ExecResult {
   std::vector<Write> writes;                         // in order; a key may appear several times
   std::map<chain::MemberId, std::uint64_t> last_seq;  // authors' new last seq
+  bool change_proposed = false;                      // a batch proposed a config change (§5.3)
+};
+
+// The rules in force at the block's height: the epoch state its parent left (config, pending
+// change) and X_chain there (for a proposed change's majority constraint).
+struct ExecRules {
+  const chain::EpochState* epoch = nullptr;  // REQUIRES non-null
+  std::vector<chain::MemberId> excluded;
 };
 
 // Modes (§1.4 names them; their exact meaning is ours, following "overwriting another author's key
@@ -55,14 +66,18 @@ struct ExecResult {
 // its owner (first writer) or an editor may change it; editors-edit = only editors may.
 // Checks one op against the namespace rules (§1.4): writers, editors, mode. `existing` is the
 // key's current state (a tombstone counts as existing). Errors: kUnknownNamespace, kForbidden,
-// kInvalid (delete of a missing or deleted key; config ops and PUTs into encrypted namespaces,
-// which this version does not support).
+// kInvalid (delete of a missing or deleted key; a config op, which ExecuteBatches judges by the
+// epoch rules instead; PUTs into encrypted namespaces, which this version does not support).
 Status CheckOpAuthorised(const chain::Config& config, chain::MemberId author, const chain::Op& op,
                          const std::optional<KeyState>& existing);
 
 // Checks and applies `batches` at `height` over `parent`: author is a member, signature valid,
-// seq consecutive, valid_until_height >= height, shape, authorisation. Any failure rejects the
+// seq consecutive, valid_until_height >= height, shape, authorisation, and a config op by
+// chain::CheckProposedChange (at most one per block; it writes no key). Any failure rejects the
 // whole block (C5) with an error naming the batch and op.
+Result<ExecResult> ExecuteBatches(const ExecRules& rules, const Hash32& chain_id, const StateView& parent,
+                                  const std::vector<chain::TxBatch>& batches, std::uint64_t height);
+// The same under `config` with no change pending and no exclusions (tests, tools).
 Result<ExecResult> ExecuteBatches(const chain::Config& config, const Hash32& chain_id, const StateView& parent,
                                   const std::vector<chain::TxBatch>& batches, std::uint64_t height);
 
@@ -74,9 +89,11 @@ class OverlayView final : public StateView {
   void Apply(const ExecResult& result);
   Result<std::optional<KeyState>> GetKey(const std::string& ns, const std::string& key) const override;
   Result<std::uint64_t> LastSeq(chain::MemberId author) const override;
+  bool ChangeProposed() const override { return m_change_proposed || m_base.ChangeProposed(); }
 
  private:
   const StateView& m_base;
+  bool m_change_proposed = false;
   std::map<std::pair<std::string, std::string>, KeyState> m_keys;
   std::map<chain::MemberId, std::uint64_t> m_seq;
 };

@@ -25,7 +25,7 @@
 
 namespace peerdb::store {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // Status of a stored block as this node sees it (PROTOCOL.md §3), stored as its integer value.
 // Defined once, with the rules that derive it, in chain/rules.h.
@@ -96,6 +96,8 @@ struct BlockCommit {
   std::vector<chain::Seal> seals;            // seals on this block
   std::vector<state::Write> writes;          // from state::ExecuteBatches
   std::optional<Bytes> signer_state;         // PCE SignerState to persist atomically with the block
+  std::optional<Bytes> epoch_state;          // PCE chain::EpochState the block leaves (when it changed)
+  std::optional<Bytes> epoch_history;        // PCE list of chain::EpochInfo (when an epoch began)
 };
 
 enum class OpenMode { kReadWrite, kReadOnly };
@@ -152,6 +154,10 @@ class Store {
   Status ForEachHistory(const std::function<bool(const HistoryEntry&)>& fn) const;  // by (ns, key, version)
 
   Result<std::optional<Bytes>> LoadSignerState() const;
+  // What BlockCommit::epoch_state / epoch_history last stored (nullopt: never, i.e. still the genesis
+  // config with nothing pending).
+  Result<std::optional<Bytes>> LoadEpochState() const;
+  Result<std::optional<Bytes>> LoadEpochHistory() const;
   // Replaces the signer state (PCE SignerState) in its own transaction. Durable on return
   // (synchronous=FULL): the S5 "persist before send" step for votes, round changes and seals.
   Status SaveSignerState(ByteSpan body);

@@ -28,6 +28,8 @@ constexpr std::string_view kSqlUpsertState =
 constexpr std::string_view kSqlInsertHistory =
     "INSERT INTO history(ns, key, version, value, deleted, owner, height, author, seq, op_index) "
     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+constexpr std::string_view kSqlSaveEpochs =
+    "INSERT INTO epochs(name, body) VALUES(?1, ?2) ON CONFLICT(name) DO UPDATE SET body = excluded.body";
 constexpr std::string_view kSqlSaveSignerState =
     "INSERT INTO signer_state(id, body) VALUES(1, ?1) ON CONFLICT(id) DO UPDATE SET body = excluded.body";
 
@@ -61,6 +63,9 @@ Status CheckCommitShape(const BlockCommit& c) {
         w.state.value.size() > chain::kMaxValueBytes) {
       return Error{Errc::kInvalid, "write " + std::to_string(i) + ": namespace, key or value size out of bounds"};
     }
+  }
+  for (const auto* e : {&c.epoch_state, &c.epoch_history}) {
+    if (*e && (*e)->size() > internal::kMaxEpochBytes) return Error{Errc::kTooLarge, "epoch record of " + std::to_string((*e)->size()) + " bytes"};
   }
   if (c.signer_state && c.signer_state->size() > internal::kMaxSignerStateBytes) {
     return Error{Errc::kTooLarge, "signer state of " + std::to_string(c.signer_state->size()) + " bytes"};
@@ -199,6 +204,14 @@ Status CommitInTransaction(const Store& store, internal::StoreCore& impl, const 
     PEERDB_TRY_ASSIGN(Stmt* q, impl.Get(kSqlSaveSignerState));
     StmtReset reset(*q);
     q->BindBlob(1, *c.signer_state);
+    PEERDB_TRY(q->Run());
+  }
+  for (const auto& [name, row] : {std::pair{"state", &c.epoch_state}, std::pair{"history", &c.epoch_history}}) {
+    if (!*row) continue;
+    PEERDB_TRY_ASSIGN(Stmt* q, impl.Get(kSqlSaveEpochs));
+    StmtReset reset(*q);
+    q->BindText(1, name);
+    q->BindBlob(2, **row);
     PEERDB_TRY(q->Run());
   }
   return txn->Commit();

@@ -26,6 +26,22 @@ Result<std::optional<Bytes>> Store::LoadSignerState() const {
   return std::optional<Bytes>{Bytes(body->begin(), body->end())};
 }
 
+namespace {
+Result<std::optional<Bytes>> LoadEpochRow(internal::StoreCore& impl, std::string_view name) {
+  PEERDB_TRY_ASSIGN(Stmt* q, impl.Get("SELECT body FROM epochs WHERE name = ?1"));
+  StmtReset reset(*q);
+  q->BindText(1, name);
+  PEERDB_TRY_ASSIGN(const bool found, q->Step());
+  if (!found) return std::optional<Bytes>{};
+  auto body = q->ColumnBlobMax(0, internal::kMaxEpochBytes);
+  if (!body.ok()) return body.error().Context("epoch " + std::string(name));
+  return std::optional<Bytes>{Bytes(body->begin(), body->end())};
+}
+}  // namespace
+
+Result<std::optional<Bytes>> Store::LoadEpochState() const { return LoadEpochRow(*m_impl, "state"); }
+Result<std::optional<Bytes>> Store::LoadEpochHistory() const { return LoadEpochRow(*m_impl, "history"); }
+
 Status Store::SaveSignerState(ByteSpan body) {
   PEERDB_TRY(m_impl->RequireWritable());
   if (body.size() > internal::kMaxSignerStateBytes) {

@@ -97,6 +97,19 @@ class FakeService final : public node::Service {
 
   const chain::Genesis& genesis() const override { return m_genesis; }
 
+  // Config changes: this fake has none (the node's tests cover them).
+  void ProposeChange(node::ChangeRequest, node::Callback<node::ChangeReceipt> done) override {
+    done(Error{Errc::kUnavailable, "no config changes in the fake"});
+  }
+  void GetChanges(node::Callback<node::ChangesView> done) override {
+    node::ChangesView v;
+    v.members = m_genesis.config.members;
+    done(v);
+  }
+  void ApproveChange(Hash32, node::Callback<node::ChangeView> done) override {
+    done(Error{Errc::kNotFound, "no change is pending"});
+  }
+
   // Answers held submits with kUnavailable, as a node does when it shuts down.
   void ReleaseHeld() {
     std::vector<node::Callback<node::SubmitReceipt>> held;

@@ -90,12 +90,12 @@ Result<chain::Block> TestApp::Build(const BlockTemplate& t, std::vector<chain::T
   b.parent_cert = t.parent_cert;
   chain::Header& h = b.header;
   h.chain_id = chain_id;
-  h.epoch = genesis.config.epoch;
+  h.epoch = t.rules.epoch->config.epoch;
   h.height = t.height;
   h.parent_id = t.parent_id;
   h.author = t.author;
   h.timestamp_ms = static_cast<std::uint64_t>(static_cast<std::int64_t>(t.timestamp_ms) + clock_skew_ms);
-  h.config_hash = chain::ConfigHash(genesis.config);
+  h.config_hash = chain::ConfigHash(t.rules.epoch->config);
   h.parent_cert_hash = t.parent_cert ? chain::MajorityCertHash(*t.parent_cert) : Hash32{};
   h.batches_root = chain::BatchesRoot(b.batches);
   h.records_root = chain::RecordsRoot(b.records);
@@ -103,7 +103,7 @@ Result<chain::Block> TestApp::Build(const BlockTemplate& t, std::vector<chain::T
   return b;
 }
 
-Status TestApp::Check(const chain::Block& block) {
+Status TestApp::Check(const chain::Block& block, const BlockRulesInForce& /*rules*/) {
   if (reject) return Error{Errc::kInvalid, *reject};
   if (block.header.height != head() + 1) return Error{Errc::kInvalid, "C3: not at head + 1"};
   auto seqs = LastSeqs(m_blocks);
@@ -117,7 +117,10 @@ Status TestApp::Check(const chain::Block& block) {
   return Status::Ok();
 }
 
-void TestApp::Commit(const CommittedBlock& block) { m_blocks.push_back(block); }
+void TestApp::Commit(const CommittedBlock& block, const chain::EpochStep& epoch) {
+  m_blocks.push_back(block);
+  epochs.push_back(epoch);
+}
 
 void TestApp::AddSeals(std::uint64_t height, const std::vector<chain::Seal>& seals) {
   auto& have = m_blocks.at(height - 1).seals;

@@ -29,8 +29,8 @@ class TestApp : public Application {
   TestApp(const chain::Genesis& genesis);
 
   Result<chain::Block> Build(const BlockTemplate& t, std::vector<chain::TxBatch>* dropped) override;
-  Status Check(const chain::Block& block) override;
-  void Commit(const CommittedBlock& block) override;
+  Status Check(const chain::Block& block, const BlockRulesInForce& rules) override;
+  void Commit(const CommittedBlock& block, const chain::EpochStep& epoch) override;
   void AddSeals(std::uint64_t height, const std::vector<chain::Seal>& seals) override;
   std::optional<CommittedBlock> LoadCommitted(std::uint64_t height) const override;
   void SaveSigner(const chain::SignerState& state) override;
@@ -54,6 +54,7 @@ class TestApp : public Application {
   std::optional<std::string> reject;  // Check() fails with this message when set (A1b tests)
   std::int64_t clock_skew_ms = 0;     // added to the timestamps of blocks it builds (A7 tests)
   std::set<chain::MemberId> censor;   // authors whose batches Build leaves out silently (A6 tests)
+  std::vector<chain::EpochStep> epochs;  // the epoch step of each committed block, index = height - 1
 };
 
 struct Node {

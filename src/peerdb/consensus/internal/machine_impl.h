@@ -156,15 +156,36 @@ struct Machine::Impl {
   void NoteDeferred(chain::MemberId proposer);
   void NoteOnTime(chain::MemberId proposer);
 
-  // ---- identity and config (fixed: one epoch)
+  // ---- epochs (machine_epochs.cpp)
+  // The epoch step of `block` (id `id`) at m_h over the epoch state of my head (C5/C6 for its
+  // config op and approvals).
+  Result<chain::EpochStep> EpochStepOf(const chain::Block& block, const Hash32& id) const;
+  // After committing the block at `height`: the epoch state moves on; on activation the config in
+  // force changes (timers, member table, approvals held) and EpochChanged is emitted.
+  void OnEpochStep(std::uint64_t height, chain::EpochStep step);
+  void OnApprove(chain::MemberId from, const chain::ConfigApprove& a);
+  void ApproveLocal(const Hash32& change_id);
+  Status CheckApproveLocal(const Hash32& change_id) const;
+  // Approvals held for the pending change at m_h that no block on my chain recorded yet.
+  std::vector<chain::ConfigApprove> UnrecordedApprovals() const;
+  const chain::Config& ConfigAt(std::uint64_t height) const { return m_epochs.ConfigAt(height); }
+  // The key this member signs with at `height`: the one of its keys that the config of the height
+  // names (keys rotate, §5.3); nullptr when it is not a member there or holds no such key.
+  const crypto::SigningKey* KeyAt(std::uint64_t height) const;
+  bool IsMemberAt(std::uint64_t height) const { return KeyAt(height) != nullptr; }
+
+  // ---- identity and config (the config in force at m_h: the epoch state of my head)
   Application& m_app;
-  crypto::SigningKey m_key;
+  std::vector<crypto::SigningKey> m_keys;  // the member's current key, and any next one (rotation)
   chain::Genesis m_genesis;
   Hash32 m_chain_id{};
-  Hash32 m_config_hash{};
+  Hash32 m_config_hash{};  // ConfigHash(config())
   chain::MemberId m_self = 0;
-  const chain::Config& config() const { return m_genesis.config; }
-  const chain::Params& params() const { return m_genesis.config.params; }
+  chain::EpochState m_epoch;    // left by my head: in force at m_h
+  chain::EpochHistory m_epochs; // of my committed chain; current() is m_epoch's config
+  std::map<chain::MemberId, chain::ConfigApprove> m_approvals;  // heard for the pending change, by signer
+  const chain::Config& config() const { return m_epoch.config; }
+  const chain::Params& params() const { return m_epoch.config.params; }
 
   // ---- durable signer state (S1-S6)
   chain::SignerState m_signer;

@@ -9,6 +9,11 @@ MemberTable::MemberTable(const chain::Config& config, chain::MemberId self) : m_
   for (const chain::Member& m : config.members) m_members[m.id] = MemberInfo{};
 }
 
+void MemberTable::Follow(const chain::Config& config) {
+  std::erase_if(m_members, [&](const auto& e) { return e.first != m_self && !config.FindMember(e.first); });
+  for (const chain::Member& m : config.members) m_members.try_emplace(m.id);
+}
+
 bool MemberTable::SetConnected(chain::MemberId id, bool connected) {
   auto it = m_members.find(id);
   if (it == m_members.end()) return false;

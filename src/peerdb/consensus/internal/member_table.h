@@ -35,6 +35,8 @@ class MemberTable {
   MemberTable(const chain::Config& config, chain::MemberId self);
 
   bool Contains(chain::MemberId id) const { return m_members.count(id) > 0; }
+  // A new epoch (§5.3): entries for members that joined, none for members that left.
+  void Follow(const chain::Config& config);
   // REQUIRES: Contains(id).
   const MemberInfo& at(chain::MemberId id) const { return m_members.at(id); }
   const std::map<chain::MemberId, MemberInfo>& all() const { return m_members; }

@@ -19,6 +19,8 @@ namespace peerdb::consensus {
 class RoundTimer {
  public:
   explicit RoundTimer(const chain::Params& params) : m_params(params) {}
+  // A new epoch's parameters (§5.3), from the next height on.
+  void SetParams(const chain::Params& params) { m_params = params; }
 
   std::uint64_t Timeout(std::uint32_t r) const;
 

@@ -25,6 +25,7 @@ namespace peerdb::store::internal {
 inline constexpr std::size_t kMaxStoredBodyBytes = chain::kMaxBlockBytesHardCap;
 // A PCE SignerState is well under 1 KiB; this bounds what is stored and loaded.
 inline constexpr std::size_t kMaxSignerStateBytes = 64 * 1024;
+inline constexpr std::size_t kMaxEpochBytes = 64u << 20;  // epoch state or history (configs of <= 256 members)
 // Two proposals: two blocks at most and their justifications.
 inline constexpr std::size_t kMaxSignerCandidatesBytes = 2 * kMaxStoredBodyBytes + 2 * kMaxSignerStateBytes;
 

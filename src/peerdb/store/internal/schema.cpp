@@ -125,10 +125,21 @@ CREATE TABLE signer_candidates(
 );
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations = {{
+// Version 4: epochs (PROTOCOL.md §5.3). The epoch state the head block left (the config in force,
+// the pending change; row 'state') and the epochs of the chain so far (row 'history'), written in
+// the transaction that commits the block that changed them.
+constexpr std::string_view kSchemaV4 = R"sql(
+CREATE TABLE epochs(
+  name TEXT PRIMARY KEY NOT NULL CHECK(name IN ('state', 'history')),
+  body BLOB NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations = {{
     {"blocks, batches, certs, seals, state, history, anchors, evidence, signer_state", kSchemaV1},
     {"anchor checkpoints, anchor_jobs, status index", kSchemaV2},
     {"signer_candidates", kSchemaV3},
+    {"epochs", kSchemaV4},
 }};
 static_assert(kMigrations.size() == static_cast<std::size_t>(kSchemaVersion),
               "kSchemaVersion must equal the number of migrations");
