@@ -52,14 +52,7 @@ class Mesh : public std::enable_shared_from_this<Mesh> {
         m_rng(std::random_device{}()) {
     m_limits = {m_config.max_frame_bytes,    m_config.max_queue_bytes,      m_config.max_frames_per_sec,
                 m_config.max_bytes_per_sec,  m_config.handshake_timeout_ms, m_config.idle_timeout_ms};
-    for (const PeerEndpoint& ep : m_config.members) {
-      Peer& p = m_peers[ep.id];
-      p.endpoint = ep;
-      p.redial = std::make_unique<asio::steady_timer>(io);
-      p.backoff_ms = m_config.min_backoff_ms;
-      p.totals.id = ep.id;
-      m_key_to_member[ep.pubkey] = ep.id;
-    }
+    for (const PeerEndpoint& ep : m_config.members) AddPeer(ep);
   }
 
   Status Start();
@@ -73,8 +66,13 @@ class Mesh : public std::enable_shared_from_this<Mesh> {
     return it != m_peers.end() && it->second.active != nullptr;
   }
   std::uint16_t ListenPort() const { return m_port; }
+  void SetMembers(std::vector<PeerEndpoint> members);
+  void SetOwnKey(const crypto::SigningKey& key);
 
  private:
+  void AddPeer(const PeerEndpoint& ep);
+  // Dials `id` as Start does: at once if it has the higher id, after the grace otherwise.
+  void Connect(chain::MemberId id);
   internal::SessionHooks Hooks();
   void AcceptNext();
   void Dial(chain::MemberId id);
@@ -121,7 +119,9 @@ internal::SessionHooks Mesh::Hooks() {
   h.refusal = [weak](chain::MemberId id) -> std::string {
     auto self = weak.lock();
     if (!self) return "network stopped";
-    const Peer& p = self->m_peers.at(id);
+    const auto it = self->m_peers.find(id);
+    if (it == self->m_peers.end()) return "not a member";
+    const Peer& p = it->second;
     if (!self->Banned(p)) return "";
     return "banned for another " +
            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(p.banned_until - Clock::now()).count()) +
@@ -163,11 +163,22 @@ Status Mesh::Start() {
   }
   m_running = true;
   if (m_acceptor.is_open()) AcceptNext();
-  for (auto& [id, peer] : m_peers) {
-    if (m_config.self < id) Dial(id);
-    else ScheduleRedial(id, false);  // after the grace below
-  }
+  for (auto& [id, peer] : m_peers) Connect(id);
   return Status::Ok();
+}
+
+void Mesh::AddPeer(const PeerEndpoint& ep) {
+  Peer& p = m_peers[ep.id];
+  p.endpoint = ep;
+  p.redial = std::make_unique<asio::steady_timer>(m_io);
+  p.backoff_ms = m_config.min_backoff_ms;
+  p.totals.id = ep.id;
+  m_key_to_member[ep.pubkey] = ep.id;
+}
+
+void Mesh::Connect(chain::MemberId id) {
+  if (m_config.self < id) Dial(id);
+  else ScheduleRedial(id, false);  // after the grace (ScheduleRedial)
 }
 
 void Mesh::Stop() {
@@ -251,7 +262,9 @@ void Mesh::ScheduleRedial(chain::MemberId id, bool failed) {
   p.redial->async_wait([weak = weak_from_this(), id](const error_code& ec) {
     auto self = weak.lock();
     if (!self || ec == asio::error::operation_aborted) return;
-    Peer& peer = self->m_peers.at(id);
+    const auto it = self->m_peers.find(id);  // gone if SetMembers removed it after the timer fired
+    if (it == self->m_peers.end()) return;
+    Peer& peer = it->second;
     if (!peer.redial_pending) return;
     peer.redial_pending = false;
     self->Dial(id);
@@ -264,7 +277,12 @@ void Mesh::ScheduleRedial(chain::MemberId id, bool failed) {
 void Mesh::OnEstablished(const std::shared_ptr<Session>& s) {
   const chain::MemberId id = *s->peer();
   m_pending_inbound.erase(s);
-  Peer& p = m_peers.at(id);
+  const auto it = m_peers.find(id);
+  if (it == m_peers.end() || s->peer_key() != it->second.endpoint.pubkey) {
+    // SetMembers removed the member or changed its key while this handshake ran.
+    return s->Close("certificate key is no longer member " + std::to_string(id) + "'s", CloseKind::kRefused);
+  }
+  Peer& p = it->second;
   if (p.dialing == s) p.dialing.reset();
   if (!m_running) return s->Close("network stopped", CloseKind::kLocal);
   if (Banned(p)) {
@@ -296,8 +314,8 @@ void Mesh::OnEstablished(const std::shared_ptr<Session>& s) {
 
 void Mesh::OnFrame(Session& s, std::uint8_t type, ByteSpan body) {
   const chain::MemberId id = *s.peer();
-  Peer& p = m_peers.at(id);
-  if (p.active.get() != &s) return;
+  const auto it = m_peers.find(id);
+  if (it == m_peers.end() || it->second.active.get() != &s) return;
   CallHandler(m_handler.on_frame, id, type, body);
 }
 
@@ -387,6 +405,135 @@ void Mesh::Broadcast(std::uint8_t type, const Bytes& body) {
   for (auto& [id, p] : m_peers) Send(id, type, body);
 }
 
+// The new list replaces the old one (see peer_network.h for the rules). State changes first, then
+// the sessions are closed (detached from their peers, so OnClosed neither redials them nor fires a
+// handler), then dials, and the handlers last: a handler that calls back into the network finds it
+// consistent.
+void Mesh::SetMembers(std::vector<PeerEndpoint> members) {
+  std::map<chain::MemberId, PeerEndpoint> next;
+  std::set<Hash32> keys;
+  for (PeerEndpoint& ep : members) {
+    if (ep.id == m_config.self) {
+      spdlog::error("net: the member list names this node (member {}); entry ignored", ep.id);
+    } else if (next.count(ep.id) != 0) {
+      spdlog::error("net: the member list names member {} twice; the later entry is ignored", ep.id);
+    } else if (!keys.insert(ep.pubkey).second) {
+      spdlog::error("net: the member list gives member {} a key already listed for another member; entry ignored",
+                    ep.id);
+    } else {
+      next.emplace(ep.id, std::move(ep));
+    }
+  }
+
+  std::vector<std::pair<std::shared_ptr<Session>, std::string>> to_close;
+  std::vector<chain::MemberId> lost;     // were connected: on_disconnected
+  std::vector<chain::MemberId> to_dial;  // new, or changed and not connected
+  const auto detach = [&](std::shared_ptr<Session>& s, const std::string& why) {
+    if (s) to_close.emplace_back(std::move(s), why);
+    s.reset();
+  };
+
+  for (auto it = m_peers.begin(); it != m_peers.end();) {
+    const chain::MemberId id = it->first;
+    if (next.count(id) != 0) {
+      ++it;
+      continue;
+    }
+    Peer& p = it->second;
+    if (p.active) lost.push_back(id);
+    spdlog::info("net: member {} left the member list{}", id, p.active ? ": disconnected" : "");
+    detach(p.active, "no longer a member");
+    detach(p.dialing, "no longer a member");
+    p.redial->cancel();
+    it = m_peers.erase(it);
+  }
+
+  for (auto& [id, ep] : next) {
+    auto it = m_peers.find(id);
+    if (it == m_peers.end()) {
+      spdlog::info("net: member {} joined the member list{}", id, ep.address.empty() ? "" : " at " + ep.address);
+      AddPeer(ep);
+      to_dial.push_back(id);
+      continue;
+    }
+    Peer& p = it->second;
+    const bool key_changed = p.endpoint.pubkey != ep.pubkey;
+    const bool address_changed = p.endpoint.address != ep.address;
+    if (!key_changed && !address_changed) continue;
+    // On a key change the live session proved the old key: the member reconnects with the new one.
+    // On an address change only, the key (not the address) authenticates the member: a session it
+    // dialled to us stays; one we dialled went to the old address and is redialled at the new one.
+    const std::string why = key_changed ? std::string("member key changed")
+                                        : "member address changed from " +
+                                              (p.endpoint.address.empty() ? "none" : p.endpoint.address) + " to " +
+                                              (ep.address.empty() ? "none" : ep.address);
+    const bool drop = p.active && (key_changed || p.active->outbound());
+    spdlog::info("net: member {}: {}{}", id, why, drop ? ": reconnecting" : "");
+    if (drop) {
+      lost.push_back(id);
+      detach(p.active, why);
+    }
+    detach(p.dialing, why);
+    p.redial->cancel();
+    p.redial_pending = false;
+    p.backoff_ms = m_config.min_backoff_ms;
+    p.endpoint = ep;
+    if (!p.active) {
+      p.totals.last_error = why;
+      to_dial.push_back(id);
+    }
+  }
+
+  m_key_to_member.clear();
+  m_config.members.clear();
+  for (const auto& [id, p] : m_peers) {
+    m_key_to_member[p.endpoint.pubkey] = id;
+    m_config.members.push_back(p.endpoint);
+  }
+  // Inbound handshakes past TLS with a key that is no longer their member's.
+  for (const auto& s : m_pending_inbound) {
+    if (!s->peer() || !s->peer_key()) continue;
+    const auto k = m_key_to_member.find(*s->peer_key());
+    if (k == m_key_to_member.end() || k->second != *s->peer()) to_close.emplace_back(s, "no longer a member's key");
+  }
+
+  for (auto& [s, why] : to_close) s->Close(why, CloseKind::kLocal);
+  for (chain::MemberId id : to_dial) {
+    if (m_peers.count(id) != 0) Connect(id);
+  }
+  if (!m_running) return;
+  for (chain::MemberId id : lost) CallHandler(m_handler.on_disconnected, id);
+}
+
+// Only new handshakes use the new certificate: sessions hold the context they started with. An
+// established session stays (its peer drops it when its own member list takes the new key, and
+// reconnects); a dial under way, which would present the old key, is closed, and every member not
+// connected is dialled again now rather than after its backoff.
+void Mesh::SetOwnKey(const crypto::SigningKey& key) {
+  auto tls = internal::MakeTlsContext(key);
+  if (!tls.ok()) {
+    spdlog::error("net: cannot present the new key, keeping the old one: {}", tls.error().message);
+    return;
+  }
+  m_tls = std::move(tls).value();
+  spdlog::info("net: member {} now presents key {}", m_config.self, Hex(key.public_key()));
+  std::vector<std::shared_ptr<Session>> to_close;
+  std::vector<chain::MemberId> to_dial;
+  for (auto& [id, p] : m_peers) {
+    if (p.active) continue;
+    if (p.dialing) to_close.push_back(std::move(p.dialing));
+    p.dialing.reset();
+    p.redial->cancel();
+    p.redial_pending = false;
+    p.backoff_ms = m_config.min_backoff_ms;
+    to_dial.push_back(id);
+  }
+  for (auto& s : to_close) s->Close("own key changed", CloseKind::kLocal);
+  for (chain::MemberId id : to_dial) {
+    if (m_peers.count(id) != 0) Connect(id);
+  }
+}
+
 std::vector<PeerInfo> Mesh::Peers() const {
   std::vector<PeerInfo> out;
   for (const auto& [id, p] : m_peers) {
@@ -419,6 +566,8 @@ class PeerNetworkImpl final : public PeerNetwork {
   std::vector<PeerInfo> Peers() const override { return m_mesh->Peers(); }
   bool IsConnected(chain::MemberId peer) const override { return m_mesh->IsConnected(peer); }
   std::uint16_t ListenPort() const override { return m_mesh->ListenPort(); }
+  void SetMembers(std::vector<PeerEndpoint> members) override { m_mesh->SetMembers(std::move(members)); }
+  void SetOwnKey(const crypto::SigningKey& key) override { m_mesh->SetOwnKey(key); }
 
  private:
   std::shared_ptr<Mesh> m_mesh;

@@ -4,9 +4,10 @@
 // Identity: the node builds an Ed25519 key in OpenSSL from its member seed and a self-signed X.509
 // certificate over it, in memory (internal/tls_identity.h). Both sides require a peer certificate
 // (SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT); the verify callback ignores the CA chain and
-// accepts only a leaf whose raw Ed25519 key is a member's from NetworkConfig.members (when dialling:
-// the key of the member dialled). A non-member, a plain TCP client or a TLS client without a member
-// certificate fails the handshake, in both directions. Then each side sends a Hello frame
+// accepts only a leaf whose raw Ed25519 key is a member's in the current member list
+// (NetworkConfig.members, later SetMembers; when dialling: the key of the member dialled). A
+// non-member, a plain TCP client or a TLS client without a member certificate fails the
+// handshake, in both directions. Then each side sends a Hello frame
 // {u16 version; B32 chain_id; u32 member_id} (frame.h) and checks the peer's: same chain id, and the
 // member whose key the certificate carries. Any refusal is closed and logged
 // ("net: refused <who>: <reason>").
@@ -22,6 +23,23 @@
 // it). A member dials lower ids a little later than higher ones so that the pair seldom dials both
 // ways. Lost connections and failed dials are retried with exponential backoff (min_backoff_ms ..
 // max_backoff_ms, jittered), for as long as the network runs.
+//
+// Member changes: SetMembers replaces the list of other members. A member no longer listed is
+// disconnected at once (its sessions closed, queued frames dropped, on_disconnected fired if it was
+// connected, its counters forgotten) and refused from then on like any non-member. A new member is
+// dialled (if it has an address) and admitted. A member whose key changed is disconnected the same
+// way and dialled again: only its new key is admitted from then on. A member whose address changed
+// is dialled at the new address, and a session we dialled to the old one is closed (on_disconnected,
+// then reconnect); a session the member dialled to us stays, since the key, not the address,
+// proves who it is. Members whose key and address are unchanged keep their sessions, queues and
+// counters. A handshake under way when the list changes is refused when it completes if its key is
+// no longer its member's. SetOwnKey makes new handshakes (dials and accepts) present a certificate
+// over the new key; established sessions are not closed: the key was proven at their handshake,
+// and each peer drops the session itself when its own member list takes our new key, then
+// reconnects and sees the new certificate. Dials under way are restarted with the new key, and
+// members not connected are dialled again as at Start instead of after their backoff. A ban stays
+// with the member id across a key or address change.
+//
 // Limits per peer: handshake_timeout_ms for TCP + TLS + Hello; idle_timeout_ms without a received
 // frame, or with a write the peer does not take; a token bucket on inbound frames and bytes per
 // second (over it: disconnect and ban for ban_ms); a bounded outbound queue (queued + in flight
@@ -59,7 +77,7 @@ struct NetworkConfig {
   Hash32 chain_id{};
   chain::MemberId self = 0;
   std::string listen;                        // "host:port" this node accepts peers on
-  std::vector<PeerEndpoint> members;         // every other member of the consortium
+  std::vector<PeerEndpoint> members;         // every other member of the consortium (SetMembers changes it)
   std::size_t max_frame_bytes = (8u << 20) + (64u << 10);  // max_block_bytes + 64 KiB (§1.1.8)
   std::size_t max_queue_bytes = 64u << 20;   // per peer, outbound
   std::uint64_t max_frames_per_sec = 20'000; // per peer, inbound, averaged over a second
@@ -110,6 +128,15 @@ class PeerNetwork {
   virtual bool IsConnected(chain::MemberId peer) const = 0;
   // The bound port (useful with port 0 in tests).
   virtual std::uint16_t ListenPort() const = 0;
+
+  // The member set changed (an epoch boundary, PROTOCOL.md §5.3): `members` is every other member
+  // now, and replaces NetworkConfig::members (see "Member changes" above). Entries naming this
+  // node, an id already listed or a key already listed are logged and ignored.
+  virtual void SetMembers(std::vector<PeerEndpoint> members) = 0;
+  // This node's signing key changed: new handshakes present a certificate over `key`. Established
+  // sessions stay (see "Member changes" above). If OpenSSL cannot build the certificate (it does not
+  // fail on a valid key), the error is logged and the old key stays.
+  virtual void SetOwnKey(const crypto::SigningKey& key) = 0;
 };
 
 }  // namespace peerdb::net

@@ -14,6 +14,41 @@ Bytes Numbered(std::uint32_t i, std::size_t size) {
   return b;
 }
 
+PeerEndpoint Member(const Cluster& c, chain::MemberId id, bool with_address = true) {
+  return {id, c.keys.at(id - 1).public_key(), with_address ? Local(c.ports.at(id - 1)) : std::string()};
+}
+
+bool HasFrame(TestNode& at, chain::MemberId from, const Bytes& body) {
+  for (const Received& r : at.FramesFrom(from)) {
+    if (r.body == body) return true;
+  }
+  return false;
+}
+
+// One new frame each way between two connected members, resent until it arrives: a frame written on
+// a session that a crossing dial then replaces may be lost, which is not what these tests check.
+testing::AssertionResult Exchange(TestNode& a, chain::MemberId a_id, TestNode& b, chain::MemberId b_id) {
+  static std::uint32_t serial = 1'000'000;
+  const Bytes ab = Numbered(++serial, 64);
+  const Bytes ba = Numbered(++serial, 64);
+  const auto deadline = std::chrono::steady_clock::now() + kWaitTimeout;
+  bool got_ab = false, got_ba = false;
+  while (!(got_ab && got_ba) && std::chrono::steady_clock::now() < deadline) {
+    if (!got_ab) a.Send(b_id, 11, ab);
+    if (!got_ba) b.Send(a_id, 11, ba);
+    WaitFor(
+        [&] {
+          got_ab = HasFrame(b, a_id, ab);
+          got_ba = HasFrame(a, b_id, ba);
+          return got_ab && got_ba;
+        },
+        500ms);
+  }
+  if (got_ab && got_ba) return testing::AssertionSuccess();
+  return testing::AssertionFailure() << "member " << a_id << " -> " << b_id << (got_ab ? " arrived" : " lost") << ", "
+                                     << b_id << " -> " << a_id << (got_ba ? " arrived" : " lost");
+}
+
 TEST(PeerNetwork, TwoMembersConnectAndExchangeFramesBothWays) {
   // Member 1 dials, member 2 only accepts: one session, so no frame can be written on a crossing
   // duplicate that is then dropped (FourMembers... covers crossing dials).
@@ -211,6 +246,215 @@ TEST(PeerNetwork, CreateRejectsBadListenAddressAndStartRejectsTakenPort) {
   auto net = PeerNetwork::Create(io, cfg, key, {});
   ASSERT_TRUE(net.ok());
   EXPECT_EQ(ErrcOf((*net)->Start()), Errc::kIo);
+}
+
+
+// Member changes (SetMembers, SetOwnKey): PROTOCOL.md §5.3 epochs add, remove and re-key members.
+
+TEST(PeerNetwork, SetMembersAddsMembersThatConnectAndKeepsUnchangedSessions) {
+  // A (1) knows only B (2); C (3) knows only B; B knows both. Only the lower id of a pair dials, so
+  // each pair has one session and "no reconnect, no lost frame" is exact.
+  Cluster c(3, [](NetworkConfig& cfg) {
+    std::erase_if(cfg.members, [&](const PeerEndpoint& m) {
+      return (cfg.self == 1 && m.id == 3) || (cfg.self == 3 && m.id == 1);
+    });
+    for (auto& m : cfg.members) {
+      if (m.id < cfg.self) m.address.clear();
+    }
+  });
+  for (auto& n : c.nodes) ASSERT_TRUE(n->Start().ok());
+  ASSERT_TRUE(WaitFor([&] {
+    return c.node(1).IsConnected(2) && c.node(2).IsConnected(1) && c.node(2).IsConnected(3) &&
+           c.node(3).IsConnected(2);
+  }));
+  EXPECT_FALSE(c.node(1).IsConnected(3));
+  EXPECT_EQ(c.node(1).Info(3).id, 0u) << "not listed before SetMembers";
+
+  // A adds C between two runs of frames to B, all in one io-thread task: frames queued to B when
+  // the list changes must be neither dropped nor sent on a new session.
+  constexpr std::uint32_t kFrames = 40;
+  c.node(1).OnNet([&](PeerNetwork& net) {
+    for (std::uint32_t i = 0; i < kFrames / 2; ++i) net.Send(2, 5, Numbered(i, 2000));
+    net.SetMembers({Member(c, 2), Member(c, 3)});
+    for (std::uint32_t i = kFrames / 2; i < kFrames; ++i) net.Send(2, 5, Numbered(i, 2000));
+  });
+  c.node(3).SetMembers({Member(c, 1, false), Member(c, 2, false)});
+  ASSERT_TRUE(WaitFor([&] { return c.node(1).IsConnected(3) && c.node(3).IsConnected(1); }));
+  EXPECT_TRUE(Exchange(c.node(1), 1, c.node(3), 3));
+  EXPECT_EQ(c.node(1).ConnectedEvents(3), 1u);
+  EXPECT_EQ(c.node(3).ConnectedEvents(1), 1u);
+
+  ASSERT_TRUE(WaitFor([&] { return c.node(2).FramesFrom(1).size() >= kFrames; }));
+  const auto at_b = c.node(2).FramesFrom(1);
+  ASSERT_EQ(at_b.size(), kFrames);
+  for (std::uint32_t i = 0; i < kFrames; ++i) EXPECT_EQ(at_b[i].body, Numbered(i, 2000)) << "frame " << i;
+  EXPECT_EQ(c.node(1).Info(2).frames_dropped, 0u);
+  for (auto [at, peer] : {std::pair<chain::MemberId, chain::MemberId>{1, 2}, {2, 1}, {2, 3}, {3, 2}}) {
+    EXPECT_EQ(c.node(at).ConnectedEvents(peer), 1u) << at << " -> " << peer;
+    EXPECT_EQ(c.node(at).DisconnectedEvents(peer), 0u) << at << " -> " << peer;
+  }
+}
+
+TEST(PeerNetwork, SetMembersRemovingMemberDisconnectsItAtOnceAndRefusesItAfter) {
+  Cluster c(3);  // everyone lists everyone's address: B keeps redialling A after its removal
+  for (auto& n : c.nodes) ASSERT_TRUE(n->Start().ok());
+  ASSERT_TRUE(c.FullMesh());
+  const std::size_t b_connects = c.node(2).ConnectedEvents(1);
+
+  // At once: by the time SetMembers returns, B is gone from A and on_disconnected has fired.
+  const bool still = c.node(1).OnNet([&](PeerNetwork& net) {
+    net.SetMembers({Member(c, 3)});
+    return net.IsConnected(2);
+  });
+  EXPECT_FALSE(still);
+  EXPECT_EQ(c.node(1).DisconnectedEvents(2), 1u);
+  EXPECT_EQ(c.node(1).Info(2).id, 0u) << "a removed member is no longer in Peers()";
+  ASSERT_TRUE(WaitFor([&] { return !c.node(2).IsConnected(1); }));
+
+  // B redials (A is still in its list) and is refused at the handshake, again and again.
+  ASSERT_TRUE(WaitFor([&] {
+    const std::string e = c.node(2).Info(1).last_error;
+    return e.find("refused us") != std::string::npos || e.find("before its hello") != std::string::npos;
+  })) << c.node(2).Info(1).last_error;
+  for (int round = 0; round < 5; ++round) {
+    EXPECT_TRUE(HoldsFor(
+        [&] {
+          return !c.node(1).IsConnected(2) && !c.node(2).IsConnected(1) && c.node(1).IsConnected(3) &&
+                 c.node(3).IsConnected(1);
+        },
+        200ms))
+        << "round " << round;
+    EXPECT_TRUE(Exchange(c.node(1), 1, c.node(3), 3)) << "round " << round;
+  }
+  EXPECT_EQ(c.node(2).ConnectedEvents(1), b_connects);
+  EXPECT_EQ(c.node(1).DisconnectedEvents(3), 0u);
+  EXPECT_EQ(c.node(3).DisconnectedEvents(1), 0u);
+
+  // B's key by hand, naming itself correctly: refused like any non-member.
+  RawClient b(c.node(1).Port(), &c.keys[1]);
+  EXPECT_FALSE(b.JoinAs(c.chain_id, 2));
+  EXPECT_FALSE(c.node(1).IsConnected(2));
+}
+
+TEST(PeerNetwork, MemberRestartedWithRotatedKeyIsAdmittedOnceListedAndOldKeyIsRefused) {
+  Cluster c(2);
+  for (auto& n : c.nodes) ASSERT_TRUE(n->Start().ok());
+  ASSERT_TRUE(c.FullMesh());
+  const crypto::SigningKey old_key = c.keys[1];
+  const crypto::SigningKey new_key = crypto::SigningKey::Generate();
+
+  // B restarts on its port with a new key; A still lists the old one and refuses it both ways.
+  c.nodes[1] = std::make_unique<TestNode>(c.ConfigFor(2), new_key);
+  ASSERT_TRUE(WaitFor([&] { return !c.node(1).IsConnected(2); }));
+  ASSERT_TRUE(c.node(2).Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return c.node(1).Info(2).last_error.find("is not a member") != std::string::npos; }))
+      << c.node(1).Info(2).last_error;
+  EXPECT_FALSE(c.node(1).IsConnected(2));
+  EXPECT_FALSE(c.node(2).IsConnected(1));
+
+  // A's list takes B's new key: they connect.
+  const std::size_t a_connects = c.node(1).ConnectedEvents(2);
+  c.node(1).SetMembers({{2, new_key.public_key(), Local(c.ports[1])}});
+  ASSERT_TRUE(WaitFor([&] { return c.node(1).IsConnected(2) && c.node(2).IsConnected(1); }));
+  EXPECT_TRUE(Exchange(c.node(1), 1, c.node(2), 2));
+  EXPECT_EQ(c.node(1).ConnectedEvents(2), a_connects + 1);
+
+  // The old key is refused from now on: by hand, and from a running node that keeps redialling. It
+  // neither connects nor disturbs the session with the new key.
+  RawClient by_hand(c.node(1).Port(), &old_key);
+  EXPECT_FALSE(by_hand.JoinAs(c.chain_id, 2));
+  NetworkConfig oc = TestConfig(c.chain_id, 2, 0);
+  oc.members = {Member(c, 1)};
+  TestNode old_b(oc, old_key);
+  ASSERT_TRUE(old_b.Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return !old_b.Info(1).last_error.empty(); }));
+  EXPECT_TRUE(HoldsFor([&] { return !old_b.IsConnected(1) && c.node(1).IsConnected(2); }, 500ms));
+  EXPECT_EQ(old_b.ConnectedEvents(), 0u);
+  EXPECT_EQ(c.node(1).ConnectedEvents(2), a_connects + 1);
+  EXPECT_TRUE(Exchange(c.node(1), 1, c.node(2), 2));
+}
+
+TEST(PeerNetwork, KeyChangeInListDropsLiveSessionAndSetOwnKeyReconnects) {
+  Cluster c(2);
+  for (auto& n : c.nodes) ASSERT_TRUE(n->Start().ok());
+  ASSERT_TRUE(c.FullMesh());
+  const crypto::SigningKey new_key = crypto::SigningKey::Generate();
+
+  // A learns B's new key before B uses it: the live session (old key) is dropped at once.
+  const bool still = c.node(1).OnNet([&](PeerNetwork& net) {
+    net.SetMembers({{2, new_key.public_key(), Local(c.ports[1])}});
+    return net.IsConnected(2);
+  });
+  EXPECT_FALSE(still);
+  EXPECT_EQ(c.node(1).DisconnectedEvents(2), 1u);
+  // B, still presenting its old key, is refused: A's dials see a non-member's certificate.
+  ASSERT_TRUE(WaitFor([&] { return c.node(1).Info(2).last_error.find("is not a member") != std::string::npos; }))
+      << c.node(1).Info(2).last_error;
+  EXPECT_FALSE(c.node(1).IsConnected(2));
+
+  // B switches to the new key without restarting: its new handshakes present it, and A admits it.
+  c.node(2).SetOwnKey(new_key);
+  ASSERT_TRUE(WaitFor([&] { return c.node(1).IsConnected(2) && c.node(2).IsConnected(1); }));
+  EXPECT_TRUE(Exchange(c.node(1), 1, c.node(2), 2));
+  EXPECT_EQ(c.node(1).ConnectedEvents(2), 2u);
+}
+
+TEST(PeerNetwork, SetOwnKeyKeepsEstablishedSessionsUntilThePeerTakesTheNewKey) {
+  Cluster c(2);
+  for (auto& n : c.nodes) ASSERT_TRUE(n->Start().ok());
+  ASSERT_TRUE(c.FullMesh());
+  const crypto::SigningKey new_key = crypto::SigningKey::Generate();
+
+  // B switches first: the session A authenticated with B's old key stays.
+  c.node(2).SetOwnKey(new_key);
+  EXPECT_TRUE(c.node(1).IsConnected(2));
+  EXPECT_TRUE(Exchange(c.node(1), 1, c.node(2), 2));
+  EXPECT_EQ(c.node(1).DisconnectedEvents(2), 0u);
+  EXPECT_EQ(c.node(2).DisconnectedEvents(1), 0u);
+
+  // Then A takes B's new key: it drops the session and B's next handshake proves the new key.
+  c.node(1).SetMembers({{2, new_key.public_key(), Local(c.ports[1])}});
+  EXPECT_EQ(c.node(1).DisconnectedEvents(2), 1u);
+  ASSERT_TRUE(WaitFor([&] { return c.node(1).IsConnected(2) && c.node(2).IsConnected(1); }));
+  EXPECT_TRUE(Exchange(c.node(1), 1, c.node(2), 2));
+  EXPECT_EQ(c.node(1).ConnectedEvents(2), 2u);
+}
+
+TEST(PeerNetwork, AddressChangeRedialsAtTheNewAddressAndKeepsASessionThePeerDialled) {
+  ReservedPort nobody;  // refuses connections: no one listens there
+  Cluster c(2, [&](NetworkConfig& cfg) {
+    if (cfg.self == 1) cfg.members[0].address = Local(nobody.port());  // A has a wrong address for B
+    else cfg.members[0].address.clear();                                // B only waits for A
+  });
+  for (auto& n : c.nodes) ASSERT_TRUE(n->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return !c.node(1).Info(2).last_error.empty(); }));
+  EXPECT_FALSE(c.node(1).IsConnected(2));
+
+  c.node(1).SetMembers({Member(c, 2)});
+  ASSERT_TRUE(WaitFor([&] { return c.node(1).IsConnected(2) && c.node(2).IsConnected(1); }));
+  EXPECT_TRUE(Exchange(c.node(1), 1, c.node(2), 2));
+
+  // B now gets an address for A (a wrong one): B's session was dialled by A, so it stays.
+  c.node(2).SetMembers({{1, c.keys[0].public_key(), Local(nobody.port())}});
+  EXPECT_TRUE(c.node(2).IsConnected(1));
+  EXPECT_TRUE(Exchange(c.node(1), 1, c.node(2), 2));
+  EXPECT_EQ(c.node(2).DisconnectedEvents(1), 0u);
+  EXPECT_EQ(c.node(1).DisconnectedEvents(2), 0u);
+}
+
+TEST(PeerNetwork, SetMembersIgnoresThisNodeAndRepeatedEntries) {
+  Cluster c(2);
+  for (auto& n : c.nodes) ASSERT_TRUE(n->Start().ok());
+  ASSERT_TRUE(c.FullMesh());
+  const auto stranger = crypto::SigningKey::Generate();
+  // This node's own entry, then member 2 twice: the first entry for 2 (unchanged) is the one kept.
+  c.node(1).SetMembers({Member(c, 1), Member(c, 2), {2, stranger.public_key(), Local(c.ports[1])}});
+  EXPECT_TRUE(c.node(1).IsConnected(2));
+  EXPECT_EQ(c.node(1).DisconnectedEvents(2), 0u);
+  const auto peers = c.node(1).OnNet([](PeerNetwork& net) { return net.Peers(); });
+  ASSERT_EQ(peers.size(), 1u);
+  EXPECT_EQ(peers[0].id, 2u);
+  EXPECT_TRUE(Exchange(c.node(1), 1, c.node(2), 2));
 }
 
 }  // namespace

@@ -60,6 +60,15 @@ bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeou
   return pred();
 }
 
+bool HoldsFor(const std::function<bool()>& pred, std::chrono::milliseconds window) {
+  const auto end = std::chrono::steady_clock::now() + window;
+  while (std::chrono::steady_clock::now() < end) {
+    if (!pred()) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return pred();
+}
+
 TestNode::TestNode(NetworkConfig config, const crypto::SigningKey& key)
     : m_config(std::move(config)), m_guard(asio::make_work_guard(m_io)) {
   NetworkHandler handler;
@@ -67,9 +76,14 @@ TestNode::TestNode(NetworkConfig config, const crypto::SigningKey& key)
     std::lock_guard lock(m_mu);
     m_frames.push_back({from, type, Bytes(body.begin(), body.end())});
   };
-  handler.on_connected = [this](chain::MemberId) {
+  handler.on_connected = [this](chain::MemberId peer) {
     std::lock_guard lock(m_mu);
     ++m_connected_events;
+    ++m_connected_by_peer[peer];
+  };
+  handler.on_disconnected = [this](chain::MemberId peer) {
+    std::lock_guard lock(m_mu);
+    ++m_disconnected_by_peer[peer];
   };
   auto net = PeerNetwork::Create(m_io, m_config, key, handler);
   if (!net.ok()) {
@@ -116,6 +130,18 @@ std::vector<Received> TestNode::FramesFrom(chain::MemberId from) {
 std::size_t TestNode::ConnectedEvents() {
   std::lock_guard lock(m_mu);
   return m_connected_events;
+}
+
+std::size_t TestNode::ConnectedEvents(chain::MemberId peer) {
+  std::lock_guard lock(m_mu);
+  const auto it = m_connected_by_peer.find(peer);
+  return it == m_connected_by_peer.end() ? 0 : it->second;
+}
+
+std::size_t TestNode::DisconnectedEvents(chain::MemberId peer) {
+  std::lock_guard lock(m_mu);
+  const auto it = m_disconnected_by_peer.find(peer);
+  return it == m_disconnected_by_peer.end() ? 0 : it->second;
 }
 
 Cluster::Cluster(std::size_t n, const std::function<void(NetworkConfig&)>& t) : tweak(t) {

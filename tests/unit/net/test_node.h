@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -60,6 +61,9 @@ NetworkConfig TestConfig(const Hash32& chain_id, chain::MemberId self, std::uint
 // loaded machine (parallel tests, sanitizers) does not turn a slow success into a failure.
 inline constexpr std::chrono::milliseconds kWaitTimeout = 30'000ms;
 bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout = kWaitTimeout);
+// The converse, for what must not happen: polls pred for `window` and returns false as soon as it
+// fails. The window bounds how long a test looks, it synchronises nothing.
+bool HoldsFor(const std::function<bool()>& pred, std::chrono::milliseconds window);
 
 struct Received {
   chain::MemberId from = 0;
@@ -97,6 +101,12 @@ class TestNode {
     On([&] { m_net->Send(to, type, std::move(body)); });
   }
   bool IsConnected(chain::MemberId peer) { return On([&] { return m_net->IsConnected(peer); }); }
+  void SetMembers(std::vector<PeerEndpoint> members) {
+    On([&] { m_net->SetMembers(std::move(members)); });
+  }
+  void SetOwnKey(const crypto::SigningKey& key) {
+    On([&] { m_net->SetOwnKey(key); });
+  }
   PeerInfo Info(chain::MemberId peer);
   std::uint16_t Port() { return On([this] { return m_net->ListenPort(); }); }
   // Destroys the PeerNetwork (on the io thread) but keeps the thread.
@@ -105,6 +115,9 @@ class TestNode {
   std::vector<Received> Frames();
   std::vector<Received> FramesFrom(chain::MemberId from);
   std::size_t ConnectedEvents();
+  // on_connected / on_disconnected calls for one peer.
+  std::size_t ConnectedEvents(chain::MemberId peer);
+  std::size_t DisconnectedEvents(chain::MemberId peer);
 
   const NetworkConfig& config() const { return m_config; }
 
@@ -117,6 +130,8 @@ class TestNode {
   std::mutex m_mu;
   std::vector<Received> m_frames;
   std::size_t m_connected_events = 0;
+  std::map<chain::MemberId, std::size_t> m_connected_by_peer;
+  std::map<chain::MemberId, std::size_t> m_disconnected_by_peer;
 };
 
 // A mesh of n members (ids 1..n) on reserved ports, each knowing every other's address.

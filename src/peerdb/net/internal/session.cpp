@@ -155,6 +155,7 @@ void Session::OnHandshake(const error_code& ec) {
                  CloseKind::kRefused);
   }
   m_peer = *member;
+  m_peer_key = *key;
   if (std::string why = m_hooks.refusal(*member); !why.empty()) return Close(why, CloseKind::kRefused);
   m_state = State::kHello;
   Hello hello;
@@ -329,6 +330,7 @@ void Session::Close(const std::string& reason, CloseKind kind) {
   m_resolver.cancel();
   m_stream.lowest_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   m_stream.lowest_layer().close(ec);
+  m_counters.frames_dropped += m_queue.size();
   m_queue.clear();
   m_queued_bytes = 0;
   try {

@@ -78,6 +78,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Accept();
 
   // Queues one encoded frame (EncodeFrame); dropped and counted if closed or if it cannot fit.
+  // Frames still queued when the session closes are dropped and counted too.
   void Enqueue(Bytes frame);
   // Moves the not yet written frames to `other` (when it replaces this session).
   void HandQueueTo(Session& other);
@@ -92,6 +93,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool was_open() const { return m_was_open; }
   // The member proven by the certificate (set after the TLS handshake).
   std::optional<chain::MemberId> peer() const { return m_peer; }
+  // The certificate's Ed25519 key that proved it (set with peer()); the owner checks it is still
+  // that member's key when the member list may have changed during the handshake.
+  std::optional<Hash32> peer_key() const { return m_peer_key; }
   const std::string& remote() const { return m_remote; }
   const SessionCounters& counters() const { return m_counters; }
   // Queued plus in-flight bytes.
@@ -130,6 +134,7 @@ class Session : public std::enable_shared_from_this<Session> {
   State m_state = State::kConnecting;
   bool m_was_open = false;
   std::optional<chain::MemberId> m_peer;
+  std::optional<Hash32> m_peer_key;
   std::string m_remote;
   std::string m_refusal;  // why the verify callback refused the certificate
 
