@@ -244,9 +244,10 @@ class _Dir(str):
 
 def make_members(wd, names, namespaces=("books",), block_period_ms=100, round_timeout_ms=500,
                  silent_alert_ms=3000, heartbeat_ms=30000, log_level=os.environ.get("PEERDB_LOG", "info"),
-                 extra=""):
+                 extra="", rule_flags=()):
     """Creates member keys with peer addresses, the consortium file, and one Node per member
-    (not started). Returns the list of Member objects."""
+    (not started). `rule_flags` are more `consortium create` arguments (--writers books=1 ...).
+    Returns the list of Member objects."""
     members = [Member(wd, i + 1, n, f"ops@{n.lower().replace(' ', '-')}.example, +44 20 7946 000{i}")
                for i, n in enumerate(names)]
     args = ["consortium", "create", "--out", wd / "consortium.toml", "--block-period-ms", block_period_ms,
@@ -256,7 +257,7 @@ def make_members(wd, names, namespaces=("books",), block_period_ms=100, round_ti
         args += ["--member", os.path.join(m.dir, "member/member.json")]
     for ns in namespaces:
         args += ["--namespace", ns]
-    run(*args)
+    run(*args, *rule_flags)
     for m in members:
         m.configure(wd / "consortium.toml", log_level=log_level, extra=extra)
     return members

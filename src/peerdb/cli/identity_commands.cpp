@@ -7,7 +7,7 @@
 
 #include "peerdb/cli/cli.h"
 #include "peerdb/cli/commands.h"
-#include "peerdb/codec/pce.h"
+#include "peerdb/cli/rule_flags.h"
 #include "peerdb/node/consortium_file.h"
 #include "peerdb/node/identity.h"
 #include "peerdb/state/state_tree.h"
@@ -47,7 +47,7 @@ int Keygen(const KeygenArgs& a) {
 
 struct CreateArgs {
   std::vector<std::string> cards;
-  std::vector<std::string> namespaces;
+  RuleFlags rules;
   std::string out, description;
   std::uint64_t block_period_ms = 1000;
   std::uint64_t heartbeat_ms = 30000;
@@ -55,21 +55,6 @@ struct CreateArgs {
   std::uint64_t silent_alert_ms = 600000;
   std::uint64_t genesis_time_ms = 0;
 };
-
-// --namespace NAME[:MODE], MODE one of append-only, owner-edit (default), editors-edit.
-Result<chain::Rule> ParseNamespaceFlag(const std::string& flag) {
-  chain::Rule r;
-  const auto colon = flag.find(':');
-  r.ns = flag.substr(0, colon);
-  if (colon != std::string::npos) {
-    PEERDB_TRY_ASSIGN(chain::RuleMode mode, node::ParseRuleMode(flag.substr(colon + 1)));
-    r.mode = static_cast<std::uint8_t>(mode);
-  }
-  if (!codec::IsValidName(r.ns) || r.ns.find('/') != std::string::npos || r.ns.size() > chain::kMaxNameBytes) {
-    return Error{Errc::kMalformed, "namespace '" + r.ns + "' must be 1..64 characters of [a-z0-9._-]"};
-  }
-  return r;
-}
 
 int Create(const CreateArgs& a) {
   node::Consortium c;
@@ -96,13 +81,9 @@ int Create(const CreateArgs& a) {
     g.config.members.push_back(m);
     ++next_id;
   }
-  std::vector<std::string> namespaces = a.namespaces.empty() ? std::vector<std::string>{"main"} : a.namespaces;
-  for (const std::string& flag : namespaces) {
-    auto rule = ParseNamespaceFlag(flag);
-    if (!rule.ok()) return Fail(rule.error());
-    g.config.rules.push_back(*rule);
-  }
-  std::sort(g.config.rules.begin(), g.config.rules.end(), [](const auto& x, const auto& y) { return x.ns < y.ns; });
+  auto rules = BuildRules(a.rules, g.config.members.size());
+  if (!rules.ok()) return Fail(rules.error());
+  g.config.rules = std::move(*rules);
   if (a.description.size() > chain::kMaxDescriptionBytes) return Fail(Error{Errc::kMalformed, "--description is limited to 256 bytes"});
   if (Status s = chain::CheckGenesis(g); !s.ok()) return Fail(s.error());
   c.chain_id = chain::ChainId(g);
@@ -112,6 +93,17 @@ int Create(const CreateArgs& a) {
   std::cout << "consortium: " << a.out << "\nchain id:   " << Hex(c.chain_id) << "\nmembers:    "
             << g.config.members.size() << "\n";
   return kExitOk;
+}
+
+// "1 (Bank A), 3 (Bank C)", or `empty` for an empty list (its meaning differs by list).
+std::string MembersText(const chain::Config& config, const std::vector<chain::MemberId>& ids, const char* empty) {
+  if (ids.empty()) return empty;
+  std::string out;
+  for (chain::MemberId id : ids) {
+    const chain::Member* m = config.FindMember(id);
+    out += (out.empty() ? "" : ", ") + std::to_string(id) + (m ? " (" + m->name + ")" : "");
+  }
+  return out;
 }
 
 // The consortium as JSON, for scripts: what the text below shows, with the genesis time in both forms.
@@ -125,7 +117,9 @@ void ShowJson(const node::Consortium& c) {
   }
   nlohmann::json namespaces = nlohmann::json::array();
   for (const chain::Rule& r : g.config.rules) {
-    namespaces.push_back({{"name", r.ns}, {"mode", node::RuleModeName(r.mode)}, {"encrypted", r.encrypted}});
+    // The lists as the genesis holds them: empty writers or readers = all members, empty editors = nobody.
+    namespaces.push_back({{"name", r.ns}, {"mode", node::RuleModeName(r.mode)}, {"encrypted", r.encrypted},
+                          {"writers", r.writers}, {"editors", r.editors}, {"readers", r.readers}});
   }
   const nlohmann::json doc = {{"chain_id", Hex(c.chain_id)},
                               {"description", g.description},
@@ -156,7 +150,10 @@ int Show(const std::string& path, bool json) {
   }
   std::cout << "\nnamespaces:\n";
   for (const chain::Rule& r : g.config.rules) {
-    std::cout << "  " << r.ns << "  " << node::RuleModeName(r.mode) << (r.encrypted ? "  encrypted" : "") << "\n";
+    std::cout << "  " << r.ns << "  " << node::RuleModeName(r.mode) << (r.encrypted ? "  encrypted" : "") << "\n"
+              << "      writers: " << MembersText(g.config, r.writers, "all members") << "\n"
+              << "      editors: " << MembersText(g.config, r.editors, "none") << "\n"
+              << "      readers: " << MembersText(g.config, r.readers, "all members") << "\n";
   }
   std::cout << "\nRead the chain id to every other member by phone: all must hold the same.\n";
   return kExitOk;
@@ -179,7 +176,18 @@ void AddIdentityCommands(CLI::App& app, const Bind& bind) {
   CLI::App* c = cons->add_subcommand("create", "Build consortium.toml from member cards");
   c->add_option("--member", create->cards, "A member card (member.json); repeat for each member, in id order")
       ->required()->check(CLI::ExistingFile);
-  c->add_option("--namespace", create->namespaces, "NAME[:append-only|owner-edit|editors-edit]; repeatable (default: main)");
+  c->add_option("--namespace", create->rules.namespaces,
+                "NAME[:MODE[:encrypted]]; MODE append-only, owner-edit (default) or editors-edit; repeatable "
+                "(default: one namespace, main)");
+  c->add_option("--writers", create->rules.writers,
+                "NAME=ID[,ID...]: only these members may write to NAME (default: all members); ids are 1, 2, ... "
+                "in --member order; once per NAME");
+  c->add_option("--editors", create->rules.editors,
+                "NAME=ID[,ID...]: these members may change or delete existing keys of NAME, others' too; in "
+                "editors-edit, only they may (default: nobody); once per NAME");
+  c->add_option("--readers", create->rules.readers,
+                "NAME=ID[,ID...]: the members who can decrypt NAME, an encrypted namespace (default: all members); "
+                "once per NAME");
   c->add_option("--block-period-ms", create->block_period_ms, "Minimum time between blocks")->check(CLI::Range(1, 3600000));
   c->add_option("--heartbeat-ms", create->heartbeat_ms, "An empty block at least this often")->check(CLI::Range(1, 86400000));
   c->add_option("--round-timeout-ms", create->round_timeout_ms, "How long a round waits for its proposer before moving on")
@@ -193,7 +201,7 @@ void AddIdentityCommands(CLI::App& app, const Bind& bind) {
 
   auto show_path = std::make_shared<std::string>();
   auto show_json = std::make_shared<bool>(false);
-  CLI::App* s = cons->add_subcommand("show", "Print the members and chain id of a consortium file");
+  CLI::App* s = cons->add_subcommand("show", "Print the chain id, members and namespace rules of a consortium file");
   s->add_option("consortium", *show_path, "consortium.toml")->required();
   s->add_flag("--json", *show_json, "Print JSON");
   bind(s, [show_path, show_json] { return Show(*show_path, *show_json); });

@@ -14,6 +14,26 @@ bool Contains(const std::vector<chain::MemberId>& sorted, chain::MemberId id) {
 
 std::string Who(chain::MemberId id) { return "member " + std::to_string(id); }
 
+// "1, 2".
+std::string Ids(const std::vector<chain::MemberId>& ids) {
+  std::string out;
+  for (chain::MemberId id : ids) out += (out.empty() ? "" : ", ") + std::to_string(id);
+  return out;
+}
+
+// A refused change of an existing key, naming the part of the rule that refuses it, so the writer
+// sees what the consortium agreed without opening consortium.toml:
+// member 1 may not change key 'a' in 'wiki' (rule: editors-edit, editors 2).
+Error RefusedChange(chain::MemberId author, const chain::Op& op, const std::string& why) {
+  const bool del = static_cast<chain::OpKind>(op.kind) == chain::OpKind::kDel;
+  const std::string what = (del ? " may not delete key '" : " may not change key '") + op.key + "' in '" + op.ns + "'";
+  return Error{Errc::kForbidden, Who(author) + what + why};
+}
+
+std::string EditorsText(const chain::Rule& rule) {
+  return rule.editors.empty() ? "no editors" : "editors " + Ids(rule.editors);
+}
+
 // Keys and seqs written earlier in the same ExecuteBatches call, layered over the parent.
 class Pending {
  public:
@@ -47,24 +67,27 @@ Status CheckOpAuthorised(const chain::Config& config, chain::MemberId author, co
   if (kind != chain::OpKind::kPut && kind != chain::OpKind::kDel) return Error{Errc::kMalformed, "unknown op kind"};
   PEERDB_TRY_ASSIGN(const chain::Rule* rule, config.RuleOf(op.ns));
   // Every clause below ("all members", "any member in editors") presumes membership.
-  if (config.FindMember(author) == nullptr) return Error{Errc::kForbidden, Who(author) + " is not a member"};
+  if (config.FindMember(author) == nullptr) {
+    return Error{Errc::kForbidden, Who(author) + " may not write to '" + op.ns + "': not a member of the consortium"};
+  }
   if (!rule->writers.empty() && !Contains(rule->writers, author)) {
-    return Error{Errc::kForbidden, Who(author) + " may not write to '" + op.ns + "'"};
+    return Error{Errc::kForbidden,
+                 Who(author) + " may not write to '" + op.ns + "' (rule: writers " + Ids(rule->writers) + ")"};
   }
   if (existing) {
     // The key exists (a tombstone counts: deleting keeps the owner and the version history).
     switch (static_cast<chain::RuleMode>(rule->mode)) {
       case chain::RuleMode::kAppendOnly:
-        return Error{Errc::kForbidden, "'" + op.ns + "' is append-only: key '" + op.key + "' cannot be changed"};
+        return RefusedChange(author, op, " (rule: append-only, a key is written once)");
       case chain::RuleMode::kOwnerEdit:
         if (author != existing->owner && !Contains(rule->editors, author)) {
-          return Error{Errc::kForbidden, "key '" + op.key + "' belongs to " + Who(existing->owner) + " and " +
-                                             Who(author) + " is not an editor of '" + op.ns + "'"};
+          return RefusedChange(author, op,
+                               ", owned by " + Who(existing->owner) + " (rule: owner-edit, " + EditorsText(*rule) + ")");
         }
         break;
       case chain::RuleMode::kEditorsEdit:
         if (!Contains(rule->editors, author)) {
-          return Error{Errc::kForbidden, Who(author) + " is not an editor of '" + op.ns + "'"};
+          return RefusedChange(author, op, " (rule: editors-edit, " + EditorsText(*rule) + ")");
         }
         break;
       default:

@@ -65,9 +65,10 @@ struct ExecRules {
 // needs author ∈ editors"): append-only = an existing key is never changed or deleted; owner-edit =
 // its owner (first writer) or an editor may change it; editors-edit = only editors may.
 // Checks one op against the namespace rules (§1.4): writers, editors, mode. `existing` is the
-// key's current state (a tombstone counts as existing). Errors: kUnknownNamespace, kForbidden,
-// kInvalid (delete of a missing or deleted key; a config op, which ExecuteBatches judges by the
-// epoch rules instead; PUTs into encrypted namespaces, which this version does not support).
+// key's current state (a tombstone counts as existing). Errors: kUnknownNamespace, kForbidden (one
+// line naming the part of the rule that refuses: "member 3 may not write to 'books' (rule: writers
+// 1, 2)"), kInvalid (delete of a missing or deleted key; a config op, which ExecuteBatches judges
+// by the epoch rules instead; PUTs into encrypted namespaces, which this version does not support).
 Status CheckOpAuthorised(const chain::Config& config, chain::MemberId author, const chain::Op& op,
                          const std::optional<KeyState>& existing);
 

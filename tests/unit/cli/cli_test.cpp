@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <gtest/gtest.h>
 #include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <vector>
 
@@ -14,7 +15,7 @@
 namespace peerdb::cli {
 namespace {
 
-int RunArgs(std::initializer_list<std::string> args) {
+int RunArgs(const std::vector<std::string>& args) {
   std::vector<std::string> storage{"peerdb"};
   storage.insert(storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -96,6 +97,65 @@ TEST_F(CliTest, ConsortiumCreateRejectsBadNamespaceAndDuplicateMember) {
                      P("x.toml")}),
             kExitBadInput);
   EXPECT_FALSE(std::filesystem::exists(P("x.toml")));
+}
+
+TEST_F(CliTest, ConsortiumCreateStoresAccessListsAndShowPrintsThem) {
+  for (const char* n : {"a", "b", "c"}) {
+    ASSERT_EQ(RunArgs({"keygen", "--name", std::string("Bank ") + n, "--contact", n, "--out", P(n), "--address",
+                       "127.0.0.1:7401"}),
+              kExitOk);
+  }
+  auto create = [&](std::initializer_list<std::string> rule_flags) {
+    std::vector<std::string> args{"consortium", "create", "--member", P("a/member.json"), "--member", P("b/member.json"),
+                                  "--member", P("c/member.json"), "--out", P("c.toml")};
+    args.insert(args.end(), rule_flags.begin(), rule_flags.end());
+    return RunArgs(args);
+  };
+  // Unknown and repeated ids, a list for a namespace not defined, a list given twice: exit 2, no file.
+  EXPECT_EQ(create({"--namespace", "books", "--writers", "books=1,4"}), kExitBadInput);
+  EXPECT_EQ(create({"--namespace", "books", "--writers", "books=1,1"}), kExitBadInput);
+  EXPECT_EQ(create({"--namespace", "books", "--writers", "notes=1"}), kExitBadInput);
+  EXPECT_EQ(create({"--namespace", "books", "--editors", "books=1", "--editors", "books=2"}), kExitBadInput);
+  EXPECT_EQ(create({"--namespace", "books:sometimes:encrypted"}), kExitBadInput);
+  EXPECT_FALSE(std::filesystem::exists(P("c.toml")));
+
+  ASSERT_EQ(create({"--namespace", "books:append-only", "--writers", "books=3,1", "--namespace", "notes:editors-edit",
+                    "--editors", "notes=2", "--namespace", "hr:owner-edit:encrypted", "--readers", "hr=3,2"}),
+            kExitOk);
+  auto c = node::LoadConsortium(P("c.toml"));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  const chain::Rule* books = c->genesis.config.FindRule("books");
+  const chain::Rule* notes = c->genesis.config.FindRule("notes");
+  const chain::Rule* hr = c->genesis.config.FindRule("hr");
+  ASSERT_TRUE(books && notes && hr);
+  EXPECT_EQ(books->writers, (std::vector<chain::MemberId>{1, 3}));
+  EXPECT_EQ(notes->editors, (std::vector<chain::MemberId>{2}));
+  EXPECT_EQ(notes->mode, static_cast<std::uint8_t>(chain::RuleMode::kEditorsEdit));
+  EXPECT_TRUE(hr->encrypted);
+  EXPECT_EQ(hr->readers, (std::vector<chain::MemberId>{2, 3}));
+
+  ::testing::internal::CaptureStdout();
+  ASSERT_EQ(RunArgs({"consortium", "show", P("c.toml")}), kExitOk);
+  const std::string text = ::testing::internal::GetCapturedStdout();
+  EXPECT_NE(text.find("  books  append-only\n      writers: 1 (Bank a), 3 (Bank c)\n      editors: none\n"
+                      "      readers: all members\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  hr  owner-edit  encrypted\n      writers: all members\n      editors: none\n"
+                      "      readers: 2 (Bank b), 3 (Bank c)\n"),
+            std::string::npos)
+      << text;
+  ::testing::internal::CaptureStdout();
+  ASSERT_EQ(RunArgs({"consortium", "show", "--json", P("c.toml")}), kExitOk);
+  const auto doc = nlohmann::json::parse(::testing::internal::GetCapturedStdout());
+  const nlohmann::json& shown = doc["namespaces"];
+  ASSERT_EQ(shown.size(), 3u);
+  EXPECT_EQ(shown[0], nlohmann::json::parse(R"({"name": "books", "mode": "append-only", "encrypted": false,
+                                               "writers": [1, 3], "editors": [], "readers": []})"));
+  EXPECT_EQ(shown[1], nlohmann::json::parse(R"({"name": "hr", "mode": "owner-edit", "encrypted": true,
+                                               "writers": [], "editors": [], "readers": [2, 3]})"));
+  EXPECT_EQ(shown[2], nlohmann::json::parse(R"({"name": "notes", "mode": "editors-edit", "encrypted": false,
+                                               "writers": [], "editors": [2], "readers": []})"));
 }
 
 TEST_F(CliTest, ClientCommandsRejectNonJsonValueAndUnreachableNode) {

@@ -57,8 +57,10 @@ chain::Config TestConfig() {
     m.name = "member" + std::to_string(id);
     c.members.push_back(m);
   }
+  c.rules.push_back(MakeRule("books", RuleMode::kAppendOnly, {1, 2}));
   c.rules.push_back(MakeRule("docs", RuleMode::kOwnerEdit, {}, {3}));
   c.rules.push_back(MakeRule("log", RuleMode::kAppendOnly));
+  c.rules.push_back(MakeRule("mine", RuleMode::kOwnerEdit));
   c.rules.push_back(MakeRule("restricted", RuleMode::kOwnerEdit, {1}));
   c.rules.push_back(MakeRule("secret", RuleMode::kOwnerEdit, {}, {}, /*encrypted=*/true));
   c.rules.push_back(MakeRule("wiki", RuleMode::kEditorsEdit, {}, {2}));
@@ -178,6 +180,29 @@ TEST_F(ExecutorTest, EditorsEditAllowsOnlyEditorsToChangeKeys) {
   EXPECT_TRUE(HasErrc(Check(3, Del("wiki", "a"), Existing(1)), Errc::kForbidden));
 }
 
+// A writer refused learns which part of the consortium's rule refused it, on one line.
+TEST_F(ExecutorTest, RefusalsNameTheRuleThatRefuses) {
+  auto message = [](const Status& s) { return s.ok() ? std::string("accepted") : s.error().message; };
+  EXPECT_EQ(message(Check(3, Put("books", "a", "v"))), "member 3 may not write to 'books' (rule: writers 1, 2)");
+  EXPECT_EQ(message(Check(2, Del("restricted", "a"), Existing(2))),
+            "member 2 may not write to 'restricted' (rule: writers 1)");
+  EXPECT_EQ(message(Check(1, Put("books", "a", "v2"), Existing(1))),
+            "member 1 may not change key 'a' in 'books' (rule: append-only, a key is written once)");
+  EXPECT_EQ(message(Check(1, Del("log", "a"), Existing(1))),
+            "member 1 may not delete key 'a' in 'log' (rule: append-only, a key is written once)");
+  EXPECT_EQ(message(Check(2, Put("docs", "a", "v2"), Existing(1))),
+            "member 2 may not change key 'a' in 'docs', owned by member 1 (rule: owner-edit, editors 3)");
+  EXPECT_EQ(message(Check(2, Del("mine", "a"), Existing(1))),
+            "member 2 may not delete key 'a' in 'mine', owned by member 1 (rule: owner-edit, no editors)");
+  EXPECT_EQ(message(Check(1, Put("wiki", "a", "v2"), Existing(1))),
+            "member 1 may not change key 'a' in 'wiki' (rule: editors-edit, editors 2)");
+  EXPECT_EQ(message(Check(9, Put("docs", "a", "v"))), "member 9 may not write to 'docs': not a member of the consortium");
+  for (const Status& s : {Check(3, Put("books", "a", "v")), Check(1, Put("wiki", "a", "v2"), Existing(1))}) {
+    ASSERT_TRUE(HasErrc(s, Errc::kForbidden));
+    EXPECT_EQ(s.error().message.find('\n'), std::string::npos);
+  }
+}
+
 TEST_F(ExecutorTest, DeleteNeedsALiveKey) {
   EXPECT_TRUE(IsOk(Check(1, Del("docs", "a"), Existing(1))));
   EXPECT_TRUE(HasErrc(Check(1, Del("docs", "a")), Errc::kInvalid));
@@ -279,6 +304,19 @@ TEST_F(ExecutorTest, SignatureMustVerify) {
   TxBatch other_chain = Batch(1, 1, {Put("docs", "a", "v")});
   chain::SignWith(KeyOf(1), Hash32{0x01}, other_chain);
   EXPECT_TRUE(HasErrc(Run({other_chain}), Errc::kBadSignature));
+}
+
+// C5: every member executes a block's batches before voting for it; one op by a member the rule
+// does not name as a writer rejects the whole block, whoever proposed it.
+TEST_F(ExecutorTest, ABatchByANonWriterRejectsTheBlock) {
+  EXPECT_TRUE(IsOk(Run({Batch(1, 1, {Put("restricted", "a", "v")}), Batch(2, 1, {Put("docs", "b", "v")})})));
+  auto r = Run({Batch(1, 1, {Put("restricted", "a", "v")}),
+                Batch(2, 1, {Put("docs", "b", "v"), Put("restricted", "c", "v")})});
+  ASSERT_TRUE(HasErrc(r, Errc::kForbidden));
+  EXPECT_EQ(r.error().message, "batch 1 (author 2 seq 1) op 1: member 2 may not write to 'restricted' (rule: writers 1)");
+  // A delete is a write too: a non-writer cannot delete a key, even one it owns.
+  m_view.keys[{"restricted", "k"}] = Existing(2);
+  EXPECT_TRUE(HasErrc(Run({Batch(2, 1, {Del("restricted", "k")})}), Errc::kForbidden));
 }
 
 TEST_F(ExecutorTest, AuthorMustBeAMember) {
