@@ -19,7 +19,10 @@ bool Contains(const std::vector<chain::MemberId>& ids, chain::MemberId id) {
 Status CheckSealOnAncestor(const chain::Seal& s, std::uint64_t height, const BodyRules& rules) {
   // `height`: the seal must name a block strictly below it.
   const std::string who = "seal of member " + std::to_string(s.signer);
-  const chain::Member* m = rules.config->FindMember(s.signer);
+  // Judged under the config of the sealed block's epoch: the parent of an epoch's first block is
+  // the previous epoch's last, sealed by its members with their keys of then.
+  const chain::Config& config = rules.epochs ? rules.epochs->ConfigAt(s.h) : *rules.config;
+  const chain::Member* m = config.FindMember(s.signer);
   if (!m) return Error{Errc::kNotMember, "C6: " + who + ": not a member"};
   const std::optional<Hash32> ancestor =
       s.h >= 1 && s.h < height && rules.ancestor_id ? rules.ancestor_id(s.h) : std::nullopt;
@@ -53,9 +56,9 @@ Status CheckBlockBody(const chain::Block& block, const BodyRules& rules) {
       if (Contains(rules.excluded, offender) || !convicted.insert(offender).second) {
         return Error{Errc::kInvalid, "C6: evidence against member " + std::to_string(offender) + " is already recorded"};
       }
-    } else if (std::holds_alternative<chain::ConfigApprove>(rec.body)) {
-      return Error{Errc::kInvalid, "C6: a config approval record, which this version never produces"};
     }
+    // ConfigApprove records are the epoch rules' (chain::AdvanceEpoch, which every caller runs on
+    // the block with the epoch state of its parent).
     // AnchorRecords only need to parse (§2.4 C6): the decoder did that.
   }
   return Status::Ok();

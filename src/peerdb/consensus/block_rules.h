@@ -1,7 +1,8 @@
 // The block-body rules of PROTOCOL.md §2.4 that need evidence verification, so they live above
 // `chain`: C5's "author is a non-excluded member at h" for every batch, and C6's record rules
-// (seals verify and name ancestors; evidence verifies and is not yet recorded; no ConfigApprove in
-// this version; anchor records only parse). The consensus machine applies them before it votes or
+// (seals verify under their epoch's config and name ancestors; evidence verifies and is not yet
+// recorded; anchor records only parse). Config ops and ConfigApprove records are judged by
+// chain::AdvanceEpoch, which callers run beside this. The consensus machine applies them before it votes or
 // seals, and `peerdb audit` when it replays a chain: one definition for both. State-dependent
 // batch checks (signatures, seq, namespace rules, execution) are the state module's.
 // Thread-safety: pure functions.
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "peerdb/chain/block.h"
+#include "peerdb/chain/epoch.h"
 #include "peerdb/util/result.h"
 
 namespace peerdb::consensus {
@@ -20,6 +22,9 @@ namespace peerdb::consensus {
 struct BodyRules {
   Hash32 chain_id{};
   const chain::Config* config = nullptr;  // the config in force at the block's height; REQUIRES non-null
+  // The epochs of the chain below the block, for seals on ancestors of an earlier epoch (null: every
+  // ancestor was under `config`).
+  const chain::EpochHistory* epochs = nullptr;
   std::vector<chain::MemberId> excluded;  // X_chain(h): offenders named by evidence recorded below h
   // The id of the block's ancestor at height k (1 <= k < h), or nullopt when the caller does not
   // hold it. A seal naming a block that is not an ancestor is refused.
@@ -27,7 +32,7 @@ struct BodyRules {
 };
 
 // Errors carry the rule id ("C5: ...", "C6: ..."): kInvalid (excluded batch author, seal not on an
-// ancestor, evidence already recorded or twice, a ConfigApprove), kNotMember (batch author, seal
+// ancestor, evidence already recorded or twice), kNotMember (batch author, seal
 // signer), kBadSignature (seal), and consensus::VerifyEvidence's codes for evidence.
 Status CheckBlockBody(const chain::Block& block, const BodyRules& rules);
 

@@ -135,12 +135,12 @@ void Machine::Impl::Step(const Event& event, std::uint64_t now_ms, std::vector<A
 
 void Machine::Impl::OnReceived(chain::MemberId from, const PeerMessage& msg) {
   if (from == m_self) return;
-  // The transport admits members of the epochs this node knows. One that is not a member at the
-  // height being decided (it joined in an epoch I have not reached, or it left) may still ask for
-  // blocks and say where it is; anything else from it is not for this height.
+  // The transport admits the members of the config in force. A sender that is not one at the height
+  // being decided (it left while the message was on its way) may still ask for blocks and say where
+  // it is; anything else from it is refused.
   const bool sync_only = std::holds_alternative<SyncRequest>(msg) || std::holds_alternative<StatusMsg>(msg) ||
                          std::holds_alternative<SyncResponse>(msg);
-  if (!config().FindMember(from) && !sync_only) return;
+  if (!config().FindMember(from) && !sync_only) return Penalise(from, "message from a non-member");
   const std::size_t before = m_out->size();
   std::visit(
       [&](const auto& m) {

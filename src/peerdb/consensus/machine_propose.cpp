@@ -174,6 +174,7 @@ Candidate::Check Machine::Impl::CheckCandidate(Candidate& c) {
   BodyRules body;
   body.chain_id = m_chain_id;
   body.config = &config();
+  body.epochs = &m_epochs;
   body.excluded = ChainExcluded();
   body.ancestor_id = [this](std::uint64_t k) -> std::optional<Hash32> {  // the parent is my head
     auto it = m_headers.find(k);

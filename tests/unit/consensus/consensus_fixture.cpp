@@ -90,12 +90,13 @@ Result<chain::Block> TestApp::Build(const BlockTemplate& t, std::vector<chain::T
   b.parent_cert = t.parent_cert;
   chain::Header& h = b.header;
   h.chain_id = chain_id;
-  h.epoch = t.rules.epoch->config.epoch;
+  const chain::Config& config = t.rules.epoch ? t.rules.epoch->config : genesis.config;  // tests may leave it out
+  h.epoch = config.epoch;
   h.height = t.height;
   h.parent_id = t.parent_id;
   h.author = t.author;
   h.timestamp_ms = static_cast<std::uint64_t>(static_cast<std::int64_t>(t.timestamp_ms) + clock_skew_ms);
-  h.config_hash = chain::ConfigHash(t.rules.epoch->config);
+  h.config_hash = chain::ConfigHash(config);
   h.parent_cert_hash = t.parent_cert ? chain::MajorityCertHash(*t.parent_cert) : Hash32{};
   h.batches_root = chain::BatchesRoot(b.batches);
   h.records_root = chain::RecordsRoot(b.records);
@@ -155,6 +156,12 @@ Snapshot TestApp::MakeSnapshot(chain::MemberId self) const {
   s.candidates = candidates;
   if (!m_blocks.empty()) s.head = m_blocks.back();
   s.evidence = evidence;
+  if (!epochs.empty()) {
+    chain::EpochHistory history(genesis);
+    for (std::size_t i = 0; i < epochs.size(); ++i) history.Note(i + 1, epochs[i]);
+    s.epoch = epochs.back().state;
+    s.epochs = history.all();
+  }
   return s;
 }
 
