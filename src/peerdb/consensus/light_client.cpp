@@ -30,6 +30,18 @@ chain::Seal SealOf(const chain::Checkpoint& cp, chain::MemberId m) {
 
 }  // namespace
 
+bool BodyMatters(const chain::Block& block) {
+  for (const chain::TxBatch& b : block.batches) {
+    for (const chain::Op& op : b.ops) {
+      if (op.kind == static_cast<std::uint8_t>(chain::OpKind::kConfig)) return true;
+    }
+  }
+  for (const chain::Record& r : block.records) {
+    if (std::holds_alternative<chain::ConfigApprove>(r.body) || std::holds_alternative<chain::Evidence>(r.body)) return true;
+  }
+  return false;
+}
+
 bool LightFinality::IsFinal(const Hash32& id) const {
   return std::find(final_chain.begin(), final_chain.end(), id) != final_chain.end();
 }

@@ -98,6 +98,10 @@ struct LightFinality {
   bool IsFinal(const Hash32& id) const;
 };
 
+// True when a block's body matters to the light client, which then needs it whole (AddBlock): it
+// carries a config change (a kind=3 op), a ConfigApprove or an Evidence record.
+bool BodyMatters(const chain::Block& block);
+
 class LightClient {
  public:
   // Step 1. Fails (kConfig and friends, from chain::CheckGenesis) on a malformed genesis.

@@ -136,17 +136,6 @@ class LightClientEpochTest : public ::testing::Test {
     chain.push_back(std::move(b));
     in_force.push_back(std::move(step->state));
   }
-  static bool Governs(const chain::Block& b) {
-    for (const chain::TxBatch& batch : b.batches) {
-      for (const chain::Op& op : batch.ops) {
-        if (op.kind == static_cast<std::uint8_t>(chain::OpKind::kConfig)) return true;
-      }
-    }
-    for (const chain::Record& r : b.records) {
-      if (!std::holds_alternative<chain::Seal>(r.body)) return true;
-    }
-    return false;
-  }
   LightClient Client() const {
     auto c = LightClient::Create(g);
     EXPECT_TRUE(c.ok());
@@ -156,7 +145,7 @@ class LightClientEpochTest : public ::testing::Test {
   void Feed(LightClient& lc, std::uint64_t upto, const std::set<std::uint64_t>& withheld = {}) const {
     for (std::uint64_t h = 1; h <= upto; ++h) {
       const chain::Block& b = chain[h - 1].block;
-      const Status s = Governs(b) && !withheld.count(h) ? lc.AddBlock(b) : lc.AddHeader(b.header, b.parent_cert);
+      const Status s = BodyMatters(b) && !withheld.count(h) ? lc.AddBlock(b) : lc.AddHeader(b.header, b.parent_cert);
       ASSERT_EQ(ErrcOf(s), Errc::kOk) << "height " << h << ": " << MessageOf(s);
     }
   }
