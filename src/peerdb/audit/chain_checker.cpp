@@ -82,7 +82,10 @@ std::string ChainChecker::EpochMismatch(const chain::Header& hd, const std::vect
     if (const chain::PendingChange* p = chain::PendingAt(m_epoch, h)) {
       out += ". No new epoch starts at height " + std::to_string(h) + ": change " + Hex(p->change_id).substr(0, 16) +
              " of block " + std::to_string(p->height) + " had no approvals from members";
-      for (chain::MemberId m : chain::MissingApprovers(m_epoch, *p, excluded)) out += " " + std::to_string(m);
+      for (chain::MemberId m : chain::MissingApprovers(m_epoch, *p, excluded)) {
+        out += ' ';
+        out += std::to_string(m);
+      }
       out += " in the blocks below";
     } else {
       out += ". No new epoch starts at height " + std::to_string(h) + ": no config change was pending";

@@ -50,7 +50,10 @@ void AnchorLines(const AuditReport& r, std::vector<std::string>& out) {
 
 std::string MemberList(const std::vector<chain::MemberId>& ids) {
   std::string out;
-  for (chain::MemberId id : ids) out += (out.empty() ? "" : ", ") + std::to_string(id);
+  for (chain::MemberId id : ids) {
+    if (!out.empty()) out += ", ";
+    out += std::to_string(id);
+  }
   return out;
 }
 

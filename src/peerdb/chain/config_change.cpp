@@ -109,7 +109,10 @@ struct Applier {
 std::string IdList(const std::vector<MemberId>& ids) {
   if (ids.empty()) return "all";
   std::string s;
-  for (MemberId id : ids) s += (s.empty() ? "" : ",") + std::to_string(id);
+  for (MemberId id : ids) {  // piece by piece: GCC 12 -O3 -Wrestrict false positive on "lit" + to_string (bug 105329)
+    if (!s.empty()) s += ',';
+    s += std::to_string(id);
+  }
   return s;
 }
 

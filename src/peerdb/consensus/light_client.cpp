@@ -153,7 +153,10 @@ std::string EpochHint(const chain::Header& hd, const chain::EpochState& state, c
   if (const chain::PendingChange* p = chain::PendingAt(state, hd.height)) {
     out += ", with change " + Short(p->change_id) + " of height " + std::to_string(p->height) +
            " pending (approvals missing from members";
-    for (chain::MemberId m : chain::MissingApprovers(state, *p, recorded)) out += " " + std::to_string(m);
+    for (chain::MemberId m : chain::MissingApprovers(state, *p, recorded)) {
+      out += ' ';
+      out += std::to_string(m);
+    }
     out += ")";
   }
   if (hd.epoch > epoch) {
