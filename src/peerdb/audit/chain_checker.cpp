@@ -7,6 +7,7 @@
 #include "peerdb/codec/pce.h"
 #include "peerdb/consensus/evidence.h"
 #include "peerdb/state/tree_writes.h"
+#include "peerdb/util/assert.h"
 
 namespace peerdb::audit {
 namespace {
@@ -96,6 +97,7 @@ std::string ChainChecker::EpochMismatch(const chain::Header& hd, const std::vect
 
 void ChainChecker::NoteActivation(const chain::Block& block, const chain::EpochStep& step) {
   // The change was pending before this block: approvals never count in the block proposing it.
+  PEERDB_ASSERT(m_epoch.pending.has_value());
   const chain::PendingChange& p = *m_epoch.pending;
   ActivationFinding a;
   a.epoch = step.state.config.epoch;
