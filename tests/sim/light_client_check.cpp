@@ -12,10 +12,10 @@ Result<consensus::LightClient> AuditorOf(const Simulation& s, chain::MemberId id
   PEERDB_TRY_ASSIGN(consensus::LightClient lc, consensus::LightClient::Create(s.genesis()));
   const Durable& disk = s.Disk(id);
   for (const consensus::CommittedBlock& b : disk.blocks) {
-    if (Status st = lc.AddHeader(b.block.header, b.block.parent_cert); !st.ok()) return st.error();
-    for (const chain::Record& r : b.block.records) {
-      if (const auto* e = std::get_if<chain::Evidence>(&r.body)) PEERDB_TRY(lc.AddEvidence(*e));
-    }
+    // Whole bodies where they matter (config changes, approvals, evidence): the client follows the
+    // epochs through them and takes their evidence; headers alone elsewhere.
+    const Status st = consensus::BodyMatters(b.block) ? lc.AddBlock(b.block) : lc.AddHeader(b.block.header, b.block.parent_cert);
+    if (!st.ok()) return st.error();
   }
   for (const chain::Evidence& e : disk.evidence) PEERDB_TRY(lc.AddEvidence(e));
   // The anchors the member's anchoring saved, as a node's export carries them, while Bitcoin still

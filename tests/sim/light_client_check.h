@@ -1,6 +1,7 @@
 // I11 of PROTOCOL.md §7.1 in the simulation: the light client of §6.3 (consensus::LightClient), fed
-// an honest member's committed headers with their parent certificates, the evidence that member
-// holds (saved, or recorded in its blocks) and the anchors its anchoring saved that Bitcoin still
+// an honest member's committed headers with their parent certificates (whole blocks where the body
+// matters: config changes, approvals, evidence), the evidence that member holds (saved, or recorded
+// in its blocks) and the anchors its anchoring saved that Bitcoin still
 // confirms at >= k_anchor, must compute the FINAL height the member's own anchoring code stored
 // (anchor::AnchorPlanner, sim_anchoring.h), and see no conflicting FINAL. This is the issue's "the
 // node's FINAL equals the light client's on the same chain and anchors", over every seed.

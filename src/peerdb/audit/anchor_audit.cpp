@@ -19,10 +19,10 @@ struct Broken {
 
 class AnchorChecker {
  public:
-  AnchorChecker(const chain::Genesis& genesis, const std::vector<Hash32>& ids, const std::vector<chain::MemberId>& excluded,
-                const BitcoinView& view)
-      : m_genesis(genesis), m_chain_id(chain::ChainId(genesis)), m_ids(ids), m_excluded(excluded), m_view(view),
-        m_k(view.min_confirmations != 0 ? view.min_confirmations : genesis.config.params.k_anchor) {}
+  AnchorChecker(const chain::Genesis& genesis, const std::vector<Hash32>& ids, const chain::EpochHistory& epochs,
+                const std::vector<chain::MemberId>& excluded, const BitcoinView& view)
+      : m_chain_id(chain::ChainId(genesis)), m_ids(ids), m_epochs(epochs), m_excluded(excluded), m_view(view),
+        m_k(view.min_confirmations != 0 ? view.min_confirmations : epochs.current().config.params.k_anchor) {}
   std::uint32_t k() const { return m_k; }
 
   Result<std::uint64_t> Tip() {
@@ -62,9 +62,11 @@ class AnchorChecker {
                         cp.h}};
     }
     if (chain::CheckpointDigest(cp) != r.digest) return Out{Broken{"its digest is not the hash of its checkpoint", cp.h}};
-    auto signers = chain::VerifyCheckpointSeals(cp, m_genesis.config);
+    // Under the config of the block's epoch; members leaving with the block are not required (§3 T(D)).
+    const chain::Config& config = m_epochs.ConfigAt(cp.h);
+    auto signers = chain::VerifyCheckpointSeals(cp, config);
     if (!signers.ok()) return Out{Broken{"its checkpoint of " + block + ": " + signers.error().message, cp.h}};
-    f.covering.unanimous = chain::IsUnanimous(*signers, m_genesis.config, m_excluded);
+    f.covering.unanimous = chain::IsUnanimous(*signers, config, m_excluded, m_epochs.LeavingAt(cp.h));
     auto tree = ots::DecodeTimestamp(r.proof, Bytes(r.digest.begin(), r.digest.end()));
     if (!tree.ok()) return Out{Broken{"its proof does not parse: " + tree.error().message, cp.h}};
     std::vector<Bytes> leaves;
@@ -128,9 +130,9 @@ class AnchorChecker {
     if (h.ok()) m_headers.emplace(height, *h);
     return h;
   }
-  const chain::Genesis& m_genesis;
   Hash32 m_chain_id;
   const std::vector<Hash32>& m_ids;
+  const chain::EpochHistory& m_epochs;
   const std::vector<chain::MemberId>& m_excluded;
   const BitcoinView& m_view;
   std::map<std::uint64_t, ots::BlockHeader> m_headers;
@@ -145,10 +147,10 @@ std::string AnchorLabel(std::size_t index, const Hash32& digest) {
 }
 
 Result<AnchorAudit> AuditAnchors(const std::vector<AnchorInput>& anchors, const chain::Genesis& genesis,
-                                 const std::vector<Hash32>& ids, const std::vector<chain::MemberId>& excluded,
-                                 const BitcoinView& view) {
+                                 const std::vector<Hash32>& ids, const chain::EpochHistory& epochs,
+                                 const std::vector<chain::MemberId>& excluded, const BitcoinView& view) {
   AnchorAudit out;
-  AnchorChecker checker(genesis, ids, excluded, view);
+  AnchorChecker checker(genesis, ids, epochs, excluded, view);
   std::vector<anchor::CoveringAnchor> valid;
   if (view.headers) {
     // Asked to check against Bitcoin: a source that cannot answer is an error even with no anchor.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "peerdb/chain/block.h"
+#include "peerdb/chain/epoch.h"
 #include "peerdb/anchor/anchor_status.h"
 #include "peerdb/ots/verify.h"
 
@@ -68,13 +69,15 @@ struct AnchorAudit {
 // "anchor 3 (digest 1a2b3c4d)": how the report and failures name the anchor record at `index`.
 std::string AnchorLabel(std::size_t index, const Hash32& digest);
 
-// ids[h] is the id of block h of the audited chain (ids[0] = chain id). An Error only when the
+// ids[h] is the id of block h of the audited chain (ids[0] = chain id) and `epochs` its epochs:
+// a checkpoint's seals are verified under the config of its block's epoch. An Error only when the
 // header source cannot answer (kUnavailable / kIo); a bad anchor is a failure in the result.
 // `excluded`: members excluded by verified evidence; a checkpoint is unanimous when the seals of
-// the others cover Req (chain::IsUnanimous).
+// the others cover Req (chain::IsUnanimous, without the members leaving with the block). Without
+// min_confirmations, the k_anchor of the config in force at the head is required.
 Result<AnchorAudit> AuditAnchors(const std::vector<AnchorInput>& anchors, const chain::Genesis& genesis,
-                                 const std::vector<Hash32>& ids, const std::vector<chain::MemberId>& excluded,
-                                 const BitcoinView& view);
+                                 const std::vector<Hash32>& ids, const chain::EpochHistory& epochs,
+                                 const std::vector<chain::MemberId>& excluded, const BitcoinView& view);
 
 
 }  // namespace peerdb::audit

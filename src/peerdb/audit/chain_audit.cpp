@@ -28,6 +28,7 @@ AuditReport Finish(const ChainChecker& c, const CheckOutcome& failure, const Anc
   }
   r.ok = true;
   r.evidence = c.evidence();
+  r.activations = c.activations();
   if (anchors) {
     r.anchor_audit = *anchors;
     r.ranges = anchor::FixedRanges(anchors->fixing, c.head());
@@ -44,7 +45,7 @@ AuditFailure Broken(std::optional<std::uint64_t> height, Errc code, std::string 
 // source cannot answer.
 Result<CheckOutcome> FinishAnchors(ChainChecker& checker, const std::vector<AnchorInput>& anchors,
                                    const BitcoinView& view, AnchorAudit& out) {
-  PEERDB_TRY_ASSIGN(out, AuditAnchors(anchors, checker.genesis(), checker.ids(), checker.excluded(), view));
+  PEERDB_TRY_ASSIGN(out, AuditAnchors(anchors, checker.genesis(), checker.ids(), checker.epochs(), checker.excluded(), view));
   if (out.failure) return CheckOutcome(AuditFailure{out.failure_height, *out.failure});
   return checker.CheckStatuses(out.supported);
 }

@@ -1,6 +1,7 @@
 // `peerdb audit` and `peerdb export`: offline re-verification of a chain from genesis, for an
 // outside auditor, from a node's SQLite file (read-only) or a chain export file. Every encoding,
-// link, rule, certificate, Merkle root, batch and seal signature; a full state replay compared with
+// link, rule, certificate, Merkle root, batch and seal signature; every config change, approval
+// and activation (each block judged under the config of its epoch); a full state replay compared with
 // the state roots and a node's stored state and history; evidence; stored statuses; every anchor
 // record (anchor_audit.h), against Bitcoin headers when a source is given; FINAL as the light
 // client computes it. The first failure is reported with the block (or anchor) it concerns.
@@ -32,6 +33,7 @@ struct AuditReport {
   std::string failure;             // what failed (empty when ok)
   Errc failure_code = Errc::kOk;   // its kind (chain_checker.h, AuditFailure)
   std::vector<EvidenceFinding> evidence;     // verified evidence, when ok
+  std::vector<ActivationFinding> activations;  // config changes activated, in order, when ok
   std::optional<AnchorAudit> anchor_audit;   // when ok
   std::string bitcoin_description;           // the header source, e.g. "Esplora http://..."
   std::vector<anchor::FixedRange> ranges;    // per block range, the anchor fixing it (when ok)

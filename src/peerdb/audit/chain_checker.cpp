@@ -1,11 +1,13 @@
 #include "peerdb/audit/chain_checker.h"
 
 #include <algorithm>
+#include <set>
 #include <tuple>
 
 #include "peerdb/codec/pce.h"
 #include "peerdb/consensus/evidence.h"
 #include "peerdb/state/tree_writes.h"
+#include "peerdb/util/assert.h"
 
 namespace peerdb::audit {
 namespace {
@@ -35,7 +37,8 @@ AuditFailure At(std::optional<std::uint64_t> height, const Error& e, const std::
 ChainChecker::ChainChecker(const chain::Genesis& genesis)
     : m_genesis(genesis),
       m_chain_id(chain::ChainId(genesis)),
-      m_config_hash(chain::ConfigHash(genesis.config)),
+      m_epoch(chain::GenesisEpochState(genesis)),
+      m_epochs(genesis),
       m_prev_ts(genesis.genesis_time_ms) {}
 
 CheckOutcome ChainChecker::CheckGenesis(const std::optional<Hash32>& expected) {
@@ -50,10 +53,11 @@ CheckOutcome ChainChecker::CheckGenesis(const std::optional<Hash32>& expected) {
   return std::nullopt;
 }
 
-consensus::BodyRules ChainChecker::BodyRulesAt(const std::vector<chain::MemberId>& excluded) const {
+consensus::BodyRules ChainChecker::BodyRulesAt(const chain::Config& config,
+                                               const std::vector<chain::MemberId>& excluded) const {
   consensus::BodyRules body;
   body.chain_id = m_chain_id;
-  body.config = &m_genesis.config;
+  body.config = &config;
   body.excluded = excluded;
   body.ancestor_id = [this](std::uint64_t k) -> std::optional<Hash32> {
     return k < m_ids.size() ? std::optional<Hash32>(m_ids[k]) : std::nullopt;
@@ -61,10 +65,64 @@ consensus::BodyRules ChainChecker::BodyRulesAt(const std::vector<chain::MemberId
   return body;
 }
 
+std::string ChainChecker::EpochMismatch(const chain::Header& hd, const std::vector<chain::MemberId>& excluded) const {
+  const std::uint64_t h = hd.height;
+  const chain::EpochInfo& epoch = m_epochs.current();
+  const std::uint64_t e = epoch.config.epoch;
+  const std::string carries = "it carries epoch " + std::to_string(hd.epoch) + " and config_hash " + Hex(hd.config_hash);
+  if (epoch.start_height == h && !m_activations.empty()) {
+    const ActivationFinding& a = m_activations.back();
+    return "C2: block " + std::to_string(h) + " is the first of epoch " + std::to_string(e) + ", activated by change " +
+           Hex(a.change_id).substr(0, 16) + " whose approvals block " + std::to_string(h - 1) +
+           " completed: its header must carry epoch " + std::to_string(e) + " and the config_hash derived from that change, " +
+           Hex(epoch.config_hash) + "; " + carries;
+  }
+  std::string out = "C2: at height " + std::to_string(h) + " epoch " + std::to_string(e) + " (config_hash " +
+                    Hex(epoch.config_hash) + ") is in force; " + carries;
+  if (hd.epoch > e) {
+    if (const chain::PendingChange* p = chain::PendingAt(m_epoch, h)) {
+      out += ". No new epoch starts at height " + std::to_string(h) + ": change " + Hex(p->change_id).substr(0, 16) +
+             " of block " + std::to_string(p->height) + " had no approvals from members";
+      for (chain::MemberId m : chain::MissingApprovers(m_epoch, *p, excluded)) {
+        out += ' ';
+        out += std::to_string(m);
+      }
+      out += " in the blocks below";
+    } else {
+      out += ". No new epoch starts at height " + std::to_string(h) + ": no config change was pending";
+    }
+  }
+  return out;
+}
+
+void ChainChecker::NoteActivation(const chain::Block& block, const chain::EpochStep& step) {
+  // The change was pending before this block: approvals never count in the block proposing it.
+  PEERDB_ASSERT(m_epoch.pending.has_value());
+  const chain::PendingChange& p = *m_epoch.pending;
+  ActivationFinding a;
+  a.epoch = step.state.config.epoch;
+  a.start_height = block.header.height + 1;
+  a.change_id = p.change_id;
+  a.proposer = p.proposer;
+  const chain::Member* proposer = m_epoch.config.FindMember(p.proposer);
+  a.proposer_name = proposer ? proposer->name : "?";
+  a.proposed_height = p.height;
+  a.approvers = p.approvals;
+  for (const chain::Record& rec : block.records) {
+    if (const auto* approve = std::get_if<chain::ConfigApprove>(&rec.body)) a.approvers.push_back(approve->signer);
+  }
+  std::sort(a.approvers.begin(), a.approvers.end());
+  a.leaving = step.leaving;
+  a.changes = chain::DescribeChange(m_epoch.config, p.change);
+  a.config_hash = chain::ConfigHash(step.state.config);
+  m_activations.push_back(std::move(a));
+}
+
 CheckOutcome ChainChecker::CheckBlock(const RawBlock& raw,
                                       const std::function<Status(const Hash32& id, std::uint64_t h)>& check_id) {
   const std::uint64_t h = raw.height;
-  const chain::Config& config = m_genesis.config;
+  // The config in force at h: the epoch state the blocks below leave (§5.3).
+  const chain::Config& config = m_epoch.config;
   auto decoded = codec::Decode<chain::Block>(raw.bytes);
   if (!decoded.ok()) return At(h, decoded.error(), "encoding: ");
   const chain::Block& block = *decoded;
@@ -72,19 +130,32 @@ CheckOutcome ChainChecker::CheckBlock(const RawBlock& raw,
   if (hd.height != h) return At(h, Errc::kInvalid, "header says height " + std::to_string(hd.height));
   // X_chain(h): offenders named in evidence recorded in blocks below h (PROTOCOL.md §5.2). The
   // parent's certificate is judged under X_chain(h - 1), as when the parent was committed (§6.3
-  // step 2): evidence recorded in the parent cannot void the votes that decided the parent.
+  // step 2): evidence recorded in the parent cannot void the votes that decided the parent. It is
+  // judged under the config in force at the parent's height, too.
   const std::vector<chain::MemberId> excluded(m_chain_excluded.begin(), m_chain_excluded.end());
   chain::HeaderRules rules;
   rules.chain_id = m_chain_id;
   rules.config = &config;
-  rules.config_hash = m_config_hash;
+  rules.parent_config = &m_epochs.ConfigAt(h - 1);
+  rules.config_hash = m_epochs.current().config_hash;
   rules.author_excluded = excluded;
   rules.parent_cert_excluded.assign(m_excluded_before_parent.begin(), m_excluded_before_parent.end());
   const chain::ParentRef parent{h - 1, m_ids.back(), m_prev_ts};
-  if (Status s = chain::CheckHeader(hd, block.parent_cert, parent, rules); !s.ok()) return At(h, s.error());
+  if (Status s = chain::CheckHeader(hd, block.parent_cert, parent, rules); !s.ok()) {
+    if (s.error().code == Errc::kInvalid && hd.chain_id == m_chain_id &&
+        (hd.epoch != config.epoch || hd.config_hash != rules.config_hash)) {
+      return At(h, Errc::kInvalid, EpochMismatch(hd, excluded));
+    }
+    return At(h, s.error());
+  }
   if (Status s = chain::CheckBlockShape(block, config.params); !s.ok()) return At(h, s.error());
+  // The epochs: every config change (C5) and approval (C6) in the block, and an activation when
+  // its records complete the approvals.
+  const Hash32 id = chain::BlockId(hd);
+  auto epoch_step = chain::AdvanceEpoch(m_epoch, block, id, m_chain_id, excluded);
+  if (!epoch_step.ok()) return At(h, epoch_step.error(), "config change: ");
   // C5's authors and C6's records: the rule the members applied before voting.
-  const consensus::BodyRules body = BodyRulesAt(excluded);
+  const consensus::BodyRules body = BodyRulesAt(config, excluded);
   if (Status s = consensus::CheckBlockBody(block, body); !s.ok()) return At(h, s.error());
   std::vector<chain::MemberId> newly_excluded;
   for (const chain::Record& rec : block.records) {
@@ -98,7 +169,6 @@ CheckOutcome ChainChecker::CheckBlock(const RawBlock& raw,
   }
   auto exec = state::ExecuteBatches(config, m_chain_id, m_state, block.batches, h);
   if (!exec.ok()) return At(h, exec.error(), "transactions: ");
-  const Hash32 id = chain::BlockId(hd);
   m_state.Apply(*exec, h, id);
   state::ApplyWrites(exec->writes, m_tree);
   if (m_tree.Root() != hd.state_root) return At(h, Errc::kInvalid, "state_root does not match the replayed state");
@@ -111,8 +181,10 @@ CheckOutcome ChainChecker::CheckBlock(const RawBlock& raw,
     Status mc = chain::VerifyMajorityCert(*raw.cert, m_chain_id, config, excluded);
     if (!mc.ok()) return At(h, mc.error(), "certificate: ");
   }
-  // The light client sees the same header: it computes FINAL for the report (§6.3).
-  if (Status s = m_light->AddHeader(hd, block.parent_cert); !s.ok()) return At(h, s.error(), "light client: ");
+  // The light client sees the same chain: it computes FINAL for the report (§6.3), and follows
+  // the epochs through the bodies that govern them.
+  const Status light = consensus::BodyMatters(block) ? m_light->AddBlock(block) : m_light->AddHeader(hd, block.parent_cert);
+  if (!light.ok()) return At(h, light.error(), "light client: ");
   m_ids.push_back(id);
   m_prev_ts = hd.timestamp_ms;
   std::vector<chain::MemberId> sealers;
@@ -129,6 +201,9 @@ CheckOutcome ChainChecker::CheckBlock(const RawBlock& raw,
   m_statuses.push_back(StatusRow{raw.stored_status, raw.cert ? store::BlockStatus::kMajority : store::BlockStatus::kProposed,
                                  std::move(sealers)});
   ++m_blocks;
+  if (epoch_step->activated) NoteActivation(block, *epoch_step);
+  m_epochs.Note(h, *epoch_step);
+  m_epoch = std::move(epoch_step->state);  // `config` refers to the old state: not used below
   return std::nullopt;
 }
 
@@ -136,11 +211,13 @@ CheckOutcome ChainChecker::CheckBlock(const RawBlock& raw,
 // exclusions (chain::IsUnanimous); FINAL and ANCHORED need a valid anchor. A lower stored status is
 // accepted: a node raises statuses only as seals and confirmations reach it.
 CheckOutcome ChainChecker::CheckStatuses(const chain::StatusHeights& supported) const {
-  const chain::Config& config = m_genesis.config;
   std::uint64_t unanimous_up_to = 0;
   const std::vector<chain::MemberId> excluded(m_excluded.begin(), m_excluded.end());
+  // Each block under the config of its own epoch, without the members that left with it (§3 T(D)).
   for (std::size_t i = 0; i < m_statuses.size(); ++i) {
-    if (chain::IsUnanimous(m_statuses[i].sealers, config, excluded)) unanimous_up_to = i + 1;
+    if (chain::IsUnanimous(m_statuses[i].sealers, m_epochs.ConfigAt(i + 1), excluded, m_epochs.LeavingAt(i + 1))) {
+      unanimous_up_to = i + 1;
+    }
   }
   for (std::size_t i = 0; i < m_statuses.size(); ++i) {
     const StatusRow& row = m_statuses[i];
@@ -159,6 +236,7 @@ CheckOutcome ChainChecker::CheckStatuses(const chain::StatusHeights& supported) 
       continue;
     }
     const store::BlockStatus from_seals = h <= unanimous_up_to ? store::BlockStatus::kUnanimous : row.from_cert;
+    const chain::Config& config = m_epochs.ConfigAt(h);
     if (s > from_seals) {
       return At(h, Errc::kCorrupt,
                 stored + " but the certificate and " + std::to_string(row.sealers.size()) + " of " +
@@ -170,9 +248,13 @@ CheckOutcome ChainChecker::CheckStatuses(const chain::StatusHeights& supported) 
 }
 
 Result<chain::MemberId> ChainChecker::CheckEvidence(const chain::Evidence& e, const std::string& where) {
-  PEERDB_TRY(consensus::VerifyEvidence(e, m_chain_id, m_genesis.config));
+  // "Under the signer's key in the epoch of the message" (§1.7): the config in force at the
+  // height the evidence concerns (the current one above the head).
+  auto concerns = consensus::EvidenceSubjectOf(e);
+  const chain::Config& config = concerns.ok() ? m_epochs.ConfigAt(concerns->height) : m_epoch.config;
+  PEERDB_TRY(consensus::VerifyEvidence(e, m_chain_id, config));
   PEERDB_TRY_ASSIGN(const consensus::EvidenceSubject subject, consensus::EvidenceSubjectOf(e));
-  const chain::Member* m = m_genesis.config.FindMember(subject.offender);
+  const chain::Member* m = config.FindMember(subject.offender);
   EvidenceFinding f{e.kind, subject.offender, m ? m->name : "?", subject.height, where};
   if (std::find(m_evidence.begin(), m_evidence.end(), f) == m_evidence.end()) m_evidence.push_back(std::move(f));
   m_excluded.insert(subject.offender);
@@ -238,13 +320,18 @@ CheckOutcome ChainChecker::CompareState(const store::Store& db) {
 }
 
 CheckOutcome ChainChecker::CompareSeqs(const store::Store& db) const {
-  for (const chain::Member& m : m_genesis.config.members) {
-    auto stored = db.LastSeq(m.id);
-    auto replayed = m_state.LastSeq(m.id);
+  // Every member of every epoch: a member that left keeps the batches it wrote.
+  std::set<chain::MemberId> members;
+  for (const chain::EpochInfo& e : m_epochs.all()) {
+    for (const chain::Member& m : e.config.members) members.insert(m.id);
+  }
+  for (chain::MemberId member : members) {
+    auto stored = db.LastSeq(member);
+    auto replayed = m_state.LastSeq(member);
     if (!stored.ok()) return At(std::nullopt, stored.error(), "reading batch index: ");
     if (*stored != *replayed) {
       return At(std::nullopt, Errc::kCorrupt,
-                "batch index says member " + std::to_string(m.id) + " reached seq " + std::to_string(*stored) +
+                "batch index says member " + std::to_string(member) + " reached seq " + std::to_string(*stored) +
                     " but the blocks hold " + std::to_string(*replayed));
     }
   }

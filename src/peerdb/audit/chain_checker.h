@@ -1,8 +1,10 @@
 // The checks of `peerdb audit`, block by block from genesis: every shared consensus rule again
-// (chain::CheckHeader, consensus::CheckBlockBody, certificates, seals), a replay of the state
-// compared with the state root and with a node's stored rows, evidence, stored statuses against
-// what seals and anchors support, and FINAL as the light client computes it. No I/O of its own:
-// chain_audit.cpp feeds it from a database or an export file.
+// (chain::CheckHeader, consensus::CheckBlockBody, certificates, seals), the epochs (chain::
+// AdvanceEpoch: every config change, approval and activation of PROTOCOL.md §5.3 re-derived, and
+// each block judged under the config in force at its height), a replay of the state compared with
+// the state root and with a node's stored rows, evidence, stored statuses against what seals and
+// anchors support, and FINAL as the light client computes it. No I/O of its own: chain_audit.cpp
+// feeds it from a database or an export file.
 // Thread-safety: a single-thread object.
 #pragma once
 
@@ -16,6 +18,7 @@
 #include "peerdb/audit/anchor_audit.h"
 #include "peerdb/audit/replay_state.h"
 #include "peerdb/chain/block.h"
+#include "peerdb/chain/epoch.h"
 #include "peerdb/chain/rules.h"
 #include "peerdb/consensus/block_rules.h"
 #include "peerdb/consensus/light_client.h"
@@ -53,15 +56,32 @@ struct EvidenceFinding {
   bool operator==(const EvidenceFinding&) const = default;
 };
 
+// A config change the audited chain activated (§5.3), for the report.
+struct ActivationFinding {
+  std::uint64_t epoch = 0;         // the epoch it started
+  std::uint64_t start_height = 0;  // its first height: the block after the one that completed the approvals
+  Hash32 change_id{};
+  chain::MemberId proposer = 0;
+  std::string proposer_name;
+  std::uint64_t proposed_height = 0;         // the block that contains the change
+  std::vector<chain::MemberId> approvers;    // whose ConfigApprove records counted, sorted
+  std::vector<chain::MemberId> leaving;      // its targets: not required sealers of block start_height - 1
+  std::vector<std::string> changes;          // one line per op (chain::DescribeChange)
+  Hash32 config_hash{};                      // H(Config of the epoch), which its headers carry
+  bool operator==(const ActivationFinding&) const = default;
+};
+
 class ChainChecker {
  public:
   explicit ChainChecker(const chain::Genesis& genesis);
 
   // The genesis is well formed and, when given, is the expected chain. Call first.
   CheckOutcome CheckGenesis(const std::optional<Hash32>& expected);
-  // Block raw.height = head + 1. `check_id` may add a source-specific check of the block id.
+  // Block raw.height = head + 1, judged under the config in force at that height. `check_id` may
+  // add a source-specific check of the block id.
   CheckOutcome CheckBlock(const RawBlock& raw, const std::function<Status(const Hash32& id, std::uint64_t h)>& check_id);
-  // Verifies one piece of evidence standalone; the member it convicts is excluded from then on.
+  // Verifies one piece of evidence standalone, under the config of its height's epoch; the member
+  // it convicts is excluded from then on.
   Result<chain::MemberId> CheckEvidence(const chain::Evidence& e, const std::string& where);
   // Stored statuses may not claim more than the certificates, seals, evidence and anchors support.
   CheckOutcome CheckStatuses(const chain::StatusHeights& supported) const;
@@ -78,6 +98,9 @@ class ChainChecker {
   std::uint64_t head() const { return m_ids.empty() ? 0 : m_ids.size() - 1; }
   std::vector<chain::MemberId> excluded() const { return {m_excluded.begin(), m_excluded.end()}; }
   const std::vector<EvidenceFinding>& evidence() const { return m_evidence; }
+  // The epochs of the chain checked so far, and the activations that started them.
+  const chain::EpochHistory& epochs() const { return m_epochs; }
+  const std::vector<ActivationFinding>& activations() const { return m_activations; }
   Hash32 state_root() const { return m_tree.Root(); }
   std::uint64_t blocks() const { return m_blocks; }
   std::uint64_t ops() const { return m_ops; }
@@ -89,8 +112,13 @@ class ChainChecker {
     store::BlockStatus from_cert;           // MAJORITY with a certificate, else PROPOSED
     std::vector<chain::MemberId> sealers;   // verified seals on this block
   };
-  // The body rules over the chain checked so far, under the exclusions `excluded`.
-  consensus::BodyRules BodyRulesAt(const std::vector<chain::MemberId>& excluded) const;
+  // The body rules over the chain checked so far, under `config` and the exclusions `excluded`.
+  consensus::BodyRules BodyRulesAt(const chain::Config& config, const std::vector<chain::MemberId>& excluded) const;
+  // Why `header` does not carry the epoch and config_hash in force at its height, said in the
+  // epochs' terms (a new epoch's first block, or a switch that no completed change allows).
+  std::string EpochMismatch(const chain::Header& header, const std::vector<chain::MemberId>& excluded) const;
+  // Records the activation `block` completed (REQUIRES: step.activated; m_epoch still the state before it).
+  void NoteActivation(const chain::Block& block, const chain::EpochStep& step);
 
   std::set<chain::MemberId> m_chain_excluded;          // named by evidence recorded in blocks so far
   std::set<chain::MemberId> m_excluded_before_parent;  // the same, without the last block's records
@@ -99,7 +127,9 @@ class ChainChecker {
 
   chain::Genesis m_genesis;
   Hash32 m_chain_id;
-  Hash32 m_config_hash;
+  chain::EpochState m_epoch;   // after the last block checked: the config in force at head + 1
+  chain::EpochHistory m_epochs;
+  std::vector<ActivationFinding> m_activations;
   std::optional<consensus::LightClient> m_light;  // set by CheckGenesis
   std::vector<StatusRow> m_statuses;              // m_statuses[h - 1] for block h
   std::vector<Hash32> m_ids;

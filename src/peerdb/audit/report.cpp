@@ -48,6 +48,30 @@ void AnchorLines(const AuditReport& r, std::vector<std::string>& out) {
   }
 }
 
+std::string MemberList(const std::vector<chain::MemberId>& ids) {
+  std::string out;
+  for (chain::MemberId id : ids) {
+    if (!out.empty()) out += ", ";
+    out += std::to_string(id);
+  }
+  return out;
+}
+
+void ActivationLines(const AuditReport& r, std::vector<std::string>& out) {
+  for (const ActivationFinding& a : r.activations) {
+    std::string line = "epoch " + std::to_string(a.epoch) + " from block " + std::to_string(a.start_height) + ": change " +
+                       Short(a.change_id) + " proposed by member " + std::to_string(a.proposer) + " (" + a.proposer_name +
+                       ") in block " + std::to_string(a.proposed_height) + ", approved by members " + MemberList(a.approvers) +
+                       " (completed in block " + std::to_string(a.start_height - 1) + ")";
+    if (!a.leaving.empty()) line += ", members leaving: " + MemberList(a.leaving);
+    line += "; config " + Short(a.config_hash);
+    line += a.start_height <= r.head ? ", carried by the headers from block " + std::to_string(a.start_height)
+                                     : ", no block of the epoch yet";
+    out.push_back(std::move(line));
+    for (const std::string& change : a.changes) out.push_back("  " + change);
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> FormatReport(const AuditReport& r) {
@@ -60,6 +84,7 @@ std::vector<std::string> FormatReport(const AuditReport& r) {
   out.push_back("chain " + r.chain_id_hex + ": " + std::to_string(r.blocks) + " blocks, " + std::to_string(r.ops) +
                 " operations, " + std::to_string(r.seals) + " seal signatures verified");
   out.push_back("state root at height " + std::to_string(r.head) + ": " + Hex(r.state_root));
+  ActivationLines(r, out);
   for (const EvidenceFinding& e : r.evidence) {
     out.push_back("evidence: " + consensus::EvidenceKindName(e.kind) + " by member " + std::to_string(e.offender) + " (" +
                   e.offender_name + ") at height " + std::to_string(e.height) + ", " + e.where + ": verified");

@@ -1,5 +1,6 @@
 // The text of a `peerdb audit` report, kept apart from the checks (chain_checker.h) that produce
-// its facts: the summary, the evidence verified, how the anchors were checked, which Bitcoin block
+// its facts: the summary, each epoch activated (the change, its proposer and approvers, the config
+// diff), the evidence verified, how the anchors were checked, which Bitcoin block
 // fixes which block range, and the light client's FINAL; or the first failure.
 // Thread-safety: pure functions.
 #pragma once

@@ -22,6 +22,19 @@ json ReportJson(const AuditReport& r) {
                         {"height", e.height},
                         {"where", e.where}});
   }
+  json activations = json::array();
+  for (const ActivationFinding& a : r.activations) {
+    activations.push_back({{"epoch", a.epoch},
+                           {"start_height", a.start_height},
+                           {"change_id", Hex(a.change_id)},
+                           {"proposer", a.proposer},
+                           {"proposer_name", a.proposer_name},
+                           {"proposed_height", a.proposed_height},
+                           {"approvers", a.approvers},
+                           {"leaving", a.leaving},
+                           {"changes", a.changes},
+                           {"config_hash", Hex(a.config_hash)}});
+  }
   json anchors = nullptr;
   if (r.anchor_audit) {
     const AnchorAudit& a = *r.anchor_audit;
@@ -54,6 +67,7 @@ json ReportJson(const AuditReport& r) {
               {"state_root", Hex(r.state_root)},
               {"failure", std::move(failure)},
               {"evidence", std::move(evidence)},
+              {"activations", std::move(activations)},
               {"anchors", std::move(anchors)},
               {"ranges", std::move(ranges)},
               {"light_final_height", r.light_final_height ? json(*r.light_final_height) : json(nullptr)}};

@@ -270,7 +270,7 @@ TEST_F(AnchorAuditTest, ForgedAnchorsFailNamingTheRecord) {
     c.forge(in.record, *in.checkpoint);
     std::vector<Hash32> ids = {m_chain_id};
     for (std::uint64_t h = 1; h <= 5; ++h) ids.push_back((*m_store->LoadBlock(h))->id);
-    auto audit = AuditAnchors({AnchorInput{good, good_cp}, in}, m_genesis, ids, {}, WithBitcoin().bitcoin);
+    auto audit = AuditAnchors({AnchorInput{good, good_cp}, in}, m_genesis, ids, chain::EpochHistory(m_genesis), {}, WithBitcoin().bitcoin);
     ASSERT_EQ(ErrcOf(audit), Errc::kOk) << MessageOf(audit);
     ASSERT_TRUE(audit->failure.has_value());
     EXPECT_EQ(audit->failure->code, Errc::kInvalid);
