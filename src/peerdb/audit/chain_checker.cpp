@@ -58,6 +58,7 @@ consensus::BodyRules ChainChecker::BodyRulesAt(const chain::Config& config,
   consensus::BodyRules body;
   body.chain_id = m_chain_id;
   body.config = &config;
+  body.epochs = &m_epochs;  // seals on an earlier epoch's block, under that epoch's config
   body.excluded = excluded;
   body.ancestor_id = [this](std::uint64_t k) -> std::optional<Hash32> {
     return k < m_ids.size() ? std::optional<Hash32>(m_ids[k]) : std::nullopt;
@@ -167,7 +168,7 @@ CheckOutcome ChainChecker::CheckBlock(const RawBlock& raw,
       newly_excluded.push_back(*f);
     }
   }
-  auto exec = state::ExecuteBatches(config, m_chain_id, m_state, block.batches, h);
+  auto exec = state::ExecuteBatches(state::ExecRules{&m_epoch, excluded}, m_chain_id, m_state, block.batches, h);
   if (!exec.ok()) return At(h, exec.error(), "transactions: ");
   m_state.Apply(*exec, h, id);
   state::ApplyWrites(exec->writes, m_tree);
