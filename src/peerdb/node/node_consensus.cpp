@@ -119,6 +119,7 @@ void Node::Impl::ArmTimer() {
   timer.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped) return;
     timer_due_ms = 0;
+    MaybeSwapTransportKey();
     Step(consensus::Tick{});
   });
 }
@@ -163,6 +164,29 @@ void Node::Impl::OnEpochChanged(const consensus::EpochChanged& change) {
       network->SetOwnKey(CurrentKey());
     }
   }
+}
+
+// A member that rotates its key and is down when the rotation activates restarts behind it: its
+// chain still names the old key, while the others accept only the new one, so it could never catch
+// up to learn of the rotation. With next_key configured and no peer reachable for a while, the
+// transport tries the other key; the chain, not this guess, decides which key signs.
+void Node::Impl::MaybeSwapTransportKey() {
+  if (!network || !next_key) return;
+  const std::uint64_t now = clock.NowMs();
+  bool any = false;
+  for (const net::PeerInfo& p : network->Peers()) any = any || p.connected;
+  if (any || last_peer_ms == 0) {
+    last_peer_ms = now;
+    return;
+  }
+  if (now - last_peer_ms < kKeySwapAfterMs) return;
+  last_peer_ms = now;
+  const crypto::SigningKey& other =
+      network_pubkey == key->signing.public_key() ? next_key->signing : key->signing;
+  spdlog::warn("node: no member accepted this node for {} s; the transport tries the other key ({}...)",
+               kKeySwapAfterMs / 1000, Hex(other.public_key()).substr(0, 16));
+  network_pubkey = other.public_key();
+  network->SetOwnKey(other);
 }
 
 void Node::Impl::ShareExclusions() {

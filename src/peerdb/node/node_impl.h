@@ -51,6 +51,8 @@ struct Node::Impl {
   std::thread thread;
   std::unique_ptr<net::PeerNetwork> network;    // absent in a single-member consortium
   Hash32 network_pubkey{};                      // the key the transport authenticates with
+  std::uint64_t last_peer_ms = 0;               // when a peer was last seen connected (key swap)
+  static constexpr std::uint64_t kKeySwapAfterMs = 5000;
   std::unique_ptr<Anchoring> anchoring;         // when [anchor] enabled; uses io, so declared after it
   bool stopped = false;  // node thread only
   bool started = false;  // set by Start() before the node thread runs; a node never started commits nothing
@@ -88,6 +90,7 @@ struct Node::Impl {
   void ShareExclusions();
   // A config change took effect: logs it and gives the transport the new member list.
   void OnEpochChanged(const consensus::EpochChanged& change);
+  void MaybeSwapTransportKey();
 
   // node_changes.cpp
   ChangesView MakeChanges() const;
