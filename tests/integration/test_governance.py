@@ -14,6 +14,7 @@
 import json
 import os
 import random
+import re
 import shutil
 import threading
 import time
@@ -167,7 +168,7 @@ def main():
         h.wait_for("member 5 catches up past the activation", lambda: status(n5)["head_height"] > activation + 2,
                    timeout=120)
         h.check(status(n5)["self_member"], "member 5 does not see itself as a member")
-        h.wait_for("member 5 seals", lambda: any(m["member"]["id"] == 5 and m["last_sealed_height"] > activation
+        h.wait_for("member 5 seals", lambda: any(m["id"] == 5 and m["last_sealed_height"] > activation
                                                  for m in status(nodes[0])["members"]), timeout=60)
         nodes.append(n5)
         writers.nodes = nodes
@@ -183,8 +184,11 @@ def main():
         m2 = members[1]
         h.run("keygen", "--name", NAMES[1], "--contact", "ops@bank-b.example", "--out", os.path.join(m2.dir, "next"),
               "--address", f"127.0.0.1:{m2.peer_port}")
-        with open(os.path.join(m2.dir, "node.toml"), "a") as f:
-            f.write('\nnext_key = "next/member.key"\n')
+        toml = os.path.join(m2.dir, "node.toml")
+        with open(toml) as f:
+            text = f.read()
+        with open(toml, "w") as f:  # top-level settings go before the [anchor] table
+            f.write('next_key = "next/member.key"\n' + text)
         nodes[1].stop()
         nodes[1].start()
         res = propose(nodes[0], [{"rotate_key": {"id": 2, "card": card_of(os.path.join(m2.dir, "next"))}}])
@@ -198,7 +202,7 @@ def main():
         nodes[1].start()
         writers.set_live(range(5))
         h.wait_for("member 2 seals with its new key", lambda: any(
-            m["member"]["id"] == 2 and m["last_sealed_height"] > rotated_at for m in status(nodes[0])["members"]),
+            m["id"] == 2 and m["last_sealed_height"] > rotated_at for m in status(nodes[0])["members"]),
             timeout=90)
         print(f"ok: member 2 rotated its key at height {rotated_at} across a kill -9")
 
@@ -216,7 +220,7 @@ def main():
 
         # 6. Nothing acknowledged is lost; identical blocks; audits pass; FINAL agrees with the light client.
         writers.stop()
-        h.check(len(writers.acked) > 50, f"only {len(writers.acked)} writes were acknowledged")
+        h.check(len(writers.acked) >= 20, f"only {len(writers.acked)} writes were acknowledged ({writers.errors} refused)")
         top = min(status(n)["head_height"] for n in live)
         ids = {n.url: nodes[0].get(f"/v1/blocks/{top}")[1]["id"] for n in live}
         for n in live:
@@ -226,19 +230,39 @@ def main():
             for n in live:
                 code, body = n.get(h.kv_path("books", key) + "?min_status=majority")
                 h.check(code == 200 and body["value"] == value, f"acknowledged {key} missing at {n.url}: {code} {body}")
-        chain.mine(3)
+        target = max(status(n)["head_height"] for n in live)
+
+        def final_everywhere():
+            chain.mine(1)
+            return all(status(n)["final_height"] >= target for n in live)
+        h.wait_for("FINAL across every epoch at every live member", final_everywhere, timeout=120, interval=0.5)
         for n in live:
-            h.wait_for(f"FINAL above the removal at {n.url}", lambda: status(n)["final_height"] >= removed_at, timeout=90)
+            h.wait_for(f"{n.url}: FINAL equals the light client's",
+                       lambda: node_final_matches_light_client(n, chain), timeout=60, interval=0.5)
         for n in live:
             n.stop()
         for n in live:
             p = h.run("audit", "--db", n.db, "--json", check=False)
             h.check(p.returncode == 0, f"audit of {n.db} failed:\n{p.stdout}\n{p.stderr}")
             report = json.loads(p.stdout)
-            h.check(len(report.get("epochs", [])) >= 6 or len(report.get("activations", [])) >= 5,
-                    f"audit of {n.db} lists no activations: {list(report)}")
+            h.check(len(report.get("activations", [])) == 5,
+                    f"audit of {n.db} lists {len(report.get('activations', []))} activations, not 5")
         print(f"ok: {len(writers.acked)} acknowledged writes at every member; identical blocks; audits pass")
         chain.stop()
+
+
+def node_final_matches_light_client(node, chain):
+    """The node's FINAL height, steady across an audit of its database, equals the one
+    consensus::LightClient computes in that audit (anchors checked against the devchain)."""
+    before = status(node)["final_height"]
+    p = h.run("audit", "--db", node.db, "--esplora", chain.url, "--network", "regtest", "--min-confirmations", "1",
+              check=False)
+    after = status(node)["final_height"]
+    m = re.search(r"FINAL up to block (\d+) \(light client", p.stdout)
+    h.check(p.returncode == 0 and m, f"audit of {node.db}:\n{p.stdout}{p.stderr}")
+    light = int(m.group(1))
+    print(f"  {node.url}: node FINAL {before}/{after}, light client FINAL {light}")
+    return before == after == light
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@
 namespace peerdb::anchor {
 
 AnchorPlanner::AnchorPlanner(PlannerOptions options, chain::Config config)
-    : m_options(options), m_config(std::move(config)) {}
+    : m_options(options),
+      m_epochs(std::vector<chain::EpochInfo>{chain::EpochInfo{config, chain::ConfigHash(config), 1, 0, {}}}) {}
 
 std::vector<Action> AnchorPlanner::Start(std::vector<Job> jobs, const std::vector<LoadedAnchor>& anchors,
                                          chain::StatusHeights heights, Head head) {
@@ -47,6 +48,13 @@ std::vector<Action> AnchorPlanner::SetExcluded(std::vector<chain::MemberId> excl
   std::sort(excluded.begin(), excluded.end());
   if (excluded == m_excluded) return out;
   m_excluded = std::move(excluded);
+  ApplyHeights(out);
+  return out;
+}
+
+std::vector<Action> AnchorPlanner::SetEpochs(chain::EpochHistory epochs) {
+  std::vector<Action> out;
+  m_epochs = std::move(epochs);
   ApplyHeights(out);
   return out;
 }

@@ -36,6 +36,7 @@
 
 #include "peerdb/anchor/anchor_actions.h"
 #include "peerdb/chain/config.h"
+#include "peerdb/chain/epoch.h"
 
 namespace peerdb::anchor {
 
@@ -79,6 +80,7 @@ struct PlannerView {
 class AnchorPlanner {
  public:
   // `config`: the consortium's config (members and MAJ), against which checkpoint seals are judged.
+  // `config`: the genesis config, in force at every height until SetEpochs says otherwise.
   AnchorPlanner(PlannerOptions options, chain::Config config);
 
   // ---- Events: each returns the actions to carry out, in order ----
@@ -92,6 +94,10 @@ class AnchorPlanner {
   // a checkpoint lacking only an excluded member's seal makes its block FINAL from now on. FINAL
   // never falls here: with fewer than MAJ members left (a compromised epoch) it stays where it was.
   std::vector<Action> SetExcluded(std::vector<chain::MemberId> excluded);
+  // The epochs of the committed chain (§5.3): a checkpoint's seals and unanimity are judged under
+  // the config of its block's epoch, without the members leaving with that block. Statuses are
+  // recomputed as for SetExcluded.
+  std::vector<Action> SetEpochs(chain::EpochHistory epochs);
   // Time passed; call at least every second (and at least every min(interval_ms, upgrade_interval_ms)).
   std::vector<Action> Tick(std::uint64_t now);
 
@@ -150,7 +156,7 @@ class AnchorPlanner {
   static std::string Short(const Hash32& digest);
 
   PlannerOptions m_options;
-  chain::Config m_config;
+  chain::EpochHistory m_epochs;
   bool m_busy = false;  // a submission, upgrade or recheck is in progress
   std::uint64_t m_head = 0;
   std::vector<Job> m_jobs;

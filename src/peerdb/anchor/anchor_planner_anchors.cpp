@@ -136,11 +136,13 @@ std::vector<Action> AnchorPlanner::OnBlockTime(std::uint64_t height, std::uint64
   return {};
 }
 
-bool AnchorPlanner::Unanimous(const Anchor& a) const { return chain::IsUnanimous(a.sealers, m_config, m_excluded); }
+bool AnchorPlanner::Unanimous(const Anchor& a) const {
+  return chain::IsUnanimous(a.sealers, m_epochs.ConfigAt(a.height), m_excluded, m_epochs.LeavingAt(a.height));
+}
 
 std::vector<chain::MemberId> AnchorPlanner::Sealers(const chain::Checkpoint& cp) const {
   // A checkpoint with a bad seal counts no sealer, so it never makes its block FINAL.
-  auto sealers = chain::VerifyCheckpointSeals(cp, m_config);
+  auto sealers = chain::VerifyCheckpointSeals(cp, m_epochs.ConfigAt(cp.h));
   return sealers.ok() ? std::move(sealers).value() : std::vector<chain::MemberId>{};
 }
 

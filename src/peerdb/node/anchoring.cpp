@@ -76,6 +76,7 @@ void Anchoring::OnHead(std::uint64_t height, std::uint64_t timestamp_ms) {
 }
 
 void Anchoring::SetExcluded(std::vector<chain::MemberId> excluded) { Perform(m_planner.SetExcluded(std::move(excluded))); }
+void Anchoring::SetEpochs(chain::EpochHistory epochs) { Perform(m_planner.SetEpochs(std::move(epochs))); }
 
 void Anchoring::Stop() {
   m_stopped = true;

@@ -44,6 +44,8 @@ class Anchoring {
   void OnHead(std::uint64_t height, std::uint64_t timestamp_ms);
   // The members this node excludes by evidence (X_m, §5.2); see AnchorPlanner::SetExcluded.
   void SetExcluded(std::vector<chain::MemberId> excluded);
+  // The committed chain's epochs; see AnchorPlanner::SetEpochs.
+  void SetEpochs(chain::EpochHistory epochs);
   // No new work; the timer is cancelled and the worker stops after its current request.
   void Stop();
   // Waits for the worker. Not from the worker thread.

@@ -86,6 +86,7 @@ Status Node::Impl::Load() {
     const std::uint64_t unanimous = machine->View().unanimous_height;
     PEERDB_TRY_ASSIGN(std::optional<store::StoredBlock> head, store->LoadBlock(unanimous));
     PEERDB_TRY(anchoring->Start(unanimous, head ? head->block.header.timestamp_ms : consortium.genesis.genesis_time_ms));
+    anchoring->SetEpochs(app->epochs());
     ShareExclusions();
   }
   if (!config.testing_byzantine.empty()) {

@@ -153,6 +153,7 @@ void Node::Impl::OnEpochChanged(const consensus::EpochChanged& change) {
   spdlog::warn("node: epoch {} in force from height {} ({} members: {})", change.config.epoch, change.start_height,
                change.config.members.size(), who);
   mempool->SetKey(CurrentKey());
+  if (anchoring) anchoring->SetEpochs(app->epochs());
   if (!change.config.FindMember(self)) {
     spdlog::warn("node: member {} is no longer a member from height {}: the others refuse this node from now on",
                  self, change.start_height);
