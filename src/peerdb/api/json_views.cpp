@@ -328,7 +328,8 @@ json StatusJson(const node::StatusView& s) {
                  {"last_error", p.last_error.empty() ? json(nullptr) : json(p.last_error)},
                  {"anchor_lag", a.anchor_lag}};
   return json{{"chain_id", Hex(s.chain_id)},
-              {"self", json{{"id", s.self}, {"name", s.self_name}, {"member", s.self_member}}},
+              {"self", json{{"id", s.self}, {"name", s.self_name}}},
+              {"self_member", s.self_member},
               {"epoch", s.epoch},
               {"epoch_start_height", s.epoch_start_height},
               {"head_height", s.head_height},

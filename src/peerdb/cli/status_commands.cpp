@@ -53,7 +53,7 @@ void PrintStatus(const nlohmann::json& s) {
             << "final     " << s.value("final_height", 0)
             << (s.value("up_to_date", false) ? "" : "   (NOT-UP-TO-DATE: blocks above final are not anchored yet)") << "\n"
             << "pending   " << s.value("pending_ops", 0) << " ops\n";
-  if (!s["self"].value("member", true)) {
+  if (!s.value("self_member", true)) {
     std::cout << "NOT MEMBER this node's member " << s["self"].value("id", 0)
               << " is not in the config in force: it was removed, or has not joined yet (see peerdb change list)\n";
   }

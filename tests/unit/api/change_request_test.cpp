@@ -310,7 +310,7 @@ TEST(ChangeJson, StatusNamesTheEpochAndWhetherThisNodeIsAMember) {
   const json j = StatusJson(s);
   EXPECT_EQ(j["epoch"], 3);
   EXPECT_EQ(j["epoch_start_height"], 120);
-  EXPECT_EQ(j["self"]["member"], false);
+  EXPECT_EQ(j["self_member"], false);
 }
 
 }  // namespace
