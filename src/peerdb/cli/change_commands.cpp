@@ -118,7 +118,7 @@ int Propose(const std::string& api, const ChangeFlags& flags, bool json_out) {
             << "diff\n";
   PrintDiff(*r);
   PrintMissing(*r);
-  PrintLapse(*r, UInt(*changes, "deciding_height"));
+  PrintLapse(*r, UInt(r->value("committed", json::object()), "height") + 1);
   for (const json& op : r->value("ops", json::array())) {
     if (!op.is_object() || !op.contains("add_member")) continue;
     const json& add = op["add_member"];
