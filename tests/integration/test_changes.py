@@ -11,8 +11,9 @@ the consortium"), against three real member nodes:
    parameter name (exit 2), removing a member that does not exist (exit 5), a removal that would
    leave a rule's writers empty (exit 2), an unknown change id (exit 3), a malformed id (exit 2), a
    malformed card (exit 2);
-4. member 3 leaves (it proposes its own removal; the others approve, it does not): its status says
-   it is no longer in the config in force;
+4. member 3 leaves (it proposes its own removal; the others approve, it does not): the rule naming
+   it as editor is rewritten without it in the same change, and its status says it is no longer in
+   the config in force;
 5. every member's database passes `peerdb audit`."""
 import json
 import os
@@ -142,7 +143,9 @@ def bad_input(nodes, wd):
 def leave(nodes):
     a, b, c = nodes
     out = ok(c, "change", "propose", "--remove-member", "3")
-    h.check("remove member 3 (Bank C)" in out, f"propose said:\n{out}")
+    # The rule naming member 3 is rewritten without it first, in the same change.
+    h.check("  change rule 'shared': owner-edit, writers all, editors 3, readers all -> owner-edit, writers all, editors "
+            "none, readers all\n  remove member 3 (Bank C)\n" in out, f"propose said:\n{out}")
     pending = changes(a)["pending"]
     h.check(pending["targets"] == [3] and [m["id"] for m in pending["missing"]] == [1, 2], f"leaving: {pending}")
     refused(c, ["change", "approve", pending["change_id"]], 5, "is a target of this change")
@@ -151,7 +154,11 @@ def leave(nodes):
     h.wait_for("member 3 follows the removal", lambda: not status_json(c)["self_member"], timeout=60, interval=0.2)
     text = ok(c, "status")
     h.check("NOT MEMBER this node's member 3 is not in the config in force" in text, f"member 3's status:\n{text}")
-    h.check([m["id"] for m in changes(a)["members"]] == [1, 2], "members after the removal")
+    after = changes(a)
+    h.check([m["id"] for m in after["members"]] == [1, 2], f"members after the removal: {after['members']}")
+    h.check([r["editors"] for r in after["rules"] if r["ns"] == "shared"] == [[]], f"rules: {after['rules']}")
+    code, body = c.post("/v1/changes", {"ops": [{"set_params": {"block_period_ms": 200}}]})
+    h.check(code == 403, f"a proposal by the removed member: {code} {body}")
     h.check("committed books/after" in ok(b, "put", "books", "after", '{"n": 2}'), "a write after the removal")
     print("ok: member 3 left (its own removal, approved by the other two); its status says it is not a member")
 
@@ -159,7 +166,8 @@ def leave(nodes):
 def main():
     h.parse_args()
     with h.Workdir("changes") as wd:
-        members = h.make_members(wd, NAMES, heartbeat_ms=1000, log_level="info")
+        members = h.make_members(wd, NAMES, namespaces=("books", "shared"), rule_flags=("--editors", "shared=3"),
+                                 heartbeat_ms=1000, log_level="info")
         contacts = [f"ops@{n.lower().replace(' ', '-')}.example, +44 20 7946 000{i}" for i, n in enumerate(NAMES)]
         nodes = [m.node for m in members]
         for n in nodes:
