@@ -61,6 +61,13 @@ def wait_epoch(nodes, epoch):
         h.wait_for(f"epoch {epoch} at member {i + 1}", lambda: status_json(n)["epoch"] == epoch, timeout=90, interval=0.2)
 
 
+def wait_pending(nodes, change_id):
+    """Until every node holds the block carrying the change: before, it is not pending there (404)."""
+    for i, n in enumerate(nodes):
+        h.wait_for(f"change {change_id[:8]} pending at member {i + 1}",
+                   lambda: (changes(n)["pending"] or {}).get("change_id") == change_id, timeout=60, interval=0.1)
+
+
 def approve_all(nodes, change_id):
     for n in nodes:
         ok(n, "change", "approve", change_id)
@@ -72,6 +79,7 @@ def set_params(nodes, contacts):
     h.check("set block_period_ms 100 -> 150" in out and "changes      epoch 0" in out, f"propose said:\n{out}")
     change_id = changes(a)["pending"]["change_id"]
     h.check(f"change {change_id}" in out, f"propose does not name the change id:\n{out}")
+    wait_pending(nodes, change_id)
     for i, n in enumerate(nodes):
         text = ok(n, "change", "list")
         h.check(f"pending      change {change_id}" in text and "  set block_period_ms 100 -> 150" in text,
@@ -90,8 +98,10 @@ def set_params(nodes, contacts):
     ok(a, "change", "approve", change_id)
     refused(a, ["change", "approve", change_id], 2, "approved this change already")
     ok(b, "change", "approve", change_id[:12])  # a prefix of the pending change
-    after = changes(c)["pending"]
-    h.check(after is not None and [m["id"] for m in after["missing"]] == [3], f"member 3 sees {after}")
+    # The approvals reach member 3 by gossip, or in a block.
+    h.wait_for("member 3 to see 1 and 2 approving",
+               lambda: [m["id"] for m in (changes(c)["pending"] or {"missing": []})["missing"]] == [3], timeout=60,
+               interval=0.1)
     ok(c, "change", "approve", change_id.upper())
     wait_epoch(nodes, 1)
     for i, n in enumerate(nodes):
@@ -110,7 +120,9 @@ def set_rule(nodes):
     a, b, c = nodes
     out = ok(b, "change", "propose", "--set-rule", "restricted:append-only", "--writers", "1,2")
     h.check("add rule 'restricted': append-only, writers 1,2, editors none, readers all" in out, f"propose said:\n{out}")
-    approve_all(nodes, changes(a)["pending"]["change_id"][:8])
+    change_id = changes(b)["pending"]["change_id"]
+    wait_pending(nodes, change_id)
+    approve_all(nodes, change_id[:8])
     wait_epoch(nodes, 2)
     refused(c, ["put", "restricted", "r1", '{"n": 1}'], 5, "member 3 may not write to 'restricted' (rule: writers 1, 2)")
     code, body = c.post("/v1/tx", {"op": "put", "ns": "restricted", "key": "r1", "value": 1})
@@ -146,6 +158,7 @@ def leave(nodes):
     # The rule naming member 3 is rewritten without it first, in the same change.
     h.check("  change rule 'shared': owner-edit, writers all, editors 3, readers all -> owner-edit, writers all, editors "
             "none, readers all\n  remove member 3 (Bank C)\n" in out, f"propose said:\n{out}")
+    wait_pending(nodes, changes(c)["pending"]["change_id"])
     pending = changes(a)["pending"]
     h.check(pending["targets"] == [3] and [m["id"] for m in pending["missing"]] == [1, 2], f"leaving: {pending}")
     refused(c, ["change", "approve", pending["change_id"]], 5, "is a target of this change")
