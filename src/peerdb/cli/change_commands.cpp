@@ -133,7 +133,7 @@ int Propose(const std::string& api, const ChangeFlags& flags, bool json_out) {
     std::cout << "reset member " << UInt(reset, "id") << " continues as " << UInt(reset, "new_id")
               << ": its node.toml needs the new key and `member_id = " << UInt(reset, "new_id") << "`\n";
   }
-  std::cout << "next         each missing member (this one too) runs: peerdb change approve " << id.substr(0, 16) << "\n";
+  std::cout << "next         each member listed as missing runs: peerdb change approve " << id.substr(0, 16) << "\n";
   return kExitOk;
 }
 
