@@ -41,6 +41,14 @@ if(TARGET peerdb_api AND EXISTS ${CMAKE_CURRENT_LIST_DIR}/api_tx_body_fuzz.cpp)
     CORPUS corpus/api_tx_body)
 endif()
 
+# POST /v1/changes JSON bodies (api::ParseChangeRequest, api::ResolveChange).
+if(TARGET peerdb_api)
+  peerdb_add_fuzzer(api_change_body
+    SOURCES api_change_body_fuzz.cpp
+    DEPS peerdb::api
+    CORPUS corpus/api_change_body)
+endif()
+
 # .ots proofs (ots::DecodeOtsFile and ots::DecodeTimestamp): parse -> serialize -> parse stability.
 if(TARGET peerdb_ots)
   peerdb_add_fuzzer(ots_file

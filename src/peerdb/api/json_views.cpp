@@ -2,9 +2,11 @@
 
 #include <cstdint>
 
+#include "peerdb/api/change_request.h"
 #include "peerdb/api/json_parse.h"
 #include "peerdb/codec/pce.h"
 #include "peerdb/consensus/evidence.h"
+#include "peerdb/node/consortium_file.h"
 #include "peerdb/util/time_text.h"
 
 namespace peerdb::api {
@@ -76,6 +78,16 @@ json BatchJson(const chain::TxBatch& batch) {
               {"batch_id", Hex(chain::BatchId(batch))},
               {"sig", Hex(batch.sig)},
               {"ops", std::move(ops)}};
+}
+
+json CardJson(const chain::Member& m, const std::string& address) {
+  json card{{"name", m.name}, {"contact", m.contact}, {"pubkey", Hex(m.pubkey)}, {"enc_pubkey", Hex(m.enc_pubkey)}};
+  if (!address.empty()) card["address"] = address;
+  return card;
+}
+
+json MemberJson(const chain::Member& m) {
+  return json{{"id", m.id}, {"name", m.name}, {"contact", m.contact}, {"pubkey", Hex(m.pubkey)}, {"enc_pubkey", Hex(m.enc_pubkey)}};
 }
 
 }  // namespace
@@ -164,6 +176,90 @@ json BlockJson(const node::BlockView& view) {
               {"seals", std::move(seals)}};
 }
 
+json ParamsJson(const chain::Params& params) {
+  json out = json::object();
+  for (std::string_view name : ParamNames()) out[std::string(name)] = ParamValue(params, name);
+  return out;
+}
+
+json RuleJson(const chain::Rule& r) {
+  return json{{"ns", r.ns},
+              {"mode", node::RuleModeName(r.mode)},
+              {"encrypted", r.encrypted},
+              {"writers", r.writers},
+              {"editors", r.editors},
+              {"readers", r.readers}};
+}
+
+json ConfigOpJson(const chain::ConfigOp& op) {
+  return std::visit(
+      [](const auto& o) -> json {
+        using T = std::decay_t<decltype(o)>;
+        if constexpr (std::is_same_v<T, chain::AddMember>) {
+          return json{{"add_member", {{"id", o.member.id}, {"card", CardJson(o.member, o.address)}}}};
+        } else if constexpr (std::is_same_v<T, chain::RemoveMember>) {
+          return json{{"remove_member", o.id}};
+        } else if constexpr (std::is_same_v<T, chain::RotateKey>) {
+          return json{{"rotate_key", {{"id", o.id}, {"pubkey", Hex(o.pubkey)}, {"enc_pubkey", Hex(o.enc_pubkey)}}}};
+        } else if constexpr (std::is_same_v<T, chain::ResetMember>) {
+          return json{{"reset_member", {{"id", o.id}, {"new_id", o.member.id}, {"card", CardJson(o.member, o.address)}}}};
+        } else if constexpr (std::is_same_v<T, chain::SetParams>) {
+          return json{{"set_params", ParamsJson(o.params)}};
+        } else if constexpr (std::is_same_v<T, chain::SetRule>) {
+          return json{{"set_rule", RuleJson(o.rule)}};
+        } else {
+          return json{{"delete_rule", o.ns}};
+        }
+      },
+      op.body);
+}
+
+json ChangeViewJson(const node::ChangeView& c) {
+  json missing = json::array();
+  for (const chain::Member& m : c.missing) missing.push_back(json{{"id", m.id}, {"name", m.name}, {"contact", m.contact}});
+  json ops = json::array();
+  for (const chain::ConfigOp& op : c.change.ops) ops.push_back(ConfigOpJson(op));
+  return json{{"change_id", Hex(c.change_id)},
+              {"epoch", c.change.epoch},
+              {"proposer", c.proposer},
+              {"height", c.height},
+              {"block_id", Hex(c.block_id)},
+              {"expires_height", c.change.expires_height},
+              {"targets", c.targets},
+              {"approved", c.approved},
+              {"heard", c.heard},
+              {"missing", std::move(missing)},
+              {"diff", c.diff},
+              {"ops", std::move(ops)}};
+}
+
+json ChangesJson(const node::ChangesView& v) {
+  json members = json::array();
+  for (const chain::Member& m : v.members) members.push_back(MemberJson(m));
+  json rules = json::array();
+  for (const chain::Rule& r : v.rules) rules.push_back(RuleJson(r));
+  return json{{"epoch", v.epoch},
+              {"epoch_start_height", v.epoch_start_height},
+              {"deciding_height", v.deciding_height},
+              {"next_member_id", v.next_member_id},
+              {"members", std::move(members)},
+              {"params", ParamsJson(v.params)},
+              {"rules", std::move(rules)},
+              {"pending", v.pending ? ChangeViewJson(*v.pending) : json(nullptr)}};
+}
+
+json ChangeReceiptJson(const node::ChangeReceipt& r) {
+  json out = ChangeViewJson(r.change);
+  // The node answers with the change as it stands once committed; should it have moved on by then
+  // (approved at once and activated), the block that carried it is still the receipt's.
+  if (r.change.height == 0) {
+    out["height"] = r.committed.height;
+    out["block_id"] = Hex(r.committed.block_id);
+  }
+  out["committed"] = ReceiptJson(r.committed);
+  return out;
+}
+
 json HealthJson(const node::StatusView& s) {
   std::size_t reachable = 0;
   for (const node::MemberStatus& m : s.members) reachable += !m.excluded && (m.self || m.connected) ? 1 : 0;
@@ -233,6 +329,9 @@ json StatusJson(const node::StatusView& s) {
                  {"anchor_lag", a.anchor_lag}};
   return json{{"chain_id", Hex(s.chain_id)},
               {"self", json{{"id", s.self}, {"name", s.self_name}}},
+              {"self_member", s.self_member},
+              {"epoch", s.epoch},
+              {"epoch_start_height", s.epoch_start_height},
               {"head_height", s.head_height},
               {"head_id", Hex(s.head_id)},
               {"unanimous_height", s.unanimous_height},

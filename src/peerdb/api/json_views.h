@@ -35,4 +35,22 @@ nlohmann::json HealthJson(const node::StatusView& status);
 // {"evidence": [{"kind": "E4 DOUBLE_SEAL", "offender", "height", "pce": hex}]}
 nlohmann::json EvidenceJson(const std::vector<node::EvidenceView>& evidence);
 
+// Config changes (docs/api.md "Config changes"). One op as POST /v1/changes takes it, resolved:
+// {"add_member": {"id", "card": {...}}}, {"remove_member": id}, {"rotate_key": {"id", "pubkey",
+// "enc_pubkey"}}, {"reset_member": {"id", "new_id", "card"}}, {"set_params": {every parameter}},
+// {"set_rule": {"ns", "mode", "writers", "editors", "readers", "encrypted"}}, {"delete_rule": ns}.
+nlohmann::json ConfigOpJson(const chain::ConfigOp& op);
+// {"ns", "mode", "encrypted", "writers", "editors", "readers"}: the body of a set_rule op.
+nlohmann::json RuleJson(const chain::Rule& rule);
+// Every parameter by its chain::Params field name.
+nlohmann::json ParamsJson(const chain::Params& params);
+// {"change_id", "epoch", "proposer", "height", "block_id", "expires_height", "targets", "approved",
+//  "heard", "missing": [{"id", "name", "contact"}], "diff": [line], "ops": [ConfigOpJson]}
+nlohmann::json ChangeViewJson(const node::ChangeView& change);
+// GET /v1/changes: {"epoch", "epoch_start_height", "deciding_height", "next_member_id", "members",
+// "params", "rules", "pending": ChangeViewJson | null}
+nlohmann::json ChangesJson(const node::ChangesView& changes);
+// POST /v1/changes: ChangeViewJson plus "committed": ReceiptJson of the block carrying it.
+nlohmann::json ChangeReceiptJson(const node::ChangeReceipt& receipt);
+
 }  // namespace peerdb::api

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "peerdb/api/change_request.h"
 #include "peerdb/api/http_error.h"
 #include "peerdb/api/json_parse.h"
 #include "peerdb/api/json_views.h"
@@ -153,6 +154,15 @@ void Router::Handle(std::string_view method, std::string_view target, std::strin
     if (method != "POST") return wrong_method("POST");
     return Submit(std::move(body), std::move(respond));
   }
+  if (resource == "changes" && seg.size() == 2) {
+    if (method == "GET") return GetChanges(std::move(respond));
+    if (method == "POST") return ProposeChange(std::move(body), std::move(respond));
+    return wrong_method("GET, POST");
+  }
+  if (resource == "changes" && seg.size() == 4 && seg[3] == "approve") {
+    if (method != "POST") return wrong_method("POST");
+    return ApproveChange(seg[2], std::move(respond));
+  }
   const bool is_kv = resource == "kv" && (seg.size() == 4 || (seg.size() == 5 && seg[4] == "history"));
   const bool known = ((resource == "status" || resource == "health") && seg.size() == 2) || (resource == "evidence" && seg.size() == 2) ||
                      (resource == "blocks" && seg.size() == 3) || is_kv;
@@ -254,6 +264,40 @@ void Router::GetEvidence(Responder respond) {
   m_service.GetEvidence(Reply<std::vector<node::EvidenceView>>(std::move(respond), [](const std::vector<node::EvidenceView>& e) {
     return JsonResponse(200, EvidenceJson(e));
   }));
+}
+
+void Router::GetChanges(Responder respond) {
+  m_service.GetChanges(Reply<node::ChangesView>(std::move(respond), [](const node::ChangesView& v) {
+    return JsonResponse(200, ChangesJson(v));
+  }));
+}
+
+// Parsed here, resolved against the config in force the node reports (ids of new members, the
+// parameters a set_params leaves out), then proposed; the node checks the ops against the config
+// in force when it proposes them, so a change resolved just before an epoch began is checked
+// against the new epoch.
+void Router::ProposeChange(std::string body, Responder respond) {
+  auto draft = ParseChangeRequest(body);
+  if (!draft.ok()) return Fail(respond, draft.take_error());
+  node::Service& service = m_service;
+  m_service.GetChanges([&service, respond = std::move(respond), draft = std::move(draft).value()](
+                           Result<node::ChangesView> in_force) mutable {
+    if (!in_force.ok()) return Fail(respond, in_force.take_error());
+    auto request = ResolveChange(draft, *in_force);
+    if (!request.ok()) return Fail(respond, request.take_error());
+    service.ProposeChange(std::move(request).value(),
+                          Reply<node::ChangeReceipt>(std::move(respond), [](const node::ChangeReceipt& r) {
+                            return JsonResponse(200, ChangeReceiptJson(r));
+                          }));
+  });
+}
+
+void Router::ApproveChange(const std::string& change_id, Responder respond) {
+  auto id = ParseChangeId(change_id);
+  if (!id.ok()) return Fail(respond, id.take_error());
+  m_service.ApproveChange(*id, Reply<node::ChangeView>(std::move(respond), [](const node::ChangeView& c) {
+                            return JsonResponse(200, ChangeViewJson(c));
+                          }));
 }
 
 }  // namespace peerdb::api

@@ -5,6 +5,9 @@
 //   GET  /v1/kv/{ns}/{key}/history      versions, oldest first (?limit=1..10000, default 100)
 //   GET  /v1/blocks/{height}            one block with its certificate and seals
 //   GET  /v1/status                     chain head, heights, members
+//   GET  /v1/changes                    the epoch in force and the pending config change
+//   POST /v1/changes                    propose a config change (change_request.h), answer once committed
+//   POST /v1/changes/{id}/approve       this member approves the pending change
 //
 // "provisional" (the default) reads the newest committed version; see docs/api.md.
 // Path segments are percent-decoded after splitting on '/', so a namespace containing '/' is
@@ -73,6 +76,9 @@ class Router {
   void GetStatus(Responder respond);
   void GetHealth(Responder respond);
   void GetEvidence(Responder respond);
+  void GetChanges(Responder respond);
+  void ProposeChange(std::string body, Responder respond);
+  void ApproveChange(const std::string& change_id, Responder respond);
 
   node::Service& m_service;
 };

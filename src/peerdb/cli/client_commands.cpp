@@ -222,6 +222,7 @@ void AddClientCommands(CLI::App& app, const Bind& bind) {
   });
 
   AddStatusCommands(app, bind, target);
+  AddChangeCommands(app, bind, target);
 }
 
 }  // namespace peerdb::cli

@@ -18,10 +18,12 @@ using Bind = std::function<void(CLI::App*, Action)>;
 
 void AddIdentityCommands(CLI::App& app, const Bind& bind);  // keygen, consortium create/show
 void AddNodeCommand(CLI::App& app, const Bind& bind, ApiLauncher launcher);  // node
-void AddClientCommands(CLI::App& app, const Bind& bind);    // put, delete, get, history, block (+ status)
+void AddClientCommands(CLI::App& app, const Bind& bind);    // put, delete, get, history, block (+ status, change)
 struct NodeTarget;
 // status, evidence, wait; called by AddClientCommands with the options those commands share.
 void AddStatusCommands(CLI::App& app, const Bind& bind, const std::shared_ptr<NodeTarget>& target);
+// change propose/list/approve; called by AddClientCommands too.
+void AddChangeCommands(CLI::App& app, const Bind& bind, const std::shared_ptr<NodeTarget>& target);
 void AddAuditCommands(CLI::App& app, const Bind& bind);     // audit, export
 void AddOtsCommands(CLI::App& app, const Bind& bind);       // info (+ verify)
 void AddVerifyCommand(CLI::App& app, const Bind& bind);     // verify, called by AddOtsCommands

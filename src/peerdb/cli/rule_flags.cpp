@@ -103,6 +103,28 @@ Result<chain::Rule> ParseNamespaceFlag(std::string_view flag) {
   return r;
 }
 
+Result<std::vector<chain::MemberId>> ParseMemberIds(std::string_view what, std::string_view ids,
+                                                    const std::function<std::string(chain::MemberId)>& check) {
+  const std::string prefix(what);
+  if (Trim(ids).empty()) return Bad(prefix + ": names no member; give at least one member id");
+  std::vector<chain::MemberId> out;
+  for (std::string_view part : Split(ids, ',')) {
+    const std::string_view text = Trim(part);
+    chain::MemberId id = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) {
+      return Bad(prefix + ": '" + std::string(text) + "' is not a member id (ids are whole numbers)");
+    }
+    if (std::string why = check(id); !why.empty()) return Bad(prefix + ": " + why);
+    if (std::find(out.begin(), out.end(), id) != out.end()) {
+      return Bad(prefix + ": member " + std::to_string(id) + " is listed twice");
+    }
+    out.push_back(id);
+  }
+  std::sort(out.begin(), out.end());  // configs hold sorted lists
+  return out;
+}
+
 Result<MemberList> ParseMemberListFlag(std::string_view option, std::string_view flag, std::size_t member_count) {
   const std::string what = std::string(option) + " " + std::string(flag);
   const std::size_t eq = flag.find('=');
@@ -110,24 +132,11 @@ Result<MemberList> ParseMemberListFlag(std::string_view option, std::string_view
   MemberList out;
   out.ns = std::string(flag.substr(0, eq));
   if (Status s = CheckNamespaceName(out.ns); !s.ok()) return Bad(what + ": " + s.error().message);
-  if (Trim(flag.substr(eq + 1)).empty()) return Bad(what + ": names no member; give at least one member id");
-  for (std::string_view part : Split(flag.substr(eq + 1), ',')) {
-    const std::string_view text = Trim(part);
-    chain::MemberId id = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) {
-      return Bad(what + ": '" + std::string(text) + "' is not a member id (ids are whole numbers)");
-    }
-    if (id == 0 || id > member_count) {
-      return Bad(what + ": there is no member " + std::to_string(id) + " (the " + std::to_string(member_count) +
-                 " --member cards are members 1.." + std::to_string(member_count) + ", in order)");
-    }
-    if (std::find(out.ids.begin(), out.ids.end(), id) != out.ids.end()) {
-      return Bad(what + ": member " + std::to_string(id) + " is listed twice");
-    }
-    out.ids.push_back(id);
-  }
-  std::sort(out.ids.begin(), out.ids.end());  // the genesis holds sorted lists
+  PEERDB_TRY_ASSIGN(out.ids, ParseMemberIds(what, flag.substr(eq + 1), [member_count](chain::MemberId id) {
+                      if (id != 0 && id <= member_count) return std::string();
+                      return "there is no member " + std::to_string(id) + " (the " + std::to_string(member_count) +
+                             " --member cards are members 1.." + std::to_string(member_count) + ", in order)";
+                    }));
   return out;
 }
 

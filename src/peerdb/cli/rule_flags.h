@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,12 @@ struct MemberList {
   std::vector<chain::MemberId> ids;
 };
 Result<MemberList> ParseMemberListFlag(std::string_view option, std::string_view flag, std::size_t member_count);
+
+// "ID[,ID...]" (spaces allowed around ids) as sorted ids; each must pass `check` (which returns why
+// not, or an empty string) and appear once. Errors (kMalformed) start with `what`, e.g.
+// "--writers books=1,x: 'x' is not a member id (ids are whole numbers)".
+Result<std::vector<chain::MemberId>> ParseMemberIds(std::string_view what, std::string_view ids,
+                                                    const std::function<std::string(chain::MemberId)>& check);
 
 // All rules, sorted by namespace. A list flag must name a namespace given by --namespace, at most
 // once per namespace and option; --editors not an append-only one, --readers only an encrypted one

@@ -46,12 +46,17 @@ void PrintAnchoring(const nlohmann::json& s) {
 void PrintStatus(const nlohmann::json& s) {
   std::cout << "chain     " << s.value("chain_id", std::string()) << "\n"
             << "me        " << s["self"].value("id", 0) << " (" << s["self"].value("name", std::string()) << ")\n"
+            << "epoch     " << s.value("epoch", 0) << " (since block " << s.value("epoch_start_height", 1) << ")\n"
             << "head      " << s.value("head_height", 0) << "  " << s.value("head_id", std::string()) << "\n"
             << "unanimous " << s.value("unanimous_height", 0) << "\n"
             << "anchored  " << s.value("anchored_height", 0) << "\n"
             << "final     " << s.value("final_height", 0)
             << (s.value("up_to_date", false) ? "" : "   (NOT-UP-TO-DATE: blocks above final are not anchored yet)") << "\n"
             << "pending   " << s.value("pending_ops", 0) << " ops\n";
+  if (!s.value("self_member", true)) {
+    std::cout << "NOT MEMBER this node's member " << s["self"].value("id", 0)
+              << " is not in the config in force: it was removed, or has not joined yet (see peerdb change list)\n";
+  }
   PrintAnchoring(s);
   const auto deciding = s.value("deciding", nlohmann::json::object());
   std::cout << "deciding  height " << deciding.value("height", 0) << ", round " << deciding.value("round", 0)

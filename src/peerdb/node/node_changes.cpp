@@ -38,6 +38,8 @@ ChangesView Node::Impl::MakeChanges() const {
   v.deciding_height = mv.h;
   v.next_member_id = mv.epoch.next_member_id;
   v.members = mv.epoch.config.members;
+  v.params = mv.epoch.config.params;
+  v.rules = mv.epoch.config.rules;
   v.pending = MakeChangeView(mv);
   return v;
 }

@@ -140,6 +140,8 @@ struct ChangesView {
   std::uint64_t deciding_height = 0;
   chain::MemberId next_member_id = 1;     // the id an ADD proposed now gets
   std::vector<chain::Member> members;     // of the epoch in force
+  chain::Params params;                   // in force (a change names the parameters it sets; the rest stay)
+  std::vector<chain::Rule> rules;         // in force, sorted by namespace
   std::optional<ChangeView> pending;
 };
 

@@ -4,9 +4,11 @@
 // Thread-safety: all methods lock one mutex; callbacks run on the caller's thread, outside it.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -97,17 +99,67 @@ class FakeService final : public node::Service {
 
   const chain::Genesis& genesis() const override { return m_genesis; }
 
-  // Config changes: this fake has none (the node's tests cover them).
-  void ProposeChange(node::ChangeRequest, node::Callback<node::ChangeReceipt> done) override {
-    done(Error{Errc::kUnavailable, "no config changes in the fake"});
+  // Config changes: calls are recorded; one change may be pending (the node's tests cover the rules).
+  // A proposal becomes the pending change, committed in a new block; approvals come from member 1.
+  void ProposeChange(node::ChangeRequest request, node::Callback<node::ChangeReceipt> done) override {
+    std::unique_lock lock(m_mu);
+    proposed.push_back(request);
+    if (propose_error) return Unlock(lock, done, *propose_error);
+    if (m_pending) return Unlock(lock, done, Error{Errc::kConflict, "a config change is pending"});
+    node::ChangeView v;
+    v.change.epoch = 0;
+    v.change.ops = std::move(request.ops);
+    v.change.expires_height = m_blocks.size() + 1 + (request.expires_in_blocks ? request.expires_in_blocks : 100);
+    v.change_id = chain::ChangeId(v.change);
+    v.diff = chain::DescribeChange(m_genesis.config, v.change);
+    v.proposer = 1;
+    v.targets = chain::ChangeTargets(v.change);
+    for (const chain::Member& m : m_genesis.config.members) {
+      if (std::find(v.targets.begin(), v.targets.end(), m.id) == v.targets.end()) v.missing.push_back(m);
+    }
+    node::ChangeReceipt receipt;
+    receipt.committed = CommitLocked({});
+    v.height = receipt.committed.height;
+    v.block_id = receipt.committed.block_id;
+    m_pending = v;
+    receipt.change = v;
+    Unlock(lock, done, Result<node::ChangeReceipt>(std::move(receipt)));
   }
   void GetChanges(node::Callback<node::ChangesView> done) override {
+    std::unique_lock lock(m_mu);
+    ++get_changes_calls;
     node::ChangesView v;
+    v.deciding_height = m_blocks.size() + 1;
+    v.next_member_id = 3;
     v.members = m_genesis.config.members;
-    done(v);
+    v.params = m_genesis.config.params;
+    v.rules = m_genesis.config.rules;
+    v.pending = m_pending;
+    Unlock(lock, done, Result<node::ChangesView>(std::move(v)));
   }
-  void ApproveChange(Hash32, node::Callback<node::ChangeView> done) override {
-    done(Error{Errc::kNotFound, "no change is pending"});
+  void ApproveChange(Hash32 change_id, node::Callback<node::ChangeView> done) override {
+    std::unique_lock lock(m_mu);
+    approved_ids.push_back(change_id);
+    if (!m_pending || m_pending->change_id != change_id) {
+      return Unlock(lock, done, Error{Errc::kNotFound, "change " + Hex(change_id).substr(0, 16) + " is not pending"});
+    }
+    if (!m_pending->approved.empty()) return Unlock(lock, done, Error{Errc::kConflict, "member 1 approved this change already"});
+    m_pending->approved.push_back(1);
+    std::erase_if(m_pending->missing, [](const chain::Member& m) { return m.id == 1; });
+    Unlock(lock, done, Result<node::ChangeView>(*m_pending));
+  }
+
+  std::vector<node::ChangeRequest> Proposed() {
+    std::lock_guard lock(m_mu);
+    return proposed;
+  }
+  std::vector<Hash32> Approved() {
+    std::lock_guard lock(m_mu);
+    return approved_ids;
+  }
+  std::optional<node::ChangeView> Pending() {
+    std::lock_guard lock(m_mu);
+    return m_pending;
   }
 
   // Answers held submits with kUnavailable, as a node does when it shuts down.
@@ -131,6 +183,7 @@ class FakeService final : public node::Service {
   std::atomic<bool> hold_submits{false};    // set before serving: Submit keeps its callback (commit never comes)
   std::atomic<bool> throw_on_status{false}; // GetStatus throws, to check the handler edge
   std::atomic<std::uint64_t> final_height{0};  // blocks up to here read as FINAL
+  std::optional<Error> propose_error;          // set before serving: ProposeChange answers it
 
  private:
   template <class T>
@@ -179,6 +232,10 @@ class FakeService final : public node::Service {
   std::vector<node::BlockView> m_blocks;
   std::uint64_t m_committed_ops = 0;
   std::vector<node::Callback<node::SubmitReceipt>> m_held;
+  std::optional<node::ChangeView> m_pending;
+  std::vector<node::ChangeRequest> proposed;
+  std::vector<Hash32> approved_ids;
+  std::size_t get_changes_calls = 0;
 };
 
 }  // namespace peerdb::api::testing

@@ -164,6 +164,31 @@ TEST_F(CliTest, ClientCommandsRejectNonJsonValueAndUnreachableNode) {
   EXPECT_EQ(RunArgs({"status", "--api", "http://127.0.0.1:1"}), kExitUnavailable);
 }
 
+// Bad flags and files are refused before the node is asked (it is not even running here).
+TEST_F(CliTest, ChangeCommandsCheckFlagsAndCardsBeforeAskingTheNode) {
+  const std::string api = "http://127.0.0.1:1";
+  EXPECT_EQ(RunArgs({"change", "propose", "--api", api}), kExitBadInput);
+  EXPECT_EQ(RunArgs({"change", "propose", "--api", api, "--set-param", "block_period=5"}), kExitBadInput);
+  EXPECT_EQ(RunArgs({"change", "propose", "--api", api, "--set-param", "block_period_ms=soon"}), kExitBadInput);
+  EXPECT_EQ(RunArgs({"change", "propose", "--api", api, "--remove-member", "two"}), kExitBadInput);
+  EXPECT_EQ(RunArgs({"change", "propose", "--api", api, "--rotate-key", "2"}), kExitBadInput);
+  EXPECT_EQ(RunArgs({"change", "propose", "--api", api, "--writers", "1"}), kExitBadInput);
+  EXPECT_EQ(RunArgs({"change", "propose", "--api", api, "--set-rule", "x:sometimes"}), kExitBadInput);
+  EXPECT_EQ(RunArgs({"change", "propose", "--api", api, "--expires-in-blocks", "0", "--remove-member", "2"}), kExitBadInput);
+  ASSERT_EQ(RunArgs({"keygen", "--name", "E", "--contact", "e", "--out", P("e")}), kExitOk);
+  EXPECT_EQ(RunArgs({"change", "propose", "--api", api, "--add-member", P("e/member.key")}), kExitBadInput)
+      << "the private key is not a card";
+  EXPECT_EQ(RunArgs({"change", "propose", "--api", api, "--add-member", P("none.json")}), kExitBadInput);
+  // Well-formed: now the node is needed, and it cannot be reached.
+  EXPECT_EQ(RunArgs({"change", "propose", "--api", api, "--add-member", P("e/member.json")}), kExitUnavailable);
+  EXPECT_EQ(RunArgs({"change", "propose", "--api", api, "--set-param", "block_period_ms=0"}), kExitUnavailable);
+  EXPECT_EQ(RunArgs({"change", "approve", "--api", api, "xyz"}), kExitBadInput);
+  EXPECT_EQ(RunArgs({"change", "approve", "--api", api, "abcd"}), kExitBadInput);
+  EXPECT_EQ(RunArgs({"change", "approve", "--api", api, "abcdef01"}), kExitUnavailable);
+  EXPECT_EQ(RunArgs({"change", "list", "--api", api}), kExitUnavailable);
+  EXPECT_EQ(RunArgs({"change"}), kExitBadInput);
+}
+
 TEST_F(CliTest, AuditNeedsExactlyOneSourceAndAReadableFile) {
   EXPECT_EQ(RunArgs({"audit"}), kExitBadInput);
   EXPECT_EQ(RunArgs({"audit", "--db", P("none.sqlite")}), kExitNotFound);
