@@ -41,6 +41,9 @@ def propose(node, ops, expect=200):
 
 
 def approve(node, change_id, expect=200):
+    # A member can approve once it holds the block carrying the change.
+    h.wait_for(f"change {change_id[:16]} pending at {node.url}",
+               lambda: (changes(node)["pending"] or {}).get("change_id") == change_id, timeout=60)
     code, body = node.post(f"/v1/changes/{change_id}/approve", {})
     h.check(code == expect, f"approve {change_id[:16]} at {node.url}: {code} {body}")
     return body

@@ -51,10 +51,8 @@ Result<Membership> LoadMembership(const NodeConfig& config) {
                                        ") is not a member of consortium " + Hex(consortium.chain_id) +
                                        "; a member added by a config change sets member_id = N in node.toml"};
   }
-  if (!me && genesis.FindMember(*config.member_id)) {
-    return Error{Errc::kConfig, "member_id = " + std::to_string(*config.member_id) +
-                                    " is a genesis member whose key is another than " + config.key_path};
-  }
+  // member_id naming a genesis member with another key: that member rotated its key since; the
+  // node checks the key against the config in force once it has loaded the chain (CheckIdentity).
   const chain::MemberId self = me ? me->id : *config.member_id;
   std::string name = me ? me->name : std::string();
   return Membership{std::move(consortium), std::move(key), std::move(next_key), self, std::move(name)};

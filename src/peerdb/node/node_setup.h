@@ -34,9 +34,9 @@ struct Membership {
 };
 
 // Loads the consortium file and the key file(s). The key is a genesis member's, or node.toml names
-// the member_id a config change added it as (checked against the chain once the node has it).
-// kNotMember when the key is no genesis member's and no member_id is set; kConfig when member_id
-// names a genesis member whose key is another.
+// the member_id a config change added it as, or a genesis member whose key rotated since (checked
+// against the chain once the node has it). kNotMember when the key is no genesis member's and no
+// member_id is set; kConfig when member_id contradicts the genesis member the key belongs to.
 Result<Membership> LoadMembership(const NodeConfig& config);
 
 // Whether this user could create (or write) data_dir and the lock file beside the key file; kIo

@@ -40,10 +40,16 @@ class SoloChainTest : public ::testing::Test {
     m_store = std::move(*store);
     ASSERT_EQ(ErrcOf(m_store->InitGenesis(m_genesis)), Errc::kOk);
     m_tip = ChainTip{0, m_chain_id, kGenesisTime, std::nullopt, {}};
-    m_mempool = std::make_unique<Mempool>(config(), m_chain_id, kSelf, m_key.signing, m_store->View());
+    m_mempool = std::make_unique<Mempool>(Rules(), m_chain_id, kSelf, m_key.signing, m_store->View());
   }
 
   const chain::Config& config() const { return m_genesis.config; }
+  // The mempool's rules: the genesis config, nothing pending, no exclusions (one member).
+  Mempool::RulesFn Rules() {
+    m_epoch = chain::GenesisEpochState(m_genesis);
+    return [this] { return state::ExecRules{&m_epoch, {}}; };
+  }
+  chain::EpochState m_epoch;
 
   // Queues ops; the callback records the receipt's seq (or 0 on failure) in m_done. The signed
   // batch goes to m_queued, as the node hands it to the consensus machine.
@@ -323,7 +329,7 @@ TEST_F(SoloChainTest, RestoredOwnBatchesKeepTheirSeqsAcrossARestart) {
   ASSERT_EQ(ErrcOf(Add({test::Put("app", "a", "1")})), Errc::kOk);
   ASSERT_EQ(ErrcOf(Add({test::Put("app", "b", "1")})), Errc::kOk);
   const std::vector<chain::TxBatch> signed_before = m_queued;
-  m_mempool = std::make_unique<Mempool>(config(), m_chain_id, kSelf, m_key.signing, m_store->View());  // restart
+  m_mempool = std::make_unique<Mempool>(Rules(), m_chain_id, kSelf, m_key.signing, m_store->View());  // restart
   m_done.clear();
 
   chain::TxBatch foreign = signed_before[0];
