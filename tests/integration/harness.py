@@ -3,6 +3,7 @@ temporary directory, driven only through the CLI and the HTTP API."""
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -194,6 +195,29 @@ class Devchain:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(timeout=30)
         self.proc.stdout.close()
+
+
+def anchor_settings(chain):
+    """node.toml's [anchor] table for anchoring through `chain` (a Devchain), one confirmation."""
+    return (f'[anchor]\nenabled = true\ncalendars = ["{chain.url}"]\nmin_calendars = 1\n'
+            f'interval_ms = 200\nupgrade_interval_ms = 200\nesplora = "{chain.url}"\n'
+            f'network = "regtest"\nconfirmations = 1\n')
+
+
+def final_matches_light_client(node, chain):
+    """True when the node's FINAL height is steady across an audit of its database and equals the
+    FINAL height consensus::LightClient computes in that audit (anchors checked against the devchain)."""
+    before = status(node)["final_height"]
+    p = run("audit", "--db", node.db, "--esplora", chain.url, "--network", "regtest", "--min-confirmations", "1",
+            check=False)
+    after = status(node)["final_height"]
+    m = re.search(r"FINAL up to block (\d+) \(light client", p.stdout)
+    check(p.returncode == 0 and m, f"audit of {node.db}:\n{p.stdout}{p.stderr}")
+    light = int(m.group(1))
+    # An anchor landing during the audit makes the two readings differ for a moment: compare again
+    # (wait_for fails with the last readings if they never agree).
+    print(f"  {node.url}: node FINAL {before}/{after}, light client FINAL {light}")
+    return before == after == light
 
 
 def wait_for(what, predicate, timeout=60, interval=0.05):

@@ -13,7 +13,6 @@ mutually authenticated TLS between them (PROTOCOL.md §2-§6):
   (through `peerdb audit`) over that node's chain, anchors and evidence."""
 import json
 import os
-import re
 import subprocess
 import time
 
@@ -41,9 +40,7 @@ def main():
     h.parse_args()
     with h.Workdir("consortium") as wd:
         chain = h.Devchain(wd)
-        anchor = (f'[anchor]\nenabled = true\ncalendars = ["{chain.url}"]\nmin_calendars = 1\n'
-                  f'interval_ms = 200\nupgrade_interval_ms = 200\nesplora = "{chain.url}"\n'
-                  f'network = "regtest"\nconfirmations = 1\n')
+        anchor = h.anchor_settings(chain)
         members = h.make_members(wd, NAMES, extra=anchor)
         nodes = [m.node for m in members]
         try:
@@ -151,29 +148,13 @@ def main():
             h.wait_for("FINAL after the exclusion", final_at_honest, timeout=90, interval=0.5)
             for n in honest:
                 h.wait_for(f"{n.url}: FINAL equals the light client's",
-                           lambda: node_final_matches_light_client(n, chain), timeout=60, interval=0.5)
+                           lambda: h.final_matches_light_client(n, chain), timeout=60, interval=0.5)
             print(f"ok: with the excluded member silent, blocks up to {target} are FINAL at every honest member, "
                   "as the light client computes")
         finally:
             for n in nodes:
                 n.stop() if n.proc and n.proc.poll() is None else None
             chain.stop()
-
-
-def node_final_matches_light_client(node, chain):
-    """True when the node's FINAL height is steady across an audit of its database and equals the
-    FINAL height consensus::LightClient computes in that audit (anchors checked against the devchain)."""
-    before = h.status(node)["final_height"]
-    p = h.run("audit", "--db", node.db, "--esplora", chain.url, "--network", "regtest", "--min-confirmations", "1",
-              check=False)
-    after = h.status(node)["final_height"]
-    m = re.search(r"FINAL up to block (\d+) \(light client", p.stdout)
-    h.check(p.returncode == 0 and m, f"audit of {node.db}:\n{p.stdout}{p.stderr}")
-    light = int(m.group(1))
-    # An anchor landing during the audit makes the two readings differ for a moment: compare again
-    # (wait_for fails with the last readings if they never agree).
-    print(f"  {node.url}: node FINAL {before}/{after}, light client FINAL {light}")
-    return before == after == light
 
 
 def audit_mentions_evidence(node):

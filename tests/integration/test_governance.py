@@ -14,7 +14,6 @@
 import json
 import os
 import random
-import re
 import shutil
 import threading
 import time
@@ -113,9 +112,7 @@ def main():
     h.parse_args()
     with h.Workdir("governance") as wd:
         chain = h.Devchain(wd)
-        anchor = (f'[anchor]\nenabled = true\ncalendars = ["{chain.url}"]\nmin_calendars = 1\n'
-                  f'interval_ms = 200\nupgrade_interval_ms = 200\nesplora = "{chain.url}"\n'
-                  f'network = "regtest"\nconfirmations = 1\n')
+        anchor = h.anchor_settings(chain)
         members = h.make_members(wd, NAMES, extra=anchor)
         nodes = [m.node for m in members]
         for n in nodes:
@@ -241,7 +238,7 @@ def main():
         h.wait_for("FINAL across every epoch at every live member", final_everywhere, timeout=120, interval=0.5)
         for n in live:
             h.wait_for(f"{n.url}: FINAL equals the light client's",
-                       lambda: node_final_matches_light_client(n, chain), timeout=60, interval=0.5)
+                       lambda: h.final_matches_light_client(n, chain), timeout=60, interval=0.5)
         for n in live:
             n.stop()
         for n in live:
@@ -252,20 +249,6 @@ def main():
                     f"audit of {n.db} lists {len(report.get('activations', []))} activations, not 5")
         print(f"ok: {len(writers.acked)} acknowledged writes at every member; identical blocks; audits pass")
         chain.stop()
-
-
-def node_final_matches_light_client(node, chain):
-    """The node's FINAL height, steady across an audit of its database, equals the one
-    consensus::LightClient computes in that audit (anchors checked against the devchain)."""
-    before = status(node)["final_height"]
-    p = h.run("audit", "--db", node.db, "--esplora", chain.url, "--network", "regtest", "--min-confirmations", "1",
-              check=False)
-    after = status(node)["final_height"]
-    m = re.search(r"FINAL up to block (\d+) \(light client", p.stdout)
-    h.check(p.returncode == 0 and m, f"audit of {node.db}:\n{p.stdout}{p.stderr}")
-    light = int(m.group(1))
-    print(f"  {node.url}: node FINAL {before}/{after}, light client FINAL {light}")
-    return before == after == light
 
 
 if __name__ == "__main__":
