@@ -49,7 +49,10 @@ Status CheckBlockBody(const chain::Block& block, const BodyRules& rules) {
     if (const auto* seal = std::get_if<chain::Seal>(&rec.body)) {
       PEERDB_TRY(CheckSealOnAncestor(*seal, height, rules));
     } else if (const auto* e = std::get_if<chain::Evidence>(&rec.body)) {
-      if (Status s = VerifyEvidence(*e, rules.chain_id, config); !s.ok()) {
+      // Under the config of the offence's height (keys rotate, §1.7).
+      const auto offence_h = EvidenceHeight(*e);
+      const chain::Config& at = rules.epochs && offence_h.ok() ? rules.epochs->ConfigAt(*offence_h) : config;
+      if (Status s = VerifyEvidence(*e, rules.chain_id, at); !s.ok()) {
         return Error{s.error().code, "C6: evidence record: " + s.error().message};
       }
       PEERDB_TRY_ASSIGN(const chain::MemberId offender, EvidenceOffender(*e));

@@ -16,7 +16,9 @@ void Machine::Impl::AddEvidence(const chain::Evidence& e, std::optional<chain::M
     return;
   }
   if (m_evidence.Holds(*offender)) return;  // one piece per offender is enough to exclude it
-  if (Status s = VerifyEvidence(e, m_chain_id, config()); !s.ok()) {
+  // Signatures are checked under the config of the offence's height: keys rotate (§1.7).
+  const auto offence_h = EvidenceHeight(e);
+  if (Status s = VerifyEvidence(e, m_chain_id, ConfigAt(offence_h.ok() ? *offence_h : m_h)); !s.ok()) {
     if (from) Penalise(*from, "evidence does not verify: " + s.error().message);
     return;
   }
