@@ -365,7 +365,10 @@ Result<node::ChangeRequest> ResolveChange(const ChangeDraft& draft, const node::
       PEERDB_TRY_ASSIGN(chain::MemberId id, take_id(reset->new_id, where));
       resolved.body = chain::ResetMember{reset->id, MemberOf(id, reset->card), reset->card.address};
     } else if (const auto* set = std::get_if<SetParamsDraft>(&op)) {
-      for (const auto& [name, value] : set->values) {
+      for (const auto& entry : set->values) {
+        // Named copies, not structured bindings: clang 14 cannot capture those in a lambda.
+        const auto& name = entry.first;
+        const auto value = entry.second;
         Status status = Status::Ok();
         ForEachParam(params, [&](std::string_view n, auto& field) {
           if (n != name) return;
