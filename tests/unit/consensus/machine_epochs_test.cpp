@@ -105,6 +105,33 @@ TEST(MachineEpochs, ASilentMemberCannotBlockItsRemovalAndIsNotRequiredAfterwards
   EXPECT_EQ(leaving[0].leaving, (std::vector<chain::MemberId>{4}));
 }
 
+TEST(MachineEpochs, AChangeNotApprovedInTimeLapsesAndANewOneMayBeProposed) {
+  Cluster c(4);
+  chain::Params p = c.genesis().config.params;
+  p.heartbeat_ms = p.heartbeat_ms * 2;
+  c.Deliver(1, LocalBatch{ChangeBatch(c.chain_id(), 1, 1, {chain::ConfigOp{chain::SetParams{p}}}, /*expires=*/6)});
+  c.RunUntil(c.now() + 20000, [&] { return Pending(c, 2).has_value(); });
+  const auto id = Pending(c, 2);
+  ASSERT_TRUE(id);
+  for (chain::MemberId m : {1u, 2u, 3u}) c.Deliver(m, ApproveChange{*id});  // member 4 never approves
+  c.RunUntil(c.now() + 30000, [&] { return c.MinHead() >= 8; });
+  for (chain::MemberId m = 1; m <= 4; ++m) {
+    EXPECT_FALSE(Pending(c, m)) << "member " << m;
+    EXPECT_EQ(Epoch(c, m), 0u) << "member " << m;
+  }
+  EXPECT_EQ(c.node(4).machine->CheckApprove(*id).error().code, Errc::kNotFound);
+  // With nothing pending, the next change is accepted and can activate.
+  c.Deliver(2, LocalBatch{ChangeBatch(c.chain_id(), 2, 1, {chain::ConfigOp{chain::SetParams{p}}}, /*expires=*/500)});
+  c.RunUntil(c.now() + 20000, [&] { return Pending(c, 1) && Pending(c, 2) && Pending(c, 3) && Pending(c, 4); });
+  const auto next = Pending(c, 1);
+  ASSERT_TRUE(next);
+  EXPECT_NE(*next, *id);
+  for (chain::MemberId m = 1; m <= 4; ++m) c.Deliver(m, ApproveChange{*next});
+  c.RunUntil(c.now() + 20000, [&] { return Epoch(c, 1) == 1 && Epoch(c, 4) == 1; });
+  EXPECT_EQ(Epoch(c, 1), 1u);
+  EXPECT_EQ(Epoch(c, 4), 1u);
+}
+
 TEST(MachineEpochs, TheTargetOfAChangeCannotApproveIt) {
   Cluster c(4);
   c.Deliver(1, LocalBatch{ChangeBatch(c.chain_id(), 1, 1, {chain::ConfigOp{chain::RemoveMember{3}}})});
