@@ -13,10 +13,10 @@ namespace peerdb::sim {
 #pragma GCC diagnostic ignored "-Wrestrict"
 #endif
 std::string ByzName(std::uint32_t bits) {
-  static const char* kNames[] = {"double-proposal", "double-vote", "double-seal", "seal-fork", "silent",
-                                 "no-seal", "promise-break", "other-chain", "forge", "replay", "colluder"};
+  static const char* kNames[] = {"double-proposal", "double-vote", "double-seal", "seal-fork", "silent", "no-seal",
+                                 "promise-break", "other-chain", "forge", "replay", "colluder", "two-branches"};
   std::string out;
-  for (int i = 0; i < 11; ++i) {
+  for (int i = 0; i < 12; ++i) {
     if (bits & (1u << i)) out += (out.empty() ? "" : "+") + std::string(kNames[i]);
   }
   return out.empty() ? "honest" : out;
@@ -83,6 +83,8 @@ std::vector<Outgoing> ByzantineRewrite(const ByzContext& c, const consensus::Pee
     auto [a, b] = Split(rng, to);
     SendAll(out, a, *p);
     SendAll(out, b, alt);
+    c.state->sibling[p->core.block_id] = alt.core.block_id;
+    c.state->sibling[alt.core.block_id] = p->core.block_id;
     if (c.bits & kByzDoubleVote) {
       chain::Vote v;
       v.h = alt.core.h; v.r = alt.core.r; v.block_id = alt.core.block_id; v.signer = c.self;
@@ -126,6 +128,19 @@ std::vector<Outgoing> ByzantineRewrite(const ByzContext& c, const consensus::Pee
       SendAll(out, Split(rng, to).first, s2);
     }
     AddForgeries(c, *s, to, out);
+    return out;
+  }
+  if (const auto* a = std::get_if<chain::ConfigApprove>(&msg); a && a->signer == c.self && (c.bits & kByzTwoBranches)) {
+    // The same approval for the change as a sibling branch holds it: only the branch it names
+    // may count it (chain::CheckApproval), and no honest member may record it elsewhere.
+    chain::ConfigApprove other = *a;
+    auto sib = c.state->sibling.find(a->containing_block_id);
+    other.containing_block_id = sib != c.state->sibling.end() ? sib->second : RandomId(rng);
+    chain::SignWith(*c.key, c.chain_id, other);
+    auto [x, y] = Split(rng, to);
+    SendAll(out, x, *a);
+    SendAll(out, y, other);
+    if (rng.Chance(500'000)) SendAll(out, x, other);  // some members get both
     return out;
   }
   if (const auto* sr = std::get_if<consensus::SyncResponse>(&msg); sr && (c.bits & kByzNoSeal)) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,11 +29,14 @@ enum Byz : std::uint32_t {
   kByzForge = 1u << 8,           // copies with a corrupted signature or another member's id (row 10)
   kByzReplay = 1u << 9,          // re-sends messages from earlier heights (row 9; done by Simulation)
   kByzColluder = 1u << 10,       // no rewriting here: the scenario drives it (rows 13, 14)
+  kByzTwoBranches = 1u << 11,    // §5.3: each approval it signs also goes, to some members, naming the
+                                 // sibling of the block holding the change (its own double proposal) or an unknown block
 };
 std::string ByzName(std::uint32_t bits);
 
 struct ByzState {
   bool fork_done = false;
+  std::map<Hash32, Hash32> sibling;  // the other block of each of its double proposals, both ways
 };
 
 struct Outgoing {

@@ -14,8 +14,7 @@ std::string At(std::uint64_t h, std::uint32_t r) { return "(h=" + std::to_string
 }  // namespace
 
 InvariantChecker::InvariantChecker(const chain::Genesis& genesis, std::set<chain::MemberId> byzantine)
-    : m_genesis(genesis), m_chain_id(chain::ChainId(genesis)), m_maj(genesis.config.Majority()),
-      m_byzantine(std::move(byzantine)) {}
+    : m_genesis(genesis), m_chain_id(chain::ChainId(genesis)), m_epochs(genesis), m_byzantine(std::move(byzantine)) {}
 
 void InvariantChecker::Fail(std::string what) {
   if (!m_failure) m_failure = std::move(what);
@@ -60,7 +59,7 @@ void InvariantChecker::OnSaves(chain::MemberId m, const StepSaves& saves) {
 void InvariantChecker::RegisterVote(std::uint64_t h, std::uint32_t r, const Hash32& id, chain::MemberId signer) {
   auto& voters = m_votes[{h, r, id}];
   voters.insert(signer);
-  if (voters.size() < m_maj) return;
+  if (voters.size() < MajAt(h)) return;
   auto& ids = m_mc[h];
   ids.insert(id);
   if (ids.size() > 1 && m_byzantine.empty()) {
@@ -110,8 +109,15 @@ void InvariantChecker::CheckOwnSigned(chain::MemberId m, const consensus::PeerMe
   }
 }
 
+void InvariantChecker::CheckApprovalOrdered(chain::MemberId m, const chain::ConfigApprove& a, const char* how) {
+  if (!honest(m) || m_operator.count({m, a.change_id})) return;
+  Fail("I13: honest member " + std::to_string(m) + "'s approval of change " + Short(a.change_id) + " was " + how +
+       " but its operator never approved that change");
+}
+
 void InvariantChecker::OnSent(chain::MemberId from, const consensus::PeerMessage& msg, bool genuine) {
   if (honest(from)) CheckOwnSigned(from, msg);
+  if (const auto* a = std::get_if<chain::ConfigApprove>(&msg); a && a->signer == from) CheckApprovalOrdered(from, *a, "sent");
   if (!genuine) return;
   // Registries of genuine signatures: votes and seals that really exist (honest outputs were
   // verified by the machine; byzantine members sign with their own key).
@@ -138,8 +144,10 @@ void InvariantChecker::OnSent(chain::MemberId from, const consensus::PeerMessage
   }
 }
 
-void InvariantChecker::OnCommitted(chain::MemberId m, const consensus::CommittedBlock& block) {
+void InvariantChecker::OnCommitted(chain::MemberId m, const consensus::CommittedBlock& block, const Durable& disk) {
   if (!honest(m)) return;
+  if (disk.epochs.size() > m_epochs.all().size()) m_epochs = chain::EpochHistory(disk.epochs);
+  CheckGovernance(m, block, disk);
   const std::uint64_t h = block.block.header.height;
   m_headers.emplace(block.id, block.block.header);
   if (m_canonical.size() + 1 == h) m_canonical.push_back(block.id);
@@ -170,17 +178,16 @@ void InvariantChecker::OnUnanimousClaim(chain::MemberId m, std::uint64_t height,
   for (const chain::SigEntry& e : b.cert.votes) {
     if (voters != m_votes.end() && voters->second.count(e.signer)) ++genuine;
   }
-  if (b.cert.block_id != b.id || genuine < m_maj) return Fail(who + " UNANIMOUS without a genuine majority certificate");
+  const chain::EpochHistory epochs = disk.epochs.empty() ? chain::EpochHistory(m_genesis) : chain::EpochHistory(disk.epochs);
+  if (b.cert.block_id != b.id || genuine < epochs.ConfigAt(height).Majority()) {
+    return Fail(who + " UNANIMOUS without a genuine majority certificate");
+  }
+  const std::vector<chain::MemberId> x(excluded.begin(), excluded.end());
   for (std::uint64_t k = height; k <= disk.blocks.size(); ++k) {
     auto it = m_seals.find(disk.blocks[k - 1].id);
     if (it == m_seals.end()) continue;
-    std::size_t sealers = 0;
-    bool all = true;
-    for (const chain::Member& mem : m_genesis.config.members) {
-      if (excluded.count(mem.id)) continue;
-      if (it->second.count(mem.id)) ++sealers; else all = false;
-    }
-    if (all && sealers >= m_maj) return;
+    // Required sealers of the config of height k, less the members leaving with it (§3 T(D)).
+    if (chain::IsUnanimous({it->second.begin(), it->second.end()}, epochs.ConfigAt(k), x, epochs.LeavingAt(k))) return;
   }
   Fail(who + " UNANIMOUS but no block from it up to its head holds genuine seals of every required member");
 }
@@ -188,7 +195,9 @@ void InvariantChecker::OnUnanimousClaim(chain::MemberId m, std::uint64_t height,
 void InvariantChecker::OnEvidence(const chain::Evidence& e) {
   const Hash32 key = consensus::EvidenceKey(e);
   if (!m_evidence.insert(key).second) return;
-  Status ok = consensus::VerifyEvidence(e, m_chain_id, m_genesis.config);
+  auto height = consensus::EvidenceHeight(e);
+  if (!height.ok()) return Fail("I7: evidence of kind " + std::to_string(e.kind) + " has no height: " + height.error().message);
+  Status ok = consensus::VerifyEvidence(e, m_chain_id, ConfigAt(*height));
   if (!ok.ok()) return Fail("I7: evidence of kind " + std::to_string(e.kind) + " does not verify: " + ok.error().message);
   auto offender = consensus::EvidenceOffender(e);
   if (!offender.ok()) return Fail("I7: evidence names no offender");
@@ -199,12 +208,12 @@ void InvariantChecker::OnEvidence(const chain::Evidence& e) {
 void InvariantChecker::CheckFinality(const BitcoinSim& btc, const std::vector<FinalityView>& views, std::uint32_t k) {
   // A member's FINAL view uses the rule the node's anchoring applies (chain::IsUnanimous under its
   // exclusions X_m), so the simulation checks the production rule, not a copy of it.
-  auto unanimous = [&](const SimAnchor& a, const std::set<chain::MemberId>& excluded) {
-    return chain::IsUnanimous(a.sealers, m_genesis.config, {excluded.begin(), excluded.end()});
+  auto unanimous = [&](const SimAnchor& a, const std::set<chain::MemberId>& excluded, const chain::EpochHistory& epochs) {
+    return chain::IsUnanimous(a.sealers, epochs.ConfigAt(a.cp.h), {excluded.begin(), excluded.end()}, epochs.LeavingAt(a.cp.h));
   };
   // The auditor's view: every confirmed anchor of a unanimous checkpoint.
   for (const SimAnchor& a : btc.anchors()) {
-    if (btc.Confirmations(a) < k || !unanimous(a, m_offenders)) continue;
+    if (btc.Confirmations(a) < k || !unanimous(a, m_offenders, m_epochs)) continue;
     if (m_final_at.emplace(a.cp.h, a.cp.block_id).first->second != a.cp.block_id) {
       Fail("I4: a confirmed unanimous checkpoint makes " + Short(a.cp.block_id) + " FINAL at height " +
            std::to_string(a.cp.h) + ", which conflicts with another FINAL block at that height");
@@ -218,14 +227,16 @@ void InvariantChecker::CheckFinality(const BitcoinSim& btc, const std::vector<Fi
     }
     // A byzantine majority excluded (§7.2 rows 13-14) leaves a compromised epoch (§5.2): fewer than
     // MAJ members count, so no checkpoint is unanimous any more; the view's FINAL stays as it was.
+    const chain::EpochHistory epochs = v.disk->epochs.empty() ? chain::EpochHistory(m_genesis) : chain::EpochHistory(v.disk->epochs);
+    const chain::Config& now = epochs.current().config;
     std::size_t counted = 0;
-    for (const chain::Member& mem : m_genesis.config.members) counted += v.excluded.count(mem.id) ? 0 : 1;
-    if (counted >= m_maj && btc.deep_reorgs() == 0) {
+    for (const chain::Member& mem : now.members) counted += v.excluded.count(mem.id) ? 0 : 1;
+    if (counted >= now.Majority() && btc.deep_reorgs() == 0) {
       std::uint64_t backed = 0;
       for (const SimAnchor& a : btc.anchors()) {
         if (a.cp.h <= backed || a.cp.h > v.disk->blocks.size()) continue;
         if (v.disk->blocks[a.cp.h - 1].id != a.cp.block_id) continue;
-        if (btc.Confirmations(a) >= k && unanimous(a, v.excluded)) backed = a.cp.h;
+        if (btc.Confirmations(a) >= k && unanimous(a, v.excluded, epochs)) backed = a.cp.h;
       }
       if (fin > backed) {
         return Fail("I10: member " + std::to_string(v.id) + "'s anchoring calls FINAL up to " + std::to_string(fin) +
@@ -244,6 +255,56 @@ void InvariantChecker::CheckFinality(const BitcoinSim& btc, const std::vector<Fi
       }
     }
     hist.final_h = fin;
+  }
+}
+
+void InvariantChecker::CheckGovernance(chain::MemberId m, const consensus::CommittedBlock& block, const Durable& disk) {
+  const chain::Header& hdr = block.block.header;
+  const std::uint64_t h = hdr.height;
+  const std::string who = "I13: member " + std::to_string(m);
+  const chain::EpochHistory epochs = disk.epochs.empty() ? chain::EpochHistory(m_genesis) : chain::EpochHistory(disk.epochs);
+  const chain::Config& config = epochs.ConfigAt(h);
+  if (hdr.epoch != config.epoch || hdr.config_hash != chain::ConfigHash(config)) {
+    return Fail(who + " committed block " + Short(block.id) + " of epoch " + std::to_string(hdr.epoch) + " at height " +
+                std::to_string(h) + ", but its stored epochs put epoch " + std::to_string(config.epoch) + " there");
+  }
+  if (h == disk.blocks.size() && disk.epoch) {
+    const Bytes state = codec::Encode(*disk.epoch);
+    auto [it, fresh] = m_epoch_after.emplace(block.id, state);
+    if (!fresh && it->second != state) {
+      return Fail(who + " holds another epoch state after block " + Short(block.id) + " than an honest member that committed it");
+    }
+  }
+  for (const chain::Record& r : block.block.records) {
+    if (const auto* a = std::get_if<chain::ConfigApprove>(&r.body)) CheckApprovalOrdered(a->signer, *a, "recorded");
+  }
+  const chain::EpochInfo& epoch = epochs.At(h);
+  if (epoch.end_height != h) return;  // no activation here
+  // The change activated: the last one proposed on this chain up to h (one is pending at a time).
+  // Its last approval may be in an earlier block, when this one's evidence excludes the last
+  // member missing (Req shrinks with X_chain).
+  std::optional<chain::ConfigChange> change;
+  for (std::uint64_t k = h; k >= 1 && !change; --k) {
+    for (const chain::TxBatch& t : disk.blocks[k - 1].block.batches) {
+      for (const chain::Op& op : t.ops) {
+        if (op.kind != static_cast<std::uint8_t>(chain::OpKind::kConfig)) continue;
+        if (auto c = codec::Decode<chain::ConfigChange>(op.value); c.ok()) change = *c;
+      }
+    }
+  }
+  if (!change) return Fail(who + "'s epochs end epoch " + std::to_string(config.epoch) + " at height " + std::to_string(h) + ", yet its chain proposed no change");
+  const Hash32 id = chain::ChangeId(*change);
+  if (h >= change->expires_height) {
+    return Fail(who + " activated change " + Short(id) + " at height " + std::to_string(h) + ", at or above its expiry " +
+                std::to_string(change->expires_height));
+  }
+  const std::vector<chain::MemberId> targets = chain::ChangeTargets(*change);
+  for (const chain::Member& mem : config.members) {
+    if (!honest(mem.id) || std::find(targets.begin(), targets.end(), mem.id) != targets.end()) continue;
+    if (!m_operator.count({mem.id, id})) {
+      return Fail(who + " activated change " + Short(id) + " at height " + std::to_string(h) + " but the operator of member " +
+                  std::to_string(mem.id) + ", a required approver, never approved it");
+    }
   }
 }
 

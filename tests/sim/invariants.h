@@ -31,6 +31,14 @@
 //       and a view's FINAL height never exceeds the highest of its blocks that a confirmed anchor of
 //       a unanimous checkpoint (under the view's exclusions) covers (FINAL => UNANIMOUS and ANCHORED),
 //       unless the epoch is compromised or Bitcoin reorganised deeper than k_anchor.
+// - I13 Governance (§5.3), on every honest commit: the block's epoch and config_hash are those of
+//       the config the member's stored epoch history gives its height; two honest members that
+//       committed the same head hold the same epoch state after it (config, pending change,
+//       approvals); an honest member's ConfigApprove (sent or recorded) was ordered by its operator
+//       (the software never approves by itself); a change activates below its expires_height, and
+//       only once the operator of every honest member of the epoch that is not its target approved
+//       it (a minority never decides for the others, a silent target cannot block its removal).
+// Every rule above takes the config of the height concerned from the epochs (chain::EpochHistory).
 // I9 (PCE round trips) is checked by Simulation on every sent message (and by tests/unit/chain and
 // the fuzz targets for non-canonical input), I11 (light client) by light_client_check.h once at the end of a run.
 // - I12 (CheckForkLengthIndependence below) once per run, on the committed chain of an honest member
@@ -47,6 +55,7 @@
 #include <tuple>
 #include <vector>
 
+#include "peerdb/chain/epoch.h"
 #include "peerdb/consensus/machine.h"
 #include "sim_app.h"
 #include "sim_bitcoin.h"
@@ -71,7 +80,10 @@ class InvariantChecker {
   // A message leaving member `from` (after byzantine rewriting). `genuine` is false for messages
   // with forged signatures, which must not enter the registries.
   void OnSent(chain::MemberId from, const consensus::PeerMessage& msg, bool genuine);
-  void OnCommitted(chain::MemberId m, const consensus::CommittedBlock& block);
+  // `disk` is the member's disk after the step (its epochs and epoch state).
+  void OnCommitted(chain::MemberId m, const consensus::CommittedBlock& block, const Durable& disk);
+  // The operator of `m` approved the change (`peerdb change approve`).
+  void OnOperatorApproved(chain::MemberId m, const Hash32& change_id) { m_operator.insert({m, change_id}); }
   void OnUnanimousClaim(chain::MemberId m, std::uint64_t height, const Durable& disk,
                         const std::set<chain::MemberId>& excluded);
   void OnEvidence(const chain::Evidence& e);
@@ -102,10 +114,14 @@ class InvariantChecker {
   void RegisterVote(std::uint64_t h, std::uint32_t r, const Hash32& id, chain::MemberId signer);
   void RegisterCert(const chain::MajorityCert& mc);
   void CheckOwnSigned(chain::MemberId m, const consensus::PeerMessage& msg);
+  void CheckGovernance(chain::MemberId m, const consensus::CommittedBlock& block, const Durable& disk);
+  void CheckApprovalOrdered(chain::MemberId m, const chain::ConfigApprove& a, const char* how);
+  const chain::Config& ConfigAt(std::uint64_t h) const { return m_epochs.ConfigAt(h); }
+  std::size_t MajAt(std::uint64_t h) const { return ConfigAt(h).Majority(); }
 
   chain::Genesis m_genesis;
   Hash32 m_chain_id{};
-  std::size_t m_maj = 0;
+  chain::EpochHistory m_epochs;  // of the honest chain that got furthest
   std::set<chain::MemberId> m_byzantine;
   std::map<chain::MemberId, History> m_hist;
   std::map<std::tuple<std::uint64_t, std::uint32_t, Hash32>, std::set<chain::MemberId>> m_votes;
@@ -117,6 +133,8 @@ class InvariantChecker {
   std::map<std::uint64_t, Hash32> m_final_at;           // FINAL in some honest or auditor view (I4)
   std::set<Hash32> m_evidence;                          // EvidenceKey of evidence checked
   std::set<chain::MemberId> m_offenders;
+  std::set<std::pair<chain::MemberId, Hash32>> m_operator;  // (member, change) its operator approved
+  std::map<Hash32, Bytes> m_epoch_after;                    // encoded EpochState after a committed head
   std::optional<std::string> m_failure;
 };
 

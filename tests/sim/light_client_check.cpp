@@ -1,5 +1,7 @@
 #include "light_client_check.h"
 
+#include <algorithm>
+
 namespace peerdb::sim {
 
 namespace {
@@ -37,7 +39,10 @@ std::optional<std::string> CheckLightClientAgrees(const Simulation& s) {
     const consensus::LightFinality f = lc->Compute();
     // A compromised epoch (§5.2, fewer than MAJ members left): the full view freezes its FINAL
     // height (statuses only rise), which a stateless auditor cannot recompute from the anchors.
-    if (s.genesis().config.members.size() - f.excluded.size() < s.genesis().config.Majority()) continue;
+    const chain::Config& now = s.ConfigOf(id);
+    std::size_t counted = 0;
+    for (const chain::Member& m : now.members) counted += std::count(f.excluded.begin(), f.excluded.end(), m.id) ? 0 : 1;
+    if (counted < now.Majority()) continue;
     // After a Bitcoin reorg deeper than k_anchor a node lowers FINAL only at its next recheck.
     if (s.bitcoin().deep_reorgs() > 0) continue;
     const std::uint64_t full = s.FinalHeight(id);

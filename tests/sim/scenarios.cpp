@@ -1,4 +1,5 @@
 #include "scenarios.h"
+#include "scenarios_governance.h"
 #include "scenarios_majority.h"
 
 #include <algorithm>
@@ -379,6 +380,12 @@ std::vector<Scenario> MakeTable() {
       {"anchor_delay", "AnchorDelay", "16", "calendars unavailable for several seconds", AnchorDelay},
       {"bitcoin_reorg", "BitcoinReorg", "17", "Bitcoin reorgs of 1-2 blocks, sometimes deeper than k_anchor", BitcoinReorg},
       {"censoring_proposer", "CensoringProposer", "18", "a proposer leaves one member's batches out", CensoringProposer},
+      {"gov_add_member", "GovAddMember", "5.3", "ADD of a fifth member under crashes and a split; it joins from the genesis file", GovAddMember},
+      {"gov_remove_member", "GovRemoveMember", "5.3", "REMOVE of a member that is down or cut off, under crashes and a split", GovRemoveMember},
+      {"gov_silent_target", "GovSilentTarget", "5.3", "a member that sends nothing is removed without its approval or seal", GovSilentTarget},
+      {"gov_change_lapses", "GovChangeLapses", "5.3", "a change one operator never approves lapses; the next one activates", GovChangeLapses},
+      {"gov_byzantine_two_branches", "GovByzantineTwoBranches", "5.3", "a double-proposer approves the change on two branches", GovByzantineTwoBranches},
+      {"gov_rotate_key_crash", "GovRotateKeyCrash", "5.3", "ROTATE_KEY with the rotating node crashing between the steps", GovRotateKeyCrash},
       {"random", "RandomMix", "all", "a random mix of loss, duplication, crashes, partitions, skew, one byzantine member", RandomMix},
   };
 }

@@ -20,6 +20,14 @@ SimAnchoring::SimAnchoring(chain::MemberId id, const chain::Genesis& genesis, an
   const anchor::Head head = HeadNow();
   m_head = head.height;
   Perform(m_planner.Start(m_store.jobs, m_store.anchors, m_store.heights, head));
+  FollowEpochs();  // after Start, as node.cpp does
+}
+
+// The node gives its planner the chain's epochs whenever a config change activates.
+void SimAnchoring::FollowEpochs() {
+  if (m_disk.epochs.size() == m_epochs_seen) return;
+  m_epochs_seen = m_disk.epochs.size();
+  Perform(m_planner.SetEpochs(m_disk.epochs.empty() ? chain::EpochHistory(m_genesis) : chain::EpochHistory(m_disk.epochs)));
 }
 
 SimAnchoring::~SimAnchoring() = default;
@@ -30,6 +38,7 @@ anchor::Head SimAnchoring::HeadNow() const {
 }
 
 void SimAnchoring::Sync(const std::set<chain::MemberId>& excluded) {
+  FollowEpochs();
   const anchor::Head head = HeadNow();
   if (head.height != m_head) {
     m_head = head.height;
@@ -138,7 +147,8 @@ void SimAnchoring::Submit(const anchor::Submit& s) {
   }
   SimAnchor a;
   a.cp = job->checkpoint;
-  auto sealers = chain::VerifyCheckpointSeals(a.cp, m_genesis.config);
+  const chain::EpochHistory epochs = m_disk.epochs.empty() ? chain::EpochHistory(m_genesis) : chain::EpochHistory(m_disk.epochs);
+  auto sealers = chain::VerifyCheckpointSeals(a.cp, epochs.ConfigAt(a.cp.h));
   if (!sealers.ok()) {
     m_failure = "member " + std::to_string(m_id) + " holds a seal that does not verify: " + sealers.error().message;
     return;

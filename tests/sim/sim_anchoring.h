@@ -71,6 +71,7 @@ class SimAnchoring {
   void Recheck(const anchor::Recheck& r);
   chain::Checkpoint CheckpointAt(std::uint64_t height) const;
   anchor::Head HeadNow() const;
+  void FollowEpochs();
 
   chain::MemberId m_id;
   chain::Genesis m_genesis;
@@ -80,6 +81,7 @@ class SimAnchoring {
   AnchorWorld m_world;
   anchor::AnchorPlanner m_planner;
   std::uint64_t m_head = 0;
+  std::size_t m_epochs_seen = 0;  // m_disk.epochs.size() last given to the planner
   std::shared_ptr<bool> m_alive;  // answers in flight hold a weak copy: a crash drops them
   std::string m_failure;
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "peerdb/chain/epoch.h"
 #include "peerdb/chain/rules.h"
 #include "peerdb/crypto/sha256.h"
 
@@ -23,21 +24,41 @@ Hash32 SimApp::StateRootAt(std::uint64_t height) const {
   return height == 0 ? m_genesis.initial_state_root : m_disk.blocks.at(height - 1).block.header.state_root;
 }
 
+bool SimApp::HasChange(const chain::TxBatch& batch) {
+  return std::any_of(batch.ops.begin(), batch.ops.end(),
+                     [](const chain::Op& op) { return op.kind == static_cast<std::uint8_t>(chain::OpKind::kConfig); });
+}
+
+// A batch's `_config` op passes C5 (chain::CheckProposedChange) and is the block's first change.
+bool SimApp::ChangeExecutes(const chain::TxBatch& batch, const consensus::BlockTemplate& t, bool change_taken) {
+  for (const chain::Op& op : batch.ops) {
+    if (op.kind != static_cast<std::uint8_t>(chain::OpKind::kConfig)) continue;
+    if (change_taken) return false;
+    if (!chain::CheckProposedChange(*t.rules.epoch, batch.author, op, t.height, t.rules.excluded).ok()) return false;
+    change_taken = true;
+  }
+  return true;
+}
+
 Hash32 SimApp::HeadId() const { return m_disk.blocks.empty() ? m_chain_id : m_disk.blocks.back().id; }
 
 Result<chain::Block> SimApp::Build(const consensus::BlockTemplate& t, std::vector<chain::TxBatch>* dropped) {
   chain::Block b;
   const chain::Config& config = t.rules.epoch->config;
   auto seqs = m_seqs;
+  bool change_taken = false;  // at most one config change per block (§5.3)
   for (const chain::TxBatch& batch : t.batches) {
     const chain::Member* author = config.FindMember(batch.author);
-    const bool ok = author && batch.seq == seqs[batch.author] + 1 && batch.valid_until_height >= t.height &&
-                    chain::CheckBatchShape(batch, config.params).ok() &&
-                    chain::VerifySignedBy(author->pubkey, m_chain_id, batch);
+    const bool signed_ok = author && chain::VerifySignedBy(author->pubkey, m_chain_id, batch);
+    const bool change_ok = ChangeExecutes(batch, t, change_taken);
+    const bool ok = signed_ok && change_ok && batch.seq == seqs[batch.author] + 1 &&
+                    batch.valid_until_height >= t.height && chain::CheckBatchShape(batch, config.params).ok();
     if (ok) {
       b.batches.push_back(batch);
       seqs[batch.author] = batch.seq;
-    } else if (dropped && (!author || batch.seq <= seqs[batch.author])) {
+      change_taken = change_taken || HasChange(batch);
+    } else if (dropped && (!signed_ok || !change_ok || batch.seq <= seqs[batch.author])) {
+      // Never executes: a non-member, a key no longer in force, a refused change, a stale seq.
       dropped->push_back(batch);
     }
   }

@@ -3,7 +3,9 @@
 //
 // Execution: state_root = SHA-256(parent state_root || batches_root); Check re-derives it and checks
 // each batch's signature, author, seq (strictly consecutive per author) and validity height (C5,
-// C6), plus the stateless block shape. "Disk" is a Durable struct owned by the simulated member: it
+// C6), plus the stateless block shape. Config changes (`_config` ops) are judged by the machine
+// (chain::AdvanceEpoch) on every candidate; Build leaves out a change chain::CheckProposedChange
+// refuses and any second change in a block, as the node's executor does. "Disk" is a Durable struct owned by the simulated member: it
 // survives a crash, while the SimApp, the Machine and everything else of the process are rebuilt on
 // restart (Snapshot from Durable).
 //
@@ -68,11 +70,13 @@ class SimApp : public consensus::Application {
   const StepSaves& step_saves() const { return m_saves; }
 
   consensus::Snapshot MakeSnapshot(chain::MemberId self) const;
+  static bool HasChange(const chain::TxBatch& batch);  // it carries a `_config` op
   std::uint64_t head() const { return m_disk.blocks.size(); }
   Hash32 HeadId() const;
   const Durable& disk() const { return m_disk; }
 
  private:
+  static bool ChangeExecutes(const chain::TxBatch& batch, const consensus::BlockTemplate& t, bool change_taken);
   bool Persisting();  // counts a persisting call; false if it is lost (at or after the crash point)
   Hash32 StateRootAt(std::uint64_t height) const;
   Status CheckBatches(const chain::Block& block, const chain::Config& config,

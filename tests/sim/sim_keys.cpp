@@ -11,6 +11,39 @@ crypto::SigningKey KeyOf(chain::MemberId id) {
   return crypto::SigningKey::FromSeed(seed);
 }
 
+crypto::SigningKey RotatedKeyOf(chain::MemberId id) {
+  crypto::SecretSeed seed;
+  seed.fill(static_cast<std::uint8_t>(id ^ 0xc3));
+  seed[0] = static_cast<std::uint8_t>(id >> 8);
+  seed[1] = 0x7f;
+  return crypto::SigningKey::FromSeed(seed);
+}
+
+chain::Member MemberCard(chain::MemberId id, const crypto::SigningKey& key) {
+  chain::Member m;
+  m.id = id;
+  m.pubkey = key.public_key();
+  m.name = "member-" + std::to_string(id);
+  m.contact = m.name + "@sim.example";
+  return m;
+}
+
+chain::TxBatch MakeChangeBatch(const Hash32& chain_id, const crypto::SigningKey& key, chain::MemberId author,
+                               std::uint64_t seq, const chain::ConfigChange& change) {
+  chain::TxBatch b;
+  b.author = author;
+  b.seq = seq;
+  b.valid_until_height = 1'000'000;
+  chain::Op op;
+  op.kind = static_cast<std::uint8_t>(chain::OpKind::kConfig);
+  op.ns = std::string(chain::kConfigNamespace);
+  op.key = std::string(chain::kConfigKey);
+  op.value = codec::Encode(change);
+  b.ops.push_back(std::move(op));
+  chain::SignWith(key, chain_id, b);
+  return b;
+}
+
 chain::Params SimParams() {
   chain::Params p;
   p.block_period_ms = 200;
@@ -26,14 +59,7 @@ chain::Params SimParams() {
 
 chain::Genesis MakeGenesis(std::size_t n, const chain::Params& params) {
   chain::Genesis g;
-  for (chain::MemberId id = 1; id <= n; ++id) {
-    chain::Member m;
-    m.id = id;
-    m.pubkey = KeyOf(id).public_key();
-    m.name = "member-" + std::to_string(id);
-    m.contact = m.name + "@sim.example";
-    g.config.members.push_back(m);
-  }
+  for (chain::MemberId id = 1; id <= n; ++id) g.config.members.push_back(MemberCard(id, KeyOf(id)));
   chain::Rule rule;
   rule.ns = "ledger";
   rule.mode = static_cast<std::uint8_t>(chain::RuleMode::kAppendOnly);
@@ -51,6 +77,10 @@ chain::Genesis MakeGenesis(std::size_t n, const chain::Params& params) {
 #pragma GCC diagnostic ignored "-Wrestrict"
 #endif
 chain::TxBatch MakeBatch(const Hash32& chain_id, chain::MemberId author, std::uint64_t seq) {
+  return MakeBatch(chain_id, KeyOf(author), author, seq);
+}
+
+chain::TxBatch MakeBatch(const Hash32& chain_id, const crypto::SigningKey& key, chain::MemberId author, std::uint64_t seq) {
   chain::TxBatch b;
   b.author = author;
   b.seq = seq;
@@ -60,7 +90,7 @@ chain::TxBatch MakeBatch(const Hash32& chain_id, chain::MemberId author, std::ui
   op.key = "m" + std::to_string(author) + "-" + std::to_string(seq);
   op.value = ToBytes("v" + std::to_string(seq));
   b.ops.push_back(op);
-  chain::SignWith(KeyOf(author), chain_id, b);
+  chain::SignWith(key, chain_id, b);
   return b;
 }
 #if defined(__GNUC__) && !defined(__clang__)

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "peerdb/chain/block.h"
+#include "peerdb/chain/config_change.h"
 #include "peerdb/crypto/ed25519.h"
 
 namespace peerdb::sim {
@@ -21,5 +22,15 @@ chain::Genesis MakeGenesis(std::size_t n, const chain::Params& params);
 
 // A one-PUT batch of `author`, signed for `chain_id` (pass another chain's id to forge a replay).
 chain::TxBatch MakeBatch(const Hash32& chain_id, chain::MemberId author, std::uint64_t seq);
+// The same, signed with `key` (a member whose key was rotated).
+chain::TxBatch MakeBatch(const Hash32& chain_id, const crypto::SigningKey& key, chain::MemberId author, std::uint64_t seq);
+
+// The key member `id` rotates to (another fixed seed).
+crypto::SigningKey RotatedKeyOf(chain::MemberId id);
+// Member `id`'s entry in a config, with `key`'s public key.
+chain::Member MemberCard(chain::MemberId id, const crypto::SigningKey& key);
+// A batch of `author` carrying one `_config` op proposing `change` (PROTOCOL.md §5.3).
+chain::TxBatch MakeChangeBatch(const Hash32& chain_id, const crypto::SigningKey& key, chain::MemberId author,
+                               std::uint64_t seq, const chain::ConfigChange& change);
 
 }  // namespace peerdb::sim

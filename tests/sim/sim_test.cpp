@@ -12,7 +12,7 @@
 namespace peerdb::sim {
 namespace {
 
-constexpr std::uint64_t kSeedsPerScenario = 60;  // 20 scenarios -> 1,200 runs
+constexpr std::uint64_t kSeedsPerScenario = 60;  // 26 scenarios -> 1,560 runs
 
 std::uint64_t FirstSeed() {
   const char* env = std::getenv("PEERDB_SIM_FIRST_SEED");
@@ -56,6 +56,12 @@ TEST(Sim, AnchorDelay) { RunSeeds("anchor_delay"); }
 TEST(Sim, BitcoinReorg) { RunSeeds("bitcoin_reorg"); }
 TEST(Sim, CensoringProposer) { RunSeeds("censoring_proposer"); }
 TEST(Sim, RandomMix) { RunSeeds("random"); }
+TEST(Sim, GovAddMember) { RunSeeds("gov_add_member"); }
+TEST(Sim, GovRemoveMember) { RunSeeds("gov_remove_member"); }
+TEST(Sim, GovSilentTarget) { RunSeeds("gov_silent_target"); }
+TEST(Sim, GovChangeLapses) { RunSeeds("gov_change_lapses"); }
+TEST(Sim, GovByzantineTwoBranches) { RunSeeds("gov_byzantine_two_branches"); }
+TEST(Sim, GovRotateKeyCrash) { RunSeeds("gov_rotate_key_crash"); }
 
 // Seeds the long soak found, kept as regressions (tests/sim/README.md, findings F8-F11). Since the
 // simulation drives the node's own anchoring planner the runs of these seeds differ from the ones
@@ -85,7 +91,23 @@ TEST(Sim, SoakRegressions) {
   }
 }
 
-TEST(Sim, EveryScenarioHasATestCase) { EXPECT_EQ(Scenarios().size(), 20u); }
+// I13 must catch a node that approves a change its operator never approved: here member 2's node
+// approves on its own (the others' operators approve as usual).
+TEST(Sim, GovernanceInvariantCatchesAnApprovalNoOperatorGave) {
+  const Scenario* s = FindScenario("gov_add_member");
+  ASSERT_NE(s, nullptr);
+  SimConfig c = s->make(1);
+  c.operator_approves = [](Simulation& sim, chain::MemberId id, const chain::PendingChange& p) {
+    if (id != 2) return true;
+    sim.ApproveUnordered(id, p.change_id);
+    return false;
+  };
+  const SimResult r = Simulation(std::move(c)).Run();
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.failure.find("I13: honest member 2's approval"), std::string::npos) << r.failure;
+}
+
+TEST(Sim, EveryScenarioHasATestCase) { EXPECT_EQ(Scenarios().size(), 26u); }
 
 TEST(Sim, SameSeedGivesTheSameTrace) {
   const Scenario* s = FindScenario("random");

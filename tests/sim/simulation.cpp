@@ -26,6 +26,7 @@ struct Simulation::Member {
   std::unique_ptr<SimApp> app;
   std::unique_ptr<consensus::Machine> machine;
   bool alive = false;
+  bool started = false;            // a joiner is not until the scenario starts it
   bool crash_before_send = false;  // ArmCrash(k = 0)
   std::uint64_t tick_gen = 0;
   std::uint32_t idle_spins = 0;    // consecutive no-op ticks after which NextWakeupMs was already due
@@ -33,6 +34,9 @@ struct Simulation::Member {
   std::uint32_t byz = 0;
   ByzState byz_state;
   std::uint64_t next_seq = 1;      // the member's client: next batch seq
+  std::map<std::uint64_t, chain::ConfigChange> changes;  // its client's batches that propose a change, by seq
+  std::map<std::uint64_t, std::uint32_t> resubmits;      // re-submissions of a dropped batch, by seq
+  std::optional<crypto::SigningKey> next_key;            // node.toml next_key (a rotation), kept across restarts
   AnchorDisk anchor_disk;          // survives a crash, like `disk`
   std::unique_ptr<SimAnchoring> anchoring;  // the node's anchoring; null while down or byzantine
   std::uint64_t anchor_gen = 0;
@@ -43,7 +47,7 @@ struct Simulation::Member {
 
 Simulation::Simulation(SimConfig config)
     : m_cfg(std::move(config)), m_rng(m_cfg.seed), m_anchor_rng(m_cfg.seed ^ 0xa4c0'a4c0'a4c0'a4c0ULL), m_genesis(MakeGenesis(m_cfg.n, m_cfg.params)),
-      m_chain_id(chain::ChainId(m_genesis)), m_net(m_cfg.n), m_checker(m_genesis, [&] {
+      m_chain_id(chain::ChainId(m_genesis)), m_net(m_cfg.n + m_cfg.joiners), m_checker(m_genesis, [&] {
         std::set<chain::MemberId> b;
         for (const auto& [id, bits] : m_cfg.byz) b.insert(id);
         return b;
@@ -54,7 +58,7 @@ Simulation::Simulation(SimConfig config)
   m_net.params = m_cfg.net;
   m_btc.set_k(m_cfg.params.k_anchor);
   m_now = m_genesis.genesis_time_ms;
-  for (chain::MemberId id = 1; id <= m_cfg.n; ++id) {
+  for (chain::MemberId id = 1; id <= m_cfg.n + m_cfg.joiners; ++id) {
     auto m = std::make_unique<Member>(id);
     if (auto it = m_cfg.skew_ms.find(id); it != m_cfg.skew_ms.end()) m->skew = it->second;
     if (auto it = m_cfg.byz.find(id); it != m_cfg.byz.end()) m->byz = it->second;
@@ -102,8 +106,8 @@ void Simulation::ScheduleWorkload(chain::MemberId id) {
   ev.at = m_now + m_rng.Uniform(m_cfg.batch_min_ms, m_cfg.batch_max_ms);
   ev.fn = [this, id] {
     Member& m = *m_members[id - 1];
-    if (m.alive && !(m.byz & kByzSilent)) {
-      chain::TxBatch b = MakeBatch(m_chain_id, id, m.next_seq++);
+    if (m.alive && !(m.byz & kByzSilent) && ConfigOf(m).FindMember(id)) {
+      chain::TxBatch b = ClientBatch(m, m.next_seq++);
       StepMember(m, consensus::LocalBatch{std::move(b)}, "batch");
     }
     ScheduleWorkload(id);
@@ -130,7 +134,7 @@ void Simulation::ScheduleReplay(chain::MemberId id) {
     Member& m = *m_members[id - 1];
     if (!m_after_gst && m.alive && !m_recent.empty()) {
       auto msg = m_recent[m_rng.Uniform(0, m_recent.size() - 1)];
-      const chain::MemberId to = static_cast<chain::MemberId>(m_rng.Uniform(1, m_cfg.n));
+      const chain::MemberId to = static_cast<chain::MemberId>(m_rng.Uniform(1, m_members.size()));
       if (to != id) {
         m_checker.OnSent(id, *msg, true);
         Transmit(id, to, msg);
@@ -213,7 +217,7 @@ void Simulation::Crash(chain::MemberId id) {
   m.app.reset();
   ++m.tick_gen;
   for (const auto& p : m_members) {
-    if (p->id != id && p->alive && m_net.Linked(id, p->id)) {
+    if (p->id != id && p->alive && Connected(id, p->id)) {
       const chain::MemberId peer = p->id;
       After(1, [this, peer, id] {
         if (alive(peer)) StepMember(*m_members[peer - 1], consensus::PeerDisconnected{id}, "disconnected");
@@ -233,11 +237,14 @@ void Simulation::Restart(chain::MemberId id) {
   Trace("restart " + std::to_string(id));
   Mix(0xe0 + id);
   m.app = MakeApp(m);
-  m.machine = std::make_unique<consensus::Machine>(m.app->MakeSnapshot(id), *m.app, m.key);
+  consensus::Snapshot snapshot = m.app->MakeSnapshot(id);
+  if (m.next_key) snapshot.other_keys.push_back(*m.next_key);
+  m.machine = std::make_unique<consensus::Machine>(std::move(snapshot), *m.app, m.key);
   m.alive = true;
+  m.started = true;
   StartAnchoring(m);
   for (const auto& p : m_members) {
-    if (p->id == id || !m_net.Linked(id, p->id)) continue;
+    if (p->id == id || !Connected(id, p->id)) continue;
     StepMember(m, consensus::PeerConnected{p->id}, "connected");
     if (!m.alive) return;
     if (p->alive) StepMember(*p, consensus::PeerConnected{id}, "connected");
@@ -250,7 +257,7 @@ void Simulation::Restart(chain::MemberId id) {
     }
   }
   for (std::uint64_t s = committed + 1; s < m.next_seq && m.alive && !(m.byz & kByzSilent); ++s) {
-    StepMember(m, consensus::LocalBatch{MakeBatch(m_chain_id, id, s)}, "batch");
+    StepMember(m, consensus::LocalBatch{ClientBatch(m, s)}, "batch");
   }
   ScheduleTick(m);
 }
@@ -276,6 +283,8 @@ void Simulation::Heal() {
 void Simulation::LinksChanged(const std::vector<std::pair<std::pair<chain::MemberId, chain::MemberId>, bool>>& changed) {
   for (const auto& [pair, up] : changed) {
     const auto [a, b] = pair;
+    // Members that do not admit each other (§5.3: the transport follows the config) had no link.
+    if (!ConfigOf(a).FindMember(b) || !ConfigOf(b).FindMember(a)) continue;
     for (auto [x, y] : {std::pair{a, b}, std::pair{b, a}}) {
       if (!alive(x)) continue;
       if (up) StepMember(*m_members[x - 1], consensus::PeerConnected{y}, "connected");
@@ -305,13 +314,14 @@ void Simulation::StepMember(Member& m, const consensus::Event& ev, std::string_v
   if (!m.alive || m_failure || m_checker.failure()) return;
   ++m_events;
   const std::uint64_t local = static_cast<std::uint64_t>(static_cast<std::int64_t>(m_now) + m.skew);
+  const std::size_t epochs_before = m.disk.epochs.size();
   m.app->BeginStep();
   std::vector<consensus::Action> actions = m.machine->Step(ev, local);
   const bool crashed = m.app->EndStep();
   const StepSaves saves = m.app->step_saves();
   m_checker.OnSaves(m.id, saves);
   for (std::uint64_t h : saves.commits) {
-    if (h <= m.disk.blocks.size()) m_checker.OnCommitted(m.id, m.disk.blocks[h - 1]);
+    if (h <= m.disk.blocks.size()) m_checker.OnCommitted(m.id, m.disk.blocks[h - 1], m.disk);
   }
   Mix(m.id);
   Mix(actions.size());
@@ -343,13 +353,14 @@ void Simulation::StepMember(Member& m, const consensus::Event& ev, std::string_v
                 " ticks in a row did nothing, yet NextWakeupMs() was already due");
   }
   ProcessActions(m, actions);
+  if (m.disk.epochs.size() != epochs_before) MembershipChanged(m, epochs_before);
   SyncAnchoring(m);
   ScheduleTick(m);
 }
 
 void Simulation::ProcessActions(Member& m, std::vector<consensus::Action>& actions) {
-  std::vector<chain::MemberId> all;
-  for (chain::MemberId id = 1; id <= m_cfg.n; ++id) {
+  std::vector<chain::MemberId> all;  // Transmit keeps those linked to it (the transport's member list)
+  for (chain::MemberId id = 1; id <= m_members.size(); ++id) {
     if (id != m.id) all.push_back(id);
   }
   bool status_changed = false;
@@ -403,6 +414,13 @@ void Simulation::ProcessActions(Member& m, std::vector<consensus::Action>& actio
     } else if (const auto* p = std::get_if<consensus::Penalise>(&a)) {
       ++m_penalties[p->peer];
       if (m_cfg.trace) Trace("  penalise " + std::to_string(p->peer) + ": " + p->reason);
+    } else if (const auto* d = std::get_if<consensus::BatchDropped>(&a)) {
+      if (m_cfg.trace) Trace("  dropped own batch seq " + std::to_string(d->batch.seq) + ": " + d->reason);
+      OnOwnBatchDropped(m, d->batch);
+    } else if (const auto* e = std::get_if<consensus::EpochChanged>(&a)) {
+      Mix(0xe9c0 + e->config.epoch);
+      if (m_cfg.trace) Trace("  epoch " + std::to_string(e->config.epoch) + " from height " + std::to_string(e->start_height) +
+                             ", " + std::to_string(e->config.members.size()) + " members");
     }
   }
   if (status_changed && !m.byz) {
@@ -426,9 +444,9 @@ void Simulation::CheckWireRoundTrip(const consensus::PeerMessage& msg) {
 }
 
 void Simulation::Transmit(chain::MemberId from, chain::MemberId to, std::shared_ptr<const consensus::PeerMessage> msg) {
-  if (from == to || to == 0 || to > m_cfg.n) return;
+  if (from == to || to == 0 || to > m_members.size()) return;
   if (intercept && intercept(from, to, *msg)) return;
-  if (!m_net.Linked(from, to)) return;
+  if (!Connected(from, to)) return;
   for (std::uint64_t d : m_net.Delays(m_rng)) {
     Ev ev;
     ev.at = m_now + d;
@@ -438,6 +456,140 @@ void Simulation::Transmit(chain::MemberId from, chain::MemberId to, std::shared_
     ev.msg = msg;
     Push(std::move(ev));
   }
+}
+
+// ---- governance ---------------------------------------------------------------------------------
+
+const chain::Config& Simulation::ConfigOf(const Member& m) const {
+  return m.disk.epoch ? m.disk.epoch->config : m_genesis.config;
+}
+const chain::Config& Simulation::ConfigOf(chain::MemberId id) const { return ConfigOf(*m_members[id - 1]); }
+
+chain::EpochHistory Simulation::EpochsOf(chain::MemberId id) const {
+  const Durable& d = m_members[id - 1]->disk;
+  return d.epochs.empty() ? chain::EpochHistory(m_genesis) : chain::EpochHistory(d.epochs);
+}
+
+std::vector<chain::MemberId> Simulation::HonestMembersNow() const {
+  chain::MemberId top = 0;
+  for (chain::MemberId id : Honest()) {
+    if (m_members[id - 1]->started && (top == 0 || Head(id) > Head(top))) top = id;
+  }
+  std::vector<chain::MemberId> out;
+  if (top == 0) return out;
+  const chain::Config& now = ConfigOf(top);
+  for (chain::MemberId id : Honest()) {
+    if (now.FindMember(id) && m_members[id - 1]->started) out.push_back(id);
+  }
+  return out;
+}
+
+// The transport admits the members of the config in force at each end (§5.3), over a network link.
+bool Simulation::Connected(chain::MemberId a, chain::MemberId b) const {
+  return m_net.Linked(a, b) && ConfigOf(a).FindMember(b) && ConfigOf(b).FindMember(a);
+}
+
+// `m`'s config changed: links to members it now admits come up, links to members it no longer
+// admits go down, as the node's PeerNetwork::SetMembers does.
+void Simulation::MembershipChanged(Member& m, std::size_t epochs_before) {
+  const chain::Config& before = epochs_before == 0 ? m_genesis.config : m.disk.epochs[epochs_before - 1].config;
+  for (const auto& p : m_members) {
+    if (p->id == m.id) continue;
+    const bool was = m_net.Linked(m.id, p->id) && before.FindMember(p->id) && ConfigOf(*p).FindMember(m.id);
+    if (was == Connected(m.id, p->id)) continue;
+    const chain::MemberId a = m.id, b = p->id;
+    After(1, [this, a, b] {
+      const bool up = Connected(a, b);
+      for (auto [x, y] : {std::pair{a, b}, std::pair{b, a}}) {
+        if (!alive(x)) continue;
+        if (up) StepMember(*m_members[x - 1], consensus::PeerConnected{y}, "connected");
+        else StepMember(*m_members[x - 1], consensus::PeerDisconnected{y}, "disconnected");
+      }
+    });
+  }
+}
+
+// The key the member's own config names for it: its next key once its rotation is in force there.
+const crypto::SigningKey& Simulation::ClientKey(const Member& m) const {
+  const chain::Member* me = ConfigOf(m).FindMember(m.id);
+  if (me && m.next_key && me->pubkey == m.next_key->public_key()) return *m.next_key;
+  return m.key;
+}
+
+chain::TxBatch Simulation::ClientBatch(Member& m, std::uint64_t seq) {
+  auto it = m.changes.find(seq);
+  if (it != m.changes.end()) return MakeChangeBatch(m_chain_id, ClientKey(m), m.id, seq, it->second);
+  return MakeBatch(m_chain_id, ClientKey(m), m.id, seq);
+}
+
+// The member's client learns that its node gave up on one of its batches (refused change, key
+// rotated, member left): as a node's client does after an error, it sends that seq again, re-signed
+// and as a plain write if it was a refused change, unless a committed batch already has it.
+void Simulation::OnOwnBatchDropped(Member& m, const chain::TxBatch& b) {
+  if (m.byz || b.author != m.id) return;
+  auto committed = [this](const Member& x) {
+    std::uint64_t c = 0;
+    for (const auto& blk : x.disk.blocks) {
+      for (const chain::TxBatch& t : blk.block.batches) {
+        if (t.author == x.id) c = std::max(c, t.seq);
+      }
+    }
+    return c;
+  };
+  if (b.seq <= committed(m) || ++m.resubmits[b.seq] > 20) return;
+  if (SimApp::HasChange(b) && m.changes.erase(b.seq)) Note("member " + std::to_string(m.id) + "'s change was refused");
+  const chain::MemberId id = m.id;
+  const std::uint64_t seq = b.seq;
+  After(m_rng.Uniform(50, 300), [this, id, seq, committed] {
+    Member& x = *m_members[id - 1];
+    if (!x.alive || !ConfigOf(x).FindMember(id) || seq <= committed(x)) return;
+    StepMember(x, consensus::LocalBatch{ClientBatch(x, seq)}, "re-submit");
+  });
+}
+
+Hash32 Simulation::ProposeChange(chain::MemberId by, std::vector<chain::ConfigOp> ops, std::uint64_t expires_in) {
+  Member& m = *m_members[by - 1];
+  chain::ConfigChange change;
+  change.epoch = ConfigOf(m).epoch;
+  change.ops = std::move(ops);
+  change.expires_height = Head(by) + 1 + expires_in;
+  const std::uint64_t seq = m.next_seq++;
+  m.changes[seq] = change;
+  const Hash32 id = chain::ChangeId(change);
+  Trace("member " + std::to_string(by) + " proposes change " + Hex(id).substr(0, 12) + " (seq " + std::to_string(seq) + ")");
+  if (m.alive && ConfigOf(m).FindMember(by)) StepMember(m, consensus::LocalBatch{ClientBatch(m, seq)}, "propose");
+  return id;
+}
+
+void Simulation::ApproveUnordered(chain::MemberId id, const Hash32& change_id) {
+  Member& m = *m_members[id - 1];
+  if (m.alive) StepMember(m, consensus::ApproveChange{change_id}, "approve (no operator)");
+}
+
+void Simulation::GiveNextKey(chain::MemberId id) {
+  Member& m = *m_members[id - 1];
+  m.next_key = RotatedKeyOf(id);
+  Trace("member " + std::to_string(id) + " is given its next key");
+  if (!m.alive) return;
+  // The node reads node.toml's next_key when it starts: the operator restarts it.
+  Crash(id);
+  After(5, [this, id] { Restart(id); });
+}
+
+void Simulation::ScheduleOperator(chain::MemberId id) {
+  After(m_rng.Uniform(300, 900), [this, id] {
+    Member& m = *m_members[id - 1];
+    if (m.alive && m.disk.epoch && !(m.byz & kByzSilent)) {
+      const chain::PendingChange* pending = chain::PendingAt(*m.disk.epoch, Head(id) + 1);
+      if (pending && m_cfg.operator_approves(*this, id, *pending) && m.machine->CheckApprove(pending->change_id).ok()) {
+        const Hash32 change = pending->change_id;
+        m_checker.OnOperatorApproved(id, change);
+        Trace("operator of " + std::to_string(id) + " approves " + Hex(change).substr(0, 12));
+        StepMember(m, consensus::ApproveChange{change}, "approve");
+      }
+    }
+    ScheduleOperator(id);
+  });
 }
 
 // ---- anchoring and finality ---------------------------------------------------------------------
@@ -532,13 +684,14 @@ void Simulation::Gst() {
     }
   }
   for (const auto& m : m_members) {
-    if (!m->alive) Restart(m->id);
+    if (!m->alive && m->started) Restart(m->id);
   }
-  for (chain::MemberId id : Honest()) m_gst_head = std::max(m_gst_head, Head(id));
+  for (chain::MemberId id : HonestMembersNow()) m_gst_head = std::max(m_gst_head, Head(id));
 }
 
 void Simulation::CheckLiveness() {
-  const std::vector<chain::MemberId> honest = Honest();
+  // Members that left by a config change, and joiners not added, are no longer expected to follow.
+  const std::vector<chain::MemberId> honest = HonestMembersNow();
   std::string heads = " (heads:";
   for (chain::MemberId id = 1; id <= m_cfg.n; ++id) heads += " " + std::to_string(id) + "=" + std::to_string(Head(id));
   heads += ")";
@@ -554,7 +707,7 @@ void Simulation::CheckLiveness() {
     Note("honest commits diverged after double-signing; A2b raised by " + std::to_string(orphaned.size()) + " member(s)");
     // The members that did not raise A2b go on only if they are a majority by themselves: the
     // others wait for RESET and the double-signer's signatures no longer count.
-    if (honest.size() - orphaned.size() < m_genesis.config.Majority()) {
+    if (honest.size() - orphaned.size() < EpochsOf(honest.front()).current().config.Majority()) {
       Note("the members that did not raise A2b are fewer than MAJ: no progress until RESET (§5.4)");
       return;
     }
@@ -588,17 +741,25 @@ SimResult Simulation::Run() {
   crypto::InitCrypto();
   const std::uint64_t t0 = m_genesis.genesis_time_ms;
   for (const auto& m : m_members) {
+    if (m->id > m_cfg.n) continue;  // joiners start when the scenario says
     m->app = MakeApp(*m);
     m->machine = std::make_unique<consensus::Machine>(m->app->MakeSnapshot(m->id), *m->app, m->key);
     m->alive = true;
+    m->started = true;
     StartAnchoring(*m);
   }
   for (const auto& m : m_members) {
+    if (m->id > m_cfg.n) {
+      ScheduleWorkload(m->id);
+      if (m_cfg.operator_approves) ScheduleOperator(m->id);
+      continue;
+    }
     for (const auto& p : m_members) {
-      if (p->id != m->id) StepMember(*m, consensus::PeerConnected{p->id}, "connected");
+      if (p->id != m->id && p->id <= m_cfg.n) StepMember(*m, consensus::PeerConnected{p->id}, "connected");
     }
     ScheduleTick(*m);
     ScheduleWorkload(m->id);
+    if (m_cfg.operator_approves) ScheduleOperator(m->id);
     if (m->byz & kByzReplay) ScheduleReplay(m->id);
   }
   if (m_cfg.anchoring) ScheduleMining();
@@ -629,7 +790,7 @@ SimResult Simulation::Run() {
       }
       case EvKind::kDeliver: {
         Member& m = *m_members[ev.to - 1];
-        if (!m.alive || !m_net.Linked(ev.from, ev.to)) break;
+        if (!m.alive || !Connected(ev.from, ev.to)) break;
         if (m_recent.size() < kRecent) m_recent.push_back(ev.msg); else m_recent[m_rng.Uniform(0, kRecent - 1)] = ev.msg;
         StepMember(m, consensus::Received{ev.from, *ev.msg}, consensus::MsgTypeName(consensus::TypeOf(*ev.msg)));
         break;

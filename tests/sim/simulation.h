@@ -61,6 +61,13 @@ struct SimConfig {
   // here); with tolerate_known_gaps a liveness failure becomes a note. Safety is never tolerated.
   std::string liveness_known_gap;
   bool tolerate_known_gaps = false;
+  // Members n+1 .. n+joiners: nodes of members a config change may ADD. They exist (keys, network)
+  // but are not started until the scenario calls Start, and are not in the genesis.
+  std::size_t joiners = 0;
+  // The operators (§5.3: only they approve). Null: nobody approves anything. Otherwise each
+  // started member's operator looks at its node every 300-900 ms and, if this returns true for the
+  // change pending there, approves it (ApproveChange), as `peerdb change approve` does.
+  std::function<bool(Simulation&, chain::MemberId, const chain::PendingChange&)> operator_approves;
   std::function<void(Simulation&)> setup;   // schedules the scenario's faults
   std::function<void(Simulation&)> at_end;  // scenario expectations (Simulation::Fail)
   // The member's Application at start and restart (null: SimApp); a byzantine member may break the rules.
@@ -95,6 +102,25 @@ class Simulation {
   void After(std::uint64_t delay_ms, std::function<void()> fn);
   void Crash(chain::MemberId id);
   void Restart(chain::MemberId id);
+  void Start(chain::MemberId id) { Restart(id); }  // a joiner's first start (from the genesis file)
+  std::size_t members_total() const { return m_members.size(); }  // n + joiners
+
+  // ---- governance (PROTOCOL.md §5.3)
+  // Member `by`'s client proposes a change of its epoch in force, expiring `expires_in` heights above
+  // its head. Returns the change id (the change may still be refused when a block is built).
+  Hash32 ProposeChange(chain::MemberId by, std::vector<chain::ConfigOp> ops, std::uint64_t expires_in);
+  // Steps ApproveChange at `id` without its operator having approved: only for the test that
+  // shows I13 catches a node approving on its own.
+  void ApproveUnordered(chain::MemberId id, const Hash32& change_id);
+  // Gives `id`'s node its next key (node.toml next_key); it survives restarts.
+  void GiveNextKey(chain::MemberId id);
+  // The config in force at `id`'s head + 1, as its disk holds it.
+  const chain::Config& ConfigOf(chain::MemberId id) const;
+  // The epochs of `id`'s committed chain.
+  chain::EpochHistory EpochsOf(chain::MemberId id) const;
+  // Honest members of the config in force at the end of the honest chain with the highest head
+  // (the members liveness is expected of).
+  std::vector<chain::MemberId> HonestMembersNow() const;
   // Crash `id` at the k-th persisting call of a later step (k >= 1), or, with k == 0, after the
   // first step that persisted anything, before its actions are sent.
   void ArmCrash(chain::MemberId id, std::uint32_t k);
@@ -158,6 +184,13 @@ class Simulation {
   void Transmit(chain::MemberId from, chain::MemberId to, std::shared_ptr<const consensus::PeerMessage> msg);
   void ScheduleTick(Member& m);
   void ScheduleWorkload(chain::MemberId id);
+  void ScheduleOperator(chain::MemberId id);
+  chain::TxBatch ClientBatch(Member& m, std::uint64_t seq);
+  const crypto::SigningKey& ClientKey(const Member& m) const;
+  const chain::Config& ConfigOf(const Member& m) const;
+  bool Connected(chain::MemberId a, chain::MemberId b) const;  // network link and mutual membership
+  void MembershipChanged(Member& m, std::size_t epochs_before);
+  void OnOwnBatchDropped(Member& m, const chain::TxBatch& b);
   void ScheduleMining();
   void ScheduleReplay(chain::MemberId id);
   void StartAnchoring(Member& m);

@@ -32,9 +32,11 @@ void Machine::Impl::OnEpochStep(std::uint64_t height, chain::EpochStep step) {
            std::binary_search(pending->approvals.begin(), pending->approvals.end(), e.first);
   });
   if (!activated) return;
+  const chain::Config before = ConfigAt(height);
   m_config_hash = chain::ConfigHash(config());
   m_rounds.SetParams(params());
   m_members.Follow(config());
+  PoolOnEpochChanged(before);
   Emit(EpochChanged{config(), height + 1, std::move(leaving)});
 }
 

@@ -45,6 +45,20 @@ void Machine::Impl::PoolOnDropped(const std::vector<chain::TxBatch>& dropped) {
   }
 }
 
+// A new epoch: batches signed by a member that left, or with a key it no longer holds, can never
+// execute again. Dropping them now frees their (author, seq) for a batch re-signed with the new key.
+void Machine::Impl::PoolOnEpochChanged(const chain::Config& before) {
+  std::vector<chain::TxBatch> stale;
+  for (const auto& [key, entry] : m_pool.entries()) {
+    const chain::Member* now = config().FindMember(entry.batch.author);
+    const chain::Member* then = before.FindMember(entry.batch.author);
+    if (!now || (then && then->pubkey != now->pubkey)) stale.push_back(entry.batch);
+  }
+  for (const PoolEntry& e : m_pool.RemoveDropped(stale)) {
+    OnPoolRemoved(e, "its author left the consortium or rotated its key");
+  }
+}
+
 std::vector<chain::TxBatch> Machine::Impl::PoolCandidates() const {
   // Well under max_block_bytes: the application drops what does not execute.
   return m_pool.Candidates(m_h, m_evidence.local_excluded(), params().max_block_bytes / 4 * 3);

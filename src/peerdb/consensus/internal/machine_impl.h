@@ -139,6 +139,7 @@ struct Machine::Impl {
 
   // ---- machine_pool.cpp
   void OnLocalBatch(const chain::TxBatch& b);
+  void PoolOnEpochChanged(const chain::Config& before);
   void OnBatch(chain::MemberId from, const chain::TxBatch& b);
   // A batch left the pool: a local one is reported (BatchDropped with `reason`, unless null because
   // a block included it) and its A6 alert cleared.
