@@ -8,6 +8,7 @@ unsigned HttpStatusFor(Errc code) {
     case Errc::kInvalid:
     case Errc::kBadVersion: return 400;
     case Errc::kForbidden:
+    case Errc::kNotAReader:
     case Errc::kNotMember: return 403;
     case Errc::kNotFound:
     case Errc::kUnknownNamespace: return 404;

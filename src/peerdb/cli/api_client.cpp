@@ -17,7 +17,7 @@ constexpr std::size_t kMaxEchoedBody = 200;
 
 constexpr std::array kAllErrc = {
     Errc::kOk,       Errc::kMalformed,        Errc::kBadSignature, Errc::kNotMember,   Errc::kInvalid,
-    Errc::kTooLarge, Errc::kBadVersion,       Errc::kForbidden,    Errc::kUnknownNamespace,
+    Errc::kTooLarge, Errc::kBadVersion,       Errc::kForbidden,    Errc::kUnknownNamespace, Errc::kNotAReader,
     Errc::kNotFound, Errc::kConflict,         Errc::kUnavailable,  Errc::kIo,          Errc::kCorrupt,
     Errc::kConfig,   Errc::kInternal,
 };

@@ -17,6 +17,7 @@ int ExitCodeFor(Errc code) {
     case Errc::kUnknownNamespace: return kExitNotFound;
     case Errc::kUnavailable: return kExitUnavailable;
     case Errc::kForbidden:
+    case Errc::kNotAReader:
     case Errc::kInvalid: return kExitRejected;
     case Errc::kBadSignature:
     case Errc::kCorrupt:

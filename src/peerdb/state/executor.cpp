@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "peerdb/chain/envelope.h"
 #include "peerdb/chain/hashing.h"
 
 namespace peerdb::state {
@@ -98,7 +99,10 @@ Status CheckOpAuthorised(const chain::Config& config, chain::MemberId author, co
     return Error{Errc::kInvalid, "nothing to delete: key '" + op.key + (existing ? "' is already deleted" : "' does not exist")};
   }
   if (kind == chain::OpKind::kPut && rule->encrypted) {
-    return Error{Errc::kInvalid, "encrypted namespaces are not supported by this version"};
+    // C5 for a private record (§1.4): sealed to exactly the rule's readers and the author, for the
+    // version this PUT creates. Only the readers can judge what is inside.
+    const std::uint64_t next = existing ? existing->version + 1 : 1;
+    if (auto e = chain::CheckEnvelope(config, *rule, author, next, op.value); !e.ok()) return e.take_error();
   }
   return Status::Ok();
 }

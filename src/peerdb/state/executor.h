@@ -68,7 +68,8 @@ struct ExecRules {
 // key's current state (a tombstone counts as existing). Errors: kUnknownNamespace, kForbidden (one
 // line naming the part of the rule that refuses: "member 3 may not write to 'books' (rule: writers
 // 1, 2)"), kInvalid (delete of a missing or deleted key; a config op, which ExecuteBatches judges
-// by the epoch rules instead; PUTs into encrypted namespaces, which this version does not support).
+// by the epoch rules instead; a PUT into an encrypted namespace whose value is not an envelope
+// sealed to exactly the rule's readers and the author for the key's next version: chain::CheckEnvelope).
 Status CheckOpAuthorised(const chain::Config& config, chain::MemberId author, const chain::Op& op,
                          const std::optional<KeyState>& existing);
 

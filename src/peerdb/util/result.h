@@ -21,6 +21,7 @@ enum class Errc : std::uint16_t {
   kBadVersion = 105,     // unknown version number
   kForbidden = 200,      // not authorised by the namespace rules
   kUnknownNamespace = 201,
+  kNotAReader = 202,     // an encrypted record this member is not a reader of (§1.4)
   kNotFound = 300,
   kConflict = 301,       // e.g. output file exists, double signing attempt
   kUnavailable = 302,    // temporarily cannot serve (shutting down, not ready)

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "peerdb/chain/envelope.h"
 #include "peerdb/chain/hashing.h"
 #include "peerdb/crypto/ed25519.h"
 
@@ -47,6 +48,13 @@ chain::Rule MakeRule(std::string ns, RuleMode mode, std::vector<MemberId> writer
   return r;
 }
 
+crypto::EncryptionKeyPair EncKeyOf(MemberId id) {
+  crypto::EncryptionKeyPair k;
+  k.secret_key.fill(static_cast<std::uint8_t>(0x30 + id));
+  k.public_key = crypto::X25519PublicFromSecret(k.secret_key);
+  return k;
+}
+
 // Members 1, 2, 3. Rules sorted by namespace.
 chain::Config TestConfig() {
   chain::Config c;
@@ -54,11 +62,14 @@ chain::Config TestConfig() {
     chain::Member m;
     m.id = id;
     m.pubkey = KeyOf(id).public_key();
+    m.enc_pubkey = EncKeyOf(id).public_key;
     m.name = "member" + std::to_string(id);
     c.members.push_back(m);
   }
   c.rules.push_back(MakeRule("books", RuleMode::kAppendOnly, {1, 2}));
   c.rules.push_back(MakeRule("docs", RuleMode::kOwnerEdit, {}, {3}));
+  c.rules.push_back(MakeRule("exposures", RuleMode::kOwnerEdit, {}, {}, /*encrypted=*/true));
+  c.rules.back().readers = {1, 3};
   c.rules.push_back(MakeRule("log", RuleMode::kAppendOnly));
   c.rules.push_back(MakeRule("mine", RuleMode::kOwnerEdit));
   c.rules.push_back(MakeRule("restricted", RuleMode::kOwnerEdit, {1}));
@@ -220,11 +231,62 @@ TEST_F(ExecutorTest, ConfigOpsAreNotNamespaceWrites) {
   EXPECT_TRUE(HasErrc(Run({Batch(1, 1, {op})}), Errc::kMalformed));
 }
 
-TEST_F(ExecutorTest, PutIntoEncryptedNamespaceIsNotSupported) {
-  EXPECT_TRUE(IsOk(Check(1, Put("docs", "a", "v"))));
-  const Status s = Check(1, Put("secret", "a", "v"));
+// --- Private records (§1.4 Envelope) --------------------------------------------------------
+
+Op Sealed(const chain::Config& config, const Hash32& chain_id, const std::string& ns, const std::string& key,
+          MemberId author, std::uint64_t version, const std::string& plaintext, const chain::Rule* as_rule = nullptr) {
+  const chain::Rule& rule = as_rule ? *as_rule : **config.RuleOf(ns);
+  auto value = chain::SealValue(config, rule, chain_id, ns, key, author, version, AsBytes(plaintext));
+  EXPECT_TRUE(value.ok()) << value.error().ToString();
+  Op op = Put(ns, key, "");
+  op.value = value.ok() ? *value : Bytes{};
+  return op;
+}
+
+TEST_F(ExecutorTest, AnEnvelopeSealedToTheRulesReadersIsAcceptedAndOnlyTheyOpenIt) {
+  const Op op = Sealed(m_config, m_chain_id, "exposures", "bank-c", 1, 1, "exposure 120000000");
+  auto r = Run({Batch(1, 1, {op})});
+  ASSERT_TRUE(IsOk(r));
+  ASSERT_EQ(r->writes.size(), 1u);
+  EXPECT_EQ(r->writes[0].state.value, op.value);  // every member holds the envelope, not the plaintext
+  auto envelope = codec::Decode<chain::Envelope>(op.value);
+  ASSERT_TRUE(envelope.ok());
+  for (MemberId reader : {1u, 3u}) {
+    auto plain = chain::OpenValue(*envelope, m_chain_id, "exposures", "bank-c", 1, reader, EncKeyOf(reader).public_key,
+                                  EncKeyOf(reader).secret_key);
+    ASSERT_TRUE(IsOk(plain)) << reader;
+    EXPECT_EQ(AsString(ByteSpan(*plain)), "exposure 120000000");
+  }
+  EXPECT_TRUE(HasErrc(chain::OpenValue(*envelope, m_chain_id, "exposures", "bank-c", 1, 2, EncKeyOf(2).public_key,
+                                       EncKeyOf(2).secret_key),
+                      Errc::kNotAReader));
+  // Copied to another key, the envelope does not decrypt (the associated data binds it).
+  EXPECT_TRUE(HasErrc(chain::OpenValue(*envelope, m_chain_id, "exposures", "bank-b", 1, 3, EncKeyOf(3).public_key,
+                                       EncKeyOf(3).secret_key),
+                      Errc::kBadSignature));
+}
+
+TEST_F(ExecutorTest, AnEnvelopeThatLeavesOutAReaderRefusesTheBlock) {
+  chain::Rule narrower = **m_config.RuleOf("exposures");
+  narrower.readers = {1};  // the writer "forgets" member 3
+  const Op op = Sealed(m_config, m_chain_id, "exposures", "bank-c", 1, 1, "exposure", &narrower);
+  const Status s = Check(1, op);
   ASSERT_TRUE(HasErrc(s, Errc::kInvalid));
-  EXPECT_EQ(s.error().message, "encrypted namespaces are not supported by this version");
+  EXPECT_EQ(s.error().message, "envelope in 'exposures' is sealed to members 1 but the rule's readers and the author are 1, 3");
+  EXPECT_TRUE(HasErrc(Run({Batch(1, 1, {op})}), Errc::kInvalid));
+  chain::Rule wider = narrower;
+  wider.readers = {1, 2, 3};  // or adds a member who is not a reader
+  EXPECT_TRUE(HasErrc(Check(1, Sealed(m_config, m_chain_id, "exposures", "bank-c", 1, 1, "exposure", &wider)), Errc::kInvalid));
+}
+
+TEST_F(ExecutorTest, AnEnvelopeForAnotherVersionIsAConflictAndPlaintextIsRefused) {
+  const Op v1 = Sealed(m_config, m_chain_id, "exposures", "bank-c", 1, 1, "exposure");
+  EXPECT_TRUE(HasErrc(Check(1, v1, Existing(1, 1)), Errc::kConflict));  // the key is at version 1 already
+  EXPECT_TRUE(IsOk(Check(1, Sealed(m_config, m_chain_id, "exposures", "bank-c", 1, 2, "exposure"), Existing(1, 1))));
+  const Status plain = Check(1, Put("secret", "a", "plaintext"));
+  ASSERT_FALSE(plain.ok());
+  EXPECT_EQ(plain.error().message.rfind("encrypted value in 'secret' is not an envelope: ", 0), 0u) << plain.error().message;
+  EXPECT_TRUE(IsOk(Check(1, Put("docs", "a", "plaintext"))));  // not encrypted: any value
 }
 
 // --- ExecuteBatches ------------------------------------------------------------------------

@@ -1,0 +1,94 @@
+// chain::Envelope (PROTOCOL.md §1.4): strict decoding (sorted readers, exact sealed-key size) and
+// the readers a value must be sealed to.
+#include "peerdb/chain/envelope.h"
+
+#include <gtest/gtest.h>
+
+namespace peerdb::chain {
+namespace {
+
+Config ThreeMembers() {
+  Config c;
+  for (MemberId id : {1u, 2u, 4u}) {
+    Member m;
+    m.id = id;
+    m.enc_pubkey = crypto::EncryptionKeyPair::Generate().public_key;
+    c.members.push_back(m);
+  }
+  return c;
+}
+
+TEST(Envelope, ReadersAreTheRulesReadersOrEveryMemberPlusTheAuthor) {
+  const Config c = ThreeMembers();
+  Rule r;
+  r.ns = "x";
+  EXPECT_EQ(EnvelopeReaders(c, r, 2), (std::vector<MemberId>{1, 2, 4}));
+  r.readers = {4};
+  EXPECT_EQ(EnvelopeReaders(c, r, 2), (std::vector<MemberId>{2, 4}));
+  EXPECT_EQ(EnvelopeReaders(c, r, 4), (std::vector<MemberId>{4}));
+}
+
+TEST(Envelope, DecodingRefusesUnsortedReadersAndOddSealedKeys) {
+  Envelope e;
+  e.key_version = 1;
+  e.ciphertext = Bytes(20, 7);
+  e.keys = {{1, Bytes(crypto::kSealedKeyBytes, 1)}, {2, Bytes(crypto::kSealedKeyBytes, 2)}};
+  ASSERT_TRUE(codec::Decode<Envelope>(codec::Encode(e)).ok());
+  Envelope unsorted = e;
+  std::swap(unsorted.keys[0], unsorted.keys[1]);
+  EXPECT_EQ(codec::Decode<Envelope>(codec::Encode(unsorted)).error().code, Errc::kMalformed);
+  Envelope short_key = e;
+  short_key.keys[1].sealed_key.pop_back();
+  EXPECT_EQ(codec::Decode<Envelope>(codec::Encode(short_key)).error().code, Errc::kMalformed);
+  Bytes trailing = codec::Encode(e);
+  trailing.push_back(0);
+  EXPECT_FALSE(codec::Decode<Envelope>(trailing).ok());
+}
+
+TEST(Envelope, SealingRefusesAReaderWithoutAnEncryptionKey) {
+  Config c = ThreeMembers();
+  c.members[1].enc_pubkey = Hash32{};  // member 2 never published one
+  Rule r;
+  r.ns = "x";
+  r.encrypted = true;
+  auto sealed = SealValue(c, r, Hash32{}, "x", "k", 1, 1, AsBytes("v"));
+  ASSERT_FALSE(sealed.ok());
+  EXPECT_EQ(sealed.error().message, "member 2 (a reader of 'x') has no usable encryption key in the consortium config");
+}
+
+TEST(Envelope, ACheckedEnvelopeOpensForEachReaderOnly) {
+  Config c;
+  std::vector<crypto::EncryptionKeyPair> keys;
+  for (MemberId id : {1u, 2u, 3u}) {
+    keys.push_back(crypto::EncryptionKeyPair::Generate());
+    Member m;
+    m.id = id;
+    m.enc_pubkey = keys.back().public_key;
+    c.members.push_back(m);
+  }
+  Rule r;
+  r.ns = "exposures";
+  r.encrypted = true;
+  r.readers = {3};
+  const Hash32 chain_id{9};
+  auto value = SealValue(c, r, chain_id, "exposures", "k", 1, 1, AsBytes("secret figure"));
+  ASSERT_TRUE(value.ok());
+  auto e = CheckEnvelope(c, r, 1, 1, ByteSpan(*value));
+  ASSERT_TRUE(e.ok()) << e.error().ToString();
+  for (MemberId id : {1u, 3u}) {
+    auto plain = OpenValue(*e, chain_id, "exposures", "k", 1, id, keys[id - 1].public_key, keys[id - 1].secret_key);
+    ASSERT_TRUE(plain.ok()) << id;
+    EXPECT_EQ(AsString(ByteSpan(*plain)), "secret figure");
+  }
+  EXPECT_EQ(OpenValue(*e, chain_id, "exposures", "k", 1, 2, keys[1].public_key, keys[1].secret_key).error().code,
+            Errc::kNotAReader);
+  // Another chain, version or author: the associated data differs.
+  EXPECT_FALSE(OpenValue(*e, Hash32{8}, "exposures", "k", 1, 3, keys[2].public_key, keys[2].secret_key).ok());
+  EXPECT_FALSE(OpenValue(*e, chain_id, "exposures", "k", 2, 3, keys[2].public_key, keys[2].secret_key).ok());
+  Envelope later = *e;
+  later.key_version = 2;
+  EXPECT_FALSE(OpenValue(later, chain_id, "exposures", "k", 1, 3, keys[2].public_key, keys[2].secret_key).ok());
+}
+
+}  // namespace
+}  // namespace peerdb::chain
