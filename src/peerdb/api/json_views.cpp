@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "peerdb/api/change_request.h"
+#include "peerdb/api/http_error.h"
 #include "peerdb/api/json_parse.h"
 #include "peerdb/codec/pce.h"
 #include "peerdb/consensus/evidence.h"
@@ -111,10 +112,56 @@ json ReceiptJson(const node::SubmitReceipt& receipt) {
               {"ops", receipt.op_count}};
 }
 
+namespace {
+// The fields of a version every member may see, readers or not.
+void PutVersionMeta(json& out, const store::CurrentEntry& e, const node::PrivateView& privacy) {
+  out["version"] = e.state.version;
+  out["owner"] = e.state.owner;
+  out["height"] = e.height;
+  out["block_id"] = Hex(e.block_id);
+  out["encrypted"] = privacy.encrypted;
+  if (privacy.encrypted) out["envelope_hash"] = Hex(privacy.envelope_hash);
+}
+
+std::string NotAReaderMessage(std::string_view ns, std::string_view key) {
+  return "this member is not a reader of " + std::string(ns) + "/" + std::string(key) +
+         " (an encrypted namespace): only the metadata is shown";
+}
+}  // namespace
+
+json NotAReaderJson(const node::ValueView& view) {
+  const store::CurrentEntry& e = view.entry;
+  json record{{"ns", e.ns}, {"key", e.key}};
+  PutVersionMeta(record, e, view.privacy);
+  record["status"] = chain::BlockStatusName(view.status);
+  json out = ErrorJson(Error{Errc::kNotAReader, NotAReaderMessage(e.ns, e.key)});
+  out["record"] = std::move(record);
+  return out;
+}
+
+json NotAReaderHistoryJson(std::string_view ns, std::string_view key, const std::vector<node::VersionView>& versions) {
+  json list = json::array();
+  for (const node::VersionView& v : versions) {
+    const store::HistoryEntry& e = v.entry;
+    json item;
+    PutVersionMeta(item, store::CurrentEntry{e.ns, e.key, e.state, e.height, e.block_id}, v.privacy);
+    item["deleted"] = e.state.deleted;
+    item["author"] = e.author;
+    item["timestamp_ms"] = e.timestamp_ms;
+    list.push_back(std::move(item));
+  }
+  json out = ErrorJson(Error{Errc::kNotAReader, NotAReaderMessage(ns, key)});
+  out["ns"] = ns;
+  out["key"] = key;
+  out["entries"] = std::move(list);
+  return out;
+}
+
 json ValueJson(const node::ValueView& view) {
   const store::CurrentEntry& e = view.entry;
   json out{{"ns", e.ns}, {"key", e.key}};
   PutValue(out, e.state.value);
+  out["encrypted"] = view.privacy.encrypted;
   out["version"] = e.state.version;
   out["owner"] = e.state.owner;
   out["height"] = e.height;
@@ -133,10 +180,11 @@ json ValueJson(const node::ValueView& view) {
   return out;
 }
 
-json HistoryJson(std::string_view ns, std::string_view key, const std::vector<store::HistoryEntry>& entries) {
+json HistoryJson(std::string_view ns, std::string_view key, const std::vector<node::VersionView>& versions) {
   json list = json::array();
-  for (const store::HistoryEntry& e : entries) {
-    json item{{"version", e.state.version}};
+  for (const node::VersionView& v : versions) {
+    const store::HistoryEntry& e = v.entry;
+    json item{{"version", e.state.version}, {"encrypted", v.privacy.encrypted}};
     if (e.state.deleted) {
       item["value"] = nullptr;
     } else {

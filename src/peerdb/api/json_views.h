@@ -25,7 +25,12 @@ void PutValue(nlohmann::json& obj, ByteSpan value);
 
 nlohmann::json ReceiptJson(const node::SubmitReceipt& receipt);
 nlohmann::json ValueJson(const node::ValueView& view);
-nlohmann::json HistoryJson(std::string_view ns, std::string_view key, const std::vector<store::HistoryEntry>& entries);
+nlohmann::json HistoryJson(std::string_view ns, std::string_view key, const std::vector<node::VersionView>& versions);
+// A private record this member is not a reader of (403 not_a_reader): the error and, under
+// "record" (GET /v1/kv) or "entries" (history), what it may see: version, owner, height, block,
+// status, "encrypted": true and the envelope's hash, never the value.
+nlohmann::json NotAReaderJson(const node::ValueView& view);
+nlohmann::json NotAReaderHistoryJson(std::string_view ns, std::string_view key, const std::vector<node::VersionView>& versions);
 nlohmann::json BlockJson(const node::BlockView& view);
 nlohmann::json StatusJson(const node::StatusView& status);
 // GET /v1/health: {"live": true, "ready", "head_height", "members", "reachable", "majority",

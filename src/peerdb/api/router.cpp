@@ -215,6 +215,7 @@ void Router::GetValue(std::string ns, std::string key, const Target& target, Res
                                                                     std::to_string(e.state.version) + " (height " +
                                                                     std::to_string(e.height) + "); see its history"});
                   }
+                  if (!v.privacy.readable) return JsonResponse(HttpStatusFor(Errc::kNotAReader), NotAReaderJson(v));
                   return JsonResponse(200, ValueJson(v));
                 }));
 }
@@ -232,9 +233,15 @@ void Router::History(std::string ns, std::string key, const Target& target, Resp
     limit = static_cast<std::size_t>(*n);
   }
   m_service.History(ns, key, limit,
-                    Reply<std::vector<store::HistoryEntry>>(
-                        std::move(respond), [ns, key](const std::vector<store::HistoryEntry>& entries) {
-                          return JsonResponse(200, HistoryJson(ns, key, entries));
+                    Reply<std::vector<node::VersionView>>(
+                        std::move(respond), [ns, key](const std::vector<node::VersionView>& versions) {
+                          // A non-reader sees no value of any version, only what every member holds.
+                          for (const node::VersionView& v : versions) {
+                            if (!v.privacy.readable) {
+                              return JsonResponse(HttpStatusFor(Errc::kNotAReader), NotAReaderHistoryJson(ns, key, versions));
+                            }
+                          }
+                          return JsonResponse(200, HistoryJson(ns, key, versions));
                         }));
 }
 

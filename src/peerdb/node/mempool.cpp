@@ -1,5 +1,7 @@
 #include "peerdb/node/mempool.h"
 
+#include "peerdb/node/private_records.h"
+
 #include <algorithm>
 
 #include "peerdb/codec/pce.h"
@@ -44,6 +46,9 @@ Result<chain::TxBatch> Mempool::Add(std::vector<chain::Op> ops, std::uint64_t ne
       return Error{Errc::kTooLarge, "value of " + op.ns + "/" + op.key + " exceeds " + std::to_string(kMaxValueBytes) + " bytes"};
     }
   }
+  const state::ExecRules rules = m_rules();
+  // Private records: the plaintext of an encrypted namespace never leaves this node unsealed.
+  PEERDB_TRY_ASSIGN(ops, SealPrivateOps(rules.epoch->config, m_chain_id, m_self, *m_overlay, std::move(ops)));
   chain::TxBatch b;
   b.author = m_self;
   PEERDB_TRY_ASSIGN(std::uint64_t last, m_overlay->LastSeq(m_self));
@@ -51,7 +56,6 @@ Result<chain::TxBatch> Mempool::Add(std::vector<chain::Op> ops, std::uint64_t ne
   b.valid_until_height = next_height + kBatchValidityHeights;
   b.ops = std::move(ops);
   chain::SignWith(*m_key, m_chain_id, b);
-  const state::ExecRules rules = m_rules();
   const chain::Params& params = rules.epoch->config.params;
   const std::size_t encoded = codec::Encode(b).size();
   const std::size_t overhead = BlockOverhead(rules.epoch->config);

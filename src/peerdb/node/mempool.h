@@ -36,8 +36,9 @@ class Mempool {
   Mempool(RulesFn rules, const Hash32& chain_id, chain::MemberId self, const crypto::SigningKey& key,
           const state::StateView& committed);
 
-  // Validates ops as a new batch for height `next_height`, signs it and keeps `done` until the
-  // batch commits or is dropped. Errors leave nothing pending.
+  // Validates ops as a new batch for height `next_height`, seals the values of encrypted
+  // namespaces for their readers (private_records.h), signs it and keeps `done` until the batch
+  // commits or is dropped. Errors leave nothing pending.
   Result<chain::TxBatch> Add(std::vector<chain::Op> ops, std::uint64_t next_height, Callback<SubmitReceipt> done);
 
   // After a restart: takes back one of this member's own batches that a block it signed before the

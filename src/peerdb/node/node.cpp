@@ -9,6 +9,7 @@
 #include "peerdb/node/block_producer.h"
 #include "peerdb/node/node_impl.h"
 #include "peerdb/node/node_setup.h"
+#include "peerdb/node/private_records.h"
 #include "peerdb/util/file.h"
 
 namespace peerdb::node {
@@ -73,9 +74,13 @@ Status Node::Impl::Load() {
   PEERDB_TRY(CheckIdentity());
   PEERDB_TRY_ASSIGN(consensus::Snapshot snap, LoadSnapshot());
   if (next_key) snap.other_keys.push_back(next_key->signing);
+  const bool omit_reader = config.testing_byzantine == "omit-reader";
   mempool = std::make_unique<Mempool>(
-      [this] {
-        return state::ExecRules{&app->epoch(), machine ? machine->ChainExcluded() : std::vector<chain::MemberId>{}};
+      [this, omit_reader] {
+        std::vector<chain::MemberId> excluded = machine ? machine->ChainExcluded() : std::vector<chain::MemberId>{};
+        if (!omit_reader) return state::ExecRules{&app->epoch(), std::move(excluded)};
+        testing_rules = OmitOneReader(app->epoch(), self);
+        return state::ExecRules{&testing_rules, std::move(excluded)};
       },
       chain_id, self, CurrentKey(), store->View());
   RestoreOwnBatches(snap.candidates);
@@ -293,15 +298,22 @@ void Node::Get(std::string ns, std::string key, store::BlockStatus min_status, C
 }
 
 void Node::History(std::string ns, std::string key, std::size_t limit,
-                   Callback<std::vector<store::HistoryEntry>> done) {
+                   Callback<std::vector<VersionView>> done) {
   m_impl->Post(done, [this, ns = std::move(ns), key = std::move(key), limit, done] {
     Impl& d = *m_impl;
     if (auto rule = d.current().RuleOf(ns); !rule.ok()) return done(rule.error());
     auto entries = d.store->LoadHistory(ns, key, limit);
-    if (entries.ok() && entries->empty()) {
-      return done(Error{Errc::kNotFound, ns + "/" + key + " has never been written"});
+    if (!entries.ok()) return done(entries.error());
+    if (entries->empty()) return done(Error{Errc::kNotFound, ns + "/" + key + " has never been written"});
+    std::vector<VersionView> out;
+    for (store::HistoryEntry& e : *entries) {
+      VersionView v{std::move(e), {}};
+      auto privacy = d.OpenVersion(v.entry);
+      if (!privacy.ok()) return done(privacy.error());
+      v.privacy = *privacy;
+      out.push_back(std::move(v));
     }
-    done(std::move(entries));
+    done(std::move(out));
   });
 }
 

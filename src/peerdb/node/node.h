@@ -37,7 +37,7 @@ class Node final : public Service {
   void Submit(std::vector<chain::Op> ops, Callback<SubmitReceipt> done) override;
   void Get(std::string ns, std::string key, store::BlockStatus min_status, Callback<ValueView> done) override;
   void History(std::string ns, std::string key, std::size_t limit,
-               Callback<std::vector<store::HistoryEntry>> done) override;
+               Callback<std::vector<VersionView>> done) override;
   void GetBlock(std::uint64_t height, Callback<BlockView> done) override;
   void GetStatus(Callback<StatusView> done) override;
   void GetEvidence(Callback<std::vector<EvidenceView>> done) override;

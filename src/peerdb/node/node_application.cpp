@@ -94,10 +94,11 @@ Result<chain::Block> NodeApplication::Build(const consensus::BlockTemplate& t, s
   const TreeStateView parent(m_tree, m_store.View());
   state::OverlayView overlay(parent);
   state::ExecResult all;
+  const state::ExecRules rules = ExecRulesOf(t.rules);
   for (const chain::TxBatch& b : t.batches) {
     const std::size_t size = codec::Encode(b).size();
     if (size > budget) break;  // the rest waits for a later block
-    auto r = state::ExecuteBatches(ExecRulesOf(t.rules), m_chain_id, overlay, {b}, t.height);
+    auto r = state::ExecuteBatches(rules, m_chain_id, overlay, {b}, t.height);
     if (!r.ok()) {
       if (dropped) dropped->push_back(b);
       continue;

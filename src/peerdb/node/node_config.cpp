@@ -173,7 +173,9 @@ Result<NodeConfig> DecodeNodeConfig(std::string_view text, const std::string& ba
   }
   if (auto v = get("peer_listen")) c.peer_listen = *v;
   if (auto v = get("testing_byzantine")) {
-    if (*v != "" && *v != "double-seal") return Bad("testing_byzantine must be \"double-seal\" (test networks only)");
+    if (*v != "" && *v != "double-seal" && *v != "omit-reader") {
+      return Bad("testing_byzantine must be \"double-seal\" or \"omit-reader\" (test networks only)");
+    }
     c.testing_byzantine = *v;
   }
   return c;

@@ -54,7 +54,9 @@ struct NodeConfig {
   // Where this member accepts peer connections; default: its address in the consortium file.
   std::string peer_listen;
   // Test networks only: "double-seal" makes this node also sign a conflicting seal at every height
-  // it seals, so tests can show honest members catching it (E4). Never set it on a real network.
+  // it seals, so tests can show honest members catching it (E4); "omit-reader" makes its node
+  // accept writes whose envelopes leave one reader out and gossip them, so tests can show that no
+  // member's block takes them (C5). Never set it on a real network.
   std::string testing_byzantine;
   AnchorConfig anchor;
 };

@@ -41,6 +41,7 @@ struct Node::Impl {
   std::unique_ptr<consensus::Machine> machine;
   std::unique_ptr<Mempool> mempool;
   std::vector<chain::TxBatch> restored_batches;  // own batches of pre-crash proposals, re-sent at Start
+  chain::EpochState testing_rules;  // testing_byzantine "omit-reader": the rules its mempool believes
   std::uint64_t head_height = 0;
   std::uint64_t committed_ops = 0;
 
@@ -99,6 +100,9 @@ struct Node::Impl {
   // node_views.cpp
   StatusView MakeStatus() const;
   Result<ValueView> Read(const std::string& ns, const std::string& k, store::BlockStatus min_status) const;
+  // Opens a stored version for this member in place (private_records.h) under the rule in force at
+  // its height; a version that does not open is the writer's fault and is logged naming it.
+  Result<PrivateView> OpenVersion(store::HistoryEntry& e) const;
   Result<std::vector<EvidenceView>> Evidence() const;
 };
 

@@ -4,6 +4,7 @@
 #include "peerdb/codec/pce.h"
 #include "peerdb/consensus/evidence.h"
 #include "peerdb/node/node_impl.h"
+#include "peerdb/node/private_records.h"
 
 namespace peerdb::node {
 namespace {
@@ -85,6 +86,18 @@ Result<std::vector<EvidenceView>> Node::Impl::Evidence() const {
   return out;
 }
 
+Result<PrivateView> Node::Impl::OpenVersion(store::HistoryEntry& e) const {
+  auto rule = app->epochs().ConfigAt(e.height).RuleOf(e.ns);
+  if (!rule.ok()) return PrivateView{};  // the namespace came later or went: its values are plain
+  std::vector<const MemberKey*> keys{&*key};
+  if (next_key) keys.push_back(&*next_key);
+  auto v = OpenForMember(**rule, chain_id, e.ns, e.key, e.author, self, keys, e.state.deleted, e.state.value);
+  if (!v.ok()) {
+    spdlog::error("node: {} (block {} at height {})", v.error().message, Hex(e.block_id).substr(0, 16), e.height);
+  }
+  return v;
+}
+
 Result<ValueView> Node::Impl::Read(const std::string& ns, const std::string& k, store::BlockStatus min_status) const {
   const std::string name = ns + "/" + k;
   PEERDB_TRY_ASSIGN(std::optional<store::StatusEntry> newest, store->LoadNewestWithStatus(ns, k, store::BlockStatus::kProposed));
@@ -102,9 +115,12 @@ Result<ValueView> Node::Impl::Read(const std::string& ns, const std::string& k, 
                                         std::to_string(heights.final_height) + ")"};
     }
   }
-  const store::HistoryEntry& e = found->entry;
+  store::HistoryEntry& e = found->entry;
+  PEERDB_TRY_ASSIGN(const PrivateView privacy, OpenVersion(e));
   ValueView v;
   v.entry = store::CurrentEntry{e.ns, e.key, e.state, e.height, e.block_id};
+  v.author = e.author;
+  v.privacy = privacy;
   v.status = found->status;
   v.latest_version = newest->entry.state.version;
   v.head_height = head_height;

@@ -36,12 +36,27 @@ struct SubmitReceipt {
 
 // A read (PROTOCOL.md §4.3): the newest version of a key whose block has at least the status asked
 // for, and where it was read from.
+// A stored version of a key as this member may see it (PROTOCOL.md §1.4 private records).
+struct PrivateView {
+  bool encrypted = false;     // written into an encrypted namespace: the value read is its plaintext
+  bool readable = true;       // false: this member is not among its readers; the value is withheld
+  Hash32 envelope_hash{};     // chain::EnvelopeHash of the stored envelope (encrypted only)
+};
+
 struct ValueView {
   store::CurrentEntry entry;                                  // the version read (may be a deletion)
   store::BlockStatus status = store::BlockStatus::kProposed;  // status of the block it was read from
   std::uint64_t latest_version = 0;  // the key's newest version in any committed block
   std::uint64_t head_height = 0;
   std::uint64_t final_height = 0;    // the read is NOT-UP-TO-DATE when its block is above this
+  chain::MemberId author = 0;        // the member whose batch wrote the version read
+  PrivateView privacy;
+};
+
+// One version of a key in its history.
+struct VersionView {
+  store::HistoryEntry entry;
+  PrivateView privacy;
 };
 
 struct BlockView {
@@ -164,7 +179,7 @@ class Service {
   virtual void Get(std::string ns, std::string key, store::BlockStatus min_status, Callback<ValueView> done) = 0;
   // Every version of the key, oldest first, at most `limit`; kNotFound if it was never written.
   virtual void History(std::string ns, std::string key, std::size_t limit,
-                       Callback<std::vector<store::HistoryEntry>> done) = 0;
+                       Callback<std::vector<VersionView>> done) = 0;
   virtual void GetBlock(std::uint64_t height, Callback<BlockView> done) = 0;
   virtual void GetStatus(Callback<StatusView> done) = 0;
   // Every verified piece of evidence this node holds (§5.1), oldest first.

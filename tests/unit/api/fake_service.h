@@ -60,16 +60,16 @@ class FakeService final : public node::Service {
   }
 
   void History(std::string ns, std::string key, std::size_t limit,
-               node::Callback<std::vector<store::HistoryEntry>> done) override {
+               node::Callback<std::vector<node::VersionView>> done) override {
     std::unique_lock lock(m_mu);
-    std::vector<store::HistoryEntry> out;
+    std::vector<node::VersionView> out;
     if (auto it = m_history.find({ns, key}); it != m_history.end()) {
-      for (std::size_t i = 0; i < it->second.size() && i < limit; ++i) out.push_back(it->second[i]);
+      for (std::size_t i = 0; i < it->second.size() && i < limit; ++i) out.push_back({it->second[i], {}});
     }
     if (out.empty()) {
-      return Unlock(lock, done, Result<std::vector<store::HistoryEntry>>(Error{Errc::kNotFound, ns + "/" + key + " has never been written"}));
+      return Unlock(lock, done, Result<std::vector<node::VersionView>>(Error{Errc::kNotFound, ns + "/" + key + " has never been written"}));
     }
-    Unlock(lock, done, Result<std::vector<store::HistoryEntry>>(std::move(out)));
+    Unlock(lock, done, Result<std::vector<node::VersionView>>(std::move(out)));
   }
 
   void GetBlock(std::uint64_t height, node::Callback<node::BlockView> done) override {

@@ -52,8 +52,12 @@ class NodeTest : public ::testing::Test {
   }
   static Result<std::vector<store::HistoryEntry>> HistoryOf(Service& s, std::string ns, std::string key,
                                                             std::size_t limit = 100) {
-    return Await<std::vector<store::HistoryEntry>>(
-        [&](Callback<std::vector<store::HistoryEntry>> cb) { s.History(std::move(ns), std::move(key), limit, std::move(cb)); });
+    auto versions = Await<std::vector<VersionView>>(
+        [&](Callback<std::vector<VersionView>> cb) { s.History(std::move(ns), std::move(key), limit, std::move(cb)); });
+    if (!versions.ok()) return versions.error();
+    std::vector<store::HistoryEntry> out;
+    for (VersionView& v : *versions) out.push_back(std::move(v.entry));
+    return out;
   }
   static Result<BlockView> BlockOf(Service& s, std::uint64_t height) {
     return Await<BlockView>([&](Callback<BlockView> cb) { s.GetBlock(height, std::move(cb)); });
@@ -358,8 +362,8 @@ TEST_F(NodeTest, SubmitAndReadsAfterStopFailWithUnavailable) {
             Errc::kUnavailable);
   EXPECT_EQ(ErrcOf(Await<BlockView>([&](Callback<BlockView> cb) { node->GetBlock(1, std::move(cb)); }, quick)),
             Errc::kUnavailable);
-  EXPECT_EQ(ErrcOf(Await<std::vector<store::HistoryEntry>>(
-                [&](Callback<std::vector<store::HistoryEntry>> cb) { node->History("app", "k", 10, std::move(cb)); }, quick)),
+  EXPECT_EQ(ErrcOf(Await<std::vector<VersionView>>(
+                [&](Callback<std::vector<VersionView>> cb) { node->History("app", "k", 10, std::move(cb)); }, quick)),
             Errc::kUnavailable);
 }
 

@@ -1,0 +1,79 @@
+#include "peerdb/node/private_records.h"
+
+#include <algorithm>
+#include <map>
+
+namespace peerdb::node {
+
+Result<std::vector<chain::Op>> SealPrivateOps(const chain::Config& config, const Hash32& chain_id, chain::MemberId author,
+                                              const state::StateView& view, std::vector<chain::Op> ops) {
+  std::map<std::pair<std::string, std::string>, std::uint64_t> versions;  // written earlier in this request
+  for (chain::Op& op : ops) {
+    const auto kind = static_cast<chain::OpKind>(op.kind);
+    if (kind != chain::OpKind::kPut && kind != chain::OpKind::kDel) continue;
+    PEERDB_TRY_ASSIGN(const chain::Rule* rule, config.RuleOf(op.ns));
+    auto it = versions.find({op.ns, op.key});
+    std::uint64_t version = 0;
+    if (it != versions.end()) {
+      version = it->second;
+    } else {
+      PEERDB_TRY_ASSIGN(std::optional<state::KeyState> existing, view.GetKey(op.ns, op.key));
+      version = existing ? existing->version : 0;
+    }
+    versions[{op.ns, op.key}] = version + 1;
+    if (kind != chain::OpKind::kPut || !rule->encrypted) continue;
+    PEERDB_TRY_ASSIGN(Bytes sealed, chain::SealValue(config, *rule, chain_id, op.ns, op.key, author, version + 1, ByteSpan(op.value)));
+    if (sealed.size() > chain::kMaxValueBytes) {
+      return Error{Errc::kTooLarge, "value of " + op.ns + "/" + op.key + " is " + std::to_string(op.value.size()) +
+                                        " bytes; sealed for its readers it would be " + std::to_string(sealed.size()) +
+                                        " bytes, above the limit of " + std::to_string(chain::kMaxValueBytes)};
+    }
+    op.value = std::move(sealed);
+  }
+  return ops;
+}
+
+chain::EpochState OmitOneReader(const chain::EpochState& state, chain::MemberId self) {
+  chain::EpochState out = state;
+  for (chain::Rule& r : out.config.rules) {
+    if (!r.encrypted) continue;
+    if (r.readers.empty()) {
+      for (const chain::Member& m : out.config.members) r.readers.push_back(m.id);
+    }
+    auto victim = std::find_if(r.readers.rbegin(), r.readers.rend(), [&](chain::MemberId id) { return id != self; });
+    if (victim != r.readers.rend()) r.readers.erase(std::next(victim).base());
+  }
+  return out;
+}
+
+Result<PrivateView> OpenForMember(const chain::Rule& rule, const Hash32& chain_id, const std::string& ns,
+                                  const std::string& key, chain::MemberId author, chain::MemberId self,
+                                  const std::vector<const MemberKey*>& keys, bool deleted, Bytes& value) {
+  PrivateView v;
+  if (!rule.encrypted || deleted) return v;
+  v.encrypted = true;
+  v.envelope_hash = chain::EnvelopeHash(ByteSpan(value));
+  auto envelope = codec::Decode<chain::Envelope>(ByteSpan(value));
+  if (!envelope.ok()) {
+    return Error{Errc::kCorrupt, "the stored value of " + ns + "/" + key + " is not an envelope: " + envelope.error().message};
+  }
+  Error last{Errc::kCorrupt, ""};
+  for (const MemberKey* k : keys) {
+    auto plain = chain::OpenValue(*envelope, chain_id, ns, key, author, self, k->encryption.public_key, k->encryption.secret_key);
+    if (plain.ok()) {
+      value = std::move(*plain);
+      return v;
+    }
+    if (plain.error().code == Errc::kNotAReader) {
+      v.readable = false;
+      value.clear();
+      return v;
+    }
+    last = plain.error();
+  }
+  return Error{Errc::kCorrupt, "version " + std::to_string(envelope->key_version) + " of " + ns + "/" + key + ", sealed by member " +
+                                   std::to_string(author) + ", does not open at member " + std::to_string(self) +
+                                   " (the writer's fault): " + last.message};
+}
+
+}  // namespace peerdb::node

@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Private records (PROTOCOL.md §1.4), against four real member nodes on loopback: Bank A (1),
+Bank B (2), Bank C (3) and the Regulator (4). `exposures` is encrypted and readable by A, C and the
+Regulator; `public` is a plain namespace.
+1. A and the Regulator write exposures, each value carrying a unique marker string. A, C and the
+   Regulator read the plaintext (`"encrypted": true`) through the API and `peerdb get`, and its history.
+2. Bank B holds every record (it seals blocks like any member) but reads only the metadata: GET and
+   history answer 403 `not_a_reader` with version, owner, height, status and the envelope's hash;
+   `peerdb get` exits 5 with one line. No marker is in any file of Bank B (database, WAL, log,
+   an export) nor in any of its API answers (blocks included).
+3. Bank B writes into exposures too: its record is sealed to the readers and itself, so it reads
+   its own record while the others still see it as theirs to read.
+4. Bank C restarted as a byzantine writer (test-only `testing_byzantine = "omit-reader"`): its
+   envelopes leave the Regulator out. Its node accepts the write and gossips it, but no block takes
+   it (C5), so no member ever commits it; its client gets 409 (not committed), while the honest
+   members' writes go on.
+5. `peerdb audit` passes at every member, and on Bank B's export."""
+import json
+import os
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+
+import harness as h
+
+NAMES = ["Bank A", "Bank B", "Bank C", "Regulator"]
+RULES = ("--readers", "exposures=1,3,4")
+MARKERS = [f"MARKER-{i}-7f3a9c{i * 7919:05d}" for i in range(4)]
+
+
+def cli(node, *args):
+    return subprocess.run([h.PEERDB, args[0], "--api", node.url, *map(str, args[1:])], capture_output=True, text=True,
+                          timeout=120)
+
+
+def put(node, ns, key, value):
+    p = cli(node, "put", ns, key, json.dumps(value))
+    h.check(p.returncode == 0 and "committed" in p.stdout, f"put {ns}/{key} exited {p.returncode}: {p.stdout} {p.stderr}")
+
+
+def seen_by(node, ns, key):
+    code, body = node.get(h.kv_path(ns, key))
+    return (code, body) if code in (200, 403) else None
+
+
+def write_and_read(a, b, c, reg):
+    records = {"bank-c": (a, MARKERS[0]), "bank-b": (a, MARKERS[1]), "sovereign": (reg, MARKERS[2])}
+    for key, (writer, marker) in records.items():
+        put(writer, "exposures", key, {"counterparty": key, "amount": 120_000_000, "note": marker})
+    put(a, "public", "notice", {"text": "quarterly filing done"})
+    for key, (writer, marker) in records.items():
+        for reader in (a, c, reg):
+            code, body = h.wait_for(f"exposures/{key} at a reader", lambda r=reader, k=key: seen_by(r, "exposures", k))
+            h.check(code == 200 and body["encrypted"] is True and body["value"]["note"] == marker,
+                    f"a reader read exposures/{key}: {code} {body}")
+        code, body = h.wait_for(f"exposures/{key} at Bank B", lambda k=key: seen_by(b, "exposures", k))
+        rec = body.get("record", {})
+        h.check(code == 403 and body["error"]["code"] == "not_a_reader" and "value" not in rec and
+                rec.get("encrypted") is True and len(rec.get("envelope_hash", "")) == 64 and rec.get("version") == 1 and
+                rec.get("owner") in (1, 4) and rec.get("height", 0) > 0 and "status" in rec,
+                f"Bank B's read of exposures/{key}: {code} {body}")
+        code, hist = b.get(h.kv_path("exposures", key) + "/history")
+        h.check(code == 403 and hist["error"]["code"] == "not_a_reader" and len(hist["entries"]) == 1 and
+                "value" not in hist["entries"][0], f"Bank B's history of exposures/{key}: {code} {hist}")
+        code, hist = c.get(h.kv_path("exposures", key) + "/history")
+        h.check(code == 200 and hist["entries"][0]["value"]["note"] == marker and hist["entries"][0]["encrypted"] is True,
+                f"Bank C's history of exposures/{key}: {code} {hist}")
+    p = cli(c, "get", "exposures", "sovereign")
+    h.check(p.returncode == 0 and MARKERS[2] in p.stdout, f"peerdb get at Bank C: {p.returncode} {p.stdout} {p.stderr}")
+    p = cli(b, "get", "exposures", "sovereign")
+    h.check(p.returncode == 5 and len(p.stderr.splitlines()) == 1 and "not a reader" in p.stderr and MARKERS[2] not in p.stdout + p.stderr,
+            f"peerdb get at Bank B: {p.returncode} {p.stdout} {p.stderr}")
+    code, body = b.get(h.kv_path("public", "notice"))
+    h.check(code == 200 and body["encrypted"] is False, f"Bank B reads the plain namespace: {code} {body}")
+    print("readers A, C and the Regulator read the plaintext; Bank B gets 403 not_a_reader with the metadata only")
+
+
+def own_record(a, b):
+    put(b, "exposures", "bank-b-own", {"note": MARKERS[3]})
+    code, body = b.get(h.kv_path("exposures", "bank-b-own"))
+    h.check(code == 200 and body["value"]["note"] == MARKERS[3], f"Bank B reads its own record: {code} {body}")
+    code, body = h.wait_for("Bank B's record at Bank A", lambda: seen_by(a, "exposures", "bank-b-own"))
+    h.check(code == 200 and body["value"]["note"] == MARKERS[3], f"Bank A reads Bank B's record: {code} {body}")
+    print("Bank B's own record is sealed to the readers and itself")
+
+
+def api_answers_of(b):
+    """Every API answer Bank B gives about the chain: status, blocks, reads."""
+    answers = []
+    status = h.status(b)
+    answers.append(json.dumps(status))
+    for height in range(1, status["head_height"] + 1):
+        code, blk = b.get(f"/v1/blocks/{height}")
+        h.check(code == 200, f"block {height} at Bank B: {code}")
+        answers.append(json.dumps(blk))
+    for key in ("bank-c", "bank-b", "sovereign"):
+        answers.append(json.dumps(b.get(h.kv_path("exposures", key))))
+    return answers
+
+
+def no_plaintext_at(member, wd, extra_texts):
+    export = os.path.join(member.dir, "chain.export")
+    h.run("export", "--db", member.node.db, "--out", export)
+    found = []
+    for root, _, files in os.walk(member.dir):
+        for f in files:
+            data = open(os.path.join(root, f), "rb").read()
+            found += [f"{m} in {os.path.join(root, f)}" for m in MARKERS[:3] if m.encode() in data]
+    for text in extra_texts:
+        found += [f"{m} in an API answer" for m in MARKERS[:3] if m in text]
+    h.check(not found, "Bank B holds plaintext of records it may not read: " + "; ".join(found))
+    print(f"no plaintext marker in Bank B's {sum(len(f) for _, _, f in os.walk(member.dir))} files "
+          f"(database, WAL, log, export) nor in {len(extra_texts)} API answers")
+    return export
+
+
+def byzantine_writer(members):
+    """Bank C's node, in the test-only omit-reader mode, accepts a write whose envelope leaves the
+    Regulator out and gossips it. Every proposer's block building (C5, the executor every member
+    runs) refuses it, Bank C's own included: the write is never committed anywhere, its client gets
+    409 `conflict` (not committed), and the honest members' writes go on.
+    (A byzantine proposer that also votes for its own invalid block can stall a height: see
+    docs/protocol.md §11, found with this test.)"""
+    a, b, c, reg = (m.node for m in members)
+    c.stop()
+    with open(os.path.join(members[2].dir, "node.toml"), "a") as f:
+        f.write('testing_byzantine = "omit-reader"\n')
+    c.start()
+    answer = {}
+
+    def send():
+        req = urllib.request.Request(c.url + "/v1/tx", data=json.dumps(
+            {"op": "put", "ns": "exposures", "key": "forged", "value": {"note": "left the regulator out"}}).encode(),
+            headers={"Content-Type": "application/json"}, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                answer["code"], answer["body"] = r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            answer["code"], answer["body"] = e.code, json.loads(e.read())
+    t = threading.Thread(target=send, daemon=True)
+    t.start()
+    for i in range(6):
+        put(a if i % 2 else reg, "public", f"after-{i}", {"i": i})
+    t.join(timeout=90)
+    msg = json.dumps(answer.get("body", {}))
+    h.check(answer.get("code") == 409 and "no longer executes" in msg, f"the byzantine writer's request answered {answer}")
+    for n in (a, b, reg):
+        h.wait_for("public/after-5", lambda n=n: seen_by(n, "public", "after-5"))
+        code, _ = n.get(h.kv_path("exposures", "forged"))
+        h.check(code == 404, f"a member holds the byzantine writer's record: {code}")
+    print("the byzantine writer's envelope without the Regulator is never committed (409 to its client)")
+
+
+def main():
+    h.parse_args()
+    with h.Workdir("private") as wd:
+        members = h.make_members(wd, NAMES, namespaces=("exposures:owner-edit:encrypted", "public"), rule_flags=RULES,
+                                 log_level="info")
+        nodes = [m.node for m in members]
+        for n in nodes:
+            n.start(wait=False)
+        for n in nodes:
+            n.wait_ready()
+        a, b, c, reg = nodes
+        write_and_read(a, b, c, reg)
+        own_record(a, b)
+        answers = api_answers_of(b)
+        byzantine_writer(members)
+        for n in nodes:
+            n.stop()
+        export = no_plaintext_at(members[1], wd, answers)
+        for m in members:
+            p = h.run("audit", "--db", m.node.db, check=False)
+            h.check(p.returncode == 0, f"audit of {m.name} failed:\n{p.stdout}\n{p.stderr}")
+        p = h.run("audit", "--chain", export, check=False)
+        h.check(p.returncode == 0, f"audit of Bank B's export failed:\n{p.stdout}\n{p.stderr}")
+        print("ok: private records readable by their readers only; audits pass at every member and on an export")
+
+
+if __name__ == "__main__":
+    main()
