@@ -68,6 +68,7 @@ class Mesh : public std::enable_shared_from_this<Mesh> {
   std::uint16_t ListenPort() const { return m_port; }
   void SetMembers(std::vector<PeerEndpoint> members);
   void SetOwnKey(const crypto::SigningKey& key);
+  void SetMaxFrameBytes(std::size_t bytes);
 
  private:
   void AddPeer(const PeerEndpoint& ep);
@@ -534,6 +535,26 @@ void Mesh::SetOwnKey(const crypto::SigningKey& key) {
   }
 }
 
+// Sessions copy the limits when they start, so every live one (in the handshake, dialling, open)
+// takes the new limit too: an established session carries bigger frames without a reconnect.
+void Mesh::SetMaxFrameBytes(std::size_t bytes) {
+  if (bytes < 64) {  // as Create's check
+    spdlog::error("net: a frame limit of {} bytes is below 64, keeping {}", bytes, m_config.max_frame_bytes);
+    return;
+  }
+  if (bytes == m_config.max_frame_bytes) return;
+  spdlog::info("net: frames up to {} bytes from now on (were {})", bytes, m_config.max_frame_bytes);
+  // The queue must hold one whole frame, or the largest frames could never be sent.
+  const std::size_t queue = std::max(m_config.max_queue_bytes, bytes + kFrameHeaderBytes);
+  m_config.max_frame_bytes = m_limits.max_frame_bytes = bytes;
+  m_config.max_queue_bytes = m_limits.max_queue_bytes = queue;
+  for (const auto& s : m_pending_inbound) s->SetMaxFrameBytes(bytes);
+  for (auto& [id, p] : m_peers) {
+    if (p.active) p.active->SetMaxFrameBytes(bytes);
+    if (p.dialing) p.dialing->SetMaxFrameBytes(bytes);
+  }
+}
+
 std::vector<PeerInfo> Mesh::Peers() const {
   std::vector<PeerInfo> out;
   for (const auto& [id, p] : m_peers) {
@@ -568,6 +589,7 @@ class PeerNetworkImpl final : public PeerNetwork {
   std::uint16_t ListenPort() const override { return m_mesh->ListenPort(); }
   void SetMembers(std::vector<PeerEndpoint> members) override { m_mesh->SetMembers(std::move(members)); }
   void SetOwnKey(const crypto::SigningKey& key) override { m_mesh->SetOwnKey(key); }
+  void SetMaxFrameBytes(std::size_t bytes) override { m_mesh->SetMaxFrameBytes(bytes); }
 
  private:
   std::shared_ptr<Mesh> m_mesh;

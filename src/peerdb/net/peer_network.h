@@ -38,7 +38,9 @@
 // and each peer drops the session itself when its own member list takes our new key, then
 // reconnects and sees the new certificate. Dials under way are restarted with the new key, and
 // members not connected are dialled again as at Start instead of after their backoff. A ban stays
-// with the member id across a key or address change.
+// with the member id across a key or address change. SetMaxFrameBytes follows a change of
+// max_block_bytes: the new frame limit applies at once to every session, established ones included
+// (no reconnect), and to those opened later.
 //
 // Limits per peer: handshake_timeout_ms for TCP + TLS + Hello; idle_timeout_ms without a received
 // frame, or with a write the peer does not take; a token bucket on inbound frames and bytes per
@@ -78,8 +80,9 @@ struct NetworkConfig {
   chain::MemberId self = 0;
   std::string listen;                        // "host:port" this node accepts peers on
   std::vector<PeerEndpoint> members;         // every other member of the consortium (SetMembers changes it)
-  std::size_t max_frame_bytes = (8u << 20) + (64u << 10);  // max_block_bytes + 64 KiB (§1.1.8)
-  std::size_t max_queue_bytes = 64u << 20;   // per peer, outbound
+  // max_block_bytes + 64 KiB (§1.1.8); SetMaxFrameBytes changes it
+  std::size_t max_frame_bytes = (8u << 20) + (64u << 10);
+  std::size_t max_queue_bytes = 64u << 20;   // per peer, outbound (SetMaxFrameBytes raises it to hold a frame)
   std::uint64_t max_frames_per_sec = 20'000; // per peer, inbound, averaged over a second
   std::uint64_t max_bytes_per_sec = 64u << 20;
   std::uint64_t handshake_timeout_ms = 5'000;
@@ -137,6 +140,11 @@ class PeerNetwork {
   // sessions stay (see "Member changes" above). If OpenSSL cannot build the certificate (it does not
   // fail on a valid key), the error is logged and the old key stays.
   virtual void SetOwnKey(const crypto::SigningKey& key) = 0;
+  // The consortium's max_block_bytes changed (an epoch boundary): from now on frames up to `bytes`
+  // are accepted and sent, on established sessions too (see "Member changes" above); max_queue_bytes
+  // rises to hold one such frame if it is smaller. A value below 64 (which Create refuses) is logged
+  // and ignored: the old limit stays.
+  virtual void SetMaxFrameBytes(std::size_t bytes) = 0;
 };
 
 }  // namespace peerdb::net

@@ -160,6 +160,8 @@ void Node::Impl::OnEpochChanged(const consensus::EpochChanged& change) {
   }
   if (network) {
     network->SetMembers(PeerEndpointsFor(consortium, app->epoch(), self));
+    // A raised max_block_bytes: blocks and sync responses beyond the old frame limit must pass.
+    network->SetMaxFrameBytes(MaxFrameBytesFor(change.config.params));
     if (CurrentKey().public_key() != network_pubkey) {
       network_pubkey = CurrentKey().public_key();
       network->SetOwnKey(CurrentKey());

@@ -1,11 +1,13 @@
 #include "peerdb/node/node_setup.h"
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <unistd.h>
 
+#include "peerdb/net/frame.h"
 #include "peerdb/node/anchor_tasks.h"
 #include "peerdb/store/store.h"
 
@@ -98,6 +100,8 @@ std::vector<net::PeerEndpoint> PeerEndpointsFor(const Consortium& consortium, co
   return out;
 }
 
+std::size_t MaxFrameBytesFor(const chain::Params& params) { return std::size_t{params.max_block_bytes} + (64u << 10); }
+
 Result<std::optional<net::NetworkConfig>> PeerNetworkConfigFor(const NodeConfig& config, const Consortium& consortium,
                                                               chain::MemberId self, const chain::EpochState* epoch) {
   const chain::EpochState genesis_epoch = chain::GenesisEpochState(consortium.genesis);
@@ -117,7 +121,10 @@ Result<std::optional<net::NetworkConfig>> PeerNetworkConfigFor(const NodeConfig&
     }
   }
   nc.members = PeerEndpointsFor(consortium, in_force, self);
-  nc.max_frame_bytes = std::size_t{cfg.params.max_block_bytes} + (64u << 10);
+  nc.max_frame_bytes = MaxFrameBytesFor(cfg.params);
+  // A block of the largest max_block_bytes (64 MiB) must fit the outbound queue, as SetMaxFrameBytes
+  // ensures later.
+  nc.max_queue_bytes = std::max(nc.max_queue_bytes, nc.max_frame_bytes + net::kFrameHeaderBytes);
   return std::optional<net::NetworkConfig>{std::move(nc)};
 }
 

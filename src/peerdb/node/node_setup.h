@@ -7,6 +7,7 @@
 // Thread-safety: free functions.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -50,6 +51,11 @@ Status CheckStoredChain(const chain::Genesis& stored, const Hash32& chain_id, co
 // chain (ADD, RESET) wins over the consortium file's.
 std::vector<net::PeerEndpoint> PeerEndpointsFor(const Consortium& consortium, const chain::EpochState& epoch,
                                                 chain::MemberId self);
+
+// The peer transport's frame limit under `params`: a block, or a sync response of at most
+// max_block_bytes of blocks, plus room for the message around it (PROTOCOL.md §1.1 item 8). Set at
+// start and again at every epoch change, so both always agree.
+std::size_t MaxFrameBytesFor(const chain::Params& params);
 
 // The peer transport's settings for this member: where it listens (peer_listen, else its address
 // in the consortium file or on chain) and every other member of the config in force (`epoch`;

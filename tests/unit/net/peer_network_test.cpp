@@ -442,6 +442,72 @@ TEST(PeerNetwork, AddressChangeRedialsAtTheNewAddressAndKeepsASessionThePeerDial
   EXPECT_EQ(c.node(1).DisconnectedEvents(2), 0u);
 }
 
+// Frame limit changes (SetMaxFrameBytes): an epoch raises or lowers max_block_bytes.
+
+// Sends `body` from a to b, then a small marker, and waits for the marker: frames arrive in order,
+// so once the marker is there, whether `body` arrived is settled.
+bool SentThenDelivered(TestNode& a, chain::MemberId a_id, TestNode& b, chain::MemberId b_id, const Bytes& body) {
+  static std::uint32_t serial = 2'000'000;
+  const Bytes marker = Numbered(++serial, 8);
+  a.Send(b_id, 12, body);
+  a.Send(b_id, 13, marker);
+  EXPECT_TRUE(WaitFor([&] { return HasFrame(b, a_id, marker); })) << "marker " << a_id << " -> " << b_id;
+  return HasFrame(b, a_id, body);
+}
+
+TEST(PeerNetwork, SetMaxFrameBytesCarriesBiggerFramesOnTheEstablishedSession) {
+  // Only A dials: one session, so "the same session" is exact. The queue is smaller than the new
+  // frame limit: SetMaxFrameBytes must raise it, or the big frame could never be queued.
+  Cluster c(2, [](NetworkConfig& cfg) {
+    cfg.max_frame_bytes = 1024;
+    cfg.max_queue_bytes = 2048;
+    if (cfg.self == 2) cfg.members[0].address.clear();
+  });
+  for (auto& n : c.nodes) ASSERT_TRUE(n->Start().ok());
+  ASSERT_TRUE(c.FullMesh());
+  ASSERT_TRUE(Exchange(c.node(1), 1, c.node(2), 2));
+
+  const Bytes big = Numbered(1, 8191);  // len = type + body = 8192, far above 1024
+  EXPECT_FALSE(SentThenDelivered(c.node(1), 1, c.node(2), 2, big));
+  EXPECT_EQ(c.node(1).Info(2).frames_dropped, 1u) << "the sender refuses a frame above its limit";
+
+  // Both take the new limit before the big frame is sent, as members do at the epoch's first block.
+  c.node(2).SetMaxFrameBytes(8192);
+  c.node(1).SetMaxFrameBytes(8192);
+  EXPECT_TRUE(SentThenDelivered(c.node(1), 1, c.node(2), 2, big));
+  EXPECT_TRUE(SentThenDelivered(c.node(2), 2, c.node(1), 1, big));
+  EXPECT_FALSE(SentThenDelivered(c.node(1), 1, c.node(2), 2, Numbered(2, 8192))) << "8193 is above the new limit";
+  for (auto [at, peer] : {std::pair<chain::MemberId, chain::MemberId>{1, 2}, {2, 1}}) {
+    EXPECT_EQ(c.node(at).ConnectedEvents(peer), 1u) << at << " -> " << peer;
+    EXPECT_EQ(c.node(at).DisconnectedEvents(peer), 0u) << at << " -> " << peer;
+    EXPECT_EQ(c.node(at).Info(peer).penalties, 0u) << at << " -> " << peer;
+  }
+  EXPECT_EQ(c.node(1).Info(2).frames_dropped, 2u);
+  EXPECT_EQ(c.node(2).Info(1).frames_dropped, 0u);
+}
+
+TEST(PeerNetwork, SetMaxFrameBytesIgnoresAValueBelow64AndAcceptsALowerLimit) {
+  Cluster c(2, [](NetworkConfig& cfg) {
+    cfg.max_frame_bytes = 1024;
+    if (cfg.self == 2) cfg.members[0].address.clear();
+  });
+  for (auto& n : c.nodes) ASSERT_TRUE(n->Start().ok());
+  ASSERT_TRUE(c.FullMesh());
+  ASSERT_TRUE(Exchange(c.node(1), 1, c.node(2), 2));
+
+  for (auto& n : c.nodes) n->SetMaxFrameBytes(63);  // ignored: the limit stays 1024
+  EXPECT_TRUE(SentThenDelivered(c.node(1), 1, c.node(2), 2, Numbered(3, 1023)));
+  EXPECT_TRUE(SentThenDelivered(c.node(2), 2, c.node(1), 1, Numbered(4, 1023)));
+  EXPECT_FALSE(SentThenDelivered(c.node(1), 1, c.node(2), 2, Numbered(5, 1024)));
+
+  for (auto& n : c.nodes) n->SetMaxFrameBytes(64);  // the least allowed, and lower than before
+  EXPECT_TRUE(SentThenDelivered(c.node(1), 1, c.node(2), 2, Numbered(6, 63)));
+  EXPECT_FALSE(SentThenDelivered(c.node(1), 1, c.node(2), 2, Numbered(7, 64)));
+  EXPECT_EQ(c.node(1).Info(2).frames_dropped, 2u);
+  EXPECT_EQ(c.node(2).DisconnectedEvents(1), 0u);
+  EXPECT_EQ(c.node(1).Info(2).penalties + c.node(2).Info(1).penalties, 0u);
+}
+
 TEST(PeerNetwork, SetMembersIgnoresThisNodeAndRepeatedEntries) {
   Cluster c(2);
   for (auto& n : c.nodes) ASSERT_TRUE(n->Start().ok());

@@ -107,6 +107,9 @@ class TestNode {
   void SetOwnKey(const crypto::SigningKey& key) {
     On([&] { m_net->SetOwnKey(key); });
   }
+  void SetMaxFrameBytes(std::size_t bytes) {
+    On([&] { m_net->SetMaxFrameBytes(bytes); });
+  }
   PeerInfo Info(chain::MemberId peer);
   std::uint16_t Port() { return On([this] { return m_net->ListenPort(); }); }
   // Destroys the PeerNetwork (on the io thread) but keeps the thread.

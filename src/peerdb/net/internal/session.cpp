@@ -23,6 +23,12 @@ constexpr std::size_t kMaxWriteBatch = 256u << 10;
 
 std::chrono::milliseconds Ms(std::uint64_t ms) { return std::chrono::milliseconds(static_cast<std::int64_t>(ms)); }
 
+// The inbound byte bucket holds at least one maximum frame, else such a frame could never pass.
+double ByteBurst(const SessionLimits& limits) {
+  return static_cast<double>(
+      std::max<std::uint64_t>(limits.max_bytes_per_sec, limits.max_frame_bytes + kFrameHeaderBytes));
+}
+
 std::string Endpoint(const asio::ip::tcp::socket& socket) {
   error_code ec;
   const auto ep = socket.remote_endpoint(ec);
@@ -46,10 +52,7 @@ Session::Session(asio::ip::tcp::socket socket, std::shared_ptr<ssl::context> tls
       m_hooks(std::move(hooks)),
       m_frame_bucket(static_cast<double>(limits.max_frames_per_sec), static_cast<double>(limits.max_frames_per_sec),
                      Clock::now()),
-      m_byte_bucket(static_cast<double>(limits.max_bytes_per_sec),
-                    static_cast<double>(std::max<std::uint64_t>(limits.max_bytes_per_sec,
-                                                                limits.max_frame_bytes + kFrameHeaderBytes)),
-                    Clock::now()) {
+      m_byte_bucket(static_cast<double>(limits.max_bytes_per_sec), ByteBurst(limits), Clock::now()) {
   m_last_rx = m_last_tx = Clock::now();
 }
 
@@ -272,6 +275,12 @@ void Session::HandQueueTo(Session& other) {
     m_queue.pop_front();
   }
   m_queued_bytes = 0;
+}
+
+void Session::SetMaxFrameBytes(std::size_t bytes) {
+  m_limits.max_frame_bytes = bytes;
+  m_limits.max_queue_bytes = std::max(m_limits.max_queue_bytes, bytes + kFrameHeaderBytes);
+  m_byte_bucket.SetBurst(ByteBurst(m_limits));
 }
 
 void Session::StartWrite() {

@@ -83,6 +83,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // Moves the not yet written frames to `other` (when it replaces this session).
   void HandQueueTo(Session& other);
   void Close(const std::string& reason, CloseKind kind);
+  // The frame limit changed (an epoch changed max_block_bytes): frames up to `bytes` are read and
+  // queued from now on. The queue bound rises to hold one such frame if it is smaller, and the
+  // inbound byte bucket to hold one. Frames already queued stay.
+  void SetMaxFrameBytes(std::size_t bytes);
 
   bool outbound() const { return m_expected.has_value(); }
   // The member dialled (outbound only).

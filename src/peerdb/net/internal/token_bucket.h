@@ -27,6 +27,13 @@ class TokenBucket {
     return true;
   }
 
+  // A larger burst comes with its extra tokens, as if the bucket had been that size all along (a
+  // peer that was within the old limit is within the new one); a smaller one caps the tokens.
+  void SetBurst(double burst) {
+    m_tokens = std::min(burst, m_tokens + std::max(0.0, burst - m_burst));
+    m_burst = burst;
+  }
+
  private:
   double m_rate;
   double m_burst;
