@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "peerdb/net/frame.h"
 #include "peerdb/node/node_impl.h"
 #include "peerdb/node/node_setup.h"
 
@@ -76,6 +77,8 @@ std::string Describe(const std::vector<consensus::Action>& actions) {
 Status Node::Impl::StartNetwork() {
   PEERDB_TRY_ASSIGN(std::optional<net::NetworkConfig> nc, PeerNetworkConfigFor(config, consortium, self, &app->epoch()));
   if (!nc) return Status::Ok();
+  nc->max_frame_bytes = std::max(nc->max_frame_bytes, MaxFrameBytesFor(app->epochs()));
+  nc->max_queue_bytes = std::max(nc->max_queue_bytes, nc->max_frame_bytes + net::kFrameHeaderBytes);
   net::NetworkHandler h;
   h.on_frame = [this](chain::MemberId from, std::uint8_t type, ByteSpan body) { OnFrame(from, type, body); };
   h.on_connected = [this](chain::MemberId peer) { Step(consensus::PeerConnected{peer}); };
@@ -160,8 +163,9 @@ void Node::Impl::OnEpochChanged(const consensus::EpochChanged& change) {
   }
   if (network) {
     network->SetMembers(PeerEndpointsFor(consortium, app->epoch(), self));
-    // A raised max_block_bytes: blocks and sync responses beyond the old frame limit must pass.
-    network->SetMaxFrameBytes(MaxFrameBytesFor(change.config.params));
+    // A raised max_block_bytes: blocks and sync responses beyond the old frame limit must pass. A
+    // lowered one keeps the limit: members catching up still fetch the older, larger blocks.
+    network->SetMaxFrameBytes(MaxFrameBytesFor(app->epochs()));
     if (CurrentKey().public_key() != network_pubkey) {
       network_pubkey = CurrentKey().public_key();
       network->SetOwnKey(CurrentKey());

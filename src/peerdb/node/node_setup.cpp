@@ -102,6 +102,12 @@ std::vector<net::PeerEndpoint> PeerEndpointsFor(const Consortium& consortium, co
 
 std::size_t MaxFrameBytesFor(const chain::Params& params) { return std::size_t{params.max_block_bytes} + (64u << 10); }
 
+std::size_t MaxFrameBytesFor(const chain::EpochHistory& epochs) {
+  std::size_t out = 0;
+  for (const chain::EpochInfo& e : epochs.all()) out = std::max(out, MaxFrameBytesFor(e.config.params));
+  return out;
+}
+
 Result<std::optional<net::NetworkConfig>> PeerNetworkConfigFor(const NodeConfig& config, const Consortium& consortium,
                                                               chain::MemberId self, const chain::EpochState* epoch) {
   const chain::EpochState genesis_epoch = chain::GenesisEpochState(consortium.genesis);

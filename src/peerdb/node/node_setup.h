@@ -53,9 +53,11 @@ std::vector<net::PeerEndpoint> PeerEndpointsFor(const Consortium& consortium, co
                                                 chain::MemberId self);
 
 // The peer transport's frame limit under `params`: a block, or a sync response of at most
-// max_block_bytes of blocks, plus room for the message around it (PROTOCOL.md §1.1 item 8). Set at
-// start and again at every epoch change, so both always agree.
+// max_block_bytes of blocks, plus room for the message around it (PROTOCOL.md §1.1 item 8).
 std::size_t MaxFrameBytesFor(const chain::Params& params);
+// The limit for a chain: the largest of its epochs', so that a member catching up still receives
+// blocks built before max_block_bytes was lowered. Set at start and at every epoch change.
+std::size_t MaxFrameBytesFor(const chain::EpochHistory& epochs);
 
 // The peer transport's settings for this member: where it listens (peer_listen, else its address
 // in the consortium file or on chain) and every other member of the config in force (`epoch`;
