@@ -31,14 +31,16 @@ NAMES = ["Bank A", "Bank B", "Bank C", "Regulator"]
 LOG_LEVEL = os.environ.get("BENCH_LOG", "warn")  # "trace" logs every consensus step
 
 
-def start_consortium(peerdb, wd, block_period_ms):
+def start_consortium(peerdb, wd, block_period_ms, namespaces=("bench",), create_flags=()):
     apis, procs = [], []
     for i, name in enumerate(NAMES):
         peer = single.free_port()
         subprocess.run([peerdb, "keygen", "--name", name, "--contact", "bench", "--out", f"{wd}/m{i}",
                         "--address", f"127.0.0.1:{peer}"], check=True, capture_output=True)
-    args = [peerdb, "consortium", "create", "--namespace", "bench", "--block-period-ms", str(block_period_ms),
-            "--round-timeout-ms", "2000", "--out", f"{wd}/c.toml"]
+    args = [peerdb, "consortium", "create", "--block-period-ms", str(block_period_ms),
+            "--round-timeout-ms", "2000", "--out", f"{wd}/c.toml", *create_flags]
+    for ns in namespaces:
+        args += ["--namespace", ns]
     for i in range(len(NAMES)):
         args += ["--member", f"{wd}/m{i}/member.json"]
     subprocess.run(args, check=True, capture_output=True)
@@ -82,10 +84,10 @@ def unanimous_everywhere(apis, height, timeout=120):
     sys.exit(f"blocks up to {height} did not become UNANIMOUS at every member")
 
 
-def capacity(apis, seconds, clients, per_request):
+def capacity(apis, seconds, clients, per_request, ns="bench", prefix="c"):
     bodies = []
     for n in range(clients):
-        ops = [{"op": "put", "ns": "bench", "key": f"c{n}-k{j}", "value": single.value(j)} for j in range(per_request)]
+        ops = [{"op": "put", "ns": ns, "key": f"{prefix}{n}-k{j}", "value": single.value(j)} for j in range(per_request)]
         bodies.append(json.dumps({"ops": ops}).encode())
     acked = [0] * clients
     top = [0] * clients

@@ -14,7 +14,14 @@ Regulator; `public` is a plain namespace.
    envelopes leave the Regulator out. Its node accepts the write and gossips it, but no block takes
    it (C5), so no member ever commits it; its client gets 409 (not committed), while the honest
    members' writes go on.
-5. `peerdb audit` passes at every member, and on Bank B's export."""
+5. Readers change (SET_RULE, approved by all four): Bank B becomes a reader and Bank C stops being
+   one. A record written afterwards is read by B and refused to C; an older one stays as it was
+   until its owner runs `peerdb reshare`, which writes it again as the next version for the new
+   readers (B reads it, C gets nothing new). A non-owner's reshare is refused.
+6. Disclosure: `peerdb disclose` at a reader writes a file; `peerdb verify-disclosure` checks it
+   offline against consortium.toml alone (across the epoch the SET_RULE began); a changed byte or a
+   substituted plaintext fails it; a non-reader cannot disclose.
+7. `peerdb audit` passes at every member, and on Bank B's export."""
 import json
 import os
 import subprocess
@@ -27,11 +34,11 @@ import harness as h
 NAMES = ["Bank A", "Bank B", "Bank C", "Regulator"]
 RULES = ("--readers", "exposures=1,3,4")
 MARKERS = [f"MARKER-{i}-7f3a9c{i * 7919:05d}" for i in range(4)]
+NEW_MARKER = "MARKER-new-reader-5be1"
 
 
 def cli(node, *args):
-    return subprocess.run([h.PEERDB, args[0], "--api", node.url, *map(str, args[1:])], capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run([h.PEERDB, *map(str, args), "--api", node.url], capture_output=True, text=True, timeout=120)
 
 
 def put(node, ns, key, value):
@@ -83,6 +90,78 @@ def own_record(a, b):
     code, body = h.wait_for("Bank B's record at Bank A", lambda: seen_by(a, "exposures", "bank-b-own"))
     h.check(code == 200 and body["value"]["note"] == MARKERS[3], f"Bank A reads Bank B's record: {code} {body}")
     print("Bank B's own record is sealed to the readers and itself")
+
+
+def ok(node, *args):
+    p = cli(node, *args)
+    h.check(p.returncode == 0, f"peerdb {' '.join(map(str, args))} exited {p.returncode}: {p.stdout} {p.stderr}")
+    return p.stdout
+
+
+def refused(node, args, code, text):
+    p = cli(node, *args)
+    h.check(p.returncode == code and text in p.stderr and len(p.stderr.splitlines()) == 1,
+            f"peerdb {' '.join(map(str, args))}: expected exit {code} with '{text}', got {p.returncode}: {p.stdout} {p.stderr}")
+
+
+def readers_change(nodes):
+    """SET_RULE: readers 1,3,4 -> 1,2,4. New records follow the new readers; an old one only once
+    its owner reshares it."""
+    a, b, c, reg = nodes
+    ok(a, "change", "propose", "--set-rule", "exposures:owner-edit", "--readers", "1,2,4", "--encrypted")
+    code, body = a.get("/v1/changes")
+    change_id = body["pending"]["change_id"]
+    for n in nodes:
+        h.wait_for("the change pending", lambda n=n: (n.get("/v1/changes")[1].get("pending") or {}).get("change_id") == change_id)
+        ok(n, "change", "approve", change_id)
+    for n in nodes:
+        h.wait_for("epoch 1", lambda n=n: h.status(n)["epoch"] == 1, timeout=90)
+    put(a, "exposures", "after-change", {"note": NEW_MARKER})
+    for reader in (a, b, reg):
+        code, body = h.wait_for("after-change at a reader", lambda r=reader: seen_by(r, "exposures", "after-change"))
+        h.check(code == 200 and body["value"]["note"] == NEW_MARKER, f"a new reader reads the new record: {code} {body}")
+    code, body = h.wait_for("after-change at Bank C", lambda: seen_by(c, "exposures", "after-change"))
+    h.check(code == 403, f"Bank C, no longer a reader, reads a new record: {code} {body}")
+    code, body = b.get(h.kv_path("exposures", "bank-c"))
+    h.check(code == 403, f"Bank B reads an old record before its reshare: {code} {body}")
+    refused(b, ["reshare", "exposures", "bank-c"], 5, "only a reader can reshare it")
+    refused(c, ["reshare", "exposures", "bank-c"], 5, "may not")
+    refused(a, ["reshare", "public", "notice"], 5, "is not an encrypted namespace")
+    out = ok(a, "reshare", "exposures", "bank-c")
+    h.check("as version 2" in out and "readable by members 1, 2, 4" in out, f"reshare said: {out}")
+    code, body = h.wait_for("the reshared record at Bank B", lambda: seen_by(b, "exposures", "bank-c"))
+    h.check(code == 200 and body["value"]["note"] == MARKERS[0] and body["version"] == 2,
+            f"Bank B reads the reshared record: {code} {body}")
+    code, body = h.wait_for("the reshared record at Bank C", lambda: seen_by(c, "exposures", "bank-c"))
+    h.check(code == 403 and body["record"]["version"] == 2, f"Bank C gets nothing new: {code} {body}")
+    print("readers changed: new records and reshared ones are read by B, refused to C")
+
+
+def disclosure(members, wd):
+    a, b, c, reg = (m.node for m in members)
+    consortium = wd / "consortium.toml"
+    # Outside the members' directories: Bank B's own files are searched for plaintext later.
+    path = wd / "bank-c.disclosure"
+    out = ok(b, "disclose", "exposures", "bank-c", "--out", path)
+    h.check("wrote the disclosure" in out, out)
+    p = h.run("verify-disclosure", path, "--consortium", consortium, check=False)
+    h.check(p.returncode == 0 and MARKERS[0] in p.stdout and "disclosure verified" in p.stdout and "version 2" in p.stdout and
+            "epoch     1" in p.stdout, f"verify-disclosure: {p.returncode} {p.stdout} {p.stderr}")
+    old = wd / "bank-c-v1.disclosure"
+    ok(c, "disclose", "exposures", "bank-c", "--version", 1, "--out", old)
+    p = h.run("verify-disclosure", old, "--consortium", consortium, check=False)
+    h.check(p.returncode == 0 and MARKERS[0] in p.stdout and "epoch     0" in p.stdout, f"version 1: {p.returncode} {p.stdout} {p.stderr}")
+    refused(c, ["disclose", "exposures", "bank-c", "--out", old + ".2"], 5, "only a reader can disclose it")
+    refused(b, ["disclose", "exposures", "bank-c", "--out", path], 2, "refusing to overwrite")
+    data = open(path, "rb").read()
+    forged = data.replace(MARKERS[0].encode(), MARKERS[0].upper().encode())
+    h.check(forged != data, "the plaintext is in the disclosure file")
+    for i, changed in enumerate([forged] + [data[:k] + bytes([data[k] ^ 1]) + data[k + 1:] for k in (0, len(data) // 2, len(data) - 1)]):
+        bad = wd / f"bad-{i}.disclosure"
+        open(bad, "wb").write(changed)
+        p = h.run("verify-disclosure", bad, "--consortium", consortium, check=False)
+        h.check(p.returncode in (1, 2) and "verified" not in p.stdout, f"a changed disclosure ({i}) passed: {p.returncode} {p.stdout}")
+    print("a disclosure verifies offline against consortium.toml; a changed byte or plaintext fails")
 
 
 def api_answers_of(b):
@@ -166,6 +245,8 @@ def main():
         write_and_read(a, b, c, reg)
         own_record(a, b)
         answers = api_answers_of(b)
+        readers_change(nodes)
+        disclosure(members, wd)
         byzantine_writer(members)
         for n in nodes:
             n.stop()

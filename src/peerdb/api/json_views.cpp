@@ -112,6 +112,14 @@ json ReceiptJson(const node::SubmitReceipt& receipt) {
               {"ops", receipt.op_count}};
 }
 
+json ReshareJson(const node::ReshareReceipt& r) {
+  return json{{"version", r.version}, {"readers", r.readers}, {"committed", ReceiptJson(r.committed)}};
+}
+
+json DisclosureJson(const std::string& ns, const std::string& key, const Bytes& file) {
+  return json{{"ns", ns}, {"key", key}, {"bytes", file.size()}, {"file_hex", Hex(file)}};
+}
+
 namespace {
 // The fields of a version every member may see, readers or not.
 void PutVersionMeta(json& out, const store::CurrentEntry& e, const node::PrivateView& privacy) {

@@ -55,6 +55,11 @@ nlohmann::json ChangeViewJson(const node::ChangeView& change);
 // GET /v1/changes: {"epoch", "epoch_start_height", "deciding_height", "next_member_id", "members",
 // "params", "rules", "pending": ChangeViewJson | null}
 nlohmann::json ChangesJson(const node::ChangesView& changes);
+// POST /v1/kv/{ns}/{key}/reshare: the new version, its readers and "committed": ReceiptJson.
+nlohmann::json ReshareJson(const node::ReshareReceipt& receipt);
+// GET /v1/kv/{ns}/{key}/disclosure: {"ns", "key", "bytes", "file_hex"}: the file, in hex.
+nlohmann::json DisclosureJson(const std::string& ns, const std::string& key, const Bytes& file);
+
 // POST /v1/changes: ChangeViewJson plus "committed": ReceiptJson of the block carrying it.
 nlohmann::json ChangeReceiptJson(const node::ChangeReceipt& receipt);
 

@@ -163,7 +163,11 @@ void Router::Handle(std::string_view method, std::string_view target, std::strin
     if (method != "POST") return wrong_method("POST");
     return ApproveChange(seg[2], std::move(respond));
   }
-  const bool is_kv = resource == "kv" && (seg.size() == 4 || (seg.size() == 5 && seg[4] == "history"));
+  if (resource == "kv" && seg.size() == 5 && seg[4] == "reshare") {
+    if (method != "POST") return wrong_method("POST");
+    return Reshare(seg[2], seg[3], std::move(respond));
+  }
+  const bool is_kv = resource == "kv" && (seg.size() == 4 || (seg.size() == 5 && (seg[4] == "history" || seg[4] == "disclosure")));
   const bool known = ((resource == "status" || resource == "health") && seg.size() == 2) || (resource == "evidence" && seg.size() == 2) ||
                      (resource == "blocks" && seg.size() == 3) || is_kv;
   if (!known) return not_found();
@@ -173,6 +177,7 @@ void Router::Handle(std::string_view method, std::string_view target, std::strin
   if (resource == "evidence") return GetEvidence(std::move(respond));
   if (resource == "blocks") return GetBlock(seg[2], std::move(respond));
   if (seg.size() == 4) return GetValue(seg[2], seg[3], t, std::move(respond));
+  if (seg[4] == "disclosure") return Disclose(seg[2], seg[3], t, std::move(respond));
   return History(seg[2], seg[3], t, std::move(respond));
 }
 
@@ -243,6 +248,28 @@ void Router::History(std::string ns, std::string key, const Target& target, Resp
                           }
                           return JsonResponse(200, HistoryJson(ns, key, versions));
                         }));
+}
+
+void Router::Reshare(std::string ns, std::string key, Responder respond) {
+  if (Status s = CheckNsKey(ns, key); !s.ok()) return Fail(respond, s.take_error());
+  m_service.Reshare(std::move(ns), std::move(key), Reply<node::ReshareReceipt>(std::move(respond), [](const node::ReshareReceipt& r) {
+                      return JsonResponse(200, ReshareJson(r));
+                    }));
+}
+
+void Router::Disclose(std::string ns, std::string key, const Target& target, Responder respond) {
+  if (Status s = CheckNsKey(ns, key); !s.ok()) return Fail(respond, s.take_error());
+  std::uint64_t version = 0;
+  for (const auto& [name, value] : target.query) {
+    if (name != "version") continue;
+    auto n = ParseDecimal(value, "version");
+    if (!n.ok()) return Fail(respond, n.take_error());
+    if (*n == 0) return Fail(respond, Error{Errc::kInvalid, "version must be 1 or more"});
+    version = *n;
+  }
+  m_service.Disclose(ns, key, version, Reply<Bytes>(std::move(respond), [ns, key](const Bytes& file) {
+                       return JsonResponse(200, DisclosureJson(ns, key, file));
+                     }));
 }
 
 void Router::GetBlock(const std::string& height, Responder respond) {

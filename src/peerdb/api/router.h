@@ -3,6 +3,8 @@
 //   POST /v1/tx                         submit operations, answer once committed
 //   GET  /v1/kv/{ns}/{key}              newest value (?min_status=final|anchored|unanimous|majority|provisional)
 //   GET  /v1/kv/{ns}/{key}/history      versions, oldest first (?limit=1..10000, default 100)
+//   POST /v1/kv/{ns}/{key}/reshare      seal the newest version again for the readers in force
+//   GET  /v1/kv/{ns}/{key}/disclosure   a disclosure file of a version (?version=N; default newest)
 //   GET  /v1/blocks/{height}            one block with its certificate and seals
 //   GET  /v1/status                     chain head, heights, members
 //   GET  /v1/changes                    the epoch in force and the pending config change
@@ -72,6 +74,8 @@ class Router {
   void Submit(std::string body, Responder respond);
   void GetValue(std::string ns, std::string key, const Target& target, Responder respond);
   void History(std::string ns, std::string key, const Target& target, Responder respond);
+  void Reshare(std::string ns, std::string key, Responder respond);
+  void Disclose(std::string ns, std::string key, const Target& target, Responder respond);
   void GetBlock(const std::string& height, Responder respond);
   void GetStatus(Responder respond);
   void GetHealth(Responder respond);

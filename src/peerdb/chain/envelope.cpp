@@ -93,16 +93,26 @@ Result<Bytes> SealValue(const Config& config, const Rule& rule, const Hash32& ch
   return codec::Encode(e);
 }
 
-Result<Bytes> OpenValue(const Envelope& envelope, const Hash32& chain_id, std::string_view ns, std::string_view key,
-                        MemberId author, MemberId self, const Hash32& enc_public, const Hash32& enc_secret) {
+Result<crypto::DataKey> OpenEnvelopeKey(const Envelope& envelope, MemberId self, const Hash32& enc_public,
+                                        const Hash32& enc_secret) {
   auto it = std::find_if(envelope.keys.begin(), envelope.keys.end(), [&](const WrappedKey& k) { return k.reader == self; });
   if (it == envelope.keys.end()) {
     return Error{Errc::kNotAReader, "member " + std::to_string(self) + " is not a reader of this record"};
   }
-  PEERDB_TRY_ASSIGN(crypto::DataKey data_key, crypto::OpenDataKey(enc_public, enc_secret, ByteSpan(it->sealed_key)));
-  auto plain = crypto::AeadDecrypt(data_key, envelope.nonce,
-                                   ByteSpan(EnvelopeAd(chain_id, ns, key, envelope.key_version, author)),
-                                   ByteSpan(envelope.ciphertext));
+  return crypto::OpenDataKey(enc_public, enc_secret, ByteSpan(it->sealed_key));
+}
+
+Result<Bytes> DecryptEnvelope(const Envelope& envelope, const crypto::DataKey& data_key, const Hash32& chain_id,
+                              std::string_view ns, std::string_view key, MemberId author) {
+  return crypto::AeadDecrypt(data_key, envelope.nonce,
+                             ByteSpan(EnvelopeAd(chain_id, ns, key, envelope.key_version, author)),
+                             ByteSpan(envelope.ciphertext));
+}
+
+Result<Bytes> OpenValue(const Envelope& envelope, const Hash32& chain_id, std::string_view ns, std::string_view key,
+                        MemberId author, MemberId self, const Hash32& enc_public, const Hash32& enc_secret) {
+  PEERDB_TRY_ASSIGN(crypto::DataKey data_key, OpenEnvelopeKey(envelope, self, enc_public, enc_secret));
+  auto plain = DecryptEnvelope(envelope, data_key, chain_id, ns, key, author);
   if (!plain.ok()) return Error{Errc::kBadSignature, "the envelope's ciphertext does not decrypt with the data key sealed to member " + std::to_string(self)};
   return plain;
 }

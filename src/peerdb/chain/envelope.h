@@ -74,7 +74,17 @@ Result<Envelope> CheckEnvelope(const Config& config, const Rule& rule, MemberId 
 Result<Bytes> SealValue(const Config& config, const Rule& rule, const Hash32& chain_id, std::string_view ns,
                         std::string_view key, MemberId author, std::uint64_t key_version, ByteSpan plaintext);
 
-// A reader's side: the plaintext of `envelope` (checked by CheckEnvelope when it was committed) for
+// A reader's side, in two steps (a disclosure hands the data key to an outsider): the data key
+// sealed to member `self` holding the X25519 pair (`enc_public`, `enc_secret`). Errors:
+// kNotAReader (the envelope names no key for `self`), kBadSignature (the sealed key does not open).
+Result<crypto::DataKey> OpenEnvelopeKey(const Envelope& envelope, MemberId self, const Hash32& enc_public,
+                                        const Hash32& enc_secret);
+// The plaintext of `envelope` under `data_key`, its associated data rebuilt from the chain id, the
+// namespace, the key, its key_version and the author. kBadSignature when it does not decrypt.
+Result<Bytes> DecryptEnvelope(const Envelope& envelope, const crypto::DataKey& data_key, const Hash32& chain_id,
+                              std::string_view ns, std::string_view key, MemberId author);
+
+// Both steps: the plaintext of `envelope` (checked by CheckEnvelope when it was committed) for
 // member `self` holding the X25519 pair (`enc_public`, `enc_secret`). Errors: kNotAReader (the
 // envelope names no key for `self`), kBadSignature (the key or the ciphertext does not open: the
 // writer's fault, or keys that do not match the config).

@@ -89,6 +89,7 @@ int Run(int argc, char** argv, ApiLauncher api_launcher) {
   AddNodeCommand(app, bind, std::move(api_launcher));
   AddClientCommands(app, bind);
   AddAuditCommands(app, bind);
+  AddPrivateCommands(app, bind);
   AddOtsCommands(app, bind);
   AddDevchainCommand(app, bind);
   AddStampCommands(app, bind);

@@ -277,16 +277,17 @@ void Node::Stop() {
 const chain::Genesis& Node::genesis() const { return m_impl->consortium.genesis; }
 
 void Node::Submit(std::vector<chain::Op> ops, Callback<SubmitReceipt> done) {
-  m_impl->Post(done, [this, ops = std::move(ops), done]() mutable {
-    Impl& d = *m_impl;
-    if (d.stopped || !d.started) return done(Error{Errc::kUnavailable, "node is not running"});
-    auto batch = [&] {
-      const auto reads = d.store->BeginRead();
-      return d.mempool->Add(std::move(ops), d.head_height + 1, done);
-    }();
-    if (!batch.ok()) return done(batch.error());
-    d.Step(consensus::LocalBatch{std::move(*batch)});
-  });
+  m_impl->Post(done, [this, ops = std::move(ops), done]() mutable { m_impl->SubmitOps(std::move(ops), done); });
+}
+
+void Node::Impl::SubmitOps(std::vector<chain::Op> ops, Callback<SubmitReceipt> done) {
+  if (stopped || !started) return done(Error{Errc::kUnavailable, "node is not running"});
+  auto batch = [&] {
+    const auto reads = store->BeginRead();
+    return mempool->Add(std::move(ops), head_height + 1, done);
+  }();
+  if (!batch.ok()) return done(batch.error());
+  Step(consensus::LocalBatch{std::move(*batch)});
 }
 
 void Node::Get(std::string ns, std::string key, store::BlockStatus min_status, Callback<ValueView> done) {

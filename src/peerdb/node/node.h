@@ -38,6 +38,8 @@ class Node final : public Service {
   void Get(std::string ns, std::string key, store::BlockStatus min_status, Callback<ValueView> done) override;
   void History(std::string ns, std::string key, std::size_t limit,
                Callback<std::vector<VersionView>> done) override;
+  void Reshare(std::string ns, std::string key, Callback<ReshareReceipt> done) override;  // node_private.cpp
+  void Disclose(std::string ns, std::string key, std::uint64_t version, Callback<Bytes> done) override;
   void GetBlock(std::uint64_t height, Callback<BlockView> done) override;
   void GetStatus(Callback<StatusView> done) override;
   void GetEvidence(Callback<std::vector<EvidenceView>> done) override;

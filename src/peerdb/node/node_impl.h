@@ -12,6 +12,7 @@
 #include <optional>
 #include <thread>
 
+#include "peerdb/chain/disclosure.h"
 #include "peerdb/consensus/machine.h"
 #include "peerdb/net/peer_network.h"
 #include "peerdb/node/anchoring.h"
@@ -78,6 +79,13 @@ struct Node::Impl {
   void RestoreOwnBatches(const std::vector<chain::Proposal>& candidates);
   template <class T, class Fn>
   void Post(Callback<T>& done, Fn&& fn);
+
+  // Validates ops, seals private values, queues the batch and steps the machine (Service::Submit).
+  void SubmitOps(std::vector<chain::Op> ops, Callback<SubmitReceipt> done);
+
+  // node_private.cpp
+  Result<Bytes> MakeDisclosure(const std::string& ns, const std::string& key, std::uint64_t version) const;
+  Result<std::vector<chain::ProvenBlock>> GovernanceBelow(std::uint64_t height) const;
 
   // node_consensus.cpp
   Status StartNetwork();

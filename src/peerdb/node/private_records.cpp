@@ -76,4 +76,15 @@ Result<PrivateView> OpenForMember(const chain::Rule& rule, const Hash32& chain_i
                                    " (the writer's fault): " + last.message};
 }
 
+Result<crypto::DataKey> DataKeyForMember(const chain::Envelope& envelope, chain::MemberId self,
+                                         const std::vector<const MemberKey*>& keys) {
+  Error last{Errc::kCorrupt, "no encryption key"};
+  for (const MemberKey* k : keys) {
+    auto data_key = chain::OpenEnvelopeKey(envelope, self, k->encryption.public_key, k->encryption.secret_key);
+    if (data_key.ok() || data_key.error().code == Errc::kNotAReader) return data_key;
+    last = data_key.error();
+  }
+  return Error{Errc::kCorrupt, "the data key sealed to member " + std::to_string(self) + " does not open: " + last.message};
+}
+
 }  // namespace peerdb::node

@@ -38,4 +38,9 @@ Result<PrivateView> OpenForMember(const chain::Rule& rule, const Hash32& chain_i
                                   const std::string& key, chain::MemberId author, chain::MemberId self,
                                   const std::vector<const MemberKey*>& keys, bool deleted, Bytes& value);
 
+// The data key of `envelope` for member `self`, trying each of its encryption keys (as
+// OpenForMember). Errors: kNotAReader, kCorrupt (sealed to this member but does not open).
+Result<crypto::DataKey> DataKeyForMember(const chain::Envelope& envelope, chain::MemberId self,
+                                         const std::vector<const MemberKey*>& keys);
+
 }  // namespace peerdb::node

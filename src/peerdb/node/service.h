@@ -126,6 +126,14 @@ struct StatusView {
   std::size_t evidence_count = 0;
 };
 
+// A reshare's outcome (PROTOCOL.md §1.4): the key's newest version written again, sealed for the
+// readers in force now.
+struct ReshareReceipt {
+  SubmitReceipt committed;
+  std::uint64_t version = 0;             // the version the reshare wrote
+  std::vector<chain::MemberId> readers;  // sealed to: the rule's readers and this member, sorted
+};
+
 // A config change as a client asks for it (§5.3): the node fills in the epoch in force and
 // expires_height = the next height + expires_in_blocks (0: the default, kDefaultChangeTtlHeights
 // capped at config_ttl_heights).
@@ -180,6 +188,16 @@ class Service {
   // Every version of the key, oldest first, at most `limit`; kNotFound if it was never written.
   virtual void History(std::string ns, std::string key, std::size_t limit,
                        Callback<std::vector<VersionView>> done) = 0;
+  // Private records (PROTOCOL.md §1.4). Reads the newest committed version of ns/key, opens it and
+  // writes it again as the next version, sealed for the readers of the rule in force now: a reader
+  // added since can read it, a reader removed since gets nothing new. The write is judged by the
+  // rule like any other (the owner or an editor may). Errors at once: kUnknownNamespace, kNotFound,
+  // kInvalid (not an encrypted namespace; a deleted key), kNotAReader; then as Submit.
+  virtual void Reshare(std::string ns, std::string key, Callback<ReshareReceipt> done) = 0;
+  // A disclosure file (chain/disclosure.h) of version `version` of ns/key (0: the newest committed)
+  // for an outsider. Errors: kUnknownNamespace, kNotFound, kInvalid (a deletion), kNotAReader,
+  // kTooLarge.
+  virtual void Disclose(std::string ns, std::string key, std::uint64_t version, Callback<Bytes> done) = 0;
   virtual void GetBlock(std::uint64_t height, Callback<BlockView> done) = 0;
   virtual void GetStatus(Callback<StatusView> done) = 0;
   // Every verified piece of evidence this node holds (§5.1), oldest first.

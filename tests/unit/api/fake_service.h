@@ -72,6 +72,18 @@ class FakeService final : public node::Service {
     Unlock(lock, done, Result<std::vector<node::VersionView>>(std::move(out)));
   }
 
+  // Private records: "books" is plain, so a reshare is refused as the node refuses it; a disclosure
+  // answers fixed bytes so the route's encoding can be checked.
+  void Reshare(std::string ns, std::string key, node::Callback<node::ReshareReceipt> done) override {
+    if (ns != "books") return done(Error{Errc::kUnknownNamespace, "namespace " + ns + " is not defined"});
+    done(Error{Errc::kInvalid, "'books' is not an encrypted namespace: every member reads books/" + key + " already"});
+  }
+  void Disclose(std::string ns, std::string key, std::uint64_t version, node::Callback<Bytes> done) override {
+    if (ns != "books") return done(Error{Errc::kUnknownNamespace, "namespace " + ns + " is not defined"});
+    if (version > 1) return done(Error{Errc::kNotFound, "books/" + key + " has no version " + std::to_string(version)});
+    done(Bytes{0x50, 0x44, 0x42, 0x00, 0xff});
+  }
+
   void GetBlock(std::uint64_t height, node::Callback<node::BlockView> done) override {
     std::unique_lock lock(m_mu);
     if (height == 0 || height > m_blocks.size()) {

@@ -247,6 +247,28 @@ TEST_F(ApiServerTest, ValuesAreKeptExactlyOrRefused) {
   EXPECT_EQ((*via_client)["value"].dump(), exact);
 }
 
+// The private-record routes reach the service with the key and version parsed, and answer its
+// errors as every route does; the disclosure file comes back in hex.
+TEST_F(ApiServerTest, ReshareAndDisclosureRoutes) {
+  const std::string reshare = Raw("POST", "/v1/kv/books/k/reshare", "{}");
+  ExpectErrorJson(reshare, 400, "invalid");
+  EXPECT_NE(reshare.find("not an encrypted namespace"), std::string::npos) << reshare;
+  ExpectErrorJson(Raw("POST", "/v1/kv/nope/k/reshare", "{}"), 404, "unknown_namespace");
+  ExpectErrorJson(Raw("GET", "/v1/kv/books/k/reshare"), 405, "invalid");
+  ExpectErrorJson(Raw("POST", "/v1/kv/Books/k/reshare", "{}"), 400, "malformed");
+
+  auto file = m_client->Get("/v1/kv/books/k/disclosure");
+  ASSERT_TRUE(file.ok()) << file.error().ToString();
+  EXPECT_EQ((*file)["file_hex"], "50444200ff");
+  EXPECT_EQ((*file)["bytes"], 5);
+  EXPECT_EQ((*file)["ns"], "books");
+  ASSERT_TRUE(m_client->Get("/v1/kv/books/k/disclosure?version=1").ok());
+  ExpectErrorJson(Raw("GET", "/v1/kv/books/k/disclosure?version=2"), 404, "not_found");
+  ExpectErrorJson(Raw("GET", "/v1/kv/books/k/disclosure?version=0"), 400, "invalid");
+  ExpectErrorJson(Raw("GET", "/v1/kv/books/k/disclosure?version=x"), 400, "malformed");
+  ExpectErrorJson(Raw("POST", "/v1/kv/books/k/disclosure", "{}"), 405, "invalid");
+}
+
 TEST_F(ApiServerTest, UnknownRouteIs404AndWrongMethodIs405) {
   ExpectErrorJson(Raw("GET", "/v2/status"), 404, "not_found");
   ExpectErrorJson(Raw("GET", "/v1/status/"), 404, "not_found");
