@@ -89,6 +89,13 @@ TEST(Sim, SoakRegressions) {
     SimResult r = RunScenario(*random, seed, false, /*tolerate_known_gaps=*/false);
     EXPECT_TRUE(r.ok) << r.failure << "\n  replay: " << ReplayLine(*random, seed, PEERDB_SIM_BINARY) << " --trace";
   }
+  // F12 (like F10, in the voter's own round): member 1 alone voted for the lower-id block of a
+  // round-1 double proposal and crashed; restarted in round 1 with the proposer excluded, it dropped
+  // that body, which every later justification required (the tie goes to the lowest id).
+  const Scenario* two_branches = FindScenario("gov_byzantine_two_branches");
+  ASSERT_NE(two_branches, nullptr);
+  SimResult r = RunScenario(*two_branches, 11603, false, /*tolerate_known_gaps=*/false);
+  EXPECT_TRUE(r.ok) << r.failure << "\n  replay: " << ReplayLine(*two_branches, 11603, PEERDB_SIM_BINARY) << " --trace";
 }
 
 // I13 must catch a node that approves a change its operator never approved: here member 2's node

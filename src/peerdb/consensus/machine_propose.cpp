@@ -134,7 +134,13 @@ void Machine::Impl::OnProposal(chain::MemberId from, const chain::Proposal& p) {
     // in). Its justification may fail only under an exclusion that came after honest members
     // voted for it (the proposer's own round change counted), and then later justifications
     // require this very body: my restored vote's, or a voter's push to the next proposer (§2.3).
-    if (core.r < m_rounds.round()) m_candidates.Keep(id, p);
+    // The block of my own last vote is kept in its own round too: restored after a crash, with
+    // the proposer excluded meanwhile, it is never voted for again, but if it were dropped here
+    // no member might hold the body every later justification requires (found by the soak,
+    // gov_byzantine_two_branches seed 11603: the height stalled for good).
+    const bool my_vote = m_signer.h == m_h && m_signer.last_vote && m_signer.last_vote->vote.h == core.h &&
+                         m_signer.last_vote->vote.r == core.r && m_signer.last_vote->vote.block_id == id;
+    if (core.r < m_rounds.round() || my_vote) m_candidates.Keep(id, p);
     return;
   }
   // MAJ promised core.r (round synchronisation, machine_rounds.cpp).
