@@ -21,7 +21,11 @@ Regulator; `public` is a plain namespace.
 6. Disclosure: `peerdb disclose` at a reader writes a file; `peerdb verify-disclosure` checks it
    offline against consortium.toml alone (across the epoch the SET_RULE began); a changed byte or a
    substituted plaintext fails it; a non-reader cannot disclose.
-7. `peerdb audit` passes at every member, and on Bank B's export."""
+7. Bank C restarted as a writer whose envelopes do not decrypt (test-only `testing_byzantine =
+   "bad-ciphertext"`): the shape passes, so the record is committed; a reader's read answers 500
+   `corrupt` naming the writer, its status raises A9 UNREADABLE_RECORD naming member 3, and writes
+   go on.
+8. `peerdb audit` passes at every member, and on Bank B's export."""
 import json
 import os
 import subprocess
@@ -231,6 +235,25 @@ def byzantine_writer(members):
     print("the byzantine writer's envelope without the Regulator is never committed (409 to its client)")
 
 
+def unreadable_writer(members):
+    a, b, c, reg = (m.node for m in members)
+    c.stop()
+    path = os.path.join(members[2].dir, "node.toml")
+    text = open(path).read().replace('testing_byzantine = "omit-reader"', 'testing_byzantine = "bad-ciphertext"')
+    open(path, "w").write(text)
+    c.start()
+    put(c, "exposures", "garbled", {"note": "does not decrypt"})
+    for reader in (a, b, reg):
+        code, body = h.wait_for("garbled at a reader", lambda r=reader: (lambda x: x if x[0] != 404 else None)(
+            r.get(h.kv_path("exposures", "garbled"))))
+        h.check(code == 500 and body["error"]["code"] == "corrupt" and "sealed by member 3" in body["error"]["message"],
+                f"a reader's read of an envelope that does not open: {code} {body}")
+        alerts = [al for al in h.status(reader)["alerts"] if al["code"] == "A9 UNREADABLE_RECORD"]
+        h.check(len(alerts) == 1 and alerts[0]["members"] == [3], f"A9 at a reader: {h.status(reader)['alerts']}")
+    put(a, "public", "still-going", {"ok": True})
+    print("an envelope that does not decrypt: readers answer 500 corrupt and raise A9 naming member 3; writes go on")
+
+
 def main():
     h.parse_args()
     with h.Workdir("private") as wd:
@@ -248,6 +271,7 @@ def main():
         readers_change(nodes)
         disclosure(members, wd)
         byzantine_writer(members)
+        unreadable_writer(members)
         for n in nodes:
             n.stop()
         export = no_plaintext_at(members[1], wd, answers)

@@ -15,6 +15,7 @@ std::string_view AlertCode(AlertKind k) {
     case AlertKind::kCensoredBatch: return "A6 CENSORED_BATCH";
     case AlertKind::kClockSkew: return "A7 CLOCK_SKEW";
     case AlertKind::kConflictingFinal: return "A8 CONFLICTING_FINAL";
+    case AlertKind::kUnreadableRecord: return "A9 UNREADABLE_RECORD";
   }
   return "A? UNKNOWN";
 }
@@ -27,7 +28,8 @@ Severity SeverityOf(AlertKind k) {
     case AlertKind::kSilentMember:
     case AlertKind::kAnchorLag:
     case AlertKind::kCensoredBatch:
-    case AlertKind::kClockSkew: return Severity::kWarn;
+    case AlertKind::kClockSkew:
+    case AlertKind::kUnreadableRecord: return Severity::kWarn;
     case AlertKind::kMajorityRejected:
     case AlertKind::kOrphanedSeal:
     case AlertKind::kEquivocation: return Severity::kCritical;

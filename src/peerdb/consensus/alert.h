@@ -24,6 +24,7 @@ enum class AlertKind : std::uint8_t {
   kCensoredBatch = 9,       // A6: my batch not included within |A| heights
   kClockSkew = 10,          // A7: a peer's proposals deferred by C4 in 3 consecutive turns
   kConflictingFinal = 11,   // A8: two conflicting FINAL blocks (catastrophic)
+  kUnreadableRecord = 12,   // A9: a private record sealed to me does not open (the writer's fault; raised by the node)
 };
 
 enum class Severity : std::uint8_t { kInfo = 1, kWarn = 2, kCritical = 3, kCatastrophic = 4 };

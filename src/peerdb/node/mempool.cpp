@@ -49,6 +49,7 @@ Result<chain::TxBatch> Mempool::Add(std::vector<chain::Op> ops, std::uint64_t ne
   const state::ExecRules rules = m_rules();
   // Private records: the plaintext of an encrypted namespace never leaves this node unsealed.
   PEERDB_TRY_ASSIGN(ops, SealPrivateOps(rules.epoch->config, m_chain_id, m_self, *m_overlay, std::move(ops)));
+  if (m_corrupt_ciphertexts) CorruptCiphertexts(rules.epoch->config, ops);
   chain::TxBatch b;
   b.author = m_self;
   PEERDB_TRY_ASSIGN(std::uint64_t last, m_overlay->LastSeq(m_self));

@@ -54,6 +54,10 @@ class Mempool {
   // Fails every pending batch (shutdown).
   void FailAll(const Error& error);
 
+  // Test networks only (testing_byzantine = "bad-ciphertext"): every envelope it seals has a
+  // corrupted ciphertext, so its readers cannot open it (A9) while its shape still passes C5.
+  void SetTestingCorruptCiphertexts(bool on) { m_corrupt_ciphertexts = on; }
+
   // A key rotation took effect: new batches are signed with `key` (which outlives the mempool).
   void SetKey(const crypto::SigningKey& key) { m_key = &key; }
 
@@ -78,6 +82,7 @@ class Mempool {
   std::optional<std::uint64_t> m_overhead_epoch;  // the epoch m_block_overhead was computed for
   std::map<Hash32, Pending> m_pending;  // by BatchId
   std::size_t m_pending_ops = 0;
+  bool m_corrupt_ciphertexts = false;
 };
 
 }  // namespace peerdb::node

@@ -83,6 +83,7 @@ Status Node::Impl::Load() {
         return state::ExecRules{&testing_rules, std::move(excluded)};
       },
       chain_id, self, CurrentKey(), store->View());
+  mempool->SetTestingCorruptCiphertexts(config.testing_byzantine == "bad-ciphertext");
   RestoreOwnBatches(snap.candidates);
   machine = std::make_unique<consensus::Machine>(std::move(snap), *app, key->signing);
   if (config.anchor.enabled) {

@@ -173,8 +173,8 @@ Result<NodeConfig> DecodeNodeConfig(std::string_view text, const std::string& ba
   }
   if (auto v = get("peer_listen")) c.peer_listen = *v;
   if (auto v = get("testing_byzantine")) {
-    if (*v != "" && *v != "double-seal" && *v != "omit-reader") {
-      return Bad("testing_byzantine must be \"double-seal\" or \"omit-reader\" (test networks only)");
+    if (*v != "" && *v != "double-seal" && *v != "omit-reader" && *v != "bad-ciphertext") {
+      return Bad("testing_byzantine must be \"double-seal\", \"omit-reader\" or \"bad-ciphertext\" (test networks only)");
     }
     c.testing_byzantine = *v;
   }

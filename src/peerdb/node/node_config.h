@@ -56,7 +56,8 @@ struct NodeConfig {
   // Test networks only: "double-seal" makes this node also sign a conflicting seal at every height
   // it seals, so tests can show honest members catching it (E4); "omit-reader" makes its node
   // accept writes whose envelopes leave one reader out and gossip them, so tests can show that no
-  // member's block takes them (C5). Never set it on a real network.
+  // member's block takes them (C5); "bad-ciphertext" makes it seal envelopes whose ciphertext does
+  // not decrypt, so tests can show its readers raising A9 and going on. Never set it on a real network.
   std::string testing_byzantine;
   AnchorConfig anchor;
 };

@@ -45,6 +45,10 @@ struct Node::Impl {
   chain::EpochState testing_rules;  // testing_byzantine "omit-reader": the rules its mempool believes
   std::uint64_t head_height = 0;
   std::uint64_t committed_ops = 0;
+  // A9: private records sealed to this member that did not open when read (the writer's fault),
+  // newest last, at most kMaxUnreadableAlerts. Shown in the status until the node restarts.
+  static constexpr std::size_t kMaxUnreadableAlerts = 64;
+  mutable std::vector<AlertView> unreadable;
 
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
@@ -111,6 +115,8 @@ struct Node::Impl {
   // Opens a stored version for this member in place (private_records.h) under the rule in force at
   // its height; a version that does not open is the writer's fault and is logged naming it.
   Result<PrivateView> OpenVersion(store::HistoryEntry& e) const;
+  // Raises A9 UNREADABLE_RECORD naming the writer and the block (once per record).
+  void NoteUnreadable(const store::HistoryEntry& e, const std::string& why) const;
   Result<std::vector<EvidenceView>> Evidence() const;
 };
 

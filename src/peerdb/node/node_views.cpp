@@ -58,6 +58,7 @@ StatusView Node::Impl::MakeStatus() const {
     v.alerts.push_back(AlertView{std::string(consensus::AlertCode(a.kind)), std::string(SeverityName(consensus::SeverityOf(a.kind))),
                                  a.members, a.from_height, a.to_height, a.since_ms, a.detail});
   }
+  v.alerts.insert(v.alerts.end(), unreadable.begin(), unreadable.end());
   v.pending_ops = mempool->size_ops();
   v.committed_ops = committed_ops;
   for (const chain::Member& m : current().members) {
@@ -86,6 +87,17 @@ Result<std::vector<EvidenceView>> Node::Impl::Evidence() const {
   return out;
 }
 
+void Node::Impl::NoteUnreadable(const store::HistoryEntry& e, const std::string& why) const {
+  const std::string detail = why + " (block " + std::to_string(e.height) + " " + Hex(e.block_id).substr(0, 16) + ")";
+  for (const AlertView& a : unreadable) {
+    if (a.detail == detail) return;
+  }
+  if (unreadable.size() == kMaxUnreadableAlerts) unreadable.erase(unreadable.begin());
+  const auto kind = consensus::AlertKind::kUnreadableRecord;
+  unreadable.push_back(AlertView{std::string(consensus::AlertCode(kind)), std::string(SeverityName(consensus::SeverityOf(kind))),
+                                 {e.author}, e.height, e.height, clock.NowMs(), detail});
+}
+
 Result<PrivateView> Node::Impl::OpenVersion(store::HistoryEntry& e) const {
   auto rule = app->epochs().ConfigAt(e.height).RuleOf(e.ns);
   if (!rule.ok()) return PrivateView{};  // the namespace came later or went: its values are plain
@@ -94,6 +106,7 @@ Result<PrivateView> Node::Impl::OpenVersion(store::HistoryEntry& e) const {
   auto v = OpenForMember(**rule, chain_id, e.ns, e.key, e.author, self, keys, e.state.deleted, e.state.value);
   if (!v.ok()) {
     spdlog::error("node: {} (block {} at height {})", v.error().message, Hex(e.block_id).substr(0, 16), e.height);
+    NoteUnreadable(e, v.error().message);
   }
   return v;
 }

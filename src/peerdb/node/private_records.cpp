@@ -46,6 +46,17 @@ chain::EpochState OmitOneReader(const chain::EpochState& state, chain::MemberId 
   return out;
 }
 
+void CorruptCiphertexts(const chain::Config& config, std::vector<chain::Op>& ops) {
+  for (chain::Op& op : ops) {
+    auto rule = config.RuleOf(op.ns);
+    if (op.kind != static_cast<std::uint8_t>(chain::OpKind::kPut) || !rule.ok() || !(*rule)->encrypted) continue;
+    auto envelope = codec::Decode<chain::Envelope>(ByteSpan(op.value));
+    if (!envelope.ok() || envelope->ciphertext.empty()) continue;
+    envelope->ciphertext.front() ^= 0x01;
+    op.value = codec::Encode(*envelope);
+  }
+}
+
 Result<PrivateView> OpenForMember(const chain::Rule& rule, const Hash32& chain_id, const std::string& ns,
                                   const std::string& key, chain::MemberId author, chain::MemberId self,
                                   const std::vector<const MemberKey*>& keys, bool deleted, Bytes& value) {

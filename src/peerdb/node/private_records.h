@@ -30,6 +30,10 @@ Result<std::vector<chain::Op>> SealPrivateOps(const chain::Config& config, const
 // Each encrypted namespace's readers lose the highest-numbered member other than `self`.
 chain::EpochState OmitOneReader(const chain::EpochState& state, chain::MemberId self);
 
+// Test networks only (testing_byzantine = "bad-ciphertext"): flips a bit of the ciphertext of every
+// envelope in `ops` (PUTs into encrypted namespaces of `config`), leaving its shape valid.
+void CorruptCiphertexts(const chain::Config& config, std::vector<chain::Op>& ops);
+
 // Opens `value` (written by `author` at `key_version` into `ns`, whose rule at that height is
 // `rule`) for member `self` with its encryption keys (`keys`: the key file, then a rotation's next
 // key file). Plain namespaces and deletions pass through. On success `value` holds the plaintext.
