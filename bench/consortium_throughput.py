@@ -59,6 +59,17 @@ def start_consortium(peerdb, wd, block_period_ms, namespaces=("bench",), create_
     return apis, procs
 
 
+def stop_consortium(procs, wd):
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    shutil.rmtree(wd, ignore_errors=True)
+
+
 def wait_ready(port):
     for _ in range(400):
         try:
@@ -200,14 +211,7 @@ def main():
         json.dump({"consortium_ops_per_s": rate, "single_ops_per_s": single_rate, "p50_ms": p50 * 1000,
                    "p99_ms": p99 * 1000}, open(os.environ.get("NODE_BENCH_OUT", os.devnull), "w"))
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        shutil.rmtree(wd, ignore_errors=True)
+        stop_consortium(procs, wd)
 
 
 if __name__ == "__main__":

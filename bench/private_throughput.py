@@ -10,9 +10,7 @@ Usage: private_throughput.py PEERDB [--seconds N] [--clients N] [--ops-per-reque
 import argparse
 import json
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 
@@ -53,14 +51,7 @@ def main():
         json.dump({"encrypted_ops_per_s": secret, "plain_ops_per_s": plain, "ratio": secret / plain, "rounds": rates},
                   open(os.environ.get("NODE_BENCH_OUT", os.devnull), "w"))
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        shutil.rmtree(wd, ignore_errors=True)
+        consortium.stop_consortium(procs, wd)
 
 
 if __name__ == "__main__":
