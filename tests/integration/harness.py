@@ -291,3 +291,28 @@ def status(node):
     code, s = node.get("/v1/status")
     check(code == 200, f"status answered {code}: {s}")
     return s
+
+
+def cli(node, *args):
+    """`peerdb <args>` against this node's API (--api goes after the subcommand words)."""
+    words = [a for a in args[:2] if not str(a).startswith("-")] if args[0] == "change" else [args[0]]
+    rest = list(args[len(words):])
+    return subprocess.run([PEERDB, *map(str, words), "--api", node.url, *map(str, rest)], capture_output=True, text=True,
+                          timeout=120)
+
+
+def ok(node, *args):
+    """`peerdb <args>` at this node must exit 0; returns its stdout."""
+    p = cli(node, *args)
+    check(p.returncode == 0, f"peerdb {' '.join(map(str, args))} at {node.url} exited {p.returncode}:\n{p.stdout}{p.stderr}")
+    return p.stdout
+
+
+def refused(node, args, code, needle):
+    """A refusal: exit `code` and one line `peerdb: ...` containing `needle`."""
+    p = cli(node, *args)
+    lines = p.stderr.splitlines()
+    check(p.returncode == code and len(lines) == 1 and lines[0].startswith("peerdb: ") and needle in lines[0],
+            f"peerdb {' '.join(map(str, args))} exited {p.returncode} with {p.stderr!r}; wanted exit {code} and one line "
+            f"with {needle!r}")
+    return lines[0]

@@ -28,7 +28,6 @@ Regulator; `public` is a plain namespace.
 8. `peerdb audit` passes at every member, and on Bank B's export."""
 import json
 import os
-import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -41,12 +40,8 @@ MARKERS = [f"MARKER-{i}-7f3a9c{i * 7919:05d}" for i in range(4)]
 NEW_MARKER = "MARKER-new-reader-5be1"
 
 
-def cli(node, *args):
-    return subprocess.run([h.PEERDB, *map(str, args), "--api", node.url], capture_output=True, text=True, timeout=120)
-
-
 def put(node, ns, key, value):
-    p = cli(node, "put", ns, key, json.dumps(value))
+    p = h.cli(node, "put", ns, key, json.dumps(value))
     h.check(p.returncode == 0 and "committed" in p.stdout, f"put {ns}/{key} exited {p.returncode}: {p.stdout} {p.stderr}")
 
 
@@ -77,9 +72,9 @@ def write_and_read(a, b, c, reg):
         code, hist = c.get(h.kv_path("exposures", key) + "/history")
         h.check(code == 200 and hist["entries"][0]["value"]["note"] == marker and hist["entries"][0]["encrypted"] is True,
                 f"Bank C's history of exposures/{key}: {code} {hist}")
-    p = cli(c, "get", "exposures", "sovereign")
+    p = h.cli(c, "get", "exposures", "sovereign")
     h.check(p.returncode == 0 and MARKERS[2] in p.stdout, f"peerdb get at Bank C: {p.returncode} {p.stdout} {p.stderr}")
-    p = cli(b, "get", "exposures", "sovereign")
+    p = h.cli(b, "get", "exposures", "sovereign")
     h.check(p.returncode == 5 and len(p.stderr.splitlines()) == 1 and "not a reader" in p.stderr and MARKERS[2] not in p.stdout + p.stderr,
             f"peerdb get at Bank B: {p.returncode} {p.stdout} {p.stderr}")
     code, body = b.get(h.kv_path("public", "notice"))
@@ -96,28 +91,16 @@ def own_record(a, b):
     print("Bank B's own record is sealed to the readers and itself")
 
 
-def ok(node, *args):
-    p = cli(node, *args)
-    h.check(p.returncode == 0, f"peerdb {' '.join(map(str, args))} exited {p.returncode}: {p.stdout} {p.stderr}")
-    return p.stdout
-
-
-def refused(node, args, code, text):
-    p = cli(node, *args)
-    h.check(p.returncode == code and text in p.stderr and len(p.stderr.splitlines()) == 1,
-            f"peerdb {' '.join(map(str, args))}: expected exit {code} with '{text}', got {p.returncode}: {p.stdout} {p.stderr}")
-
-
 def readers_change(nodes):
     """SET_RULE: readers 1,3,4 -> 1,2,4. New records follow the new readers; an old one only once
     its owner reshares it."""
     a, b, c, reg = nodes
-    ok(a, "change", "propose", "--set-rule", "exposures:owner-edit", "--readers", "1,2,4", "--encrypted")
+    h.ok(a, "change", "propose", "--set-rule", "exposures:owner-edit", "--readers", "1,2,4", "--encrypted")
     code, body = a.get("/v1/changes")
     change_id = body["pending"]["change_id"]
     for n in nodes:
         h.wait_for("the change pending", lambda n=n: (n.get("/v1/changes")[1].get("pending") or {}).get("change_id") == change_id)
-        ok(n, "change", "approve", change_id)
+        h.ok(n, "change", "approve", change_id)
     for n in nodes:
         h.wait_for("epoch 1", lambda n=n: h.status(n)["epoch"] == 1, timeout=90)
     put(a, "exposures", "after-change", {"note": NEW_MARKER})
@@ -128,10 +111,10 @@ def readers_change(nodes):
     h.check(code == 403, f"Bank C, no longer a reader, reads a new record: {code} {body}")
     code, body = b.get(h.kv_path("exposures", "bank-c"))
     h.check(code == 403, f"Bank B reads an old record before its reshare: {code} {body}")
-    refused(b, ["reshare", "exposures", "bank-c"], 5, "only a reader can reshare it")
-    refused(c, ["reshare", "exposures", "bank-c"], 5, "may not")
-    refused(a, ["reshare", "public", "notice"], 5, "is not an encrypted namespace")
-    out = ok(a, "reshare", "exposures", "bank-c")
+    h.refused(b, ["reshare", "exposures", "bank-c"], 5, "only a reader can reshare it")
+    h.refused(c, ["reshare", "exposures", "bank-c"], 5, "may not")
+    h.refused(a, ["reshare", "public", "notice"], 5, "is not an encrypted namespace")
+    out = h.ok(a, "reshare", "exposures", "bank-c")
     h.check("as version 2" in out and "readable by members 1, 2, 4" in out, f"reshare said: {out}")
     code, body = h.wait_for("the reshared record at Bank B", lambda: seen_by(b, "exposures", "bank-c"))
     h.check(code == 200 and body["value"]["note"] == MARKERS[0] and body["version"] == 2,
@@ -146,17 +129,17 @@ def disclosure(members, wd):
     consortium = wd / "consortium.toml"
     # Outside the members' directories: Bank B's own files are searched for plaintext later.
     path = wd / "bank-c.disclosure"
-    out = ok(b, "disclose", "exposures", "bank-c", "--out", path)
+    out = h.ok(b, "disclose", "exposures", "bank-c", "--out", path)
     h.check("wrote the disclosure" in out, out)
     p = h.run("verify-disclosure", path, "--consortium", consortium, check=False)
     h.check(p.returncode == 0 and MARKERS[0] in p.stdout and "disclosure verified" in p.stdout and "version 2" in p.stdout and
             "epoch     1" in p.stdout, f"verify-disclosure: {p.returncode} {p.stdout} {p.stderr}")
     old = wd / "bank-c-v1.disclosure"
-    ok(c, "disclose", "exposures", "bank-c", "--version", 1, "--out", old)
+    h.ok(c, "disclose", "exposures", "bank-c", "--version", 1, "--out", old)
     p = h.run("verify-disclosure", old, "--consortium", consortium, check=False)
     h.check(p.returncode == 0 and MARKERS[0] in p.stdout and "epoch     0" in p.stdout, f"version 1: {p.returncode} {p.stdout} {p.stderr}")
-    refused(c, ["disclose", "exposures", "bank-c", "--out", old + ".2"], 5, "only a reader can disclose it")
-    refused(b, ["disclose", "exposures", "bank-c", "--out", path], 2, "refusing to overwrite")
+    h.refused(c, ["disclose", "exposures", "bank-c", "--out", old + ".2"], 5, "only a reader can disclose it")
+    h.refused(b, ["disclose", "exposures", "bank-c", "--out", path], 2, "refusing to overwrite")
     data = open(path, "rb").read()
     forged = data.replace(MARKERS[0].encode(), MARKERS[0].upper().encode())
     h.check(forged != data, "the plaintext is in the disclosure file")
