@@ -25,7 +25,12 @@ Regulator; `public` is a plain namespace.
    "bad-ciphertext"`): the shape passes, so the record is committed; a reader's read answers 500
    `corrupt` naming the writer, its status raises A9 UNREADABLE_RECORD naming member 3, and writes
    go on.
-8. `peerdb audit` passes at every member, and on Bank B's export."""
+8. Erasure: Bank A erases every version of exposures/bank-c with `peerdb erase` and the Regulator
+   erases a plain photo through the API; a non-owner's erase and one of a missing version are
+   refused. Every member then answers 410 `erased`, and once the nodes stop, no file of any member
+   (database, WAL, log, Bank B's export) holds those envelopes or that photo.
+9. `peerdb audit` passes at every member, and on Bank B's export, listing both erasures; the export
+   with one erased op's commitment changed fails the audit."""
 import json
 import os
 import threading
@@ -38,6 +43,7 @@ NAMES = ["Bank A", "Bank B", "Bank C", "Regulator"]
 RULES = ("--readers", "exposures=1,3,4")
 MARKERS = [f"MARKER-{i}-7f3a9c{i * 7919:05d}" for i in range(4)]
 NEW_MARKER = "MARKER-new-reader-5be1"
+PHOTO_MARKER = "PHOTO-MARKER-erase-me-41c7"
 
 
 def put(node, ns, key, value):
@@ -237,6 +243,65 @@ def unreadable_writer(members):
     print("an envelope that does not decrypt: readers answer 500 corrupt and raise A9 naming member 3; writes go on")
 
 
+def stored_values(node, ns, key):
+    """The values (as bytes) and erased commitments that the blocks at `node` hold for ns/key."""
+    values, commitments = [], []
+    for height in range(1, h.status(node)["head_height"] + 1):
+        code, blk = node.get(f"/v1/blocks/{height}")
+        h.check(code == 200, f"block {height}: {code}")
+        for batch in blk["batches"]:
+            for op in batch["ops"]:
+                if op["ns"] != ns or op["key"] != key or op["kind"] != "put":
+                    continue
+                if op["erased"]:
+                    commitments.append(bytes.fromhex(op["commitment"]))
+                elif "value_hex" in op:
+                    values.append(bytes.fromhex(op["value_hex"]))
+                else:
+                    values.append(json.dumps(op["value"], separators=(",", ":"), sort_keys=True).encode())
+    return values, commitments
+
+
+def erasure(members):
+    """Erase an encrypted record (every version, by its owner) and a plain photo (through the API);
+    every member drops the values. Returns what must be gone from every file, and a commitment."""
+    a, b, c, reg = (m.node for m in members)
+    put(reg, "public", "photo", {"img": PHOTO_MARKER})
+    h.wait_for("the photo at Bank A", lambda: seen_by(a, "public", "photo"))
+    envelopes, _ = stored_values(a, "exposures", "bank-c")
+    h.check(len(envelopes) == 2, f"exposures/bank-c has two envelopes in the blocks: {len(envelopes)}")
+    h.refused(b, ["erase", "exposures", "bank-c"], 5, "may not erase key 'bank-c'")
+    h.refused(a, ["erase", "exposures", "bank-c", "--version", 9], 3, "has no version 9")
+    out = h.ok(a, "erase", "exposures", "bank-c")
+    h.check("erased every version of exposures/bank-c" in out, f"erase said: {out}")
+    code, body = reg.post(h.kv_path("public", "photo") + "/erase", {"versions": [1]})
+    h.check(code == 200 and body["status"] == "committed", f"erase through the API: {code} {body}")
+    for n in (a, b, c, reg):
+        for ns, key in (("exposures", "bank-c"), ("public", "photo")):
+            code, body = h.wait_for(f"{ns}/{key} erased", lambda n=n, ns=ns, key=key: (lambda x: x if x[0] == 410 else None)(
+                n.get(h.kv_path(ns, key))))
+            h.check(body["error"]["code"] == "erased", f"read of an erased value: {code} {body}")
+    code, hist = a.get(h.kv_path("exposures", "bank-c") + "/history")
+    h.check(code == 200 and [e["erased"] for e in hist["entries"]] == [True, True] and
+            all(e["value"] is None for e in hist["entries"]), f"history after the erasure: {code} {hist}")
+    h.refused(b, ["disclose", "exposures", "bank-c", "--out", os.path.join(members[1].dir, "x.disclosure")], 3, "was erased")
+    values, commitments = stored_values(a, "exposures", "bank-c")
+    h.check(not values and len(commitments) == 2, f"blocks after the erasure: {len(values)} values, {len(commitments)} commitments")
+    print("erased exposures/bank-c (every version) and public/photo: every member answers 410 erased")
+    return envelopes + [PHOTO_MARKER.encode()], commitments[0]
+
+
+def nothing_erased_in(members, needles):
+    found = []
+    for m in members:
+        for root, _, files in os.walk(m.dir):
+            for f in files:
+                data = open(os.path.join(root, f), "rb").read()
+                found += [f"erased value {i} in {os.path.join(root, f)}" for i, n in enumerate(needles) if n in data]
+    h.check(not found, "a member still holds an erased value: " + "; ".join(found))
+    print(f"no erased value in any file of the {len(members)} members (databases, WALs, logs, an export)")
+
+
 def main():
     h.parse_args()
     with h.Workdir("private") as wd:
@@ -255,15 +320,26 @@ def main():
         disclosure(members, wd)
         byzantine_writer(members)
         unreadable_writer(members)
+        erased, commitment = erasure(members)
         for n in nodes:
             n.stop()
         export = no_plaintext_at(members[1], wd, answers)
+        nothing_erased_in(members, erased)
+        listed = ["erased the values of exposures/bank-c versions 1, 2", "erased the values of public/photo version 1"]
         for m in members:
             p = h.run("audit", "--db", m.node.db, check=False)
-            h.check(p.returncode == 0, f"audit of {m.name} failed:\n{p.stdout}\n{p.stderr}")
+            h.check(p.returncode == 0 and all(x in p.stdout for x in listed), f"audit of {m.name}:\n{p.stdout}\n{p.stderr}")
         p = h.run("audit", "--chain", export, check=False)
-        h.check(p.returncode == 0, f"audit of Bank B's export failed:\n{p.stdout}\n{p.stderr}")
-        print("ok: private records readable by their readers only; audits pass at every member and on an export")
+        h.check(p.returncode == 0 and all(x in p.stdout for x in listed), f"audit of Bank B's export:\n{p.stdout}\n{p.stderr}")
+        data = open(export, "rb").read()
+        h.check(data.count(commitment) == 1, "the erased op's commitment is in the export once")
+        tampered = wd / "tampered.export"
+        at = data.index(commitment) + 5
+        open(tampered, "wb").write(data[:at] + bytes([data[at] ^ 1]) + data[at + 1:])
+        p = h.run("audit", "--chain", tampered, check=False)
+        h.check(p.returncode != 0 and "FAILED at block" in p.stdout + p.stderr, f"a changed commitment passed the audit: {p.stdout}{p.stderr}")
+        print("ok: private records readable by their readers only; erasures carried out everywhere; audits pass at "
+              "every member and on an export, and list the erasures; a changed commitment fails")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ unsigned HttpStatusFor(Errc code) {
     case Errc::kNotFound:
     case Errc::kUnknownNamespace: return 404;
     case Errc::kConflict: return 409;
+    case Errc::kErased: return 410;
     case Errc::kTooLarge: return 413;
     case Errc::kUnavailable: return 503;
     case Errc::kOk:

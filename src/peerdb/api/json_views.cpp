@@ -21,6 +21,7 @@ std::string_view OpKindLabel(std::uint8_t kind) {
     case chain::OpKind::kPut: return "put";
     case chain::OpKind::kDel: return "delete";
     case chain::OpKind::kConfig: return "config";
+    case chain::OpKind::kErase: return "erase";
   }
   return "unknown";
 }
@@ -65,9 +66,13 @@ json CertJson(const chain::MajorityCert& mc) {
 json BatchJson(const chain::TxBatch& batch) {
   json ops = json::array();
   for (const chain::Op& op : batch.ops) {
-    json o{{"kind", OpKindLabel(op.kind)}, {"ns", op.ns}, {"key", op.key}};
-    if (op.kind == static_cast<std::uint8_t>(chain::OpKind::kDel)) {
+    json o{{"kind", OpKindLabel(op.kind)}, {"ns", op.ns}, {"key", op.key},
+           {"commitment", Hex(chain::ValueCommitment(op))}, {"erased", op.is_erased()}};
+    if (op.kind == static_cast<std::uint8_t>(chain::OpKind::kDel) || op.is_erased()) {
       o["value"] = nullptr;
+    } else if (op.kind == static_cast<std::uint8_t>(chain::OpKind::kErase)) {
+      auto spec = codec::Decode<chain::EraseSpec>(op.value);  // checked when the block was (C6)
+      o["versions"] = spec.ok() ? json(spec->versions) : json(nullptr);
     } else {
       PutValue(o, op.value);
     }
@@ -154,6 +159,7 @@ json NotAReaderHistoryJson(std::string_view ns, std::string_view key, const std:
     json item;
     PutVersionMeta(item, store::CurrentEntry{e.ns, e.key, e.state, e.height, e.block_id}, v.privacy);
     item["deleted"] = e.state.deleted;
+    item["erased"] = e.state.erased;
     item["author"] = e.author;
     item["timestamp_ms"] = e.timestamp_ms;
     list.push_back(std::move(item));
@@ -193,12 +199,13 @@ json HistoryJson(std::string_view ns, std::string_view key, const std::vector<no
   for (const node::VersionView& v : versions) {
     const store::HistoryEntry& e = v.entry;
     json item{{"version", e.state.version}, {"encrypted", v.privacy.encrypted}};
-    if (e.state.deleted) {
+    if (e.state.deleted || e.state.erased) {
       item["value"] = nullptr;
     } else {
       PutValue(item, e.state.value);
     }
     item["deleted"] = e.state.deleted;
+    item["erased"] = e.state.erased;
     item["owner"] = e.state.owner;
     item["height"] = e.height;
     item["block_id"] = Hex(e.block_id);

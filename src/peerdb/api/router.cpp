@@ -167,6 +167,10 @@ void Router::Handle(std::string_view method, std::string_view target, std::strin
     if (method != "POST") return wrong_method("POST");
     return Reshare(seg[2], seg[3], std::move(respond));
   }
+  if (resource == "kv" && seg.size() == 5 && seg[4] == "erase") {
+    if (method != "POST") return wrong_method("POST");
+    return Erase(seg[2], seg[3], std::move(body), std::move(respond));
+  }
   const bool is_kv = resource == "kv" && (seg.size() == 4 || (seg.size() == 5 && (seg[4] == "history" || seg[4] == "disclosure")));
   const bool known = ((resource == "status" || resource == "health") && seg.size() == 2) || (resource == "evidence" && seg.size() == 2) ||
                      (resource == "blocks" && seg.size() == 3) || is_kv;
@@ -220,6 +224,11 @@ void Router::GetValue(std::string ns, std::string key, const Target& target, Res
                                                                     std::to_string(e.state.version) + " (height " +
                                                                     std::to_string(e.height) + "); see its history"});
                   }
+                  if (e.state.erased) {
+                    return ErrorResponse(Error{Errc::kErased, "the value of " + e.ns + "/" + e.key + " version " +
+                                                                  std::to_string(e.state.version) +
+                                                                  " was erased; its commitment remains (see its history)"});
+                  }
                   if (!v.privacy.readable) return JsonResponse(HttpStatusFor(Errc::kNotAReader), NotAReaderJson(v));
                   return JsonResponse(200, ValueJson(v));
                 }));
@@ -255,6 +264,17 @@ void Router::Reshare(std::string ns, std::string key, Responder respond) {
   m_service.Reshare(std::move(ns), std::move(key), Reply<node::ReshareReceipt>(std::move(respond), [](const node::ReshareReceipt& r) {
                       return JsonResponse(200, ReshareJson(r));
                     }));
+}
+
+void Router::Erase(std::string ns, std::string key, std::string body, Responder respond) {
+  if (Status s = CheckNsKey(ns, key); !s.ok()) return Fail(respond, s.take_error());
+  auto op = ParseEraseRequest(ns, key, body);
+  if (!op.ok()) return Fail(respond, op.take_error());
+  std::vector<chain::Op> ops;
+  ops.push_back(std::move(op).value());
+  m_service.Submit(std::move(ops), Reply<node::SubmitReceipt>(std::move(respond), [](const node::SubmitReceipt& r) {
+                     return JsonResponse(200, ReceiptJson(r));
+                   }));
 }
 
 void Router::Disclose(std::string ns, std::string key, const Target& target, Responder respond) {

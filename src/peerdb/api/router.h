@@ -75,6 +75,7 @@ class Router {
   void GetValue(std::string ns, std::string key, const Target& target, Responder respond);
   void History(std::string ns, std::string key, const Target& target, Responder respond);
   void Reshare(std::string ns, std::string key, Responder respond);
+  void Erase(std::string ns, std::string key, std::string body, Responder respond);
   void Disclose(std::string ns, std::string key, const Target& target, Responder respond);
   void GetBlock(const std::string& height, Responder respond);
   void GetStatus(Responder respond);

@@ -1,7 +1,8 @@
 // Parsing of `POST /v1/tx` bodies into chain operations (docs/api.md "Submit operations").
 //
 //   {"ops":[{"op":"put","ns":"books","key":"inv-1","value":<any JSON>},
-//           {"op":"delete","ns":"books","key":"inv-2"}]}
+//           {"op":"delete","ns":"books","key":"inv-2"},
+//           {"op":"erase","ns":"books","key":"inv-3","versions":[1,2]}]}   (versions: default all)
 //   {"op":"put","ns":"books","key":"inv-1","value":...}          (one op, for convenience)
 //
 // A put stores the compact serialisation of `value` (nlohmann dump()). Unknown fields are
@@ -28,5 +29,9 @@ inline constexpr std::size_t kMaxTxBodyBytes = 8 * 1024 * 1024;
 // bad JSON with its position, nesting deeper than kMaxJsonDepth, wrong types, missing or unknown
 // fields, unknown op, bad namespace or key). Messages name the op, e.g. "ops[2].key: ...".
 Result<std::vector<chain::Op>> ParseTxRequest(std::string_view body);
+
+// The erase op of `POST /v1/kv/{ns}/{key}/erase`: an empty body or {} erases every version,
+// {"versions":[1,3]} those versions. Errors as ParseTxRequest.
+Result<chain::Op> ParseEraseRequest(const std::string& ns, const std::string& key, std::string_view body);
 
 }  // namespace peerdb::api

@@ -29,6 +29,7 @@ AuditReport Finish(const ChainChecker& c, const CheckOutcome& failure, const Anc
   r.ok = true;
   r.evidence = c.evidence();
   r.activations = c.activations();
+  r.erasures = c.erasures();
   if (anchors) {
     r.anchor_audit = *anchors;
     r.ranges = anchor::FixedRanges(anchors->fixing, c.head());
@@ -41,10 +42,11 @@ AuditFailure Broken(std::optional<std::uint64_t> height, Errc code, std::string 
   return AuditFailure{height, Error{code, std::move(what)}};
 }
 
-// Anchors and then statuses, once every block has been checked. An Error only when the header
-// source cannot answer.
+// Erasures, anchors and then statuses, once every block has been checked. An Error only when the
+// header source cannot answer.
 Result<CheckOutcome> FinishAnchors(ChainChecker& checker, const std::vector<AnchorInput>& anchors,
                                    const BitcoinView& view, AnchorAudit& out) {
+  if (auto f = checker.CheckErasures()) return CheckOutcome(f);
   PEERDB_TRY_ASSIGN(out, AuditAnchors(anchors, checker.genesis(), checker.ids(), checker.epochs(), checker.excluded(), view));
   if (out.failure) return CheckOutcome(AuditFailure{out.failure_height, *out.failure});
   return checker.CheckStatuses(out.supported);

@@ -34,6 +34,7 @@ struct AuditReport {
   Errc failure_code = Errc::kOk;   // its kind (chain_checker.h, AuditFailure)
   std::vector<EvidenceFinding> evidence;     // verified evidence, when ok
   std::vector<ActivationFinding> activations;  // config changes activated, in order, when ok
+  std::vector<ErasureFinding> erasures;        // erase ops executed, in order, when ok
   std::optional<AnchorAudit> anchor_audit;   // when ok
   std::string bitcoin_description;           // the header source, e.g. "Esplora http://..."
   std::vector<anchor::FixedRange> ranges;    // per block range, the anchor fixing it (when ok)

@@ -171,6 +171,10 @@ CheckOutcome ChainChecker::CheckBlock(const RawBlock& raw,
   auto exec = state::ExecuteBatches(state::ExecRules{&m_epoch, excluded}, m_chain_id, m_state, block.batches, h);
   if (!exec.ok()) return At(h, exec.error(), "transactions: ");
   m_state.Apply(*exec, h, id);
+  for (const state::Erasure& e : exec->erasures) {
+    const chain::Member* m = config.FindMember(e.author);
+    m_erasures.push_back(ErasureFinding{h, hd.timestamp_ms, e.author, m ? m->name : "?", e.ns, e.key, e.versions});
+  }
   state::ApplyWrites(exec->writes, m_tree);
   if (m_tree.Root() != hd.state_root) return At(h, Errc::kInvalid, "state_root does not match the replayed state");
   for (const chain::TxBatch& b : block.batches) m_ops += b.ops.size();
@@ -261,6 +265,11 @@ Result<chain::MemberId> ChainChecker::CheckEvidence(const chain::Evidence& e, co
   m_excluded.insert(subject.offender);
   (void)m_light->AddEvidence(e);  // verified above by the same function
   return subject.offender;
+}
+
+CheckOutcome ChainChecker::CheckErasures() const {
+  if (Status s = m_state.CheckErasures(); !s.ok()) return At(std::nullopt, s.error());
+  return std::nullopt;
 }
 
 CheckOutcome ChainChecker::CompareState(const store::Store& db) {

@@ -71,6 +71,18 @@ struct ActivationFinding {
   bool operator==(const ActivationFinding&) const = default;
 };
 
+// An erase op the audited chain executed (PROTOCOL.md §1.4), for the report.
+struct ErasureFinding {
+  std::uint64_t height = 0;        // the block holding the erase op
+  std::uint64_t timestamp_ms = 0;  // that block's time
+  chain::MemberId author = 0;
+  std::string author_name;
+  std::string ns;
+  std::string key;
+  std::vector<std::uint64_t> versions;
+  bool operator==(const ErasureFinding&) const = default;
+};
+
 class ChainChecker {
  public:
   explicit ChainChecker(const chain::Genesis& genesis);
@@ -85,6 +97,9 @@ class ChainChecker {
   Result<chain::MemberId> CheckEvidence(const chain::Evidence& e, const std::string& where);
   // Stored statuses may not claim more than the certificates, seals, evidence and anchors support.
   CheckOutcome CheckStatuses(const chain::StatusHeights& supported) const;
+  // After the last block: every value a block lacks is named by an erase op, and every value an
+  // erase op names is gone from the blocks (ReplayState::CheckErasures).
+  CheckOutcome CheckErasures() const;
   // A node's stored current state, history and batch sequences against the replay.
   CheckOutcome CompareState(const store::Store& db);
   CheckOutcome CompareSeqs(const store::Store& db) const;
@@ -101,6 +116,7 @@ class ChainChecker {
   // The epochs of the chain checked so far, and the activations that started them.
   const chain::EpochHistory& epochs() const { return m_epochs; }
   const std::vector<ActivationFinding>& activations() const { return m_activations; }
+  const std::vector<ErasureFinding>& erasures() const { return m_erasures; }
   Hash32 state_root() const { return m_tree.Root(); }
   std::uint64_t blocks() const { return m_blocks; }
   std::uint64_t ops() const { return m_ops; }
@@ -130,6 +146,7 @@ class ChainChecker {
   chain::EpochState m_epoch;   // after the last block checked: the config in force at head + 1
   chain::EpochHistory m_epochs;
   std::vector<ActivationFinding> m_activations;
+  std::vector<ErasureFinding> m_erasures;
   std::optional<consensus::LightClient> m_light;  // set by CheckGenesis
   std::vector<StatusRow> m_statuses;              // m_statuses[h - 1] for block h
   std::vector<Hash32> m_ids;

@@ -120,6 +120,7 @@ Status CheckRecord(const chain::Disclosure& d, const chain::Config& config, cons
   if (d.op_index >= batch.ops.size()) return Bad(where + ": the batch has no op " + std::to_string(d.op_index));
   const chain::Op& op = batch.ops[d.op_index];
   if (op.kind != static_cast<std::uint8_t>(chain::OpKind::kPut)) return Bad(where + ": the op disclosed is not a put");
+  if (op.is_erased()) return Bad(where + ": the op disclosed carries no value, only its commitment");
   out.ns = op.ns;
   out.key = op.key;
   out.author = *config.FindMember(batch.author);  // CheckHeader found it

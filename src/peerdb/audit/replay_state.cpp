@@ -25,9 +25,39 @@ void ReplayState::Apply(const state::ExecResult& r, std::uint64_t height, const 
     h.author = w.author;
     h.seq = w.seq;
     h.op_index = w.op_index;
+    m_versions[{w.ns, w.key, w.state.version}] = VersionFacts{m_history.size(), !w.state.deleted && !w.state.erased, {}};
     m_history.push_back(std::move(h));
   }
+  for (const state::Erasure& e : r.erasures) {
+    for (std::uint64_t v : e.versions) {
+      auto it = m_versions.find({e.ns, e.key, v});
+      if (it == m_versions.end()) continue;  // the executor checked that the version exists
+      if (!it->second.erased_at) it->second.erased_at = height;
+      state::KeyState& s = m_history[it->second.history_index].state;
+      if (s.deleted) continue;
+      s.erased = true;
+      s.value.clear();
+      ReplayEntry& current = m_keys[{e.ns, e.key}];
+      if (current.state.version == v) current.state = s;
+    }
+  }
   for (const auto& [a, s] : r.last_seq) m_seq[a] = s;
+}
+
+Status ReplayState::CheckErasures() const {
+  for (const auto& [k, f] : m_versions) {
+    const store::HistoryEntry& h = m_history[f.history_index];
+    const std::string what = std::get<0>(k) + "/" + std::get<1>(k) + " version " + std::to_string(std::get<2>(k));
+    if (h.state.erased && !f.held && !f.erased_at) {
+      return Error{Errc::kInvalid, "block " + std::to_string(h.height) + " lacks the value of " + what +
+                                       " but no erase op names it: a value was withheld"};
+    }
+    if (f.held && f.erased_at) {
+      return Error{Errc::kInvalid, "block " + std::to_string(h.height) + " still holds the value of " + what +
+                                       ", erased in block " + std::to_string(*f.erased_at)};
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace peerdb::audit

@@ -85,6 +85,13 @@ std::vector<std::string> FormatReport(const AuditReport& r) {
                 " operations, " + std::to_string(r.seals) + " seal signatures verified");
   out.push_back("state root at height " + std::to_string(r.head) + ": " + Hex(r.state_root));
   ActivationLines(r, out);
+  for (const ErasureFinding& e : r.erasures) {
+    std::string versions;
+    for (std::uint64_t v : e.versions) versions += (versions.empty() ? "" : ", ") + std::to_string(v);
+    out.push_back("erasure: block " + std::to_string(e.height) + " (" + util::IsoUtcTime(e.timestamp_ms) + "): member " +
+                  std::to_string(e.author) + " (" + e.author_name + ") erased the values of " + e.ns + "/" + e.key +
+                  (e.versions.size() == 1 ? " version " : " versions ") + versions + "; their commitments verify");
+  }
   for (const EvidenceFinding& e : r.evidence) {
     out.push_back("evidence: " + consensus::EvidenceKindName(e.kind) + " by member " + std::to_string(e.offender) + " (" +
                   e.offender_name + ") at height " + std::to_string(e.height) + ", " + e.where + ": verified");

@@ -35,6 +35,17 @@ json ReportJson(const AuditReport& r) {
                            {"changes", a.changes},
                            {"config_hash", Hex(a.config_hash)}});
   }
+  json erasures = json::array();
+  for (const ErasureFinding& e : r.erasures) {
+    erasures.push_back({{"height", e.height},
+                        {"timestamp_ms", e.timestamp_ms},
+                        {"time", util::IsoUtcTime(e.timestamp_ms)},
+                        {"author", e.author},
+                        {"author_name", e.author_name},
+                        {"ns", e.ns},
+                        {"key", e.key},
+                        {"versions", e.versions}});
+  }
   json anchors = nullptr;
   if (r.anchor_audit) {
     const AnchorAudit& a = *r.anchor_audit;
@@ -68,6 +79,7 @@ json ReportJson(const AuditReport& r) {
               {"failure", std::move(failure)},
               {"evidence", std::move(evidence)},
               {"activations", std::move(activations)},
+              {"erasures", std::move(erasures)},
               {"anchors", std::move(anchors)},
               {"ranges", std::move(ranges)},
               {"light_final_height", r.light_final_height ? json(*r.light_final_height) : json(nullptr)}};

@@ -24,12 +24,14 @@ void SortRecords(std::vector<Record>& records) {
 Hash32 BlockId(const Header& header) { return TaggedHash(tag::kHeader, header); }
 Hash32 MajorityCertHash(const MajorityCert& mc) { return TaggedHash(tag::kMajorityCert, mc); }
 Hash32 CheckpointDigest(const Checkpoint& cp) { return TaggedHash(tag::kCheckpoint, cp); }
-Hash32 BatchId(const TxBatch& batch) { return TaggedHash(tag::kBatchId, batch); }
+// Both cover the committed form (codec::EncodeCommitted): erasing a value changes neither.
+Hash32 BatchId(const TxBatch& batch) { return TaggedHashBytes(tag::kBatchId, codec::EncodeCommitted(batch)); }
+Bytes BatchLeafBytes(const TxBatch& batch) { return codec::EncodeCommitted(batch); }
 
 Hash32 BatchesRoot(const std::vector<TxBatch>& batches) {
   std::vector<Hash32> leaves;
   leaves.reserve(batches.size());
-  for (const TxBatch& b : batches) leaves.push_back(crypto::MerkleLeafHash(codec::Encode(b)));
+  for (const TxBatch& b : batches) leaves.push_back(crypto::MerkleLeafHash(BatchLeafBytes(b)));
   return crypto::MerkleRootFromLeaves(leaves);
 }
 

@@ -123,8 +123,9 @@ struct Block {
 Hash32 BlockId(const Header& header);             // H("PDB1/header", Header)
 Hash32 MajorityCertHash(const MajorityCert& mc);   // H("PDB1/mc", MC)
 Hash32 CheckpointDigest(const Checkpoint& cp);     // H("PDB1/checkpoint", Checkpoint)
-Hash32 BatchId(const TxBatch& batch);              // H("PDB1/batchid", TxBatch), for dedup and lookups
-Hash32 BatchesRoot(const std::vector<TxBatch>& batches);  // RFC 6962 over PCE bytes
+Hash32 BatchId(const TxBatch& batch);              // H("PDB1/batchid", committed TxBatch), for dedup and lookups
+Bytes BatchLeafBytes(const TxBatch& batch);        // a batch's Merkle leaf: its committed PCE form
+Hash32 BatchesRoot(const std::vector<TxBatch>& batches);  // RFC 6962 over BatchLeafBytes
 Hash32 RecordsRoot(const std::vector<Record>& records);
 
 // Stateless checks of a block's body against its header: batch shapes, records strictly sorted,

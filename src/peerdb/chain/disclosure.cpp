@@ -29,11 +29,13 @@ Result<Disclosure> DecodeDisclosureFile(ByteSpan file) {
 
 namespace {
 
+// The committed form: a batch's leaf is BatchLeafBytes; a record carries no erasable value, so
+// its committed form is its PCE.
 template <class T>
 std::vector<Hash32> LeavesOf(const std::vector<T>& items) {
   std::vector<Hash32> leaves;
   leaves.reserve(items.size());
-  for (const T& x : items) leaves.push_back(crypto::MerkleLeafHash(codec::Encode(x)));
+  for (const T& x : items) leaves.push_back(crypto::MerkleLeafHash(codec::EncodeCommitted(x)));
   return leaves;
 }
 
@@ -57,7 +59,7 @@ ProvenRecord ProveRecord(const Block& block, std::size_t index) {
 }
 
 bool IsInBlock(const ProvenBatch& batch, const Header& header) {
-  return PathLeadsTo(batch, codec::Encode(batch.batch), header.batches_root);
+  return PathLeadsTo(batch, BatchLeafBytes(batch.batch), header.batches_root);
 }
 
 bool IsInBlock(const ProvenRecord& record, const Header& header) {

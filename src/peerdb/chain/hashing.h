@@ -22,6 +22,8 @@ inline constexpr std::string_view kJustification = "PDB1/just";
 // certificate (Header.parent_cert_hash, "H(parent's MC)") and a batch's id for lookups and dedup.
 inline constexpr std::string_view kMajorityCert = "PDB1/mc";
 inline constexpr std::string_view kBatchId = "PDB1/batchid";
+// Batch format 2: an op's value commitment (chain::ValueCommitment).
+inline constexpr std::string_view kValue = "PDB1/value";
 // Sign tags.
 inline constexpr std::string_view kSignBatch = "PDB1/batch";
 inline constexpr std::string_view kSignProposal = "PDB1/proposal";

@@ -2,7 +2,38 @@
 
 #include <algorithm>
 
+#include "peerdb/crypto/ed25519.h"
+
 namespace peerdb::chain {
+
+Hash32 ValueCommitment(const Op& op) {
+  if (op.erased) return *op.erased;
+  codec::Writer w;
+  w.fixed(op.salt);
+  w.bytes(op.value, kMaxValueBytes);
+  return TaggedHashBytes(tag::kValue, w.out());
+}
+
+void EraseValue(Op& op) {
+  if (op.erased) return;
+  op.erased = ValueCommitment(op);
+  op.value.clear();
+  op.value.shrink_to_fit();
+  op.salt = Salt{};
+}
+
+void FillSalts(std::vector<Op>& ops) {
+  for (Op& op : ops) crypto::RandomBytes(op.salt.data(), op.salt.size());
+}
+
+Status CheckBatchOpened(const TxBatch& batch) {
+  for (std::size_t i = 0; i < batch.ops.size(); ++i) {
+    if (batch.ops[i].is_erased()) {
+      return Error{Errc::kInvalid, "op " + std::to_string(i) + " carries no value: values are erased only from committed blocks"};
+    }
+  }
+  return Status::Ok();
+}
 
 bool IsValidKey(std::string_view key) {
   if (key.empty() || key.size() > kMaxKeyBytes) return false;
@@ -12,14 +43,14 @@ bool IsValidKey(std::string_view key) {
 }
 
 Status CheckBatchShape(const TxBatch& batch, const Params& params) {
-  if (batch.version != codec::kVersion) return Error{Errc::kBadVersion, "batch version"};
+  if (batch.version != kBatchVersion) return Error{Errc::kBadVersion, "batch version"};
   if (batch.seq == 0) return Error{Errc::kInvalid, "batch seq starts at 1"};
   if (batch.ops.empty()) return Error{Errc::kInvalid, "batch has no operations"};
   std::size_t size = 0;
   for (std::size_t i = 0; i < batch.ops.size(); ++i) {
     const Op& op = batch.ops[i];
     const std::string where = "op " + std::to_string(i) + ": ";
-    if (op.kind < 1 || op.kind > 3) return Error{Errc::kMalformed, where + "unknown kind"};
+    if (op.kind < 1 || op.kind > 4) return Error{Errc::kMalformed, where + "unknown kind"};
     if (!codec::IsValidName(op.ns)) return Error{Errc::kMalformed, where + "bad namespace"};
     if (op.kind == static_cast<std::uint8_t>(OpKind::kConfig)) {
       if (op.ns != "_config") return Error{Errc::kInvalid, where + "config ops belong in _config"};
@@ -29,6 +60,15 @@ Status CheckBatchShape(const TxBatch& batch, const Params& params) {
     }
     if (op.kind == static_cast<std::uint8_t>(OpKind::kDel) && !op.value.empty()) {
       return Error{Errc::kInvalid, where + "delete carries no value"};
+    }
+    if (op.kind == static_cast<std::uint8_t>(OpKind::kConfig) || op.kind == static_cast<std::uint8_t>(OpKind::kErase)) {
+      // Every member and auditor needs these values forever: they change the rules and the store.
+      if (op.is_erased()) return Error{Errc::kInvalid, where + "config and erase ops are never erased"};
+    }
+    if (op.kind == static_cast<std::uint8_t>(OpKind::kErase)) {
+      if (auto spec = codec::Decode<EraseSpec>(op.value); !spec.ok()) {
+        return Error{Errc::kMalformed, where + "erase op value: " + spec.error().message};
+      }
     }
     size += op.ns.size() + op.key.size() + op.value.size() + 16;
   }

@@ -19,7 +19,7 @@ constexpr std::array kAllErrc = {
     Errc::kOk,       Errc::kMalformed,        Errc::kBadSignature, Errc::kNotMember,   Errc::kInvalid,
     Errc::kTooLarge, Errc::kBadVersion,       Errc::kForbidden,    Errc::kUnknownNamespace, Errc::kNotAReader,
     Errc::kNotFound, Errc::kConflict,         Errc::kUnavailable,  Errc::kIo,          Errc::kCorrupt,
-    Errc::kConfig,   Errc::kInternal,
+    Errc::kConfig,   Errc::kInternal,         Errc::kErased,
 };
 
 // For answers without a usable error body (e.g. from a proxy in between).
@@ -29,6 +29,7 @@ Errc ErrcForStatus(unsigned status) {
     case 403: return Errc::kForbidden;
     case 404: return Errc::kNotFound;
     case 409: return Errc::kConflict;
+    case 410: return Errc::kErased;
     case 413: return Errc::kTooLarge;
     case 502: case 503: case 504: return Errc::kUnavailable;
     default: return Errc::kInternal;

@@ -14,6 +14,7 @@ int ExitCodeFor(Errc code) {
   switch (code) {
     case Errc::kOk: return kExitOk;
     case Errc::kNotFound:
+    case Errc::kErased:
     case Errc::kUnknownNamespace: return kExitNotFound;
     case Errc::kUnavailable: return kExitUnavailable;
     case Errc::kForbidden:

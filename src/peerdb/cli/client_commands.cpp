@@ -96,7 +96,7 @@ int PrintValue(const nlohmann::json& v) {
 int PrintHistory(const nlohmann::json& h) {
   std::printf("%-8s %-8s %-24s %-7s %s\n", "version", "block", "time (UTC)", "author", "value");
   for (const auto& e : h.value("entries", nlohmann::json::array())) {
-    std::string value = e.value("deleted", false) ? "(deleted)" : ValueOf(e);
+    std::string value = e.value("deleted", false) ? "(deleted)" : e.value("erased", false) ? "(erased)" : ValueOf(e);
     if (value.size() > kMaxShownValue) value = value.substr(0, kMaxShownValue - 3) + "...";
     const std::string time = util::UtcTimeText(e.value("timestamp_ms", std::uint64_t{0}) / 1000);
     std::printf("%-8llu %-8llu %-24s %-7llu %s\n", static_cast<unsigned long long>(e.value("version", std::uint64_t{0})),

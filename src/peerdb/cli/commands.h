@@ -25,7 +25,7 @@ void AddStatusCommands(CLI::App& app, const Bind& bind, const std::shared_ptr<No
 // change propose/list/approve; called by AddClientCommands too.
 void AddChangeCommands(CLI::App& app, const Bind& bind, const std::shared_ptr<NodeTarget>& target);
 void AddAuditCommands(CLI::App& app, const Bind& bind);     // audit, export
-void AddPrivateCommands(CLI::App& app, const Bind& bind);   // reshare, disclose, verify-disclosure
+void AddPrivateCommands(CLI::App& app, const Bind& bind);   // reshare, erase, disclose, verify-disclosure
 void AddOtsCommands(CLI::App& app, const Bind& bind);       // info (+ verify)
 void AddVerifyCommand(CLI::App& app, const Bind& bind);     // verify, called by AddOtsCommands
 void AddDevchainCommand(CLI::App& app, const Bind& bind);   // devchain, devchain mine/reorg

@@ -1,8 +1,10 @@
 // Private records beyond reads (docs/user-guide.md "Private tables"): `reshare` seals a key's
 // newest version again for the readers in force; `disclose` writes a disclosure file of one version
-// for an outsider; `verify-disclosure` checks such a file offline against the genesis consortium.
+// for an outsider; `verify-disclosure` checks such a file offline against the genesis consortium;
+// `erase` drops the values of versions of a key from every node, keeping their commitments.
 #include <iostream>
 #include <memory>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "peerdb/audit/disclosure_check.h"
@@ -34,6 +36,18 @@ int Reshare(const std::string& api, const std::string& ns, const std::string& ke
   std::cout << "reshared " << ns << "/" << key << " as version " << r->value("version", 0) << " in block "
             << committed.value("height", 0) << " (" << committed.value("block_status", std::string())
             << "), readable by members " << IdList(r->value("readers", nlohmann::json::array())) << "\n";
+  return kExitOk;
+}
+
+int Erase(const std::string& api, const std::string& ns, const std::string& key, const std::vector<std::uint64_t>& versions) {
+  nlohmann::json body = nlohmann::json::object();
+  if (!versions.empty()) body["versions"] = versions;
+  auto r = ApiClient(api).Post(KeyPath(ns, key) + "/erase", body);
+  if (!r.ok()) return Fail(r.error());
+  std::string which = "every version";
+  if (!versions.empty()) which = (versions.size() == 1 ? "version " : "versions ") + IdList(nlohmann::json(versions));
+  std::cout << "erased " << which << " of " << ns << "/" << key << " in block " << r->value("height", 0) << " ("
+            << r->value("block_status", std::string()) << "); every member drops the values, the commitments stay\n";
   return kExitOk;
 }
 
@@ -77,6 +91,7 @@ void AddPrivateCommands(CLI::App& app, const Bind& bind) {
   struct Args {
     std::string ns, key, out, file, consortium;
     std::uint64_t version = 0;
+    std::vector<std::uint64_t> versions;
   };
   auto args = std::make_shared<Args>();
 
@@ -86,6 +101,17 @@ void AddPrivateCommands(CLI::App& app, const Bind& bind) {
   reshare->add_option("key", args->key)->required();
   AddNodeTargetOptions(reshare, *target);
   bind(reshare, WithApi(target, [args](const std::string& api) { return Reshare(api, args->ns, args->key); }));
+
+  CLI::App* erase = app.add_subcommand(
+      "erase", "Erase the values of versions of a key from every member's node, keeping their commitments");
+  erase->add_option("namespace", args->ns)->required();
+  erase->add_option("key", args->key)->required();
+  erase->add_option("--version", args->versions, "A version to erase (repeat for more; default: every version)")
+      ->check(CLI::Range(1ull, ~0ull))
+      ->take_all()
+      ->allow_extra_args(false);
+  AddNodeTargetOptions(erase, *target);
+  bind(erase, WithApi(target, [args](const std::string& api) { return Erase(api, args->ns, args->key, args->versions); }));
 
   CLI::App* disclose = app.add_subcommand(
       "disclose", "Write a file proving one version of a record to an outsider (plaintext, data key, proof)");

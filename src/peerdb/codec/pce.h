@@ -33,18 +33,25 @@ class Writer {
  public:
   static constexpr bool kDecoding = false;
 
-  // sign_mode = true writes "PCE(m without its sig field)" for sign-bytes (§1.2).
-  explicit Writer(bool sign_mode = false) : m_sign_mode(sign_mode) {}
+  // kFull: the wire and storage form. kCommitted: what hashes and Merkle leaves cover, where a
+  // type that carries a value beside its commitment (chain::Op) writes only the commitment, so the
+  // value can be dropped later without changing any hash. kSigning: kCommitted without the sig
+  // field, "PCE(m without its sig field)" of sign-bytes (§1.2).
+  enum class Form { kFull, kCommitted, kSigning };
+  explicit Writer(Form form = Form::kFull) : m_form(form) {}
+
+  // True when values that travel beside their commitments are left out (kCommitted, kSigning).
+  bool commitments_only() const { return m_form != Form::kFull; }
 
   void u8(std::uint8_t v) { m_out.push_back(v); }
   void u16(std::uint16_t v) { PutBe(v, 2); }
   void u32(std::uint32_t v) { PutBe(v, 4); }
   void u64(std::uint64_t v) { PutBe(v, 8); }
   void boolean(bool v) { u8(v ? 1 : 0); }
-  void version(std::uint16_t v) { u16(v); }
+  void version(std::uint16_t v, std::uint16_t /*expected*/ = kVersion) { u16(v); }
   template <std::size_t N>
   void fixed(const std::array<std::uint8_t, N>& a) { m_out.insert(m_out.end(), a.begin(), a.end()); }
-  void sig(const Sig64& s) { if (!m_sign_mode) fixed(s); }
+  void sig(const Sig64& s) { if (m_form != Form::kSigning) fixed(s); }
   void bytes(const Bytes& b, std::size_t /*max*/) { Raw(ByteSpan(b)); }
   void str(const std::string& s, std::size_t /*max*/) { Raw(AsBytes(s)); }
   void name(const std::string& s, std::size_t max) { str(s, max); }
@@ -84,7 +91,7 @@ class Writer {
     m_out.insert(m_out.end(), b.begin(), b.end());
   }
   Bytes m_out;
-  bool m_sign_mode;
+  Form m_form;
 };
 
 class Reader {
@@ -103,9 +110,13 @@ class Reader {
     if (t > 1) Fail(Errc::kMalformed, "bool must be 0 or 1");
     v = t == 1;
   }
-  void version(std::uint16_t& v) {
+  // A type whose layout changed since PCE v1 declares its own version (chain::kBatchVersion).
+  void version(std::uint16_t& v, std::uint16_t expected = kVersion) {
     u16(v);
-    if (ok() && v != kVersion) Fail(Errc::kBadVersion, "unsupported version " + std::to_string(v));
+    if (ok() && v != expected) {
+      Fail(Errc::kBadVersion, "unsupported version " + std::to_string(v) + " (this build reads " +
+                                  std::to_string(expected) + ")");
+    }
   }
   template <std::size_t N>
   void fixed(std::array<std::uint8_t, N>& a) {
@@ -217,10 +228,19 @@ Bytes Encode(const T& x) {
   return w.Take();
 }
 
-// PCE of x without its signature field: the "m without its sig field" of SB(tag, m).
+// The committed form of x: what hashes and Merkle leaves cover (Writer::Form::kCommitted).
+template <class T>
+Bytes EncodeCommitted(const T& x) {
+  Writer w(Writer::Form::kCommitted);
+  w.item(x);
+  return w.Take();
+}
+
+// PCE of x without its signature field, values replaced by their commitments: the
+// "m without its sig field" of SB(tag, m).
 template <class T>
 Bytes EncodeForSigning(const T& x) {
-  Writer w(/*sign_mode=*/true);
+  Writer w(Writer::Form::kSigning);
   w.item(x);
   return w.Take();
 }

@@ -50,6 +50,8 @@ Result<chain::TxBatch> Mempool::Add(std::vector<chain::Op> ops, std::uint64_t ne
   // Private records: the plaintext of an encrypted namespace never leaves this node unsealed.
   PEERDB_TRY_ASSIGN(ops, SealPrivateOps(rules.epoch->config, m_chain_id, m_self, *m_overlay, std::move(ops)));
   if (m_corrupt_ciphertexts) CorruptCiphertexts(rules.epoch->config, ops);
+  // Fresh salts make each value's commitment unguessable, also for a value as guessable as "yes".
+  chain::FillSalts(ops);
   chain::TxBatch b;
   b.author = m_self;
   PEERDB_TRY_ASSIGN(std::uint64_t last, m_overlay->LastSeq(m_self));

@@ -98,6 +98,10 @@ Result<chain::Block> NodeApplication::Build(const consensus::BlockTemplate& t, s
   for (const chain::TxBatch& b : t.batches) {
     const std::size_t size = codec::Encode(b).size();
     if (size > budget) break;  // the rest waits for a later block
+    if (!chain::CheckBatchOpened(b).ok()) {  // a peer's batch without its values: nobody could check it
+      if (dropped) dropped->push_back(b);
+      continue;
+    }
     auto r = state::ExecuteBatches(rules, m_chain_id, overlay, {b}, t.height);
     if (!r.ok()) {
       if (dropped) dropped->push_back(b);
@@ -107,6 +111,8 @@ Result<chain::Block> NodeApplication::Build(const consensus::BlockTemplate& t, s
     budget -= size;
     block.batches.push_back(b);
     all.writes.insert(all.writes.end(), std::make_move_iterator(r->writes.begin()), std::make_move_iterator(r->writes.end()));
+    all.erasures.insert(all.erasures.end(), std::make_move_iterator(r->erasures.begin()),
+                        std::make_move_iterator(r->erasures.end()));
     for (const auto& [author, seq] : r->last_seq) all.last_seq[author] = seq;
     all.change_proposed = all.change_proposed || r->change_proposed;
   }
@@ -128,6 +134,12 @@ Status NodeApplication::Check(const chain::Block& block, const consensus::BlockR
   const chain::Header& h = block.header;
   if (chain::BatchesRoot(block.batches) != h.batches_root) return Error{Errc::kInvalid, "C6: batches_root does not match"};
   if (chain::RecordsRoot(block.records) != h.records_root) return Error{Errc::kInvalid, "C6: records_root does not match"};
+  // A proposal carries every value (only committed blocks lose values to erasure).
+  for (std::size_t i = 0; i < block.batches.size(); ++i) {
+    if (Status s = chain::CheckBatchOpened(block.batches[i]); !s.ok()) {
+      return Error{s.error().code, "C5: batch " + std::to_string(i) + ": " + s.error().message};
+    }
+  }
   // A block I built (or checked) since the last commit: its id covers the header, whose roots
   // were just matched, and its execution is in hand; executing it again would only cost time.
   const Hash32 id = chain::BlockId(h);
@@ -158,6 +170,7 @@ void NodeApplication::Commit(const consensus::CommittedBlock& b, const chain::Ep
   for (Executed& e : m_checked) {
     if (e.id == b.id) {
       c.writes = std::move(e.exec.writes);
+      c.erasures = std::move(e.exec.erasures);
       found = true;
       break;
     }
@@ -169,6 +182,7 @@ void NodeApplication::Commit(const consensus::CommittedBlock& b, const chain::Ep
                                       b.block.header.height);
     if (!exec.ok()) DieOnWriteFailure(what + " (it no longer executes)", exec.error());
     c.writes = std::move(exec->writes);
+    c.erasures = std::move(exec->erasures);
   }
   // Every other execution in hand was over the parent state, which is gone now.
   m_checked.clear();

@@ -20,15 +20,7 @@
 
 namespace peerdb::node {
 
-// The stored form of the proposals the signer state refers to (store::SaveSignerCandidates).
-struct SignerCandidates {
-  static constexpr std::size_t kMax = 2;  // my last proposal and the proposal my last vote names (maybe one block)
-  std::vector<chain::Proposal> proposals;
-  template <class V>
-  void Pce(V& v) {
-    v.list(proposals, kMax);
-  }
-};
+using store::SignerCandidates;
 
 class NodeApplication final : public consensus::Application {
  public:

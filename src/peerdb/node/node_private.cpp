@@ -2,6 +2,7 @@
 // newest version again for the readers in force, and disclose, which proves one version to an
 // outsider (chain/disclosure.h).
 #include <algorithm>
+#include <functional>
 
 #include "peerdb/chain/envelope.h"
 #include "peerdb/chain/hashing.h"
@@ -21,6 +22,14 @@ bool IsGovernanceRecord(const chain::Record& r) {
   return r.tag() == chain::RecordTag::kConfigApprove || r.tag() == chain::RecordTag::kEvidence;
 }
 
+// A disclosure shows the values it needs and only their commitments otherwise: the other ops of
+// a proven batch are erased in the copy, which leaves its leaf and signature as they were.
+void EraseAllBut(chain::TxBatch& batch, const std::function<bool(std::size_t, const chain::Op&)>& keep) {
+  for (std::size_t i = 0; i < batch.ops.size(); ++i) {
+    if (!keep(i, batch.ops[i])) chain::EraseValue(batch.ops[i]);
+  }
+}
+
 }  // namespace
 
 void Node::Reshare(std::string ns, std::string key, Callback<ReshareReceipt> done) {
@@ -38,6 +47,9 @@ void Node::Reshare(std::string ns, std::string key, Callback<ReshareReceipt> don
     store::HistoryEntry& e = (*newest)->entry;
     if (e.state.deleted) {
       return done(Error{Errc::kInvalid, name + " was deleted at version " + std::to_string(e.state.version) + "; nothing to reshare"});
+    }
+    if (e.state.erased) {
+      return done(Error{Errc::kErased, "the value of " + name + " version " + std::to_string(e.state.version) + " was erased; nothing to reshare"});
     }
     auto privacy = d.OpenVersion(e);
     if (!privacy.ok()) return done(privacy.error());
@@ -82,6 +94,7 @@ Result<Bytes> Node::Impl::MakeDisclosure(const std::string& ns, const std::strin
   }
   store::HistoryEntry& e = *found;
   if (e.state.deleted) return Error{Errc::kInvalid, "version " + std::to_string(e.state.version) + " of " + name + " is a deletion"};
+  if (e.state.erased) return Error{Errc::kErased, "the value of version " + std::to_string(e.state.version) + " of " + name + " was erased"};
 
   chain::Disclosure out;
   out.chain_id = chain_id;
@@ -111,6 +124,7 @@ Result<Bytes> Node::Impl::MakeDisclosure(const std::string& ns, const std::strin
   if (it == batches.end()) return Error{Errc::kCorrupt, "block " + std::to_string(e.height) + " lacks the batch that wrote " + name};
   out.block = chain::ProvenBlock{block->block.header, *cert, {chain::ProveBatch(block->block, it - batches.begin())}, {}};
   out.op_index = e.op_index;
+  EraseAllBut(out.block.batches.front().batch, [&e](std::size_t i, const chain::Op&) { return i == e.op_index; });
 
   out.seals = chain::Checkpoint{codec::kVersion, chain_id, e.height, block->id, {}};
   PEERDB_TRY_ASSIGN(const std::vector<chain::Seal> seals, store->LoadSeals(e.height));
@@ -151,6 +165,9 @@ Result<std::vector<chain::ProvenBlock>> Node::Impl::GovernanceBelow(std::uint64_
       for (std::size_t b = 0; b < block->block.batches.size(); ++b) {
         if (!HasConfigOp(block->block.batches[b])) continue;
         proven.batches.push_back(chain::ProveBatch(block->block, b));
+        EraseAllBut(proven.batches.back().batch, [](std::size_t, const chain::Op& op) {
+          return op.kind == static_cast<std::uint8_t>(chain::OpKind::kConfig);
+        });
         proposal_found = true;
       }
       for (std::size_t r = 0; r < block->block.records.size(); ++r) {

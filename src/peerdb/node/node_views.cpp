@@ -101,6 +101,11 @@ void Node::Impl::NoteUnreadable(const store::HistoryEntry& e, const std::string&
 Result<PrivateView> Node::Impl::OpenVersion(store::HistoryEntry& e) const {
   auto rule = app->epochs().ConfigAt(e.height).RuleOf(e.ns);
   if (!rule.ok()) return PrivateView{};  // the namespace came later or went: its values are plain
+  if (e.state.erased) {  // nothing left to open or to keep from anyone
+    PrivateView erased;
+    erased.encrypted = (*rule)->encrypted;
+    return erased;
+  }
   std::vector<const MemberKey*> keys{&*key};
   if (next_key) keys.push_back(&*next_key);
   auto v = OpenForMember(**rule, chain_id, e.ns, e.key, e.author, self, keys, e.state.deleted, e.state.value);

@@ -7,6 +7,7 @@ Result<std::optional<state::KeyState>> TreeStateView::GetKey(const std::string& 
   if (!leaf) return std::optional<state::KeyState>{};
   state::KeyState k;
   k.deleted = leaf->value_hash == Hash32{};  // a tombstone's leaf (block_producer.cpp, LeafOf)
+  k.commit = leaf->value_hash;
   k.owner = leaf->owner;
   k.version = leaf->version;
   return std::optional<state::KeyState>{std::move(k)};

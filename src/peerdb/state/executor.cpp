@@ -5,6 +5,7 @@
 
 #include "peerdb/chain/envelope.h"
 #include "peerdb/chain/hashing.h"
+#include "peerdb/codec/pce.h"
 
 namespace peerdb::state {
 namespace {
@@ -57,6 +58,37 @@ class Pending {
   std::map<std::pair<std::string, std::string>, KeyState> m_keys;
 };
 
+// The versions an erase op names, resolved against the key's state: the listed ones, or every
+// version the key has for an empty list.
+Result<std::vector<std::uint64_t>> ErasedVersions(const chain::Op& op, const KeyState& existing) {
+  PEERDB_TRY_ASSIGN(const chain::EraseSpec spec, codec::Decode<chain::EraseSpec>(op.value));
+  if (spec.versions.empty()) {
+    std::vector<std::uint64_t> all(existing.version);
+    for (std::uint64_t v = 1; v <= existing.version; ++v) all[v - 1] = v;
+    return all;
+  }
+  for (std::uint64_t v : spec.versions) {
+    if (v == 0 || v > existing.version) {
+      return Error{Errc::kNotFound, "key '" + op.key + "' in '" + op.ns + "' has no version " + std::to_string(v) +
+                                        " (versions 1.." + std::to_string(existing.version) + ")"};
+    }
+  }
+  return spec.versions;
+}
+
+// An erase: the key's owner or an editor of its namespace, whatever the mode (erasure is how an
+// append-only record's owner meets a deletion duty, and it keeps every commitment).
+Status CheckEraseAuthorised(const chain::Rule& rule, chain::MemberId author, const chain::Op& op,
+                            const std::optional<KeyState>& existing) {
+  if (!existing) return Error{Errc::kNotFound, "nothing to erase: key '" + op.key + "' does not exist in '" + op.ns + "'"};
+  if (author != existing->owner && !Contains(rule.editors, author)) {
+    return Error{Errc::kForbidden, Who(author) + " may not erase key '" + op.key + "' in '" + op.ns + "', owned by " +
+                                       Who(existing->owner) + " (erasure: the owner or an editor, " + EditorsText(rule) + ")"};
+  }
+  PEERDB_TRY(ErasedVersions(op, *existing));
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status CheckOpAuthorised(const chain::Config& config, chain::MemberId author, const chain::Op& op,
@@ -65,12 +97,15 @@ Status CheckOpAuthorised(const chain::Config& config, chain::MemberId author, co
   if (kind == chain::OpKind::kConfig) {
     return Error{Errc::kInvalid, "config ops are judged by the epoch rules (chain::CheckProposedChange)"};
   }
-  if (kind != chain::OpKind::kPut && kind != chain::OpKind::kDel) return Error{Errc::kMalformed, "unknown op kind"};
+  if (kind != chain::OpKind::kPut && kind != chain::OpKind::kDel && kind != chain::OpKind::kErase) {
+    return Error{Errc::kMalformed, "unknown op kind"};
+  }
   PEERDB_TRY_ASSIGN(const chain::Rule* rule, config.RuleOf(op.ns));
   // Every clause below ("all members", "any member in editors") presumes membership.
   if (config.FindMember(author) == nullptr) {
     return Error{Errc::kForbidden, Who(author) + " may not write to '" + op.ns + "': not a member of the consortium"};
   }
+  if (kind == chain::OpKind::kErase) return CheckEraseAuthorised(*rule, author, op, existing);
   if (!rule->writers.empty() && !Contains(rule->writers, author)) {
     return Error{Errc::kForbidden,
                  Who(author) + " may not write to '" + op.ns + "' (rule: writers " + Ids(rule->writers) + ")"};
@@ -98,7 +133,7 @@ Status CheckOpAuthorised(const chain::Config& config, chain::MemberId author, co
   if (kind == chain::OpKind::kDel && (!existing || existing->deleted)) {
     return Error{Errc::kInvalid, "nothing to delete: key '" + op.key + (existing ? "' is already deleted" : "' does not exist")};
   }
-  if (kind == chain::OpKind::kPut && rule->encrypted) {
+  if (kind == chain::OpKind::kPut && rule->encrypted && !op.is_erased()) {
     // C5 for a private record (§1.4): sealed to exactly the rule's readers and the author, for the
     // version this PUT creates. Only the readers can judge what is inside.
     const std::uint64_t next = existing ? existing->version + 1 : 1;
@@ -159,6 +194,19 @@ Result<ExecResult> ExecuteBatches(const ExecRules& rules, const Hash32& chain_id
         return s.take_error().Context(op_where);
       }
       const std::optional<KeyState>& prev = *existing;
+      if (static_cast<chain::OpKind>(op.kind) == chain::OpKind::kErase) {
+        auto versions = ErasedVersions(op, **existing);  // checked above: the key exists
+        if (!versions.ok()) return versions.take_error().Context(op_where);
+        out.erasures.push_back(Erasure{op.ns, op.key, std::move(versions).value(), batch.author, batch.seq,
+                                       static_cast<std::uint32_t>(j)});
+        if (prev->version == out.erasures.back().versions.back() && !prev->deleted) {
+          KeyState now = *prev;  // later ops of this block see the current value gone too
+          now.value.clear();
+          now.erased = true;
+          pending.Set(op.ns, op.key, now);
+        }
+        continue;
+      }
       Write w;
       w.ns = op.ns;
       w.key = op.key;
@@ -167,8 +215,11 @@ Result<ExecResult> ExecuteBatches(const ExecRules& rules, const Hash32& chain_id
       w.op_index = static_cast<std::uint32_t>(j);
       w.state.owner = prev ? prev->owner : batch.author;  // the first writer owns the key for good
       w.state.version = prev ? prev->version + 1 : 1;
+      w.state.commit = chain::ValueCommitment(op);
       if (static_cast<chain::OpKind>(op.kind) == chain::OpKind::kDel) {
         w.state.deleted = true;
+      } else if (op.is_erased()) {
+        w.state.erased = true;
       } else {
         w.state.value = op.value;
       }

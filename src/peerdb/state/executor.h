@@ -18,12 +18,14 @@
 
 namespace peerdb::state {
 
-// The current state of one key (value omitted for tombstones).
+// The current state of one key (value omitted for tombstones and erased values).
 struct KeyState {
   Bytes value;
   bool deleted = false;
   chain::MemberId owner = 0;
   std::uint64_t version = 0;
+  Hash32 commit{};      // chain::ValueCommitment of the op that wrote this version
+  bool erased = false;  // the value was erased (an erase op, or a block received already erased)
   bool operator==(const KeyState&) const = default;
 };
 
@@ -48,8 +50,19 @@ struct Write {
   std::uint32_t op_index = 0;
 };
 
+// A committed erase op: drop the values of these versions of (ns, key), keep their commitments.
+struct Erasure {
+  std::string ns;
+  std::string key;
+  std::vector<std::uint64_t> versions;  // ascending, each <= the key's version when it ran
+  chain::MemberId author = 0;
+  std::uint64_t seq = 0;
+  std::uint32_t op_index = 0;
+};
+
 struct ExecResult {
   std::vector<Write> writes;                         // in order; a key may appear several times
+  std::vector<Erasure> erasures;                     // in order
   std::map<chain::MemberId, std::uint64_t> last_seq;  // authors' new last seq
   bool change_proposed = false;                      // a batch proposed a config change (§5.3)
 };
@@ -70,6 +83,9 @@ struct ExecRules {
 // 1, 2)"), kInvalid (delete of a missing or deleted key; a config op, which ExecuteBatches judges
 // by the epoch rules instead; a PUT into an encrypted namespace whose value is not an envelope
 // sealed to exactly the rule's readers and the author for the key's next version: chain::CheckEnvelope).
+// An erase op (kind 4) may be made by the key's owner or an editor of its namespace, whatever the
+// mode, of a key that exists, naming versions it has (kNotFound otherwise). An erased PUT skips the
+// envelope check: its block was checked with the value before the value was dropped.
 Status CheckOpAuthorised(const chain::Config& config, chain::MemberId author, const chain::Op& op,
                          const std::optional<KeyState>& existing);
 

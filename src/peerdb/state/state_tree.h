@@ -1,4 +1,4 @@
-// The authenticated state map of PROTOCOL.md §1.5: leaves (ns, key) -> (H(value), owner, version),
+// The authenticated state map of PROTOCOL.md §1.5: leaves (ns, key) -> (value commitment, owner, version),
 // committed to by Header.state_root.
 //
 // Structure: a compressed sparse Merkle tree over 256-bit paths path = SHA-256(PCE(ns) || PCE(key))
@@ -28,7 +28,7 @@ namespace peerdb::state {
 struct StateLeaf {
   std::string ns;
   std::string key;
-  Hash32 value_hash{};        // SHA-256(value); all zero for a tombstone
+  Hash32 value_hash{};        // chain::ValueCommitment of the writing op (salted); all zero for a tombstone
   chain::MemberId owner = 0;
   std::uint64_t version = 0;  // 1 for the first write, +1 for every later write or delete
   template <class V> void Pce(V& v) {
@@ -39,7 +39,7 @@ struct StateLeaf {
 
 Hash32 StatePath(std::string_view ns, std::string_view key);
 Hash32 StateLeafHash(const StateLeaf& leaf);
-Hash32 ValueHash(ByteSpan value);  // SHA-256(value)
+Hash32 ValueHash(ByteSpan value);  // SHA-256(value), for tests of the tree alone
 
 // Membership or non-membership proof: sibling hashes from the leaf's depth up to the root
 // (index 0 = deepest), plus the leaf found on the path (if any).

@@ -6,7 +6,7 @@ StateLeaf LeafOf(const Write& w) {
   StateLeaf leaf;
   leaf.ns = w.ns;
   leaf.key = w.key;
-  leaf.value_hash = w.state.deleted ? Hash32{} : ValueHash(w.state.value);
+  leaf.value_hash = w.state.deleted ? Hash32{} : w.state.commit;  // salted: survives erasure
   leaf.owner = w.state.owner;
   leaf.version = w.state.version;
   return leaf;

@@ -38,6 +38,9 @@ Status Tune(Db& db, OpenMode mode) {
   if (mode != OpenMode::kReadWrite) return Status::Ok();
   // A bigger page cache keeps the state and history indexes resident while a block commits.
   PEERDB_TRY(db.SetPragma("cache_size", "-65536"));
+  // Freed space is zeroed, not left as it was: when a value is erased (or a row moves within the
+  // b-tree) no stale copy stays in a free block or a freelist page of the file.
+  PEERDB_TRY(db.SetPragma("secure_delete", "ON"));
   // Checkpoint every 8,192 WAL pages (32 MiB at 4 KiB) instead of SQLite's 1,000: a block rewrites
   // many of the same state pages, and each checkpoint copies a page once however often it
   // changed. Durability is the WAL's (synchronous=FULL) either way.

@@ -1,6 +1,6 @@
 // SQLite persistence for one node (ARCHITECTURE.md `store`): blocks, batches, certificates, seals,
 // state (current value + full history per key), anchors and anchoring in progress, evidence and
-// signer state, in one file.
+// signer state, in one file. Values can be erased (BlockCommit::erasures) without breaking a hash.
 //
 // Durability: WAL mode with synchronous=FULL, so a returned CommitBlock() survives kill -9 and power
 // loss. Every block commits in one transaction: after a crash the file holds the whole block (its
@@ -25,7 +25,7 @@
 
 namespace peerdb::store {
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // Status of a stored block as this node sees it (PROTOCOL.md §3), stored as its integer value.
 // Defined once, with the rules that derive it, in chain/rules.h.
@@ -98,6 +98,23 @@ struct BlockCommit {
   std::optional<Bytes> signer_state;         // PCE SignerState to persist atomically with the block
   std::optional<Bytes> epoch_state;          // PCE chain::EpochState the block leaves (when it changed)
   std::optional<Bytes> epoch_history;        // PCE list of chain::EpochInfo (when an epoch began)
+  // Erase ops the block executed (state::ExecResult::erasures). In the same transaction the named
+  // versions' values and salts leave every row that holds them (state, history, the bodies of the
+  // blocks that wrote them, the signer candidates); commitments stay, so every id and root is
+  // unchanged. Afterwards the WAL is checkpointed and truncated, and secure_delete (always on)
+  // has zeroed the freed space: no file of the store holds the value any more.
+  std::vector<state::Erasure> erasures;
+};
+
+// The stored form of the proposals the signer state refers to (Store::SaveSignerCandidates). The
+// store reads it only to erase values from it (BlockCommit::erasures).
+struct SignerCandidates {
+  static constexpr std::size_t kMax = 2;  // my last proposal and the proposal my last vote names (maybe one block)
+  std::vector<chain::Proposal> proposals;
+  template <class V>
+  void Pce(V& v) {
+    v.list(proposals, kMax);
+  }
 };
 
 enum class OpenMode { kReadWrite, kReadOnly };

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "peerdb/codec/pce.h"
+#include "peerdb/store/internal/erasure.h"
 #include "peerdb/store/internal/rows.h"
 #include "peerdb/sqlite/transaction.h"
 #include "peerdb/store/internal/store_impl.h"
@@ -22,12 +23,14 @@ constexpr std::string_view kSqlInsertSeal = "INSERT INTO seals(height, block_id,
 constexpr std::string_view kSqlInsertBatch =
     "INSERT INTO batches(author, seq, height, idx, batch_id) VALUES(?1, ?2, ?3, ?4, ?5)";
 constexpr std::string_view kSqlUpsertState =
-    "INSERT INTO state(ns, key, value, deleted, owner, version, height) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+    "INSERT INTO state(ns, key, value, deleted, owner, version, height, value_commit, erased) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
     "ON CONFLICT(ns, key) DO UPDATE SET value = excluded.value, deleted = excluded.deleted, "
-    "owner = excluded.owner, version = excluded.version, height = excluded.height";
+    "owner = excluded.owner, version = excluded.version, height = excluded.height, "
+    "value_commit = excluded.value_commit, erased = excluded.erased";
 constexpr std::string_view kSqlInsertHistory =
-    "INSERT INTO history(ns, key, version, value, deleted, owner, height, author, seq, op_index) "
-    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    "INSERT INTO history(ns, key, version, value, deleted, owner, height, author, seq, op_index, value_commit, erased) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 constexpr std::string_view kSqlSaveEpochs =
     "INSERT INTO epochs(name, body) VALUES(?1, ?2) ON CONFLICT(name) DO UPDATE SET body = excluded.body";
 constexpr std::string_view kSqlSaveSignerState =
@@ -149,6 +152,8 @@ Status InsertBatchesAndWrites(internal::StoreCore& impl, const BlockCommit& c) {
       upsert->BindInt(5, w.state.owner);
       upsert->BindU64(6, w.state.version);
       upsert->BindU64(7, height);
+      upsert->BindBlob(8, w.state.commit);
+      upsert->BindInt(9, w.state.erased ? 1 : 0);
       if (Status s = upsert->Run(); !s.ok()) return s.error().Context("write " + std::to_string(i) + " state");
     }
     StmtReset reset(*hist);
@@ -162,6 +167,8 @@ Status InsertBatchesAndWrites(internal::StoreCore& impl, const BlockCommit& c) {
     hist->BindInt(8, w.author);
     hist->BindU64(9, w.seq);
     hist->BindInt(10, w.op_index);
+    hist->BindBlob(11, w.state.commit);
+    hist->BindInt(12, w.state.erased ? 1 : 0);
     if (Status s = hist->Run(); !s.ok()) {
       return s.error().Context("write " + std::to_string(i) + " history (" + w.ns + "/" + w.key + " version " +
                                std::to_string(w.state.version) + ")");
@@ -214,6 +221,7 @@ Status CommitInTransaction(const Store& store, internal::StoreCore& impl, const 
     q->BindBlob(2, **row);
     PEERDB_TRY(q->Run());
   }
+  PEERDB_TRY(internal::ApplyErasures(impl, c.erasures));
   return txn->Commit();
 }
 
@@ -228,6 +236,11 @@ Status Store::CommitBlock(const BlockCommit& c) {
     return Error{Errc::kTooLarge, what + ": " + std::to_string(body.size()) + " bytes"};
   }
   if (Status s = CommitInTransaction(*this, *m_impl, c, body); !s.ok()) return s.error().Context(what);
+  // The block is durable; now the frames that held erased values leave the WAL (a later commit
+  // retries while a reader holds it).
+  if (m_impl->wipe_pending) {
+    if (Status s = internal::WipeWal(*m_impl); !s.ok()) return s.error().Context(what + ": wiping the WAL after an erasure");
+  }
   return Status::Ok();
 }
 

@@ -14,6 +14,7 @@ std::string_view ErrcName(Errc code) {
     case Errc::kForbidden: return "forbidden";
     case Errc::kUnknownNamespace: return "unknown_namespace";
     case Errc::kNotAReader: return "not_a_reader";
+    case Errc::kErased: return "erased";
     case Errc::kNotFound: return "not_found";
     case Errc::kConflict: return "conflict";
     case Errc::kUnavailable: return "unavailable";

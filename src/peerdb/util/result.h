@@ -25,6 +25,7 @@ enum class Errc : std::uint16_t {
   kNotFound = 300,
   kConflict = 301,       // e.g. output file exists, double signing attempt
   kUnavailable = 302,    // temporarily cannot serve (shutting down, not ready)
+  kErased = 303,         // the value was erased by an erase op; its commitment remains (§1.4)
   kIo = 400,             // filesystem or database failure
   kCorrupt = 401,        // stored data fails verification
   kConfig = 402,         // a configuration file or flag is wrong

@@ -219,6 +219,16 @@ class FakeService final : public node::Service {
     view.seals.push_back(chain::Seal{1, height, view.block.id, 1, {}});
     for (std::uint32_t i = 0; i < ops.size(); ++i) {
       auto& versions = m_history[{ops[i].ns, ops[i].key}];
+      if (ops[i].kind == static_cast<std::uint8_t>(chain::OpKind::kErase)) {  // as the node's store does
+        auto spec = codec::Decode<chain::EraseSpec>(ops[i].value);
+        for (store::HistoryEntry& e : versions) {
+          const auto& named = spec->versions;
+          if (!named.empty() && std::find(named.begin(), named.end(), e.state.version) == named.end()) continue;
+          e.state.erased = !e.state.deleted;
+          e.state.value.clear();
+        }
+        continue;
+      }
       store::HistoryEntry e;
       e.ns = ops[i].ns;
       e.key = ops[i].key;

@@ -269,6 +269,32 @@ TEST_F(ApiServerTest, ReshareAndDisclosureRoutes) {
   ExpectErrorJson(Raw("POST", "/v1/kv/books/k/disclosure", "{}"), 405, "invalid");
 }
 
+// Erasure: the route submits one erase op (every version without a body); afterwards a read of an
+// erased version is 410 `erased` and history shows it without its value.
+TEST_F(ApiServerTest, EraseRouteAndErasedReads) {
+  ASSERT_TRUE(m_client->Post("/v1/tx", nlohmann::json::parse(R"({"op":"put","ns":"books","key":"k","value":"v1"})")).ok());
+  ASSERT_TRUE(m_client->Post("/v1/tx", nlohmann::json::parse(R"({"op":"put","ns":"books","key":"k","value":"v2"})")).ok());
+  const std::string one = Raw("POST", "/v1/kv/books/k/erase", R"({"versions":[1]})");
+  EXPECT_EQ(StatusOf(one), 200) << one;
+  EXPECT_NE(one.find(R"("status":"committed")"), std::string::npos) << one;
+  const std::string history = Raw("GET", "/v1/kv/books/k/history");
+  EXPECT_NE(history.find(R"("erased":true)"), std::string::npos) << history;
+  EXPECT_NE(history.find(R"("value":"v2")"), std::string::npos) << history;
+  EXPECT_EQ(StatusOf(Raw("GET", "/v1/kv/books/k")), 200);
+  EXPECT_EQ(StatusOf(Raw("POST", "/v1/kv/books/k/erase", "")), 200);  // no body: every version
+  const std::string gone = Raw("GET", "/v1/kv/books/k");
+  ExpectErrorJson(gone, 410, "erased");
+  EXPECT_NE(gone.find("version 2 was erased"), std::string::npos) << gone;
+  ExpectErrorJson(Raw("POST", "/v1/kv/books/k/erase", R"({"versions":[]})"), 400, "invalid");
+  ExpectErrorJson(Raw("POST", "/v1/kv/books/k/erase", R"({"versions":[0]})"), 400, "malformed");
+  ExpectErrorJson(Raw("POST", "/v1/kv/books/k/erase", R"({"versions":[1,1]})"), 400, "malformed");
+  ExpectErrorJson(Raw("POST", "/v1/kv/books/k/erase", R"({"versions":"all"})"), 400, "malformed");
+  ExpectErrorJson(Raw("POST", "/v1/kv/books/k/erase", R"({"version":[1]})"), 400, "malformed");
+  ExpectErrorJson(Raw("POST", "/v1/kv/books/k/erase", "[1]"), 400, "malformed");
+  ExpectErrorJson(Raw("POST", "/v1/kv/nope/k/erase", "{}"), 404, "unknown_namespace");
+  ExpectErrorJson(Raw("GET", "/v1/kv/books/k/erase"), 405, "invalid");
+}
+
 TEST_F(ApiServerTest, UnknownRouteIs404AndWrongMethodIs405) {
   ExpectErrorJson(Raw("GET", "/v2/status"), 404, "not_found");
   ExpectErrorJson(Raw("GET", "/v1/status/"), 404, "not_found");

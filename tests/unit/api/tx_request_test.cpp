@@ -36,6 +36,39 @@ TEST(ParseTxRequest, AcceptsPutAndDeleteList) {
   EXPECT_TRUE((*r)[1].value.empty());
 }
 
+TEST(ParseTxRequest, AcceptsEraseWithOrWithoutVersions) {
+  auto r = ParseTxRequest(R"({"ops":[{"op":"erase","ns":"books","key":"inv-1","versions":[3,1]},
+                                     {"op":"erase","ns":"books","key":"inv-2"}]})");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ((*r)[0].kind, static_cast<std::uint8_t>(OpKind::kErase));
+  auto spec = codec::Decode<chain::EraseSpec>((*r)[0].value);
+  ASSERT_TRUE(spec.ok());
+  EXPECT_EQ(spec->versions, (std::vector<std::uint64_t>{1, 3}));  // sent in any order, kept ascending
+  auto all = codec::Decode<chain::EraseSpec>((*r)[1].value);
+  ASSERT_TRUE(all.ok());
+  EXPECT_TRUE(all->versions.empty());
+  ExpectError(R"({"op":"erase","ns":"n","key":"k","versions":[1,1]})", Errc::kMalformed, "named twice");
+  ExpectError(R"({"op":"erase","ns":"n","key":"k","versions":[-1]})", Errc::kMalformed, "integers from 1");
+  ExpectError(R"({"op":"erase","ns":"n","key":"k","versions":[1.5]})", Errc::kMalformed, "integers from 1");
+  ExpectError(R"({"op":"erase","ns":"n","key":"k","versions":[]})", Errc::kInvalid, "at least one version");
+  ExpectError(R"({"op":"erase","ns":"n","key":"k","value":1})", Errc::kMalformed, "not a \"value\"");
+  ExpectError(R"({"op":"put","ns":"n","key":"k","value":1,"versions":[1]})", Errc::kMalformed, "only an erase");
+}
+
+TEST(ParseEraseRequest, TakesAnEmptyBodyOrVersions) {
+  auto all = ParseEraseRequest("books", "k", "");
+  ASSERT_TRUE(all.ok()) << all.error().ToString();
+  EXPECT_EQ(all->kind, static_cast<std::uint8_t>(OpKind::kErase));
+  EXPECT_EQ(all->ns, "books");
+  EXPECT_EQ(all->key, "k");
+  auto some = ParseEraseRequest("books", "k", R"({"versions":[2]})");
+  ASSERT_TRUE(some.ok()) << some.error().ToString();
+  EXPECT_EQ(codec::Decode<chain::EraseSpec>(some->value)->versions, std::vector<std::uint64_t>{2});
+  EXPECT_EQ(ParseEraseRequest("books", "k", "[]").error().code, Errc::kMalformed);
+  EXPECT_EQ(ParseEraseRequest("books", "k", R"({"x":1})").error().code, Errc::kMalformed);
+  EXPECT_EQ(ParseEraseRequest("books", "k", "{").error().code, Errc::kMalformed);
+}
+
 TEST(ParseTxRequest, AcceptsSingleOpAtTopLevel) {
   auto r = ParseTxRequest(R"({"op":"put","ns":"a.b/c-d_e","key":"K~!@$^&*()=+","value":"text"})");
   ASSERT_TRUE(r.ok()) << r.error().ToString();

@@ -72,6 +72,7 @@ Op MakeOp() {
   op.ns = "ledger";
   op.key = "invoice-42";
   op.value = ToBytes("amount=100");
+  op.salt.fill(0x5a);
   return op;
 }
 

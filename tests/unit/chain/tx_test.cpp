@@ -38,7 +38,8 @@ TEST(CheckBatchShape, AcceptsDeleteAndConfigOps) {
 }
 
 TEST(CheckBatchShape, RejectsUnknownVersion) {
-  EXPECT_EQ(CheckEdited([](TxBatch& b) { b.version = 2; }), Errc::kBadVersion);
+  EXPECT_EQ(CheckEdited([](TxBatch& b) { b.version = 1; }), Errc::kBadVersion);  // chain format 1
+  EXPECT_EQ(CheckEdited([](TxBatch& b) { b.version = 3; }), Errc::kBadVersion);
 }
 
 TEST(CheckBatchShape, RejectsSequenceZero) {
@@ -51,7 +52,7 @@ TEST(CheckBatchShape, RejectsABatchWithoutOperations) {
 
 TEST(CheckBatchShape, RejectsUnknownOpKinds) {
   EXPECT_EQ(CheckEdited([](TxBatch& b) { b.ops[0].kind = 0; }), Errc::kMalformed);
-  EXPECT_EQ(CheckEdited([](TxBatch& b) { b.ops[0].kind = 4; }), Errc::kMalformed);
+  EXPECT_EQ(CheckEdited([](TxBatch& b) { b.ops[0].kind = 5; }), Errc::kMalformed);
 }
 
 TEST(CheckBatchShape, RejectsBadNamespaces) {

@@ -95,6 +95,21 @@ Op Del(std::string ns, std::string key) {
   return op;
 }
 
+Op Erase(std::string ns, std::string key, std::vector<std::uint64_t> versions = {}) {
+  Op op;
+  op.kind = static_cast<std::uint8_t>(OpKind::kErase);
+  op.ns = std::move(ns);
+  op.key = std::move(key);
+  op.value = codec::Encode(chain::EraseSpec{std::move(versions)});
+  return op;
+}
+
+// A state without its commitment, for comparing the fields a test spells out.
+KeyState NoCommit(KeyState s) {
+  s.commit = Hash32{};
+  return s;
+}
+
 KeyState Existing(MemberId owner, std::uint64_t version = 1, bool deleted = false) {
   KeyState s;
   s.owner = owner;
@@ -289,6 +304,69 @@ TEST_F(ExecutorTest, AnEnvelopeForAnotherVersionIsAConflictAndPlaintextIsRefused
   EXPECT_TRUE(IsOk(Check(1, Put("docs", "a", "plaintext"))));  // not encrypted: any value
 }
 
+// --- Erasure (chain format 2) ----------------------------------------------------------------
+
+TEST_F(ExecutorTest, AnEraseIsForTheOwnerOrAnEditorWhateverTheMode) {
+  EXPECT_TRUE(IsOk(Check(1, Erase("docs", "a"), Existing(1))));        // owner
+  EXPECT_TRUE(IsOk(Check(3, Erase("docs", "a"), Existing(1))));        // editor of docs
+  EXPECT_TRUE(HasErrc(Check(2, Erase("docs", "a"), Existing(1)), Errc::kForbidden));
+  // Append-only: nobody may change the key, but its owner may still erase its values.
+  EXPECT_TRUE(IsOk(Check(1, Erase("log", "a"), Existing(1))));
+  EXPECT_TRUE(HasErrc(Check(2, Erase("log", "a"), Existing(1)), Errc::kForbidden));
+  // The owner erases even when no longer among the writers.
+  EXPECT_TRUE(IsOk(Check(1, Erase("restricted", "a"), Existing(1))));
+  const Status refused = Check(2, Erase("docs", "a"), Existing(1));
+  EXPECT_EQ(refused.error().message,
+            "member 2 may not erase key 'a' in 'docs', owned by member 1 (erasure: the owner or an editor, editors 3)");
+  // Outsiders never.
+  EXPECT_TRUE(HasErrc(Check(9, Erase("docs", "a"), Existing(9)), Errc::kForbidden));
+}
+
+TEST_F(ExecutorTest, AnEraseNamesAKeyAndVersionsThatExist) {
+  EXPECT_TRUE(HasErrc(Check(1, Erase("docs", "a")), Errc::kNotFound));
+  EXPECT_TRUE(IsOk(Check(1, Erase("docs", "a", {1, 3}), Existing(1, 3))));
+  const Status missing = Check(1, Erase("docs", "a", {2, 4}), Existing(1, 3));
+  ASSERT_TRUE(HasErrc(missing, Errc::kNotFound));
+  EXPECT_EQ(missing.error().message, "key 'a' in 'docs' has no version 4 (versions 1..3)");
+  EXPECT_TRUE(HasErrc(Check(1, Erase("docs", "a", {0}), Existing(1, 3)), Errc::kNotFound));
+}
+
+TEST_F(ExecutorTest, AnEraseWritesNoStateAndResolvesEveryVersion) {
+  auto r = Run({Batch(1, 1, {Put("docs", "a", "v1"), Put("docs", "a", "v2"), Erase("docs", "a")}),
+                Batch(3, 1, {Erase("docs", "a", {2})})});
+  ASSERT_TRUE(IsOk(r));
+  EXPECT_EQ(r->writes.size(), 2u);  // the erase ops wrote no version
+  ASSERT_EQ(r->erasures.size(), 2u);
+  EXPECT_EQ(r->erasures[0].versions, (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_EQ(r->erasures[0].author, 1u);
+  EXPECT_EQ(r->erasures[0].op_index, 2u);
+  EXPECT_EQ(r->erasures[1].versions, (std::vector<std::uint64_t>{2}));
+  EXPECT_EQ(r->erasures[1].author, 3u);
+  EXPECT_EQ(r->last_seq, (std::map<MemberId, std::uint64_t>{{1, 1}, {3, 1}}));
+}
+
+TEST_F(ExecutorTest, AWriteCommitsToItsSaltedValue) {
+  Op put = Put("docs", "a", "v1");
+  put.salt.fill(0x33);
+  auto r = Run({Batch(1, 1, {put})});
+  ASSERT_TRUE(IsOk(r));
+  EXPECT_EQ(r->writes[0].state.commit, chain::ValueCommitment(put));
+  EXPECT_FALSE(r->writes[0].state.erased);
+}
+
+TEST_F(ExecutorTest, AnErasedPutExecutesFromItsCommitment) {
+  // A block received by catch-up after the erasure: the envelope is gone, the commitment decides.
+  Op sealed = Sealed(m_config, m_chain_id, "exposures", "bank-c", 1, 1, "exposure 1");
+  const Hash32 commitment = chain::ValueCommitment(sealed);
+  TxBatch b = Batch(1, 1, {sealed});
+  chain::EraseValue(b.ops[0]);
+  auto r = Run({b});
+  ASSERT_TRUE(IsOk(r));
+  EXPECT_TRUE(r->writes[0].state.erased);
+  EXPECT_TRUE(r->writes[0].state.value.empty());
+  EXPECT_EQ(r->writes[0].state.commit, commitment);
+}
+
 // --- ExecuteBatches ------------------------------------------------------------------------
 
 TEST_F(ExecutorTest, FirstWriteOwnsAtVersionOneAndLaterWritesCountUp) {
@@ -297,10 +375,10 @@ TEST_F(ExecutorTest, FirstWriteOwnsAtVersionOneAndLaterWritesCountUp) {
   ASSERT_TRUE(IsOk(r));
   ASSERT_EQ(r->writes.size(), 4u);
   const std::vector<Write>& w = r->writes;
-  EXPECT_EQ(w[0].state, (KeyState{ToBytes("v1"), false, 1, 1}));
-  EXPECT_EQ(w[1].state, (KeyState{ToBytes("v2"), false, 1, 2}));  // an editor's write keeps the owner
-  EXPECT_EQ(w[2].state, (KeyState{{}, true, 1, 3}));               // tombstone: no value
-  EXPECT_EQ(w[3].state, (KeyState{ToBytes("v4"), false, 1, 4}));
+  EXPECT_EQ(NoCommit(w[0].state), (KeyState{ToBytes("v1"), false, 1, 1}));
+  EXPECT_EQ(NoCommit(w[1].state), (KeyState{ToBytes("v2"), false, 1, 2}));  // an editor's write keeps the owner
+  EXPECT_EQ(NoCommit(w[2].state), (KeyState{{}, true, 1, 3}));               // tombstone: no value
+  EXPECT_EQ(NoCommit(w[3].state), (KeyState{ToBytes("v4"), false, 1, 4}));
   EXPECT_EQ(w[1].author, 3u);
   EXPECT_EQ(w[1].seq, 1u);
   EXPECT_EQ(w[2].seq, 2u);
@@ -322,7 +400,7 @@ TEST_F(ExecutorTest, LaterOpsSeeEarlierWritesInTheSameBatch) {
   auto r = Run({Batch(1, 1, {Put("docs", "a", "v1"), Put("docs", "a", "v2"), Del("docs", "a")})});
   ASSERT_TRUE(IsOk(r));
   ASSERT_EQ(r->writes.size(), 3u);
-  EXPECT_EQ(r->writes[2].state, (KeyState{{}, true, 1, 3}));
+  EXPECT_EQ(NoCommit(r->writes[2].state), (KeyState{{}, true, 1, 3}));
   EXPECT_EQ(r->writes[2].op_index, 2u);
   // The second PUT to an append-only key in one batch is an overwrite.
   EXPECT_TRUE(HasErrc(Run({Batch(1, 1, {Put("log", "a", "v1"), Put("log", "a", "v2")})}), Errc::kForbidden));

@@ -122,6 +122,7 @@ BlockCommit TestChain::Make(std::uint64_t height) {
     w.ns = op.ns;
     w.key = op.key;
     w.state.value = op.value;
+    w.state.commit = chain::ValueCommitment(op);
     w.state.deleted = op.kind == static_cast<std::uint8_t>(chain::OpKind::kDel);
     w.state.owner = 1;
     w.state.version = i < m_n ? height : 1;

@@ -80,6 +80,8 @@ Result<CurrentEntry> ReadCurrentRow(const sqlite::Stmt& s) {
     PEERDB_TRY_ASSIGN(e.height, s.ColumnU64(6));
     if (s.ColumnIsNull(7)) return Error{Errc::kCorrupt, "no block at height " + std::to_string(e.height)};
     PEERDB_TRY_ASSIGN(e.block_id, s.ColumnHash(7));
+    PEERDB_TRY_ASSIGN(e.state.commit, s.ColumnHash(8));
+    PEERDB_TRY_ASSIGN(e.state.erased, ColumnBool(s, 9));
     return Status::Ok();
   }();
   if (!row.ok()) return row.error().Context("state row " + e.ns + "/" + e.key);
@@ -100,6 +102,8 @@ Result<HistoryEntry> ReadHistoryRow(const sqlite::Stmt& s) {
     PEERDB_TRY_ASSIGN(e.author, ColumnU32(s, 8));
     PEERDB_TRY_ASSIGN(e.seq, s.ColumnU64(9));
     PEERDB_TRY_ASSIGN(e.op_index, ColumnU32(s, 10));
+    PEERDB_TRY_ASSIGN(e.state.commit, s.ColumnHash(11));
+    PEERDB_TRY_ASSIGN(e.state.erased, ColumnBool(s, 12));
     return Status::Ok();
   }();
   if (!row.ok()) return row.error().Context("history row " + e.ns + "/" + e.key);

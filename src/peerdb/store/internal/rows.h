@@ -13,11 +13,11 @@
 // row whose block is missing reads as NULL there and is reported as kCorrupt.
 #define PEERDB_STORE_BLOCK_COLUMNS "height, id, body, status"
 #define PEERDB_STORE_CURRENT_FROM                                                  \
-  "SELECT s.ns, s.key, s.value, s.deleted, s.owner, s.version, s.height, b.id " \
+  "SELECT s.ns, s.key, s.value, s.deleted, s.owner, s.version, s.height, b.id, s.value_commit, s.erased " \
   "FROM state AS s LEFT JOIN blocks AS b ON b.height = s.height"
 #define PEERDB_STORE_HISTORY_FROM                                                                     \
   "SELECT s.ns, s.key, s.version, s.value, s.deleted, s.owner, s.height, b.id, s.author, s.seq, " \
-  "s.op_index FROM history AS s LEFT JOIN blocks AS b ON b.height = s.height"
+  "s.op_index, s.value_commit, s.erased FROM history AS s LEFT JOIN blocks AS b ON b.height = s.height"
 
 namespace peerdb::store::internal {
 

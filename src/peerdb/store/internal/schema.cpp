@@ -135,11 +135,38 @@ CREATE TABLE epochs(
 );
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations = {{
+// Version 5: chain format 2 (batch version 2, PROTOCOL.md §1.4): every op commits to a salted hash
+// of its value, and a value can be erased. State and history rows keep that commitment (the state
+// tree's leaves are built from it) and whether the value was erased (value is then x'').
+// A store that already holds blocks holds format 1 batches, whose signatures cover the values
+// themselves: no rewrite could make them format 2, so such a store is refused, not migrated
+// (RefuseFormat1Blocks). A store with only its genesis migrates.
+constexpr std::string_view kSchemaV5 = R"sql(
+ALTER TABLE state ADD COLUMN value_commit BLOB NOT NULL
+  DEFAULT x'0000000000000000000000000000000000000000000000000000000000000000' CHECK(length(value_commit) = 32);
+ALTER TABLE state ADD COLUMN erased INTEGER NOT NULL DEFAULT 0 CHECK(erased IN (0, 1));
+ALTER TABLE history ADD COLUMN value_commit BLOB NOT NULL
+  DEFAULT x'0000000000000000000000000000000000000000000000000000000000000000' CHECK(length(value_commit) = 32);
+ALTER TABLE history ADD COLUMN erased INTEGER NOT NULL DEFAULT 0 CHECK(erased IN (0, 1));
+)sql";
+
+Status RefuseFormat1Blocks(Db& db) {
+  PEERDB_TRY_ASSIGN(auto stmt, Stmt::Prepare(db, "SELECT 1 FROM blocks LIMIT 1", false));
+  PEERDB_TRY_ASSIGN(const bool has_blocks, stmt->Step());
+  if (!has_blocks) return Status::Ok();
+  return Error{Errc::kConfig,
+               "this store holds blocks of chain format 1, whose signatures cover the values themselves; this "
+               "build writes chain format 2 (erasable values) and cannot take them over. Keep running the "
+               "release that wrote this chain, or export it for the record and start a new consortium "
+               "(docs/user-guide.md, \"Upgrading from chain format 1\")"};
+}
+
+constexpr std::array<Migration, 5> kMigrations = {{
     {"blocks, batches, certs, seals, state, history, anchors, evidence, signer_state", kSchemaV1},
     {"anchor checkpoints, anchor_jobs, status index", kSchemaV2},
     {"signer_candidates", kSchemaV3},
     {"epochs", kSchemaV4},
+    {"chain format 2: value commitments and erasure", kSchemaV5, RefuseFormat1Blocks},
 }};
 static_assert(kMigrations.size() == static_cast<std::size_t>(kSchemaVersion),
               "kSchemaVersion must equal the number of migrations");
@@ -204,6 +231,9 @@ Status Migrate(Db& db, std::span<const Migration> migrations) {
     const Migration& m = migrations[static_cast<std::size_t>(version)];
     const std::string step = "migration " + std::to_string(version) + " -> " + std::to_string(version + 1) + " (" +
                              std::string(m.description) + ")";
+    if (m.precondition) {
+      if (Status ok = m.precondition(db); !ok.ok()) return ok.error().Context(step);
+    }
     Status applied = db.Exec(m.sql);
     if (!applied.ok()) return applied.error().Context(step);
     Status written = WriteSchemaVersion(db, version + 1);

@@ -16,6 +16,8 @@ namespace peerdb::store::internal {
 struct Migration {
   std::string_view description;
   std::string_view sql;
+  // Runs first, in the migration's transaction; an error refuses the migration (and the store).
+  Status (*precondition)(sqlite::Db& db) = nullptr;
 };
 
 // The migrations of this build; their count is store::kSchemaVersion.

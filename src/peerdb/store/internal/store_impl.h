@@ -34,6 +34,7 @@ struct StoreCore : state::StateView {
   mutable sqlite::StmtCache stmts;
   const Store* owner = nullptr;
   std::optional<Hash32> chain_id;  // set once the genesis is known; the genesis never changes
+  bool wipe_pending = false;       // an erasure's WAL frames are not truncated yet (erasure.h)
 };
 
 }  // namespace internal
