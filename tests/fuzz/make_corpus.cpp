@@ -59,7 +59,8 @@ Corpus MakeCorpus(std::string dir, const std::vector<std::pair<std::string, T>>&
     lead[0] = 0x09;  // unknown union tag
     c.seeds.push_back({"bad-record-tag", lead});
   } else {
-    lead[1] = 0x02;  // every other type starts with a u16 version, its own or its first member's
+    // Every other type starts with a u16 version, its own or its first member's; a batch's is 2.
+    lead[1] = std::is_same_v<T, TxBatch> ? 0x03 : 0x02;
     c.seeds.push_back({"bad-version", lead});
   }
   for (const Seed& s : c.seeds) {
@@ -281,6 +282,13 @@ std::vector<Corpus> AllCorpora() {
   SignWith(Key(2), ChainIdOfSample(), del_and_config);
   TxBatch no_ops = MakeBatch(3, 1);
   no_ops.ops.clear();
+  TxBatch erase_and_erased = MakeBatch(2, 8);  // an erase op, and a put whose value was erased
+  Op erase = MakeOp();
+  erase.kind = static_cast<std::uint8_t>(OpKind::kErase);
+  erase.value = codec::Encode(EraseSpec{{1, 2}});
+  erase_and_erased.ops.push_back(erase);
+  SignWith(Key(2), ChainIdOfSample(), erase_and_erased);
+  EraseValue(erase_and_erased.ops[0]);
 
   Genesis small = MakeGenesis();
   small.config.members.resize(1);
@@ -318,7 +326,8 @@ std::vector<Corpus> AllCorpora() {
       MakeCorpus<Block>("decode_block", {{"block1", b1}, {"block2", b2}, {"block2-empty", empty2}}),
       MakeCorpus<Header>("decode_header", {{"header", MakeHeader()}, {"block2-header", b2.header}}),
       MakeCorpus<TxBatch>("decode_tx_batch",
-                          {{"put", MakeBatch()}, {"del-and-config", del_and_config}, {"no-ops", no_ops}}),
+                          {{"put", MakeBatch()}, {"del-and-config", del_and_config}, {"no-ops", no_ops},
+                           {"erase-and-erased", erase_and_erased}}),
       MakeCorpus<Genesis>("decode_genesis", {{"genesis", MakeGenesis()}, {"one-member", small}}),
       MakeCorpus<Config>("decode_config", {{"config", MakeConfig()}, {"three-rules", rich}}),
       MakeCorpus<Vote>("decode_vote", {{"vote", MakeVote()}, {"round-3", MakeVote(4, 9, 3, Filled(0xb9))}}),

@@ -10,6 +10,7 @@ namespace {
 
 constexpr std::string_view kEnvelopeTag = "PDB1/envelope";
 constexpr std::string_view kEnvelopeAdTag = "PDB1/envelope-ad";
+constexpr std::string_view kWrapAdTag = "PDB1/wrap";
 
 // What the associated data encodes (PCE, prefixed by its tag).
 struct AdFields {
@@ -22,6 +23,16 @@ struct AdFields {
     v.fixed(chain_id); v.name(ns, kMaxNameBytes); v.str(key, kMaxKeyBytes); v.u64(key_version); v.u32(author);
   }
 };
+
+// A wrapped key's associated data: its reader's slot, so a wrapped key moved to another reader's
+// entry does not open.
+Bytes WrapAd(MemberId reader) {
+  codec::Writer w;
+  w.u32(reader);
+  Bytes out(kWrapAdTag.begin(), kWrapAdTag.end());
+  out.insert(out.end(), w.out().begin(), w.out().end());
+  return out;
+}
 
 std::string IdList(const std::vector<MemberId>& ids) {
   std::string out;
@@ -74,15 +85,17 @@ Result<Envelope> CheckEnvelope(const Config& config, const Rule& rule, MemberId 
 }
 
 Result<Bytes> SealValue(const Config& config, const Rule& rule, const Hash32& chain_id, std::string_view ns,
-                        std::string_view key, MemberId author, std::uint64_t key_version, ByteSpan plaintext) {
+                        std::string_view key, MemberId author, std::uint64_t key_version, ByteSpan plaintext,
+                        crypto::KeyWrapper& wrapper) {
   Envelope e;
   e.key_version = key_version;
   e.nonce = crypto::RandomArray<crypto::kAeadNonceBytes>();
+  e.ephemeral = wrapper.ephemeral_public();
   const crypto::DataKey data_key = crypto::DataKey::Generate();
   for (MemberId reader : EnvelopeReaders(config, rule, author)) {
     const Member* m = config.FindMember(reader);
     if (!m) return Error{Errc::kInvalid, "reader " + std::to_string(reader) + " of '" + rule.ns + "' is not a member"};
-    auto sealed = crypto::SealDataKey(m->enc_pubkey, data_key);
+    auto sealed = wrapper.Wrap(m->enc_pubkey, e.nonce, ByteSpan(WrapAd(reader)), data_key);
     if (!sealed.ok()) {
       return Error{Errc::kInvalid, "member " + std::to_string(reader) + " (a reader of '" + rule.ns +
                                        "') has no usable encryption key in the consortium config"};
@@ -99,7 +112,8 @@ Result<crypto::DataKey> OpenEnvelopeKey(const Envelope& envelope, MemberId self,
   if (it == envelope.keys.end()) {
     return Error{Errc::kNotAReader, "member " + std::to_string(self) + " is not a reader of this record"};
   }
-  return crypto::OpenDataKey(enc_public, enc_secret, ByteSpan(it->sealed_key));
+  return crypto::UnwrapDataKey(enc_public, enc_secret, envelope.ephemeral, envelope.nonce, ByteSpan(WrapAd(self)),
+                               ByteSpan(it->wrapped));
 }
 
 Result<Bytes> DecryptEnvelope(const Envelope& envelope, const crypto::DataKey& data_key, const Hash32& chain_id,

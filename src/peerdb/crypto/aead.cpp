@@ -11,7 +11,34 @@ namespace peerdb::crypto {
 static_assert(kAeadNonceBytes == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
 static_assert(kAeadTagBytes == crypto_aead_xchacha20poly1305_ietf_ABYTES);
 static_assert(kDataKeyBytes == crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
-static_assert(kSealedKeyBytes == crypto_box_SEALBYTES + kDataKeyBytes);
+static_assert(sizeof(Hash32) == crypto_scalarmult_BYTES && sizeof(Hash32) == crypto_box_SECRETKEYBYTES);
+
+namespace {
+
+constexpr std::string_view kKekTag = "PDB1/kek";
+
+// KEK = BLAKE2b-256(tag || X25519(secret, peer) || ephemeral || recipient). kBadSignature when the
+// agreement gives the all-zero point (a low-order key): libsodium refuses it.
+Result<DataKey> DeriveKek(const Hash32& secret, const Hash32& peer, const Hash32& ephemeral, const Hash32& recipient) {
+  std::array<std::uint8_t, crypto_scalarmult_BYTES> shared{};
+  if (crypto_scalarmult(shared.data(), secret.data(), peer.data()) != 0) {
+    return Error{Errc::kBadSignature, "not a usable X25519 key"};
+  }
+  crypto_generichash_state state;
+  crypto_generichash_init(&state, nullptr, 0, kDataKeyBytes);
+  crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(kKekTag.data()), kKekTag.size());
+  crypto_generichash_update(&state, shared.data(), shared.size());
+  crypto_generichash_update(&state, ephemeral.data(), ephemeral.size());
+  crypto_generichash_update(&state, recipient.data(), recipient.size());
+  std::array<std::uint8_t, kDataKeyBytes> kek{};
+  crypto_generichash_final(&state, kek.data(), kek.size());
+  sodium_memzero(shared.data(), shared.size());
+  DataKey out = DataKey::FromBytes(ByteSpan(kek));
+  sodium_memzero(kek.data(), kek.size());
+  return out;
+}
+
+}  // namespace
 
 DataKey DataKey::Generate() {
   InitCrypto();
@@ -59,26 +86,35 @@ Result<Bytes> AeadDecrypt(const DataKey& key, const AeadNonce& nonce, ByteSpan a
   return out;
 }
 
-Result<Bytes> SealDataKey(const Hash32& recipient, const DataKey& key) {
+KeyWrapper::KeyWrapper() {
   InitCrypto();
-  Bytes out(kSealedKeyBytes);
-  if (crypto_box_seal(out.data(), key.bytes().data(), kDataKeyBytes, recipient.data()) != 0) {
-    return Error{Errc::kInvalid, "not a usable X25519 public key"};
-  }
-  return out;
+  crypto_box_keypair(m_public.data(), m_secret.data());
 }
 
-Result<DataKey> OpenDataKey(const Hash32& public_key, const Hash32& secret_key, ByteSpan sealed) {
-  if (sealed.size() != kSealedKeyBytes) {
-    return Error{Errc::kMalformed, "a sealed data key has " + std::to_string(kSealedKeyBytes) + " bytes, not " +
-                                       std::to_string(sealed.size())};
+KeyWrapper::~KeyWrapper() { sodium_memzero(m_secret.data(), m_secret.size()); }
+
+Result<Bytes> KeyWrapper::Wrap(const Hash32& recipient, const AeadNonce& nonce, ByteSpan ad, const DataKey& key) {
+  auto it = m_keks.find(recipient);
+  if (it == m_keks.end()) {
+    auto kek = DeriveKek(m_secret, recipient, m_public, recipient);
+    if (!kek.ok()) return Error{Errc::kInvalid, "not a usable X25519 public key"};
+    it = m_keks.emplace(recipient, std::move(kek).value()).first;
   }
-  std::array<std::uint8_t, kDataKeyBytes> raw{};
-  if (crypto_box_seal_open(raw.data(), sealed.data(), sealed.size(), public_key.data(), secret_key.data()) != 0) {
-    return Error{Errc::kBadSignature, "the sealed data key does not open with this member's key"};
+  return AeadEncrypt(it->second, nonce, ad, ByteSpan(key.bytes()));
+}
+
+Result<DataKey> UnwrapDataKey(const Hash32& public_key, const Hash32& secret_key, const Hash32& ephemeral,
+                              const AeadNonce& nonce, ByteSpan ad, ByteSpan wrapped) {
+  if (wrapped.size() != kWrappedKeyBytes) {
+    return Error{Errc::kMalformed, "a wrapped data key has " + std::to_string(kWrappedKeyBytes) + " bytes, not " +
+                                       std::to_string(wrapped.size())};
   }
-  DataKey k = DataKey::FromBytes(ByteSpan(raw));
-  sodium_memzero(raw.data(), raw.size());
+  InitCrypto();
+  PEERDB_TRY_ASSIGN(const DataKey kek, DeriveKek(secret_key, ephemeral, ephemeral, public_key));
+  auto raw = AeadDecrypt(kek, nonce, ad, wrapped);
+  if (!raw.ok()) return Error{Errc::kBadSignature, "the wrapped data key does not open with this member's key"};
+  DataKey k = DataKey::FromBytes(ByteSpan(*raw));
+  sodium_memzero(raw->data(), raw->size());
   return k;
 }
 

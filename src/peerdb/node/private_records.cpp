@@ -8,6 +8,8 @@ namespace peerdb::node {
 Result<std::vector<chain::Op>> SealPrivateOps(const chain::Config& config, const Hash32& chain_id, chain::MemberId author,
                                               const state::StateView& view, std::vector<chain::Op> ops) {
   std::map<std::pair<std::string, std::string>, std::uint64_t> versions;  // written earlier in this request
+  // One ephemeral key for the whole request: a reader costs one key agreement, not one per value.
+  std::optional<crypto::KeyWrapper> wrapper;
   for (chain::Op& op : ops) {
     const auto kind = static_cast<chain::OpKind>(op.kind);
     if (kind != chain::OpKind::kPut && kind != chain::OpKind::kDel) continue;
@@ -22,7 +24,9 @@ Result<std::vector<chain::Op>> SealPrivateOps(const chain::Config& config, const
     }
     versions[{op.ns, op.key}] = version + 1;
     if (kind != chain::OpKind::kPut || !rule->encrypted) continue;
-    PEERDB_TRY_ASSIGN(Bytes sealed, chain::SealValue(config, *rule, chain_id, op.ns, op.key, author, version + 1, ByteSpan(op.value)));
+    if (!wrapper) wrapper.emplace();
+    PEERDB_TRY_ASSIGN(Bytes sealed, chain::SealValue(config, *rule, chain_id, op.ns, op.key, author, version + 1,
+                                                     ByteSpan(op.value), *wrapper));
     if (sealed.size() > chain::kMaxValueBytes) {
       return Error{Errc::kTooLarge, "value of " + op.ns + "/" + op.key + " is " + std::to_string(op.value.size()) +
                                         " bytes; sealed for its readers it would be " + std::to_string(sealed.size()) +

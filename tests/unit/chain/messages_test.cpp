@@ -182,7 +182,14 @@ TEST(SignedMessageDecode, RejectsUnknownVersionsOfEachSignedType) {
             Errc::kBadVersion);
   EXPECT_EQ(ErrcOf(codec::Decode<ConfigApprove>(bumped(codec::Encode(samples::MakeConfigApprove())))),
             Errc::kBadVersion);
-  EXPECT_EQ(ErrcOf(codec::Decode<TxBatch>(bumped(codec::Encode(samples::MakeBatch())))), Errc::kBadVersion);
+  EXPECT_EQ(ErrcOf(codec::Decode<TxBatch>(bumped(codec::Encode(samples::MakeBatch())))), Errc::kOk);  // batch version 2
+  auto batch_version = [](Bytes b, std::uint8_t v) {
+    b[1] = v;
+    return b;
+  };
+  for (std::uint8_t v : {1, 3}) {  // chain format 1, and a future one
+    EXPECT_EQ(ErrcOf(codec::Decode<TxBatch>(batch_version(codec::Encode(samples::MakeBatch()), v))), Errc::kBadVersion);
+  }
   EXPECT_EQ(ErrcOf(codec::Decode<Checkpoint>(bumped(codec::Encode(samples::MakeCheckpoint(1, kBlock, {1}))))),
             Errc::kBadVersion);
 }

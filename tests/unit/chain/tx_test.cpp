@@ -114,7 +114,7 @@ TEST(TxBatchSignature, VerifiesUnderTheAuthorKeyOnlyAndCoversEveryOp) {
 
 TEST(TxBatchDecode, RejectsUnknownOpKinds) {
   TxBatch b = samples::MakeBatch();
-  for (std::uint8_t kind : {0, 4, 0xff}) {
+  for (std::uint8_t kind : {0, 5, 0xff}) {
     b.ops[0].kind = kind;
     EXPECT_EQ(ErrcOf(codec::Decode<TxBatch>(codec::Encode(b))), Errc::kMalformed) << int{kind};
   }

@@ -1,5 +1,5 @@
 // crypto::Aead*: XChaCha20-Poly1305 against the draft-irtf-cfrg-xchacha known answer (A.3.1) and
-// tampering; sealed data keys open only with the recipient's key pair.
+// tampering; wrapped data keys open only with the recipient's key pair, nonce and associated data.
 #include "peerdb/crypto/aead.h"
 
 #include <gtest/gtest.h>
@@ -51,21 +51,50 @@ TEST(Aead, AnyChangedByteOrOtherContextFailsToDecrypt) {
   EXPECT_EQ(AeadDecrypt(k, nonce, ByteSpan(ad), ByteSpan(sealed).first(10)).error().code, Errc::kMalformed);
 }
 
-TEST(Aead, ASealedDataKeyOpensOnlyForItsRecipient) {
+TEST(Aead, AWrappedDataKeyOpensOnlyForItsRecipientNonceAndAd) {
   const EncryptionKeyPair reader = EncryptionKeyPair::Generate();
   const EncryptionKeyPair other = EncryptionKeyPair::Generate();
   const DataKey k = DataKey::Generate();
-  auto sealed = SealDataKey(reader.public_key, k);
-  ASSERT_TRUE(sealed.ok());
-  EXPECT_EQ(sealed->size(), kSealedKeyBytes);
-  auto opened = OpenDataKey(reader.public_key, reader.secret_key, ByteSpan(*sealed));
+  KeyWrapper wrapper;
+  const AeadNonce nonce = RandomArray<kAeadNonceBytes>();
+  const Bytes ad = ToBytes("slot 1");
+  auto wrapped = wrapper.Wrap(reader.public_key, nonce, ByteSpan(ad), k);
+  ASSERT_TRUE(wrapped.ok());
+  EXPECT_EQ(wrapped->size(), kWrappedKeyBytes);
+  const Hash32& eph = wrapper.ephemeral_public();
+  auto opened = UnwrapDataKey(reader.public_key, reader.secret_key, eph, nonce, ByteSpan(ad), ByteSpan(*wrapped));
   ASSERT_TRUE(opened.ok());
   EXPECT_EQ(opened->bytes(), k.bytes());
-  EXPECT_EQ(OpenDataKey(other.public_key, other.secret_key, ByteSpan(*sealed)).error().code, Errc::kBadSignature);
-  Bytes bad = *sealed;
-  bad[40] ^= 0x80;
-  EXPECT_FALSE(OpenDataKey(reader.public_key, reader.secret_key, ByteSpan(bad)).ok());
-  EXPECT_EQ(OpenDataKey(reader.public_key, reader.secret_key, ByteSpan(*sealed).first(79)).error().code, Errc::kMalformed);
+  EXPECT_EQ(UnwrapDataKey(other.public_key, other.secret_key, eph, nonce, ByteSpan(ad), ByteSpan(*wrapped)).error().code,
+            Errc::kBadSignature);
+  EXPECT_FALSE(UnwrapDataKey(reader.public_key, reader.secret_key, eph, RandomArray<kAeadNonceBytes>(), ByteSpan(ad),
+                             ByteSpan(*wrapped)).ok());
+  EXPECT_FALSE(UnwrapDataKey(reader.public_key, reader.secret_key, eph, nonce, AsBytes("slot 2"), ByteSpan(*wrapped)).ok());
+  EXPECT_FALSE(UnwrapDataKey(reader.public_key, reader.secret_key, other.public_key, nonce, ByteSpan(ad), ByteSpan(*wrapped)).ok());
+  for (std::size_t i = 0; i < wrapped->size(); ++i) {
+    Bytes bad = *wrapped;
+    bad[i] ^= 0x80;
+    EXPECT_FALSE(UnwrapDataKey(reader.public_key, reader.secret_key, eph, nonce, ByteSpan(ad), ByteSpan(bad)).ok()) << i;
+  }
+  EXPECT_EQ(UnwrapDataKey(reader.public_key, reader.secret_key, eph, nonce, ByteSpan(ad), ByteSpan(*wrapped).first(47)).error().code,
+            Errc::kMalformed);
+  // A low-order "public key" (all zero) is refused, for wrapping and as an ephemeral key.
+  EXPECT_EQ(wrapper.Wrap(Hash32{}, nonce, ByteSpan(ad), k).error().code, Errc::kInvalid);
+  EXPECT_FALSE(UnwrapDataKey(reader.public_key, reader.secret_key, Hash32{}, nonce, ByteSpan(ad), ByteSpan(*wrapped)).ok());
+}
+
+TEST(Aead, AWrapperAgreesOncePerRecipientAndEveryWrapOpens) {
+  const EncryptionKeyPair reader = EncryptionKeyPair::Generate();
+  KeyWrapper wrapper;
+  for (int i = 0; i < 50; ++i) {
+    const DataKey k = DataKey::Generate();
+    const AeadNonce nonce = RandomArray<kAeadNonceBytes>();
+    auto wrapped = wrapper.Wrap(reader.public_key, nonce, {}, k);
+    ASSERT_TRUE(wrapped.ok());
+    auto opened = UnwrapDataKey(reader.public_key, reader.secret_key, wrapper.ephemeral_public(), nonce, {}, ByteSpan(*wrapped));
+    ASSERT_TRUE(opened.ok()) << i;
+    EXPECT_EQ(opened->bytes(), k.bytes());
+  }
 }
 
 TEST(Aead, AMovedFromDataKeyIsWiped) {

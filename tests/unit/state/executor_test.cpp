@@ -251,7 +251,8 @@ TEST_F(ExecutorTest, ConfigOpsAreNotNamespaceWrites) {
 Op Sealed(const chain::Config& config, const Hash32& chain_id, const std::string& ns, const std::string& key,
           MemberId author, std::uint64_t version, const std::string& plaintext, const chain::Rule* as_rule = nullptr) {
   const chain::Rule& rule = as_rule ? *as_rule : **config.RuleOf(ns);
-  auto value = chain::SealValue(config, rule, chain_id, ns, key, author, version, AsBytes(plaintext));
+  crypto::KeyWrapper wrapper;
+  auto value = chain::SealValue(config, rule, chain_id, ns, key, author, version, AsBytes(plaintext), wrapper);
   EXPECT_TRUE(value.ok()) << value.error().ToString();
   Op op = Put(ns, key, "");
   op.value = value.ok() ? *value : Bytes{};
@@ -518,7 +519,7 @@ TEST_F(ExecutorTest, OverlayLayersPendingWritesOverTheBase) {
   auto a = overlay.GetKey("docs", "a");
   ASSERT_TRUE(IsOk(a));
   ASSERT_TRUE(a->has_value());
-  EXPECT_EQ(**a, (KeyState{ToBytes("v"), false, 1, 1}));
+  EXPECT_EQ(NoCommit(**a), (KeyState{ToBytes("v"), false, 1, 1}));
   auto base = overlay.GetKey("docs", "base");
   ASSERT_TRUE(IsOk(base));
   EXPECT_EQ(**base, Existing(3, 2));
@@ -537,7 +538,7 @@ TEST_F(ExecutorTest, OverlayLayersPendingWritesOverTheBase) {
   auto second = ExecuteBatches(m_config, m_chain_id, overlay, {Batch(1, 2, {Del("docs", "a")})}, 10);
   ASSERT_TRUE(IsOk(second));
   overlay.Apply(*second);
-  EXPECT_EQ(**overlay.GetKey("docs", "a"), (KeyState{{}, true, 1, 2}));
+  EXPECT_EQ(NoCommit(**overlay.GetKey("docs", "a")), (KeyState{{}, true, 1, 2}));
   EXPECT_EQ(*overlay.LastSeq(1), 2u);
   // The base is untouched.
   EXPECT_FALSE(m_view.GetKey("docs", "a")->has_value());
