@@ -95,10 +95,11 @@ def unanimous_everywhere(apis, height, timeout=120):
     sys.exit(f"blocks up to {height} did not become UNANIMOUS at every member")
 
 
-def capacity(apis, seconds, clients, per_request, ns="bench", prefix="c"):
+def capacity(apis, seconds, clients, per_request, ns="bench", prefix="c", value=None):
+    value = value or single.value
     bodies = []
     for n in range(clients):
-        ops = [{"op": "put", "ns": ns, "key": f"{prefix}{n}-k{j}", "value": single.value(j)} for j in range(per_request)]
+        ops = [{"op": "put", "ns": ns, "key": f"{prefix}{n}-k{j}", "value": value(j)} for j in range(per_request)]
         bodies.append(json.dumps({"ops": ops}).encode())
     acked = [0] * clients
     top = [0] * clients

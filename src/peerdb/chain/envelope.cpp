@@ -27,10 +27,9 @@ struct AdFields {
 // A wrapped key's associated data: its reader's slot, so a wrapped key moved to another reader's
 // entry does not open.
 Bytes WrapAd(MemberId reader) {
-  codec::Writer w;
-  w.u32(reader);
-  Bytes out(kWrapAdTag.begin(), kWrapAdTag.end());
-  out.insert(out.end(), w.out().begin(), w.out().end());
+  Bytes out(kWrapAdTag.size() + 4);
+  std::copy(kWrapAdTag.begin(), kWrapAdTag.end(), out.begin());
+  for (std::size_t i = 0; i < 4; ++i) out[kWrapAdTag.size() + i] = static_cast<std::uint8_t>(reader >> (24 - 8 * i));  // u32 BE
   return out;
 }
 
@@ -100,7 +99,7 @@ Result<Bytes> SealValue(const Config& config, const Rule& rule, const Hash32& ch
       return Error{Errc::kInvalid, "member " + std::to_string(reader) + " (a reader of '" + rule.ns +
                                        "') has no usable encryption key in the consortium config"};
     }
-    e.keys.push_back({reader, std::move(*sealed)});
+    e.keys.push_back({reader, *sealed});
   }
   e.ciphertext = crypto::AeadEncrypt(data_key, e.nonce, ByteSpan(EnvelopeAd(chain_id, ns, key, key_version, author)), plaintext);
   return codec::Encode(e);
@@ -113,7 +112,7 @@ Result<crypto::DataKey> OpenEnvelopeKey(const Envelope& envelope, MemberId self,
     return Error{Errc::kNotAReader, "member " + std::to_string(self) + " is not a reader of this record"};
   }
   return crypto::UnwrapDataKey(enc_public, enc_secret, envelope.ephemeral, envelope.nonce, ByteSpan(WrapAd(self)),
-                               ByteSpan(it->wrapped));
+                               it->wrapped);
 }
 
 Result<Bytes> DecryptEnvelope(const Envelope& envelope, const crypto::DataKey& data_key, const Hash32& chain_id,

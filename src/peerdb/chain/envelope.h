@@ -33,14 +33,8 @@ inline constexpr std::uint16_t kEnvelopeVersion = 2;  // 1 had a sealed box per 
 
 struct WrappedKey {
   MemberId reader = 0;
-  Bytes wrapped;  // exactly crypto::kWrappedKeyBytes: the data key under the reader's KEK
-  template <class V> void Pce(V& v) {
-    v.u32(reader);
-    v.bytes(wrapped, crypto::kWrappedKeyBytes);
-    if constexpr (V::kDecoding) {
-      if (v.ok() && wrapped.size() != crypto::kWrappedKeyBytes) v.Fail(Errc::kMalformed, "a wrapped data key has 48 bytes");
-    }
-  }
+  crypto::WrappedKeyBytes wrapped{};  // the data key under the reader's KEK, with its tag
+  template <class V> void Pce(V& v) { v.u32(reader); v.fixed(wrapped); }
   bool operator==(const WrappedKey&) const = default;
 };
 

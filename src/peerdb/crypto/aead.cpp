@@ -93,28 +93,32 @@ KeyWrapper::KeyWrapper() {
 
 KeyWrapper::~KeyWrapper() { sodium_memzero(m_secret.data(), m_secret.size()); }
 
-Result<Bytes> KeyWrapper::Wrap(const Hash32& recipient, const AeadNonce& nonce, ByteSpan ad, const DataKey& key) {
+Result<WrappedKeyBytes> KeyWrapper::Wrap(const Hash32& recipient, const AeadNonce& nonce, ByteSpan ad, const DataKey& key) {
   auto it = m_keks.find(recipient);
   if (it == m_keks.end()) {
     auto kek = DeriveKek(m_secret, recipient, m_public, recipient);
     if (!kek.ok()) return Error{Errc::kInvalid, "not a usable X25519 public key"};
     it = m_keks.emplace(recipient, std::move(kek).value()).first;
   }
-  return AeadEncrypt(it->second, nonce, ad, ByteSpan(key.bytes()));
+  WrappedKeyBytes out{};
+  unsigned long long len = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(out.data(), &len, key.bytes().data(), kDataKeyBytes, ad.data(), ad.size(),
+                                             nullptr, nonce.data(), it->second.bytes().data());
+  return out;
 }
 
 Result<DataKey> UnwrapDataKey(const Hash32& public_key, const Hash32& secret_key, const Hash32& ephemeral,
-                              const AeadNonce& nonce, ByteSpan ad, ByteSpan wrapped) {
-  if (wrapped.size() != kWrappedKeyBytes) {
-    return Error{Errc::kMalformed, "a wrapped data key has " + std::to_string(kWrappedKeyBytes) + " bytes, not " +
-                                       std::to_string(wrapped.size())};
-  }
+                              const AeadNonce& nonce, ByteSpan ad, const WrappedKeyBytes& wrapped) {
   InitCrypto();
   PEERDB_TRY_ASSIGN(const DataKey kek, DeriveKek(secret_key, ephemeral, ephemeral, public_key));
-  auto raw = AeadDecrypt(kek, nonce, ad, wrapped);
-  if (!raw.ok()) return Error{Errc::kBadSignature, "the wrapped data key does not open with this member's key"};
-  DataKey k = DataKey::FromBytes(ByteSpan(*raw));
-  sodium_memzero(raw->data(), raw->size());
+  std::array<std::uint8_t, kDataKeyBytes> raw{};
+  unsigned long long len = 0;
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(raw.data(), &len, nullptr, wrapped.data(), wrapped.size(), ad.data(),
+                                                 ad.size(), nonce.data(), kek.bytes().data()) != 0) {
+    return Error{Errc::kBadSignature, "the wrapped data key does not open with this member's key"};
+  }
+  DataKey k = DataKey::FromBytes(ByteSpan(raw));
+  sodium_memzero(raw.data(), raw.size());
   return k;
 }
 

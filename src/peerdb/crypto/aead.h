@@ -20,6 +20,7 @@ inline constexpr std::size_t kAeadTagBytes = 16;
 inline constexpr std::size_t kWrappedKeyBytes = kDataKeyBytes + kAeadTagBytes;  // 48
 
 using AeadNonce = std::array<std::uint8_t, kAeadNonceBytes>;
+using WrappedKeyBytes = std::array<std::uint8_t, kWrappedKeyBytes>;
 
 // A 32-byte secret (a data key) that zeroes itself on destruction and on move.
 class DataKey {
@@ -57,8 +58,8 @@ class KeyWrapper {
   KeyWrapper& operator=(const KeyWrapper&) = delete;
 
   const Hash32& ephemeral_public() const { return m_public; }
-  // kWrappedKeyBytes; kInvalid if `recipient` is not a usable X25519 key (a low-order point).
-  Result<Bytes> Wrap(const Hash32& recipient, const AeadNonce& nonce, ByteSpan ad, const DataKey& key);
+  // kInvalid if `recipient` is not a usable X25519 key (a low-order point).
+  Result<WrappedKeyBytes> Wrap(const Hash32& recipient, const AeadNonce& nonce, ByteSpan ad, const DataKey& key);
 
  private:
   Hash32 m_public{};
@@ -68,8 +69,8 @@ class KeyWrapper {
 
 // The data key wrapped by a KeyWrapper whose ephemeral public key is `ephemeral`, opened with the
 // recipient's key pair. kBadSignature if it does not open (another recipient, a changed byte, other
-// nonce or ad), kMalformed if it has the wrong size.
+// nonce or ad).
 Result<DataKey> UnwrapDataKey(const Hash32& public_key, const Hash32& secret_key, const Hash32& ephemeral,
-                              const AeadNonce& nonce, ByteSpan ad, ByteSpan wrapped);
+                              const AeadNonce& nonce, ByteSpan ad, const WrappedKeyBytes& wrapped);
 
 }  // namespace peerdb::crypto

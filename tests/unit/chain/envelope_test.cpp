@@ -28,18 +28,20 @@ TEST(Envelope, ReadersAreTheRulesReadersOrEveryMemberPlusTheAuthor) {
   EXPECT_EQ(EnvelopeReaders(c, r, 4), (std::vector<MemberId>{4}));
 }
 
-TEST(Envelope, DecodingRefusesUnsortedReadersAndOddSealedKeys) {
+TEST(Envelope, DecodingRefusesUnsortedReadersAndShortWrappedKeys) {
   Envelope e;
   e.key_version = 1;
   e.ciphertext = Bytes(20, 7);
-  e.keys = {{1, Bytes(crypto::kWrappedKeyBytes, 1)}, {2, Bytes(crypto::kWrappedKeyBytes, 2)}};
+  e.keys = {{1, {}}, {2, {}}};
+  e.keys[0].wrapped.fill(1);
+  e.keys[1].wrapped.fill(2);
   ASSERT_TRUE(codec::Decode<Envelope>(codec::Encode(e)).ok());
   Envelope unsorted = e;
   std::swap(unsorted.keys[0], unsorted.keys[1]);
   EXPECT_EQ(codec::Decode<Envelope>(codec::Encode(unsorted)).error().code, Errc::kMalformed);
-  Envelope short_key = e;
-  short_key.keys[1].wrapped.pop_back();
-  EXPECT_EQ(codec::Decode<Envelope>(codec::Encode(short_key)).error().code, Errc::kMalformed);
+  Bytes short_key = codec::Encode(e);
+  short_key.pop_back();  // the last wrapped key one byte short
+  EXPECT_EQ(codec::Decode<Envelope>(short_key).error().code, Errc::kMalformed);
   Bytes trailing = codec::Encode(e);
   trailing.push_back(0);
   EXPECT_FALSE(codec::Decode<Envelope>(trailing).ok());
