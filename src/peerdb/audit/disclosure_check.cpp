@@ -147,17 +147,58 @@ Status CheckRecord(const chain::Disclosure& d, const chain::Config& config, cons
   return Status::Ok();
 }
 
+// The anchor: the headers link the anchored checkpoint's block down to the record's block by
+// parent ids, and the anchor record is checked as the audit checks one (its checkpoint's seals
+// under the derived epochs, the OpenTimestamps proof, Bitcoin when a header source is given).
+Status CheckAnchor(const chain::Genesis& genesis, const Derivation& derived, const chain::Disclosure& d,
+                   const BitcoinView& bitcoin, DisclosureReport& out) {
+  const chain::AnchorProof& a = *d.anchor;
+  const std::uint64_t height = d.block.header.height;
+  if (a.checkpoint.h < height || a.checkpoint.h - height != a.headers.size()) {
+    return Bad("the anchor's checkpoint (" + BlockName(a.checkpoint.h) + ") and its " + std::to_string(a.headers.size()) +
+               " headers do not reach down to " + BlockName(height));
+  }
+  Hash32 below = chain::BlockId(d.block.header);
+  for (std::size_t i = 0; i < a.headers.size(); ++i) {
+    const chain::Header& h = a.headers[i];
+    if (h.height != height + 1 + i || h.chain_id != derived.chain_id() || h.parent_id != below) {
+      return Bad("the anchor's header of " + BlockName(height + 1 + i) + " is not the child of the block below it");
+    }
+    below = chain::BlockId(h);
+  }
+  if (a.checkpoint.block_id != below || a.checkpoint.chain_id != derived.chain_id()) {
+    return Bad("the anchored checkpoint names another block than the headers lead to");
+  }
+  // AuditAnchors matches the checkpoint against the chain's ids; here only the top one is known
+  // (the headers above proved the rest).
+  std::vector<Hash32> ids(a.checkpoint.h + 1);
+  ids[a.checkpoint.h] = below;
+  PEERDB_TRY_ASSIGN(const AnchorAudit audit, AuditAnchors({AnchorInput{a.anchor, a.checkpoint}}, genesis, ids, derived.history(),
+                                                         derived.ExcludedAt(a.checkpoint.h + 1), bitcoin));
+  if (audit.failure) return Bad("the anchor: " + audit.failure->message);
+  out.anchor = audit.findings.at(0);
+  out.anchor_checked_against_bitcoin = audit.checked_against_bitcoin;
+  out.bitcoin_description = bitcoin.description;
+  return Status::Ok();
+}
+
 }  // namespace
 
-Result<DisclosureReport> VerifyDisclosure(const chain::Genesis& genesis, const chain::Disclosure& d) {
+Result<DisclosureReport> VerifyDisclosure(const chain::Genesis& genesis, const chain::Disclosure& d,
+                                          const BitcoinView& bitcoin) {
   Derivation derived(genesis);
   if (d.chain_id != derived.chain_id()) {
     return Bad("the disclosure is for chain " + Hex(d.chain_id).substr(0, 16) + ", not this consortium's (" +
                Hex(derived.chain_id()).substr(0, 16) + ")");
   }
   const std::uint64_t height = d.block.header.height;
+  // With an anchor, the governance goes up to its checkpoint: its seals are judged in its epoch.
+  const std::uint64_t top = d.anchor ? std::max(height, d.anchor->checkpoint.h) : height;
   for (const chain::ProvenBlock& g : d.governance) {
-    if (g.header.height >= height) return Bad("a governance block at or above the disclosed block (" + BlockName(g.header.height) + ")");
+    if (g.header.height >= top) {
+      return Bad("a governance block at or above " + std::string(d.anchor ? "the anchored checkpoint" : "the disclosed block") +
+                 " (" + BlockName(g.header.height) + ")");
+    }
     PEERDB_TRY(derived.Apply(g));
   }
   PEERDB_TRY(derived.CheckHeader(d.block));
@@ -182,6 +223,7 @@ Result<DisclosureReport> VerifyDisclosure(const chain::Genesis& genesis, const c
       chain::TallySigners(out.sealers, config, derived.ExcludedAt(height), derived.history().LeavingAt(height));
   out.unanimous = chain::IsUnanimous(tally, config);
   out.not_sealed = tally.missing;
+  if (d.anchor) PEERDB_TRY(CheckAnchor(genesis, derived, d, bitcoin, out));
   return out;
 }
 
@@ -198,6 +240,23 @@ std::vector<std::string> FormatDisclosureReport(const DisclosureReport& r) {
   std::string sealed = "sealed    by members " + IdList(r.sealers);
   sealed += r.unanimous ? ": UNANIMOUS" : "; not yet sealed by " + IdList(r.not_sealed);
   lines.push_back(sealed);
+  if (!r.anchor) {
+    lines.push_back("anchor    none yet (no anchor covered the block when the file was written)");
+  } else {
+    const AnchorFinding& a = *r.anchor;
+    std::string line = "anchor    Bitcoin block " + std::to_string(a.covering.btc_height) + " commits to the checkpoint of block " +
+                       std::to_string(a.covering.height) + (a.covering.unanimous ? " (sealed by every required member)" : "");
+    switch (a.verdict) {
+      case AnchorVerdict::kConfirmed:
+        line += "; confirmed by " + r.bitcoin_description + " (" + std::to_string(a.confirmations) + " confirmations, " +
+                util::UtcTimeText(a.covering.btc_time) + " UTC)";
+        break;
+      case AnchorVerdict::kUnconfirmed: line += "; NOT confirmed by " + r.bitcoin_description + ": " + a.note; break;
+      case AnchorVerdict::kUnchecked: line += "; not checked against Bitcoin (give --esplora, --bitcoind or --headers)"; break;
+      case AnchorVerdict::kUnsupported: line += "; not checked: " + a.note; break;
+    }
+    lines.push_back(std::move(line));
+  }
   lines.push_back("value     " + std::string(r.plaintext.begin(), r.plaintext.end()));
   return lines;
 }

@@ -2,7 +2,7 @@
 // genesis consortium alone, with the rules every member applies: the epochs are derived by
 // chain::AdvanceEpoch from the governance items the file carries, certificates by
 // chain::VerifyMajorityCert, seals by chain::VerifyCheckpointSeals and chain::IsUnanimous, the
-// envelope by chain::CheckEnvelope. Nothing in the file is trusted: every byte is covered by a signature, a hash or
+// envelope by chain::CheckEnvelope, the anchor (when carried) by AuditAnchors. Nothing in the file is trusted: every byte is covered by a signature, a hash or
 // the ciphertext's tag, so a file changed anywhere fails.
 // Not carried (so a disclosure of such a chain fails closed): evidence recorded outside the blocks
 // of an activated change. A change that activated because evidence excluded a missing approver is
@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "peerdb/audit/anchor_audit.h"
 #include "peerdb/chain/config.h"
 #include "peerdb/chain/disclosure.h"
 
@@ -38,10 +39,17 @@ struct DisclosureReport {
   bool unanimous = false;                 // the seals make the block UNANIMOUS (§3)
   std::vector<chain::MemberId> not_sealed;  // required members whose seal is not in the file
   std::size_t governance_blocks = 0;
+  // The anchor carried, when one covers the block: what it proves and how it was checked.
+  std::optional<AnchorFinding> anchor;
+  bool anchor_checked_against_bitcoin = false;
+  std::string bitcoin_description;  // the header source, when one was given
 };
 
-// Errors: kInvalid (one line: what failed and where).
-Result<DisclosureReport> VerifyDisclosure(const chain::Genesis& genesis, const chain::Disclosure& disclosure);
+// Errors: kInvalid (one line: what failed and where); kUnavailable / kIo when `bitcoin` has a
+// header source that cannot answer. The anchor, when carried, is checked as `peerdb audit` checks
+// anchors (AuditAnchors): against Bitcoin headers when `bitcoin` names a source, else its shape.
+Result<DisclosureReport> VerifyDisclosure(const chain::Genesis& genesis, const chain::Disclosure& disclosure,
+                                          const BitcoinView& bitcoin = {});
 
 // The report for people, one line each.
 std::vector<std::string> FormatDisclosureReport(const DisclosureReport& report);

@@ -10,14 +10,16 @@
 //   change's `_config` batch and its ConfigApprove and Evidence records, each with its Merkle path
 //   and its block's header and certificate. Leaving one out can only make an activation look
 //   incomplete, so a disclosure that omits one fails; it never derives another config.
-// Not carried yet: the Bitcoin anchor of the block (docs/protocol-deviations.md); an outsider
-// checks it with `peerdb audit` of an export.
+// - once an anchor covers the block: the headers from the block up to the anchored checkpoint's
+//   (linked by parent ids), the checkpoint and its anchor record (AnchorProof), checked as
+//   `peerdb audit` checks anchors, against Bitcoin headers when the verifier has a source.
 //
 // The file is the 8-byte magic "PDBDISC1" followed by the canonical PCE encoding of Disclosure:
 // any byte changed either fails decoding or changes something a signature, a hash or the
-// ciphertext's tag covers. Format: docs/formats.md.
-// What it reveals beyond the record: the other ops of the same signed batch (their keys, plain
-// values, and envelopes that stay sealed), and the headers of the blocks it names.
+// ciphertext's tag covers (except inside an OpenTimestamps proof, whose branches other than the
+// Bitcoin one no check reads). Format: docs/formats.md.
+// What it reveals beyond the record: the keys of the other ops of the same signed batch (their
+// values erased from the copy: only commitments), and the headers of the blocks it names.
 // Thread-safety: value types and pure functions.
 #pragma once
 
@@ -70,18 +72,33 @@ struct ProvenBlock {
   bool operator==(const ProvenBlock&) const = default;
 };
 
+// The anchor that fixes the record's block, once one does: the headers from the block up to the
+// anchored checkpoint's, each the parent of the next, so the checkpoint's block id commits to the
+// record's block; the checkpoint; and its anchor record with the OpenTimestamps proof.
+struct AnchorProof {
+  std::vector<Header> headers;  // heights block + 1 .. checkpoint.h, ascending
+  Checkpoint checkpoint;
+  AnchorRecord anchor;
+  template <class V> void Pce(V& v) { v.list(headers, kMaxDisclosedBlocks); v.item(checkpoint); v.item(anchor); }
+  bool operator==(const AnchorProof&) const = default;
+};
+
+// Version 2: batches of chain format 2 (other ops erased), and the anchor.
+inline constexpr std::uint16_t kDisclosureVersion = 2;
+
 struct Disclosure {
-  std::uint16_t version = codec::kVersion;
+  std::uint16_t version = kDisclosureVersion;
   Hash32 chain_id{};
-  std::vector<ProvenBlock> governance;  // ascending heights, every one below the highest block named
+  std::vector<ProvenBlock> governance;  // ascending heights, below the block (below the anchored checkpoint, with one)
   ProvenBlock block;                    // the record's block; batches = exactly the record's batch
   std::uint32_t op_index = 0;           // the record's op in that batch
   Bytes plaintext;                      // the value as written
   Hash32 data_key{};                    // opens the envelope; all zero for a plain namespace
   Checkpoint seals;                     // the seals on the block the disclosing node holds
+  std::optional<AnchorProof> anchor;    // absent while no anchor covers the block
   template <class V> void Pce(V& v) {
-    v.version(version); v.fixed(chain_id); v.list(governance, kMaxDisclosedBlocks); v.item(block);
-    v.u32(op_index); v.bytes(plaintext, kMaxValueBytes); v.fixed(data_key); v.item(seals);
+    v.version(version, kDisclosureVersion); v.fixed(chain_id); v.list(governance, kMaxDisclosedBlocks); v.item(block);
+    v.u32(op_index); v.bytes(plaintext, kMaxValueBytes); v.fixed(data_key); v.item(seals); v.opt(anchor);
   }
   bool operator==(const Disclosure&) const = default;
 };

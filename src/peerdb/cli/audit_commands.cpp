@@ -3,23 +3,20 @@
 #include <iostream>
 #include <memory>
 
-#include "peerdb/anchor/bitcoind_rest_header_source.h"
-#include "peerdb/anchor/esplora_header_source.h"
+#include "peerdb/cli/bitcoin_flags.h"
 #include "peerdb/cli/cli.h"
 #include "peerdb/cli/commands.h"
 #include "peerdb/audit/chain_audit.h"
 #include "peerdb/audit/report_json.h"
 #include "peerdb/audit/report.h"
-#include "peerdb/http/url.h"
 #include "peerdb/node/consortium_file.h"
-#include "peerdb/ots/headers_file.h"
 
 namespace peerdb::cli {
 namespace {
 
 struct AuditArgs {
-  std::string db, chain, consortium, esplora, bitcoind, headers, network = "mainnet";
-  std::optional<std::uint32_t> min_confirmations;
+  std::string db, chain, consortium;
+  BitcoinFlags bitcoin;
   bool json = false;
 };
 
@@ -28,29 +25,11 @@ int BadInput(const std::string& message) {
   return kExitBadInput;
 }
 
-// The header source named on the command line, or nullptr when none was given.
-Result<std::unique_ptr<ots::HeaderSource>> HeaderSourceOf(const AuditArgs& a, std::string& description) {
-  std::unique_ptr<ots::HeaderSource> source;
-  if (!a.headers.empty()) {
-    PEERDB_TRY_ASSIGN(ots::HeadersFile file, ots::HeadersFile::Load(a.headers));
-    source = std::make_unique<ots::HeadersFile>(std::move(file));
-    description = "the headers file " + a.headers;
-  } else if (!a.bitcoind.empty()) {
-    if (auto url = http::ParseUrl(a.bitcoind); !url.ok()) return url.error().Context("--bitcoind");
-    source = std::make_unique<anchor::BitcoindRestHeaderSource>(a.bitcoind);
-    description = "bitcoind " + a.bitcoind;
-  } else if (!a.esplora.empty()) {
-    if (auto url = http::ParseUrl(a.esplora); !url.ok()) return url.error().Context("--esplora");
-    source = std::make_unique<anchor::EsploraHeaderSource>(a.esplora);
-    description = "Esplora " + a.esplora;
-  }
-  return source;
-}
-
 int Audit(const AuditArgs& a) {
   if (a.db.empty() == a.chain.empty()) return Fail(Error{Errc::kMalformed, "give exactly one of --db FILE or --chain FILE"});
-  if (!a.headers.empty() + !a.esplora.empty() + !a.bitcoind.empty() > 1) {
-    return BadInput("give at most one of --headers, --esplora, --bitcoind");
+  auto bitcoin = OpenBitcoinSource(a.bitcoin);
+  if (!bitcoin.ok()) {
+    return bitcoin.error().code == Errc::kMalformed ? BadInput(bitcoin.error().message) : Fail(bitcoin.error());
   }
   audit::AuditOptions options;
   if (!a.consortium.empty()) {
@@ -58,14 +37,7 @@ int Audit(const AuditArgs& a) {
     if (!c.ok()) return Fail(c.error());
     options.expected_chain_id = c->chain_id;
   }
-  auto source = HeaderSourceOf(a, options.bitcoin.description);
-  if (!source.ok()) return Fail(source.error());
-  if (ots::HeaderSource* headers = source->get()) {
-    options.bitcoin.headers = headers;
-    options.bitcoin.tip_height = [headers] { return headers->TipHeight(); };
-  }
-  options.bitcoin.pow_limit_bits = a.network == "regtest" ? ots::kRegtestPowLimitBits : ots::kMainnetPowLimitBits;
-  options.bitcoin.min_confirmations = a.min_confirmations.value_or(0);  // 0: the chain's own k_anchor
+  options.bitcoin = (*bitcoin)->view;
   auto report = a.db.empty() ? audit::AuditExport(a.chain, options) : audit::AuditDatabase(a.db, options);
   if (!report.ok()) {
     const Error& e = report.error();
@@ -97,14 +69,7 @@ void AddAuditCommands(CLI::App& app, const Bind& bind) {
   a->add_option("--db", audit->db, "A node's database file (opened read-only)");
   a->add_option("--chain", audit->chain, "A chain export file (peerdb export)");
   a->add_option("--consortium", audit->consortium, "consortium.toml: require this chain id");
-  a->add_option("--esplora", audit->esplora, "Check anchors against Bitcoin headers from this Esplora API base URL");
-  a->add_option("--bitcoind", audit->bitcoind, "... or from a bitcoind started with -rest, e.g. http://127.0.0.1:8332");
-  a->add_option("--headers", audit->headers, "... or from a JSON file of headers (offline)");
-  a->add_option("--network", audit->network, "mainnet (default) or regtest: the proof-of-work limit headers must meet")
-      ->check(CLI::IsMember({"mainnet", "regtest"}));
-  a->add_option("--min-confirmations", audit->min_confirmations,
-                "Confirmations an anchor needs to fix its blocks (default: the consortium's k_anchor)")
-      ->check(CLI::Range(1, 1000));
+  AddBitcoinFlags(a, audit->bitcoin);
   a->add_flag("--json", audit->json, "Print the report as JSON (exit codes unchanged)");
   bind(a, [audit] { return Audit(*audit); });
 

@@ -10,6 +10,7 @@
 #include "peerdb/audit/disclosure_check.h"
 #include "peerdb/chain/disclosure.h"
 #include "peerdb/cli/api_client.h"
+#include "peerdb/cli/bitcoin_flags.h"
 #include "peerdb/cli/cli.h"
 #include "peerdb/cli/commands.h"
 #include "peerdb/cli/node_target.h"
@@ -67,14 +68,19 @@ int Disclose(const std::string& api, const std::string& ns, const std::string& k
   return kExitOk;
 }
 
-int VerifyDisclosure(const std::string& path, const std::string& consortium_path) {
+int VerifyDisclosure(const std::string& path, const std::string& consortium_path, const BitcoinFlags& flags) {
+  auto bitcoin = OpenBitcoinSource(flags);
+  if (!bitcoin.ok()) return Fail(bitcoin.error());
   auto consortium = node::LoadConsortium(consortium_path);
   if (!consortium.ok()) return Fail(consortium.error());
   auto bytes = util::ReadFile(path, chain::kMaxDisclosureBytes);
   if (!bytes.ok()) return Fail(bytes.error());
   auto disclosure = chain::DecodeDisclosureFile(ByteSpan(*bytes));
   if (!disclosure.ok()) return Fail(Error{Errc::kMalformed, path + ": " + disclosure.error().message});
-  auto report = audit::VerifyDisclosure(consortium->genesis, *disclosure);
+  auto report = audit::VerifyDisclosure(consortium->genesis, *disclosure, (*bitcoin)->view);
+  if (!report.ok() && (report.error().code == Errc::kUnavailable || report.error().code == Errc::kIo)) {
+    return Fail(report.error().Context("cannot get Bitcoin block headers"));
+  }
   if (!report.ok()) {
     std::cerr << "peerdb: disclosure verification failed: " << report.error().message << "\n";
     return kExitFailed;
@@ -92,6 +98,7 @@ void AddPrivateCommands(CLI::App& app, const Bind& bind) {
     std::string ns, key, out, file, consortium;
     std::uint64_t version = 0;
     std::vector<std::uint64_t> versions;
+    BitcoinFlags bitcoin;
   };
   auto args = std::make_shared<Args>();
 
@@ -127,7 +134,8 @@ void AddPrivateCommands(CLI::App& app, const Bind& bind) {
   CLI::App* verify = app.add_subcommand("verify-disclosure", "Check a disclosure file offline");
   verify->add_option("file", args->file, "The disclosure file")->required();
   verify->add_option("--consortium", args->consortium, "The consortium's genesis file (consortium.toml)")->required();
-  bind(verify, [args] { return VerifyDisclosure(args->file, args->consortium); });
+  AddBitcoinFlags(verify, args->bitcoin);
+  bind(verify, [args] { return VerifyDisclosure(args->file, args->consortium, args->bitcoin); });
 }
 
 }  // namespace peerdb::cli

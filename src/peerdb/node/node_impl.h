@@ -90,6 +90,8 @@ struct Node::Impl {
   // node_private.cpp
   Result<Bytes> MakeDisclosure(const std::string& ns, const std::string& key, std::uint64_t version) const;
   Result<std::vector<chain::ProvenBlock>> GovernanceBelow(std::uint64_t height) const;
+  // The anchor a disclosure of a record at `height` carries (node_private.cpp).
+  Result<std::optional<chain::AnchorProof>> AnchorProofFor(std::uint64_t height) const;
 
   // node_consensus.cpp
   Status StartNetwork();

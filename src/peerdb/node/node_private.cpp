@@ -136,13 +136,34 @@ Result<Bytes> Node::Impl::MakeDisclosure(const std::string& ns, const std::strin
                                     [](const auto& a, const auto& b) { return a.signer == b.signer; }),
                         out.seals.seals.end());
 
-  PEERDB_TRY_ASSIGN(out.governance, GovernanceBelow(e.height));
+  PEERDB_TRY_ASSIGN(out.anchor, AnchorProofFor(e.height));
+  PEERDB_TRY_ASSIGN(out.governance, GovernanceBelow(out.anchor ? out.anchor->checkpoint.h : e.height));
   Bytes file = chain::EncodeDisclosureFile(out);
   if (file.size() > chain::kMaxDisclosureBytes) {
     return Error{Errc::kTooLarge, "the disclosure of " + name + " would be " + std::to_string(file.size()) + " bytes, above " +
                                       std::to_string(chain::kMaxDisclosureBytes)};
   }
   return file;
+}
+
+// The lowest stored anchor whose checkpoint is at or above `height`, with the headers that link
+// that checkpoint's block down to block `height`; nullopt while no anchor covers it.
+Result<std::optional<chain::AnchorProof>> Node::Impl::AnchorProofFor(std::uint64_t height) const {
+  PEERDB_TRY_ASSIGN(std::vector<store::StoredAnchor> anchors, store->LoadAnchors());  // by checkpoint height
+  for (store::StoredAnchor& a : anchors) {
+    if (a.height < height || !a.checkpoint) continue;
+    if (a.checkpoint->h - height >= chain::kMaxDisclosedBlocks) break;  // too far above to carry its headers
+    chain::AnchorProof proof;
+    for (std::uint64_t h = height + 1; h <= a.checkpoint->h; ++h) {
+      PEERDB_TRY_ASSIGN(std::optional<chain::Header> header, store->LoadHeader(h));
+      if (!header) return Error{Errc::kCorrupt, "block " + std::to_string(h) + " below an anchored checkpoint is missing"};
+      proof.headers.push_back(std::move(*header));
+    }
+    proof.checkpoint = std::move(*a.checkpoint);
+    proof.anchor = std::move(a.record);
+    return std::optional<chain::AnchorProof>{std::move(proof)};
+  }
+  return std::optional<chain::AnchorProof>{};
 }
 
 // The governance items an outsider needs to derive the config in force at `height` from the

@@ -2,7 +2,8 @@
 // over real HTTP on 127.0.0.1, mining only when the test asks): the head's checkpoint is submitted,
 // the proof upgraded and confirmed, the statuses raised; a node stopped with a pending proof
 // finishes it after a restart; Stop() returns within the request timeouts when the calendar
-// accepts connections and never answers; bad whitelist patterns are refused at Open.
+// accepts connections and never answers; bad whitelist patterns are refused at Open; a disclosure
+// of an anchored record carries its anchor, which verifies against the devchain's Bitcoin headers.
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -10,9 +11,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "node_fixture.h"
+#include "peerdb/anchor/esplora_header_source.h"
+#include "peerdb/audit/disclosure_check.h"
+#include "peerdb/chain/disclosure.h"
 #include "peerdb/devchain/calendar.h"
 #include "peerdb/devchain/server.h"
 #include "peerdb/node/anchoring.h"
@@ -132,6 +137,79 @@ TEST_F(AnchoringTest, HeadIsSubmittedUpgradedConfirmedAndStatusesRise) {
   EXPECT_EQ(a.checkpoint->block_id, r->block_id);
   EXPECT_EQ(chain::CheckpointDigest(*a.checkpoint), a.record.digest);
   EXPECT_TRUE((*db)->LoadAnchorJobs()->empty());
+}
+
+TEST_F(AnchoringTest, ADisclosureCarriesTheAnchorThatFixesItsBlock) {
+  // Two blocks written with anchoring off, then anchoring on: the anchor's checkpoint is the later
+  // block, so the disclosure of the first record carries the header that links them.
+  m_config.anchor.enabled = false;
+  auto node = OpenStarted();
+  ASSERT_NE(node, nullptr);
+  auto r = SubmitAndWait(*node, {Put("app", "k", R"("anchored value")")});
+  ASSERT_EQ(ErrcOf(r), Errc::kOk) << MessageOf(r);
+  auto later = SubmitAndWait(*node, {Put("app", "later", "1")});
+  ASSERT_EQ(ErrcOf(later), Errc::kOk) << MessageOf(later);
+  ASSERT_GT(later->height, r->height);
+  auto disclose = [&] {
+    auto file = Await<Bytes>([&](Callback<Bytes> cb) { node->Disclose("app", "k", 0, std::move(cb)); });
+    EXPECT_EQ(ErrcOf(file), Errc::kOk) << MessageOf(file);
+    return chain::DecodeDisclosureFile(ByteSpan(file.ok() ? *file : Bytes{}));
+  };
+  auto early = disclose();
+  ASSERT_EQ(ErrcOf(early), Errc::kOk) << MessageOf(early);
+  EXPECT_FALSE(early->anchor.has_value()) << "nothing anchors the block yet";
+  node->Stop();
+  node.reset();  // releases the data directory's lock
+  m_config.anchor.enabled = true;
+  node = OpenStarted();
+  ASSERT_NE(node, nullptr);
+  ASSERT_TRUE(WaitUntil([&] { return StatusOf(*node)->anchoring.planner.last_submitted_height >= later->height; }));
+  ASSERT_EQ(ErrcOf(m_cal->Mine(2)), Errc::kOk);
+  ASSERT_TRUE(WaitUntil([&] { return StatusOf(*node)->final_height >= later->height; }));
+
+  auto d = disclose();
+  ASSERT_EQ(ErrcOf(d), Errc::kOk) << MessageOf(d);
+  ASSERT_TRUE(d->anchor.has_value());
+  EXPECT_EQ(d->anchor->checkpoint.h, later->height);
+  ASSERT_EQ(d->anchor->headers.size(), later->height - r->height);
+  anchor::EsploraHeaderSource source(m_server->url());
+  audit::BitcoinView bitcoin;
+  bitcoin.headers = &source;
+  bitcoin.tip_height = [&source] { return source.TipHeight(); };
+  bitcoin.description = "the devchain";
+  bitcoin.pow_limit_bits = ots::kRegtestPowLimitBits;
+  bitcoin.min_confirmations = 2;  // as the node was configured (the genesis's k_anchor is 6)
+  auto report = audit::VerifyDisclosure(m_genesis, *d, bitcoin);
+  ASSERT_EQ(ErrcOf(report), Errc::kOk) << MessageOf(report);
+  ASSERT_TRUE(report->anchor.has_value());
+  EXPECT_EQ(report->anchor->verdict, audit::AnchorVerdict::kConfirmed);
+  EXPECT_EQ(report->anchor->covering.btc_height, 1u);
+  EXPECT_TRUE(report->anchor_checked_against_bitcoin);
+  bool named = false;
+  for (const std::string& line : audit::FormatDisclosureReport(*report)) {
+    named = named || line.rfind("anchor    Bitcoin block 1 commits to the checkpoint of block", 0) == 0;
+  }
+  EXPECT_TRUE(named);
+  // Without a header source the anchor is checked for its shape only, and said so.
+  auto offline = audit::VerifyDisclosure(m_genesis, *d);
+  ASSERT_EQ(ErrcOf(offline), Errc::kOk) << MessageOf(offline);
+  EXPECT_EQ(offline->anchor->verdict, audit::AnchorVerdict::kUnchecked);
+
+  // What ties the record to the anchor cannot be changed.
+  auto refused = [&](const std::function<void(chain::Disclosure&)>& edit) {
+    chain::Disclosure bad = *d;
+    edit(bad);
+    return !audit::VerifyDisclosure(m_genesis, bad, bitcoin).ok();
+  };
+  EXPECT_TRUE(refused([](chain::Disclosure& x) { x.anchor->checkpoint.block_id[0] ^= 1; }));
+  EXPECT_TRUE(refused([](chain::Disclosure& x) { x.anchor->anchor.digest[0] ^= 1; }));
+  EXPECT_TRUE(refused([](chain::Disclosure& x) { x.anchor->anchor.btc_height += 1; }));
+  EXPECT_TRUE(refused([](chain::Disclosure& x) { x.anchor->anchor.btc_block_hash[3] ^= 1; }));
+  EXPECT_TRUE(refused([](chain::Disclosure& x) { x.anchor->anchor.proof.back() ^= 1; }));
+  EXPECT_TRUE(refused([](chain::Disclosure& x) { x.anchor->checkpoint.h += 1; }));
+  EXPECT_TRUE(refused([](chain::Disclosure& x) { x.anchor->headers[0].timestamp_ms += 1; }));
+  EXPECT_TRUE(refused([](chain::Disclosure& x) { x.anchor->headers.pop_back(); }));
+  EXPECT_TRUE(refused([](chain::Disclosure& x) { x.block.header.timestamp_ms += 1; }));
 }
 
 TEST_F(AnchoringTest, APendingProofIsFinishedAfterARestart) {
