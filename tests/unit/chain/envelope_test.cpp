@@ -18,6 +18,19 @@ Config ThreeMembers() {
   return c;
 }
 
+// Members 1..n with fresh encryption key pairs; keys[id - 1] is member id's.
+Config MembersWithKeys(std::uint32_t n, std::vector<crypto::EncryptionKeyPair>& keys) {
+  Config c;
+  for (MemberId id = 1; id <= n; ++id) {
+    keys.push_back(crypto::EncryptionKeyPair::Generate());
+    Member m;
+    m.id = id;
+    m.enc_pubkey = keys.back().public_key;
+    c.members.push_back(m);
+  }
+  return c;
+}
+
 TEST(Envelope, ReadersAreTheRulesReadersOrEveryMemberPlusTheAuthor) {
   const Config c = ThreeMembers();
   Rule r;
@@ -60,15 +73,8 @@ TEST(Envelope, SealingRefusesAReaderWithoutAnEncryptionKey) {
 }
 
 TEST(Envelope, ACheckedEnvelopeOpensForEachReaderOnly) {
-  Config c;
   std::vector<crypto::EncryptionKeyPair> keys;
-  for (MemberId id : {1u, 2u, 3u}) {
-    keys.push_back(crypto::EncryptionKeyPair::Generate());
-    Member m;
-    m.id = id;
-    m.enc_pubkey = keys.back().public_key;
-    c.members.push_back(m);
-  }
+  const Config c = MembersWithKeys(3, keys);
   Rule r;
   r.ns = "exposures";
   r.encrypted = true;
@@ -103,15 +109,8 @@ TEST(Envelope, ACheckedEnvelopeOpensForEachReaderOnly) {
 }
 
 TEST(Envelope, OneWrapperSealsManyValuesThatEachOpenAlone) {
-  Config c;
   std::vector<crypto::EncryptionKeyPair> keys;
-  for (MemberId id : {1u, 2u}) {
-    keys.push_back(crypto::EncryptionKeyPair::Generate());
-    Member m;
-    m.id = id;
-    m.enc_pubkey = keys.back().public_key;
-    c.members.push_back(m);
-  }
+  const Config c = MembersWithKeys(2, keys);
   Rule r;
   r.ns = "x";
   r.encrypted = true;

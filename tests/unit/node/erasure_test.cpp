@@ -9,7 +9,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "node_fixture.h"
+#include "private_node_fixture.h"
 #include "peerdb/audit/chain_audit.h"
 #include "peerdb/audit/chain_export.h"
 #include "peerdb/node/node.h"
@@ -48,26 +48,8 @@ std::vector<std::string> FilesHolding(const std::string& dir, const Bytes& needl
   return out;
 }
 
-class ErasureTest : public ::testing::Test {
+class ErasureTest : public test::PrivateNodeTest {
  protected:
-  void SetUp() override {
-    m_dir = test::TempDir();
-    m_genesis = test::OneMemberGenesis(m_key);
-    chain::Rule secrets;
-    secrets.ns = "secrets";
-    secrets.encrypted = true;
-    m_genesis.config.rules.push_back(secrets);
-    std::sort(m_genesis.config.rules.begin(), m_genesis.config.rules.end(),
-              [](const chain::Rule& a, const chain::Rule& b) { return a.ns < b.ns; });
-    m_config = test::WriteNodeFiles(m_dir, m_genesis, m_key);
-    auto node = Node::Open(m_config, m_clock);
-    ASSERT_EQ(ErrcOf(node), Errc::kOk) << MessageOf(node);
-    m_node = std::move(*node);
-    ASSERT_TRUE(m_node->Start().ok());
-  }
-  void TearDown() override {
-    if (m_node) m_node->Stop();
-  }
   // The stored value of one op (an envelope in an encrypted namespace) as the block holds it.
   Bytes ValueInBlock(const SubmitReceipt& receipt, std::size_t op_index) {
     auto block = Await<BlockView>([&](Callback<BlockView> cb) { m_node->GetBlock(receipt.height, std::move(cb)); });
@@ -79,13 +61,6 @@ class ErasureTest : public ::testing::Test {
     return {};
   }
   std::string StorePath() const { return m_config.data_dir + "/peerdb.sqlite"; }
-
-  util::SystemClock m_clock;
-  MemberKey m_key = GenerateMemberKey();
-  std::string m_dir;
-  chain::Genesis m_genesis;
-  NodeConfig m_config;
-  std::unique_ptr<Node> m_node;
 };
 
 TEST_F(ErasureTest, ErasedValuesLeaveEveryFileAndTheAuditListsTheErasure) {

@@ -5,7 +5,7 @@
 // disclosure file fails verification.
 #include <gtest/gtest.h>
 
-#include "node_fixture.h"
+#include "private_node_fixture.h"
 #include "peerdb/audit/disclosure_check.h"
 #include "peerdb/chain/disclosure.h"
 #include "peerdb/chain/hashing.h"
@@ -18,27 +18,8 @@ using test::Await;
 using test::Put;
 using test::SubmitAndWait;
 
-class PrivateRecordsTest : public ::testing::Test {
+class PrivateRecordsTest : public test::PrivateNodeTest {
  protected:
-  void SetUp() override {
-    m_dir = test::TempDir();
-    m_genesis = test::OneMemberGenesis(m_key);
-    chain::Rule secrets;
-    secrets.ns = "secrets";
-    secrets.encrypted = true;
-    m_genesis.config.rules.push_back(secrets);
-    std::sort(m_genesis.config.rules.begin(), m_genesis.config.rules.end(),
-              [](const chain::Rule& a, const chain::Rule& b) { return a.ns < b.ns; });
-    m_config = test::WriteNodeFiles(m_dir, m_genesis, m_key);
-    auto node = Node::Open(m_config, m_clock);
-    ASSERT_EQ(ErrcOf(node), Errc::kOk) << MessageOf(node);
-    m_node = std::move(*node);
-    ASSERT_TRUE(m_node->Start().ok());
-  }
-  void TearDown() override {
-    if (m_node) m_node->Stop();
-  }
-
   Result<Bytes> Disclose(std::string ns, std::string key, std::uint64_t version = 0) {
     return Await<Bytes>([&](Callback<Bytes> cb) { m_node->Disclose(std::move(ns), std::move(key), version, std::move(cb)); });
   }
@@ -69,13 +50,6 @@ class PrivateRecordsTest : public ::testing::Test {
     }
     FAIL() << "epoch 1 never began";
   }
-
-  util::SystemClock m_clock;
-  MemberKey m_key = GenerateMemberKey();
-  std::string m_dir;
-  chain::Genesis m_genesis;
-  NodeConfig m_config;
-  std::unique_ptr<Node> m_node;
 };
 
 TEST_F(PrivateRecordsTest, ADisclosureVerifiesOfflineAcrossAnEpochAndEveryByteMatters) {
