@@ -11,6 +11,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-opentimestamps curl procps
+  wrk                                    # the single-operation benchmark's load generator (make bench)
   help2man groff-base                    # the man page (scripts/man.sh) and its rendering test
 )
 
