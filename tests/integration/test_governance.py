@@ -126,8 +126,9 @@ def main():
         res = propose(nodes[0], [{"set_params": {"block_period_ms": 50}}])
         cid = res["change_id"]
         h.check(any("block_period_ms 100 -> 50" in line for line in res["diff"]), f"diff: {res['diff']}")
-        pending = changes(nodes[1])["pending"]
-        h.check(pending and pending["change_id"] == cid, f"member 2 does not see the change pending: {pending}")
+        # The answer comes once member 1 committed the block; member 2 commits it on its own time.
+        h.wait_for("member 2 to see the change pending",
+                   lambda: (changes(nodes[1])["pending"] or {}).get("change_id") == cid, timeout=30)
         propose(nodes[1], [{"set_params": {"block_period_ms": 70}}], expect=409)  # one change at a time
         for n in nodes:
             approve(n, cid)

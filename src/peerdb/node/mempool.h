@@ -1,14 +1,18 @@
 // This member's operations accepted from clients and not yet committed, as its signed batches.
-// Each submission becomes one batch with the next seq, checked against the committed state plus
-// this member's earlier pending batches (state::OverlayView) when it is accepted. The batch then
-// goes to the consensus machine, which gossips it to every member so that any proposer can include
-// it (PROTOCOL.md §1.4, §2.2).
+// Requests are coalesced (issue 16): each accepted request joins the open batch, checked against
+// the committed state plus this member's pending batches and the open batch's earlier requests
+// (state::OverlayView); Seal() signs the open batch once, with the next seq, and hands it to the
+// consensus machine, which gossips it so that any proposer can include it (PROTOCOL.md §1.4, §2.2).
+// The node seals when its queue of client requests has drained, so a lone request waits for nothing
+// while requests arriving together share one signature, one verification per member and one
+// gossip message.
 //
-// Every submission's callback is resolved exactly once, by what happened to its batch: committed
-// (the block holding it is in the store) or dropped (it no longer executes, e.g. another member
-// wrote the key first, or it expired at valid_until_height). Batches are matched by their id
-// (chain::BatchId), not their seq, so a replacement batch reusing a seq after a drop can never
-// acknowledge the wrong submission.
+// A request stays atomic and is answered on its own: all its ops are in one batch, and its callback
+// is resolved exactly once, by what happened to that batch: committed (the block holding it is in
+// the store), or dropped. A dropped batch of several requests has them checked again one by one;
+// each that still executes goes out again in a batch of its own (so a second drop is its own fault
+// and fails it), the others are answered with their own error. Batches are matched by their id (chain::BatchId), not their seq,
+// so a replacement batch reusing a seq can never acknowledge the wrong request.
 // Thread-safety: node thread only.
 #pragma once
 
@@ -36,10 +40,15 @@ class Mempool {
   Mempool(RulesFn rules, const Hash32& chain_id, chain::MemberId self, const crypto::SigningKey& key,
           const state::StateView& committed);
 
-  // Validates ops as a new batch for height `next_height`, seals the values of encrypted
-  // namespaces for their readers (private_records.h), signs it and keeps `done` until the batch
-  // commits or is dropped. Errors leave nothing pending.
-  Result<chain::TxBatch> Add(std::vector<chain::Op> ops, std::uint64_t next_height, Callback<SubmitReceipt> done);
+  // Validates ops as one request for height `next_height`, seals the values of encrypted
+  // namespaces for their readers (private_records.h) and adds it to the open batch, keeping `done`
+  // until its batch commits or the request fails. Errors leave nothing pending. When the open batch
+  // had no room for the request, it is sealed first and returned: the caller hands it on.
+  Result<std::optional<chain::TxBatch>> Add(std::vector<chain::Op> ops, std::uint64_t next_height,
+                                            Callback<SubmitReceipt> done);
+  // Signs the open batch (if any requests are open) as the next batch, valid from `next_height`.
+  std::optional<chain::TxBatch> Seal(std::uint64_t next_height);
+  bool has_open() const { return !m_open.requests.empty(); }
 
   // After a restart: takes back one of this member's own batches that a block it signed before the
   // crash carries (PROTOCOL.md S6 re-send), so that new submissions get the seqs after it instead of
@@ -49,9 +58,12 @@ class Mempool {
 
   // A block committed: acknowledges this member's batches in it. Returns the ops acknowledged.
   std::size_t OnCommitted(const chain::Block& block, const Hash32& id, store::BlockStatus status);
-  // The consensus machine gave up on one of this member's batches.
-  void OnDropped(const chain::TxBatch& batch, const std::string& reason);
-  // Fails every pending batch (shutdown).
+  // The consensus machine gave up on one of this member's batches. A batch of one request fails it;
+  // of several, each request that still executes goes out again in a batch of its own, the others
+  // fail with their own error. Returns the batches to hand on (the open batch first, sealed so that
+  // seqs follow the order the requests were checked in).
+  std::vector<chain::TxBatch> OnDropped(const chain::TxBatch& batch, const std::string& reason);
+  // Fails every pending batch and open request (shutdown).
   void FailAll(const Error& error);
 
   // Test networks only (testing_byzantine = "bad-ciphertext"): every envelope it seals has a
@@ -61,14 +73,33 @@ class Mempool {
   // A key rotation took effect: new batches are signed with `key` (which outlives the mempool).
   void SetKey(const crypto::SigningKey& key) { m_key = &key; }
 
-  bool empty() const { return m_pending.empty(); }
-  std::size_t size_ops() const { return m_pending_ops; }
+  bool empty() const { return m_pending.empty() && m_open.requests.empty(); }
+  std::size_t size_ops() const { return m_pending_ops + m_open.ops.size(); }
 
  private:
-  struct Pending {
-    chain::TxBatch batch;
+  // One client request: ops [first_op, first_op + op_count) of its batch.
+  struct Request {
+    std::size_t first_op = 0;
+    std::size_t op_count = 0;
     Callback<SubmitReceipt> done;
   };
+  struct Pending {
+    chain::TxBatch batch;
+    std::vector<Request> requests;  // empty for a batch restored after a restart
+  };
+  struct Open {
+    std::vector<chain::Op> ops;
+    std::vector<Request> requests;
+    std::size_t bytes = 0;  // the encoded ops
+  };
+  // The bytes a batch may have under the rules in force (max_batch_bytes, and room in a block).
+  std::size_t BatchLimit(const state::ExecRules& rules);
+  // Checks `ops` (sealed, salted) as the open batch's next request over the overlay and, when they
+  // execute, applies them there and appends them. The error is the request's own.
+  Status Append(const state::ExecRules& rules, std::vector<chain::Op> ops, std::uint64_t next_height,
+                Callback<SubmitReceipt>& done);
+  // Re-derives the overlay from the committed state, the pending batches and the open requests;
+  // open requests that no longer execute fail.
   void RebuildOverlay();
   std::size_t BlockOverhead(const chain::Config& config);  // cached per epoch
 
@@ -81,6 +112,8 @@ class Mempool {
   std::size_t m_block_overhead = 0;      // a block's bytes besides its batches, at most
   std::optional<std::uint64_t> m_overhead_epoch;  // the epoch m_block_overhead was computed for
   std::map<Hash32, Pending> m_pending;  // by BatchId
+  Open m_open;
+  std::uint64_t m_next_height = 1;  // the newest next height given to Add or Seal
   std::size_t m_pending_ops = 0;
   bool m_corrupt_ciphertexts = false;
 };

@@ -283,12 +283,24 @@ void Node::Submit(std::vector<chain::Op> ops, Callback<SubmitReceipt> done) {
 
 void Node::Impl::SubmitOps(std::vector<chain::Op> ops, Callback<SubmitReceipt> done) {
   if (stopped || !started) return done(Error{Errc::kUnavailable, "node is not running"});
-  auto batch = [&] {
+  auto full = [&] {
     const auto reads = store->BeginRead();
     return mempool->Add(std::move(ops), head_height + 1, done);
   }();
-  if (!batch.ok()) return done(batch.error());
-  Step(consensus::LocalBatch{std::move(*batch)});
+  if (!full.ok()) return done(full.error());
+  if (*full) Step(consensus::LocalBatch{std::move(**full)});
+  ScheduleSeal();
+}
+
+void Node::Impl::ScheduleSeal() {
+  if (seal_posted || !mempool->has_open()) return;
+  // Posted behind the requests already queued: they join the open batch before it is signed.
+  seal_posted = true;
+  asio::post(io, [this] {
+    seal_posted = false;
+    if (stopped) return;
+    if (auto batch = mempool->Seal(head_height + 1)) Step(consensus::LocalBatch{std::move(*batch)});
+  });
 }
 
 void Node::Get(std::string ns, std::string key, store::BlockStatus min_status, Callback<ValueView> done) {

@@ -82,12 +82,13 @@ void Node::ProposeChange(ChangeRequest request, Callback<ChangeReceipt> done) {
       }
       done(std::move(receipt));
     };
-    auto batch = [&] {
+    auto full = [&] {
       const auto reads = d.store->BeginRead();
       return d.mempool->Add({std::move(op)}, next, std::move(on_commit));
     }();
-    if (!batch.ok()) return done(batch.error());
-    d.Step(consensus::LocalBatch{std::move(*batch)});
+    if (!full.ok()) return done(full.error());
+    if (*full) d.Step(consensus::LocalBatch{std::move(**full)});
+    d.ScheduleSeal();
   });
 }
 

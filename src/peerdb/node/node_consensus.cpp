@@ -209,9 +209,10 @@ void Node::Impl::Execute(std::vector<consensus::Action> actions) {
   // Clients are answered after the whole step, so a receipt shows the status the block reached in
   // it (a single member's block becomes UNANIMOUS in the step that commits it).
   std::vector<consensus::Committed> committed;
+  std::vector<chain::TxBatch> retried;  // replacements for dropped batches of ours
   for (consensus::Action& action : actions) {
     std::visit(
-        [this, &committed](auto& a) {
+        [this, &committed, &retried](auto& a) {
           using A = std::decay_t<decltype(a)>;
           if constexpr (std::is_same_v<A, consensus::Send>) {
             SendMessage(a.to, a.msg);
@@ -247,7 +248,10 @@ void Node::Impl::Execute(std::vector<consensus::Action> actions) {
             spdlog::warn("node: penalised {}: {}", MemberLabel(current(), a.peer), a.reason);
             if (network) network->Penalise(a.peer, a.reason);
           } else if constexpr (std::is_same_v<A, consensus::BatchDropped>) {
-            if (a.batch.author == self) mempool->OnDropped(a.batch, a.reason);
+            if (a.batch.author == self) {
+              // Its requests that still execute go out again, once this step's actions are done.
+              for (chain::TxBatch& b : mempool->OnDropped(a.batch, a.reason)) retried.push_back(std::move(b));
+            }
           } else if constexpr (std::is_same_v<A, consensus::EpochChanged>) {
             OnEpochChanged(a);
           }
@@ -258,6 +262,12 @@ void Node::Impl::Execute(std::vector<consensus::Action> actions) {
     auto b = store->LoadBlock(c.height);
     if (!b.ok() || !*b) continue;
     committed_ops += mempool->OnCommitted((*b)->block, c.id, std::max((*b)->status, store::BlockStatus::kMajority));
+  }
+  if (!retried.empty()) {
+    asio::post(io, [this, retried = std::move(retried)]() mutable {
+      if (stopped) return;
+      for (chain::TxBatch& b : retried) Step(consensus::LocalBatch{std::move(b)});
+    });
   }
 }
 

@@ -61,6 +61,7 @@ struct Node::Impl {
   static constexpr std::uint64_t kKeySwapAfterMs = 5000;
   std::unique_ptr<Anchoring> anchoring;         // when [anchor] enabled; uses io, so declared after it
   bool stopped = false;  // node thread only
+  bool seal_posted = false;  // a ScheduleSeal handler is queued
   bool started = false;  // set by Start() before the node thread runs; a node never started commits nothing
   // Set by Stop() before it posts its last handler. Service calls post only while it is unset, and
   // fail at once after, so no callback is left in a queue that will never run again.
@@ -84,8 +85,10 @@ struct Node::Impl {
   template <class T, class Fn>
   void Post(Callback<T>& done, Fn&& fn);
 
-  // Validates ops, seals private values, queues the batch and steps the machine (Service::Submit).
+  // Validates ops, seals private values and adds them to the open batch (Service::Submit).
   void SubmitOps(std::vector<chain::Op> ops, Callback<SubmitReceipt> done);
+  // Signs the mempool's open batch once the client requests queued now have joined it.
+  void ScheduleSeal();
 
   // node_private.cpp
   Result<Bytes> MakeDisclosure(const std::string& ns, const std::string& key, std::uint64_t version) const;

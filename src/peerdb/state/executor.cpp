@@ -149,8 +149,12 @@ Result<ExecResult> ExecuteBatches(const chain::Config& config, const Hash32& cha
   return ExecuteBatches(ExecRules{&epoch, {}}, chain_id, parent, batches, height);
 }
 
-Result<ExecResult> ExecuteBatches(const ExecRules& rules, const Hash32& chain_id, const StateView& parent,
-                                  const std::vector<chain::TxBatch>& batches, std::uint64_t height) {
+namespace {
+
+enum class Signatures { kVerify, kNotYetSigned };
+
+Result<ExecResult> Execute(const ExecRules& rules, const Hash32& chain_id, const StateView& parent,
+                           const std::vector<chain::TxBatch>& batches, std::uint64_t height, Signatures signatures) {
   const chain::Config& config = rules.epoch->config;
   ExecResult out;
   Pending pending(parent);
@@ -163,7 +167,7 @@ Result<ExecResult> ExecuteBatches(const ExecRules& rules, const Hash32& chain_id
     if (Status s = chain::CheckBatchShape(batch, config.params); !s.ok()) return fail(s.take_error());
     const chain::Member* member = config.FindMember(batch.author);
     if (member == nullptr) return fail(Error{Errc::kNotMember, Who(batch.author) + " is not a member"});
-    if (!chain::VerifySignedBy(member->pubkey, chain_id, batch)) {
+    if (signatures == Signatures::kVerify && !chain::VerifySignedBy(member->pubkey, chain_id, batch)) {
       return fail(Error{Errc::kBadSignature, "signature does not verify"});
     }
     auto last = pending.LastSeq(batch.author, out);
@@ -229,6 +233,18 @@ Result<ExecResult> ExecuteBatches(const ExecRules& rules, const Hash32& chain_id
     out.last_seq[batch.author] = batch.seq;
   }
   return out;
+}
+
+}  // namespace
+
+Result<ExecResult> ExecuteBatches(const ExecRules& rules, const Hash32& chain_id, const StateView& parent,
+                                  const std::vector<chain::TxBatch>& batches, std::uint64_t height) {
+  return Execute(rules, chain_id, parent, batches, height, Signatures::kVerify);
+}
+
+Result<ExecResult> ExecuteOwnUnsigned(const ExecRules& rules, const StateView& parent, const chain::TxBatch& batch,
+                                      std::uint64_t height) {
+  return Execute(rules, Hash32{}, parent, {batch}, height, Signatures::kNotYetSigned);
 }
 
 void OverlayView::Apply(const ExecResult& result) {

@@ -99,12 +99,20 @@ Result<ExecResult> ExecuteBatches(const ExecRules& rules, const Hash32& chain_id
 Result<ExecResult> ExecuteBatches(const chain::Config& config, const Hash32& chain_id, const StateView& parent,
                                   const std::vector<chain::TxBatch>& batches, std::uint64_t height);
 
+// A member's check of its own ops before it signs them (the mempool coalescing requests into one
+// batch): ExecuteBatches of `batch` alone, except that it has no signature yet to verify. Never for
+// a batch that came from anywhere else: every batch in a block is verified by ExecuteBatches.
+Result<ExecResult> ExecuteOwnUnsigned(const ExecRules& rules, const StateView& parent, const chain::TxBatch& batch,
+                                      std::uint64_t height);
+
 // Layers pending writes over a StateView (for checking a batch against state plus earlier
 // not-yet-committed batches, e.g. in the mempool).
 class OverlayView final : public StateView {
  public:
   explicit OverlayView(const StateView& base) : m_base(base) {}
   void Apply(const ExecResult& result);
+  // Records `seq` as `author`'s last seq (a batch whose ops were applied one request at a time).
+  void SetLastSeq(chain::MemberId author, std::uint64_t seq) { m_seq[author] = seq; }
   Result<std::optional<KeyState>> GetKey(const std::string& ns, const std::string& key) const override;
   Result<std::uint64_t> LastSeq(chain::MemberId author) const override;
   bool ChangeProposed() const override { return m_change_proposed || m_base.ChangeProposed(); }

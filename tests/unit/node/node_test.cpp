@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <future>
 
 #include "node_fixture.h"
 #include "peerdb/chain/messages.h"
@@ -202,21 +203,61 @@ TEST_F(NodeTest, ReadsAndSubmissionsReportTheSpecificError) {
   EXPECT_EQ(ok->batch_seq, 2u);
 }
 
-TEST_F(NodeTest, ConcurrentSubmissionsGetConsecutiveSeqs) {
+TEST_F(NodeTest, ConcurrentSubmissionsCommitInOrderInConsecutiveBatches) {
   auto node = OpenStarted();
   ASSERT_NE(node, nullptr);
   std::vector<Reply<SubmitReceipt>> replies(20);
   for (std::size_t i = 0; i < replies.size(); ++i) node->Submit({Put("app", "k" + std::to_string(i), "v")}, replies[i].Sink());
-  std::vector<std::uint64_t> seqs;
+  std::uint64_t last_seq = 1;
   std::uint64_t last_height = 0;
   for (auto& reply : replies) {
     auto r = reply.Wait();
     ASSERT_EQ(ErrcOf(r), Errc::kOk) << MessageOf(r);
-    seqs.push_back(r->batch_seq);
+    EXPECT_EQ(r->op_count, 1u) << "each request is answered for itself";
+    EXPECT_TRUE(r->batch_seq == last_seq || r->batch_seq == last_seq + 1) << "seq " << r->batch_seq << " after " << last_seq;
+    last_seq = r->batch_seq;
     EXPECT_GE(r->height, last_height) << "committed in submission order";
     last_height = r->height;
   }
-  for (std::size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], i + 1);
+}
+
+// Requests that queue up while the node is busy (as under load) share one signed batch; each is
+// still atomic and answered on its own, and a bad one among them fails alone.
+TEST_F(NodeTest, RequestsQueuedTogetherShareOneBatchAndEachGetsItsOwnAnswer) {
+  auto node = OpenStarted();
+  ASSERT_NE(node, nullptr);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  Reply<StatusView> held;
+  node->GetStatus([released, sink = held.Sink()](Result<StatusView> r) {
+    released.wait();  // keeps the node thread busy until every request below is queued
+    sink(std::move(r));
+  });
+  std::vector<Reply<SubmitReceipt>> replies(50);
+  Reply<SubmitReceipt> bad;
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    node->Submit({Put("app", "q" + std::to_string(i), "v"), Put("log", "q" + std::to_string(i), "w")}, replies[i].Sink());
+    if (i == 10) node->Submit({Put("app", "fine", "v"), Del("app", "missing")}, bad.Sink());
+  }
+  release.set_value();
+  ASSERT_EQ(ErrcOf(held.Wait()), Errc::kOk);
+
+  auto refused = bad.Wait();
+  EXPECT_EQ(ErrcOf(refused), Errc::kInvalid) << MessageOf(refused);
+  std::optional<std::uint64_t> height;
+  for (auto& reply : replies) {
+    auto r = reply.Wait();
+    ASSERT_EQ(ErrcOf(r), Errc::kOk) << MessageOf(r);
+    EXPECT_EQ(r->batch_seq, 1u) << "one batch, one signature";
+    EXPECT_EQ(r->op_count, 2u);
+    if (!height) height = r->height;
+    EXPECT_EQ(r->height, *height);
+  }
+  EXPECT_EQ(ErrcOf(GetOf(*node, "app", "fine")), Errc::kNotFound) << "the bad request is atomic: nothing of it was written";
+  auto alone = SubmitAndWait(*node, {Put("app", "after", "v")});
+  ASSERT_EQ(ErrcOf(alone), Errc::kOk) << MessageOf(alone);
+  EXPECT_EQ(alone->batch_seq, 2u);
+  EXPECT_EQ(alone->op_count, 1u);
 }
 
 TEST_F(NodeTest, ReopenSeesTheCommittedChainAndContinuesIt) {

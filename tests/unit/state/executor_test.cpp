@@ -506,6 +506,33 @@ TEST_F(ExecutorTest, SameInputsGiveSameWrites) {
   EXPECT_EQ(a->last_seq, b->last_seq);
 }
 
+// --- ExecuteOwnUnsigned (a member checking its own ops before it signs them) ----------------
+
+TEST_F(ExecutorTest, OwnUnsignedBatchesSkipOnlyTheSignatureCheck) {
+  chain::EpochState epoch;
+  epoch.config = m_config;
+  const ExecRules rules{&epoch, {}};
+  TxBatch unsigned_batch = Batch(1, 1, {Put("docs", "a", "v")});
+  unsigned_batch.sig = {};
+  EXPECT_TRUE(HasErrc(Run({unsigned_batch}), Errc::kBadSignature)) << "a block never skips it";
+  auto own = ExecuteOwnUnsigned(rules, m_view, unsigned_batch, 10);
+  ASSERT_TRUE(IsOk(own));
+  ASSERT_EQ(own->writes.size(), 1u);
+  EXPECT_EQ(own->last_seq.at(1), 1u);
+  // Every other rule still holds: seq, expiry, writers, mode, membership.
+  TxBatch wrong_seq = unsigned_batch;
+  wrong_seq.seq = 2;
+  EXPECT_TRUE(HasErrc(ExecuteOwnUnsigned(rules, m_view, wrong_seq, 10), Errc::kInvalid));
+  EXPECT_TRUE(HasErrc(ExecuteOwnUnsigned(rules, m_view, unsigned_batch, 101), Errc::kInvalid));
+  TxBatch forbidden = unsigned_batch;
+  forbidden.author = 3;
+  forbidden.ops = {Put("restricted", "a", "v")};
+  EXPECT_TRUE(HasErrc(ExecuteOwnUnsigned(rules, m_view, forbidden, 10), Errc::kForbidden));
+  TxBatch stranger = unsigned_batch;
+  stranger.author = 9;
+  EXPECT_TRUE(HasErrc(ExecuteOwnUnsigned(rules, m_view, stranger, 10), Errc::kNotMember));
+}
+
 // --- OverlayView ---------------------------------------------------------------------------
 
 TEST_F(ExecutorTest, OverlayLayersPendingWritesOverTheBase) {
