@@ -68,7 +68,9 @@ class Application {
   // Appends a block at the committed head + 1 (already Check()ed) with the epoch state it leaves
   // (chain::AdvanceEpoch; in force at the next height), stored with it. Durable on return.
   virtual void Commit(const CommittedBlock& block, const chain::EpochStep& epoch) = 0;
-  // Seals that arrived after the block at `height` was committed. Durable on return.
+  // Seals that arrived after the block at `height` was committed. Durable no later than the next
+  // Commit or SaveSigner returns (not on return): they are other members' signatures, which a crash
+  // may cost this member only until peers or the next block's records bring them again.
   virtual void AddSeals(std::uint64_t height, const std::vector<chain::Seal>& seals) = 0;
   // Committed block at `height` with its MC and seals, for peers catching up (nullopt if not held).
   virtual std::optional<CommittedBlock> LoadCommitted(std::uint64_t height) const = 0;

@@ -114,6 +114,9 @@ void Machine::Impl::Step(const Event& event, std::uint64_t now_ms, std::vector<A
           OnLocalBatch(e.batch);
         } else if constexpr (std::is_same_v<E, PeerConnected>) {
           if (e.peer != m_self && m_members.SetConnected(e.peer, true)) {
+            // A block I still miss may have been asked of a peer that was not connected (start-up):
+            // ask again now (Poll, at the end of this step) rather than after the retry wait.
+            if (WantsSync()) m_sync_wait_until_ms = 0;
             Emit(Send{e.peer, MakeStatus()});
             for (const auto& [k, entry] : m_pool.entries()) {
               if (entry.local) Emit(Send{e.peer, entry.batch});

@@ -1,5 +1,6 @@
 #include "peerdb/node/node_application.h"
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <spdlog/spdlog.h>
@@ -10,6 +11,23 @@
 
 namespace peerdb::node {
 namespace {
+
+// Trace only: how long a durable write took (bench/latency_budget.py reads these lines).
+class WriteTimer {
+ public:
+  explicit WriteTimer(const char* what) : m_what(what), m_start(std::chrono::steady_clock::now()) {}
+  ~WriteTimer() {
+    if (!spdlog::should_log(spdlog::level::trace)) return;
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - m_start);
+    spdlog::trace("node: durable write {} took {} us", m_what, us.count());
+  }
+  WriteTimer(const WriteTimer&) = delete;
+  WriteTimer& operator=(const WriteTimer&) = delete;
+
+ private:
+  const char* m_what;
+  std::chrono::steady_clock::time_point m_start;
+};
 
 constexpr std::size_t kCheckedCacheSize = 8;
 
@@ -191,7 +209,10 @@ void NodeApplication::Commit(const consensus::CommittedBlock& b, const chain::Ep
   epochs.Note(b.block.header.height, epoch);
   if (epoch.state != m_epoch) c.epoch_state = codec::Encode(epoch.state);
   if (epoch.activated) c.epoch_history = codec::Encode(chain::EpochList{epochs.all()});
-  if (Status s = m_store.CommitBlock(c); !s.ok()) DieOnWriteFailure(what, s.error());
+  {
+    WriteTimer timer("block");
+    if (Status s = m_store.CommitBlock(c); !s.ok()) DieOnWriteFailure(what, s.error());
+  }
   if (m_trial && m_trial->id == b.id) {
     m_trial.reset();  // its writes, already in the tree, are now the committed state
   } else {
@@ -235,6 +256,7 @@ std::optional<consensus::CommittedBlock> NodeApplication::LoadCommitted(std::uin
 }
 
 void NodeApplication::SaveSigner(const chain::SignerState& state) {
+  WriteTimer timer("signer-state");
   if (Status s = m_store.SaveSignerState(codec::Encode(state)); !s.ok()) DieOnWriteFailure("signer state", s.error());
 }
 

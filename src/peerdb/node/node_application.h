@@ -1,9 +1,9 @@
 // consensus::Application over the node's store and state tree: builds block bodies, re-executes
 // proposed blocks (checks C5-C7), commits chosen blocks, and persists signer state and evidence.
 //
-// Durability: Commit, AddSeals, SaveSigner and SaveEvidence return only once SQLite (WAL,
+// Durability: Commit, SaveSigner and SaveEvidence return only once SQLite (WAL,
 // synchronous=FULL) has the data on disk; SaveCandidates becomes durable with the SaveSigner the
-// machine always calls right after it (store.h). If a write fails the process stops (exit 70) rather than
+// machine always calls right after it, AddSeals with the next Commit or SaveSigner (store.h). If a write fails the process stops (exit 70) rather than
 // sign or acknowledge anything the disk does not hold (PROTOCOL.md §2.5 S5).
 // Thread-safety: node thread only (called from consensus::Machine::Step).
 #pragma once

@@ -5,6 +5,8 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "peerdb/net/frame.h"
 #include "peerdb/node/node_impl.h"
 #include "peerdb/node/node_setup.h"
@@ -105,9 +107,23 @@ void Node::Impl::OnFrame(chain::MemberId from, std::uint8_t type, ByteSpan body)
 
 void Node::Impl::Step(const consensus::Event& event) {
   if (stopped) return;
+  if (!spdlog::should_log(spdlog::level::trace)) {
+    Execute(machine->Step(event, clock.NowMs()));
+    ArmTimer();
+    return;
+  }
+  // Trace: where a step's time goes (bench/latency_budget.py lines the members' logs up by the
+  // wall-clock start, in microseconds).
+  using std::chrono::duration_cast, std::chrono::microseconds;
+  const auto wall = duration_cast<microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto t0 = std::chrono::steady_clock::now();
   auto actions = machine->Step(event, clock.NowMs());
-  if (spdlog::should_log(spdlog::level::trace)) spdlog::trace("node: step {} -> {}", Describe(event), Describe(actions));
+  const auto t1 = std::chrono::steady_clock::now();
+  const std::string what = Describe(event) + " -> " + Describe(actions);
   Execute(std::move(actions));
+  const auto t2 = std::chrono::steady_clock::now();
+  spdlog::trace("node: step {} (at {} us, machine {} us, actions {} us)", what, wall,
+                duration_cast<microseconds>(t1 - t0).count(), duration_cast<microseconds>(t2 - t1).count());
   ArmTimer();
 }
 
@@ -139,15 +155,18 @@ void Node::Impl::SendMessage(std::optional<chain::MemberId> to, const consensus:
 }
 
 void Node::Impl::RaiseStatus(std::uint64_t height, consensus::BlockStatus status) {
-  auto b = store->LoadBlock(height);
-  if (!b.ok() || !*b) return;
+  auto stored = store->LoadBlockStatus(height);
+  if (!stored.ok() || !*stored) return;
   // Anchoring owns ANCHORED and FINAL; the machine never lowers a status.
-  if ((*b)->status < status) {
+  if (**stored < status) {
     if (Status s = store->UpdateBlockStatus(height, status); !s.ok()) {
       spdlog::error("node: cannot record status of block {}: {}", height, s.error().ToString());
     }
   }
-  if (status >= consensus::BlockStatus::kUnanimous && anchoring) anchoring->OnHead(height, (*b)->block.header.timestamp_ms);
+  if (status >= consensus::BlockStatus::kUnanimous && anchoring) {
+    auto header = store->LoadHeader(height);
+    if (header.ok() && *header) anchoring->OnHead(height, (*header)->timestamp_ms);
+  }
 }
 
 void Node::Impl::OnEpochChanged(const consensus::EpochChanged& change) {

@@ -100,6 +100,13 @@ Status internal::StoreCore::RequireWritable() const {
   return Status::Ok();
 }
 
+Status internal::StoreCore::WriteRelaxed(const std::function<Status()>& write) {
+  PEERDB_TRY(db->Exec("PRAGMA synchronous = NORMAL"));
+  Status s = write();
+  if (Status back = db->Exec("PRAGMA synchronous = FULL"); !back.ok()) return back;
+  return s;
+}
+
 Result<std::optional<state::KeyState>> internal::StoreCore::GetKey(const std::string& ns, const std::string& key) const {
   PEERDB_TRY_ASSIGN(std::optional<CurrentEntry> e, owner->LoadCurrent(ns, key));
   if (!e) return std::optional<state::KeyState>{};

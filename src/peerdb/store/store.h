@@ -141,7 +141,10 @@ class Store {
   Result<std::optional<Bytes>> LoadBlockBytes(std::uint64_t height) const;
   // The header of the block at `height`, decoded from the front of its stored body only.
   Result<std::optional<chain::Header>> LoadHeader(std::uint64_t height) const;
+  // Durable with the next synced commit (a block, the signer state), not on return: a status is
+  // derived from the seals, which a crash before that commit may also lose (AddSeal).
   Status UpdateBlockStatus(std::uint64_t height, BlockStatus status);
+  Result<std::optional<BlockStatus>> LoadBlockStatus(std::uint64_t height) const;
 
   // The highest ANCHORED-or-FINAL and the highest FINAL block, from an index (0 when none).
   Result<StatusHeights> LoadStatusHeights() const;
@@ -155,7 +158,11 @@ class Store {
 
   Result<std::optional<chain::MajorityCert>> LoadCert(std::uint64_t height) const;
   Result<std::vector<chain::Seal>> LoadSeals(std::uint64_t height) const;
-  Status AddSeal(const chain::Seal& seal);  // seals arriving after the block committed
+  // Seals arriving after the block committed. Durable with the next synced commit, not on return
+  // (one fsync per block instead of one per member): a power loss before it may lose the seals of
+  // the newest block, which the next block's records carry again (PROTOCOL.md §2.2); a member's
+  // own seal is durable with its signer state before it leaves.
+  Status AddSeal(const chain::Seal& seal);
 
   // State.
   Result<std::optional<CurrentEntry>> LoadCurrent(const std::string& ns, const std::string& key) const;

@@ -282,6 +282,17 @@ Result<std::optional<Bytes>> Store::LoadBlockBytes(std::uint64_t height) const {
   return std::optional<Bytes>{Bytes(body->begin(), body->end())};
 }
 
+Result<std::optional<BlockStatus>> Store::LoadBlockStatus(std::uint64_t height) const {
+  PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get("SELECT status FROM blocks WHERE height = ?1"));
+  StmtReset reset(*q);
+  q->BindU64(1, height);
+  PEERDB_TRY_ASSIGN(const bool found, q->Step());
+  if (!found) return std::optional<BlockStatus>{};
+  PEERDB_TRY_ASSIGN(const std::uint64_t raw, q->ColumnU64(0));
+  PEERDB_TRY_ASSIGN(const BlockStatus status, internal::BlockStatusFromInt(raw));
+  return std::optional<BlockStatus>{status};
+}
+
 Result<std::optional<chain::Header>> Store::LoadHeader(std::uint64_t height) const {
   // A header's encoding has a fixed size and opens the block's (Block::Pce), so only that prefix is read.
   static const std::size_t kHeaderBytes = codec::Encode(chain::Header{}).size();
@@ -306,7 +317,7 @@ Status Store::UpdateBlockStatus(std::uint64_t height, BlockStatus status) {
   StmtReset reset(*q);
   q->BindInt(1, static_cast<int>(status));
   q->BindU64(2, height);
-  PEERDB_TRY(q->Run());
+  PEERDB_TRY(m_impl->WriteRelaxed([&] { return q->Run(); }));  // durable with the next synced commit
   if (m_impl->db->Changes() == 0) return Error{Errc::kNotFound, "no " + HeightName(height)};
   return Status::Ok();
 }
@@ -390,7 +401,8 @@ Status Store::AddSeal(const chain::Seal& seal) {
     PEERDB_TRY(InsertSeal(*q, seal));
     return txn->Commit();
   };
-  if (Status s = add(); !s.ok()) return s.error().Context(what);
+  // Durable with the next synced commit (store.h): a seal of another member is theirs to keep too.
+  if (Status s = m_impl->WriteRelaxed(add); !s.ok()) return s.error().Context(what);
   return Status::Ok();
 }
 

@@ -73,11 +73,8 @@ Status Store::SaveSignerCandidates(ByteSpan body) {
                                          "ON CONFLICT(id) DO UPDATE SET body = excluded.body"));
   StmtReset reset(*q);
   q->BindBlob(1, body);
-  // Durable with the next synced commit (see store.h); every other write stays synchronous=FULL.
-  PEERDB_TRY(m_impl->db->Exec("PRAGMA synchronous = NORMAL"));
-  Status s = q->Run();
-  if (Status back = m_impl->db->Exec("PRAGMA synchronous = FULL"); !back.ok()) return back;
-  return s;
+  // Durable with the next synced commit (see store.h).
+  return m_impl->WriteRelaxed([&] { return q->Run(); });
 }
 
 // Evidence is keyed by the SHA-256 of its PCE bytes, so recording the same proof twice is a no-op.

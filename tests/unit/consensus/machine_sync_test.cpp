@@ -71,6 +71,23 @@ TEST_F(SyncPeerTest, PeerThatClaimedTheHeightIsAskedAfterTheHintAnsweredNothing)
   EXPECT_EQ(app.m_blocks[0].id, b1.id);
 }
 
+TEST_F(SyncPeerTest, ARequestMadeBeforeItsPeerConnectedIsMadeAgainWhenAPeerConnects) {
+  // At start-up the hint may not be connected yet: the request may never reach it. A peer that
+  // connects while the block is still missing is asked at once, not after the retry wait.
+  testing::TestApp fresh_app{g};
+  Machine fresh{fresh_app.MakeSnapshot(2), fresh_app, testing::KeyOf(2)};
+  (void)fresh.Step(PeerConnected{3}, now);
+  auto a = fresh.Step(Received{3, b1.cert}, now);
+  ASSERT_EQ(SyncTargets(a), std::vector<chain::MemberId>{1u}) << "the hint, not connected yet";
+  a = fresh.Step(PeerConnected{1}, now + 5);
+  EXPECT_EQ(SyncTargets(a), std::vector<chain::MemberId>{1u}) << "asked again now that it is connected";
+  a = fresh.Step(Received{1, WithBlock1()}, now + 6);
+  EXPECT_EQ(fresh_app.head(), 1u);
+  // Once nothing is missing, a connecting peer starts no request.
+  a = fresh.Step(PeerConnected{4}, now + 7);
+  EXPECT_TRUE(SyncTargets(a).empty());
+}
+
 TEST_F(SyncPeerTest, EmptyAnswersRotateThroughThePeersInsteadOfAskingOneForever) {
   // Nobody claimed a head: 1 (the hint) answers nothing, then 3, then 4; each retry after the wait
   // asks the next peer, and after a full turn the rotation starts over.

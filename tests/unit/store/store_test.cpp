@@ -288,6 +288,9 @@ TEST(StoreStatus, UpdatesStoredBlockAndRejectsUnknownHeight) {
   ASSERT_TRUE(store->UpdateBlockStatus(1, BlockStatus::kAnchored).ok());
   EXPECT_EQ((*store->LoadBlock(1))->status, BlockStatus::kAnchored);
   EXPECT_EQ((*store->LoadBlock(2))->status, BlockStatus::kUnanimous);
+  EXPECT_EQ(*store->LoadBlockStatus(1), BlockStatus::kAnchored);
+  EXPECT_EQ(*store->LoadBlockStatus(2), BlockStatus::kUnanimous);
+  EXPECT_FALSE(store->LoadBlockStatus(3)->has_value());
   EXPECT_EQ(store->UpdateBlockStatus(3, BlockStatus::kFinal).error().code, Errc::kNotFound);
   EXPECT_EQ(store->UpdateBlockStatus(1, static_cast<BlockStatus>(0)).error().code, Errc::kInvalid);
   EXPECT_EQ(BlockStatusName(BlockStatus::kFinal), "FINAL");

@@ -4,6 +4,7 @@
 // Thread-safety: as Store (one thread at a time).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,10 @@ struct StoreCore : state::StateView {
 
   // kInvalid when the store was opened read-only.
   Status RequireWritable() const;
+  // Runs `write` with synchronous=NORMAL: its commit is durable with the next synced commit (the
+  // WAL is one file, replayed only as a prefix of whole commits), not on return. Only for data a
+  // crash may lose until then without loss of anything acknowledged or signed (store.h says which).
+  Status WriteRelaxed(const std::function<Status()>& write);
   // The cached statement for `sql`.
   Result<sqlite::Stmt*> Get(std::string_view sql) const { return stmts.Get(sql); }
 
