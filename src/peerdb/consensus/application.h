@@ -68,6 +68,14 @@ class Application {
   // Appends a block at the committed head + 1 (already Check()ed) with the epoch state it leaves
   // (chain::AdvanceEpoch; in force at the next height), stored with it. Durable on return.
   virtual void Commit(const CommittedBlock& block, const chain::EpochStep& epoch) = 0;
+  // Commit, then SaveSigner(state): the block is durable no later than the signer state, both on
+  // return (the seal that state records leaves after). An application may make the two one durable
+  // write; the default makes them in turn.
+  virtual void CommitThenSaveSigner(const CommittedBlock& block, const chain::EpochStep& epoch,
+                                    const chain::SignerState& state) {
+    Commit(block, epoch);
+    SaveSigner(state);
+  }
   // Seals that arrived after the block at `height` was committed. Durable no later than the next
   // Commit or SaveSigner returns (not on return): they are other members' signatures, which a crash
   // may cost this member only until peers or the next block's records bring them again.

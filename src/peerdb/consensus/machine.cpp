@@ -118,6 +118,9 @@ void Machine::Impl::Step(const Event& event, std::uint64_t now_ms, std::vector<A
             // ask again now (Poll, at the end of this step) rather than after the retry wait.
             if (WantsSync()) m_sync_wait_until_ms = 0;
             Emit(Send{e.peer, MakeStatus()});
+            // My seal of the head went to the peers connected then; without it this one would not
+            // see the head UNANIMOUS until the next block's records carry it.
+            if (auto mine = m_head_seals.find(m_self); mine != m_head_seals.end()) Emit(Send{e.peer, mine->second});
             for (const auto& [k, entry] : m_pool.entries()) {
               if (entry.local) Emit(Send{e.peer, entry.batch});
             }
@@ -325,12 +328,16 @@ bool Machine::Impl::SealAndCommit(const chain::Block& block, const Hash32& id, c
   cb.id = id;
   cb.cert = cert;
   for (const auto& [signer, s] : seals) cb.seals.push_back(s);
-  // The block commits before the signer state records the seal: after a crash between the two the
+  // The block commits before the signer state records the seal (or with it, in one transaction, as
+  // the node's application does: CommitThenSaveSigner): after a crash between the two the
   // block is on disk and LateSeals() seals it again (Ed25519 is deterministic: the same signature).
   // The other order could leave a seal on a block this member no longer holds, which a member with
   // no peer to fetch it from (a single-member consortium) could never get past (S1).
-  m_app.Commit(cb, *epoch_step);
-  if (save_signer) m_app.SaveSigner(m_signer);  // S5: durable before the seal leaves (as an action)
+  if (save_signer) {
+    m_app.CommitThenSaveSigner(cb, *epoch_step, m_signer);  // S5: durable before the seal leaves (as an action)
+  } else {
+    m_app.Commit(cb, *epoch_step);
+  }
 
   // A2a: my vote at this height went to a block that was not chosen.
   const bool lost_vote = m_signer.last_vote && m_signer.last_vote->vote.h == height && m_signer.last_vote->vote.block_id != id;

@@ -177,6 +177,16 @@ Status NodeApplication::Check(const chain::Block& block, const consensus::BlockR
 }
 
 void NodeApplication::Commit(const consensus::CommittedBlock& b, const chain::EpochStep& epoch) {
+  CommitWith(b, epoch, std::nullopt);
+}
+
+void NodeApplication::CommitThenSaveSigner(const consensus::CommittedBlock& b, const chain::EpochStep& epoch,
+                                           const chain::SignerState& state) {
+  CommitWith(b, epoch, codec::Encode(state));
+}
+
+void NodeApplication::CommitWith(const consensus::CommittedBlock& b, const chain::EpochStep& epoch,
+                                 std::optional<Bytes> signer_state) {
   const std::string what = "block " + std::to_string(b.block.header.height);
   store::BlockCommit c;
   c.block = b.block;
@@ -184,6 +194,7 @@ void NodeApplication::Commit(const consensus::CommittedBlock& b, const chain::Ep
   c.status = store::BlockStatus::kMajority;
   c.cert = b.cert;
   c.seals = b.seals;
+  c.signer_state = std::move(signer_state);
   bool found = false;
   for (Executed& e : m_checked) {
     if (e.id == b.id) {

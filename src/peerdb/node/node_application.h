@@ -31,6 +31,9 @@ class NodeApplication final : public consensus::Application {
   Result<chain::Block> Build(const consensus::BlockTemplate& t, std::vector<chain::TxBatch>* dropped) override;
   Status Check(const chain::Block& block, const consensus::BlockRulesInForce& rules) override;
   void Commit(const consensus::CommittedBlock& block, const chain::EpochStep& epoch) override;
+  // One transaction, one fsync: the signer state is stored with the block (store::BlockCommit).
+  void CommitThenSaveSigner(const consensus::CommittedBlock& block, const chain::EpochStep& epoch,
+                            const chain::SignerState& state) override;
   void AddSeals(std::uint64_t height, const std::vector<chain::Seal>& seals) override;
   std::optional<consensus::CommittedBlock> LoadCommitted(std::uint64_t height) const override;
   void SaveSigner(const chain::SignerState& state) override;
@@ -68,6 +71,8 @@ class NodeApplication final : public consensus::Application {
   // The state root after `exec`'s writes over the committed state, which become the trial.
   Hash32 RootAfter(const state::ExecResult& exec);
   void RevertTrial();
+  // Commit, with `signer_state` (PCE SignerState) stored in the same transaction when given.
+  void CommitWith(const consensus::CommittedBlock& block, const chain::EpochStep& epoch, std::optional<Bytes> signer_state);
   // Room for batches in a block whose other parts encode to `rest` bytes.
   std::size_t BatchBudget(std::size_t rest) const;
 

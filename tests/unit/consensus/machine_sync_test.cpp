@@ -83,9 +83,16 @@ TEST_F(SyncPeerTest, ARequestMadeBeforeItsPeerConnectedIsMadeAgainWhenAPeerConne
   EXPECT_EQ(SyncTargets(a), std::vector<chain::MemberId>{1u}) << "asked again now that it is connected";
   a = fresh.Step(Received{1, WithBlock1()}, now + 6);
   EXPECT_EQ(fresh_app.head(), 1u);
-  // Once nothing is missing, a connecting peer starts no request.
+  // Once nothing is missing, a connecting peer starts no request, and it gets my seal of the head,
+  // which went out before it was connected.
   a = fresh.Step(PeerConnected{4}, now + 7);
   EXPECT_TRUE(SyncTargets(a).empty());
+  bool sealed_to_4 = false;
+  for (const Send& s : ActionsOf<Send>(a)) {
+    const auto* seal = std::get_if<chain::Seal>(&s.msg);
+    if (s.to == 4 && seal && seal->h == 1 && seal->signer == 2 && seal->block_id == b1.id) sealed_to_4 = true;
+  }
+  EXPECT_TRUE(sealed_to_4);
 }
 
 TEST_F(SyncPeerTest, EmptyAnswersRotateThroughThePeersInsteadOfAskingOneForever) {
