@@ -91,34 +91,46 @@ Result<std::optional<chain::TxBatch>> Mempool::Add(std::vector<chain::Op> ops, s
                                       std::to_string(params.max_batch_bytes) + ", max_block_bytes " +
                                       std::to_string(params.max_block_bytes) + "); split it"};
   }
-  // The open batch has no room left for this request: it goes out as it is.
+  // Checked before anything is sealed: a refused request leaves the open batch as it was.
+  PEERDB_TRY_ASSIGN(state::ExecResult result, Check(rules, ops, next_height));
+  // The open batch has no room left for this request: it goes out as it is. The request's writes
+  // were checked over the open batch's, which stay applied, so its place in the next batch holds.
   std::optional<chain::TxBatch> sealed;
   if (!m_open.requests.empty() &&
       (BatchFrameBytes() + m_open.bytes + bytes > limit || m_open.ops.size() + ops.size() > chain::kMaxOpsPerBatch)) {
     sealed = Seal(next_height);
   }
-  if (Status s = Append(rules, std::move(ops), next_height, done); !s.ok()) return s.take_error();
+  Join(result, std::move(ops), done);
   return sealed;
 }
 
-Status Mempool::Append(const state::ExecRules& rules, std::vector<chain::Op> ops, std::uint64_t next_height,
-                       Callback<SubmitReceipt>& done) {
-  // The request alone, as the open batch would carry it: its seq is the open batch's, so the
-  // overlay's last seq stays put until Seal.
+Result<state::ExecResult> Mempool::Check(const state::ExecRules& rules, const std::vector<chain::Op>& ops,
+                                         std::uint64_t next_height) const {
+  // The request alone, as a batch after the committed, pending and open ops would carry it (its
+  // seq does not change what the ops may do).
   chain::TxBatch trial;
   trial.author = m_self;
   PEERDB_TRY_ASSIGN(std::uint64_t last, m_overlay->LastSeq(m_self));
   trial.seq = last + 1;
   trial.valid_until_height = next_height + kBatchValidityHeights;
-  trial.ops = std::move(ops);
+  trial.ops = ops;
   auto result = state::ExecuteOwnUnsigned(rules, *m_overlay, trial, next_height);
   if (!result.ok()) return RequestError(result.take_error());
-  result->last_seq.clear();
-  m_overlay->Apply(*result);
-  const std::size_t bytes = OpsBytes(trial.ops);
-  m_open.requests.push_back(Request{m_open.ops.size(), trial.ops.size(), std::move(done)});
-  m_open.ops.insert(m_open.ops.end(), std::make_move_iterator(trial.ops.begin()), std::make_move_iterator(trial.ops.end()));
-  m_open.bytes += bytes;
+  result->last_seq.clear();  // the overlay's last seq moves when the batch is sealed
+  return std::move(result).value();
+}
+
+void Mempool::Join(const state::ExecResult& result, std::vector<chain::Op> ops, Callback<SubmitReceipt>& done) {
+  m_overlay->Apply(result);
+  m_open.bytes += OpsBytes(ops);
+  m_open.requests.push_back(Request{m_open.ops.size(), ops.size(), std::move(done)});
+  m_open.ops.insert(m_open.ops.end(), std::make_move_iterator(ops.begin()), std::make_move_iterator(ops.end()));
+}
+
+Status Mempool::Append(const state::ExecRules& rules, std::vector<chain::Op> ops, std::uint64_t next_height,
+                       Callback<SubmitReceipt>& done) {
+  PEERDB_TRY_ASSIGN(state::ExecResult result, Check(rules, ops, next_height));
+  Join(result, std::move(ops), done);
   return Status::Ok();
 }
 

@@ -94,8 +94,12 @@ class Mempool {
   };
   // The bytes a batch may have under the rules in force (max_batch_bytes, and room in a block).
   std::size_t BatchLimit(const state::ExecRules& rules);
-  // Checks `ops` (sealed, salted) as the open batch's next request over the overlay and, when they
-  // execute, applies them there and appends them. The error is the request's own.
+  // Checks `ops` (sealed, salted) as one request over the overlay; the error is the request's own.
+  Result<state::ExecResult> Check(const state::ExecRules& rules, const std::vector<chain::Op>& ops,
+                                  std::uint64_t next_height) const;
+  // Applies a checked request's writes to the overlay and appends it to the open batch.
+  void Join(const state::ExecResult& result, std::vector<chain::Op> ops, Callback<SubmitReceipt>& done);
+  // Check, then Join when the ops execute.
   Status Append(const state::ExecRules& rules, std::vector<chain::Op> ops, std::uint64_t next_height,
                 Callback<SubmitReceipt>& done);
   // Re-derives the overlay from the committed state, the pending batches and the open requests;

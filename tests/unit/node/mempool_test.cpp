@@ -215,6 +215,17 @@ TEST_F(MempoolTest, TheOpenBatchIsSealedBeforeARequestThatWouldOverfillIt) {
   ASSERT_EQ(next->ops.size(), 1u);
   EXPECT_EQ(next->ops[0].key, "c");
 
+  // A refused request never seals the open batch (nothing would hand that batch on).
+  Accept({Put("app", "d", std::string(400, 'v'))}, a);
+  Accept({Put("app", "e", std::string(400, 'v'))}, b);
+  Answer refused;
+  auto bad = m_pool->Add({Put("app", "f", std::string(400, 'v')), test::Del("app", "missing")}, m_next_height, refused.Sink());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(m_pool->has_open());
+  auto rest = m_pool->Seal(m_next_height);
+  ASSERT_TRUE(rest.has_value());
+  EXPECT_EQ(rest->ops.size(), 2u);
+
   Answer big;
   auto too_large = m_pool->Add({Put("app", "big", std::string(1100, 'v'))}, m_next_height, big.Sink());
   ASSERT_FALSE(too_large.ok());
