@@ -35,9 +35,7 @@ unsigned CommonPrefixBits(const Hash32& a, const Hash32& b) {
   return kPathBits;
 }
 
-Hash32 NodeHash(const Hash32& left, const Hash32& right) {
-  return crypto::Sha256({ByteSpan(&kNodePrefix, 1), ByteSpan(left), ByteSpan(right)});
-}
+Hash32 NodeHash(const Hash32& left, const Hash32& right) { return StateNodeHash(left, right); }
 
 // Lifts the hash `h` of a subtree at depth `from` to depth `to` (to <= from) when every level in
 // between has an empty sibling; `path` supplies the bits of the shared prefix.
@@ -61,6 +59,10 @@ Hash32 StatePath(std::string_view ns, std::string_view key) {
 Hash32 StateLeafHash(const StateLeaf& leaf) {
   const Bytes body = codec::Encode(leaf);
   return crypto::Sha256({ByteSpan(&kLeafPrefix, 1), ByteSpan(body)});
+}
+
+Hash32 StateNodeHash(const Hash32& left, const Hash32& right) {
+  return crypto::Sha256({ByteSpan(&kNodePrefix, 1), ByteSpan(left), ByteSpan(right)});
 }
 
 Hash32 ValueHash(ByteSpan value) { return crypto::Sha256(value); }

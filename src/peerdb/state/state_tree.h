@@ -39,6 +39,8 @@ struct StateLeaf {
 
 Hash32 StatePath(std::string_view ns, std::string_view key);
 Hash32 StateLeafHash(const StateLeaf& leaf);
+// Hash of a subtree holding two or more leaves, from its two halves' hashes: SHA-256(0x01 || left || right).
+Hash32 StateNodeHash(const Hash32& left, const Hash32& right);
 Hash32 ValueHash(ByteSpan value);  // SHA-256(value), for tests of the tree alone
 
 // Membership or non-membership proof: sibling hashes from the leaf's depth up to the root
