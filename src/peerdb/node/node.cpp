@@ -67,7 +67,7 @@ Status Node::Impl::Load() {
   }
   PEERDB_TRY(LoadTree());
   PEERDB_TRY_ASSIGN(auto epochs, LoadEpochs(*store, consortium.genesis));
-  app = std::make_unique<NodeApplication>(std::move(epochs.first), std::move(epochs.second), chain_id, *store, tree);
+  app = std::make_unique<NodeApplication>(std::move(epochs.first), std::move(epochs.second), chain_id, *store, *tree);
   app->on_commit = [this](const consensus::CommittedBlock& b) {
     head_height = b.block.header.height;
   };
@@ -151,20 +151,40 @@ void Node::Impl::RestoreOwnBatches(const std::vector<chain::Proposal>& candidate
   }
 }
 
-// Rebuilds the state tree from the state table and checks it against the head's state_root.
+// Opens the state tree on disk and checks its root against the head's state_root. A store written
+// before the tree was kept on disk (schema 5) has no tree rows: they are built once from the state
+// table, in one transaction.
 Status Node::Impl::LoadTree() {
-  PEERDB_TRY(store->ForEachCurrent([this](const store::CurrentEntry& e) {
-    tree.Put(LeafOf(state::Write{e.ns, e.key, e.state, 0, 0, 0}));
-    return true;
-  }));
+  tree = std::make_unique<state::StoredStateTree>(store->TreeRows());
+  PEERDB_TRY_ASSIGN(const bool stored, tree->IsStored());
+  if (!stored) PEERDB_TRY(BuildTreeOnce());
   PEERDB_TRY_ASSIGN(head_height, store->HeadHeight());
   if (head_height == 0) return Status::Ok();
-  PEERDB_TRY_ASSIGN(std::optional<store::StoredBlock> b, store->LoadBlock(head_height));
-  if (!b) return Error{Errc::kCorrupt, "head block " + std::to_string(head_height) + " is missing"};
-  if (tree.Root() != b->block.header.state_root) {
+  PEERDB_TRY_ASSIGN(std::optional<chain::Header> head, store->LoadHeader(head_height));
+  if (!head) return Error{Errc::kCorrupt, "head block " + std::to_string(head_height) + " is missing"};
+  PEERDB_TRY_ASSIGN(const Hash32 root, tree->Root());
+  if (root != head->state_root) {
     return Error{Errc::kCorrupt, "stored state does not match the state_root of block " + std::to_string(head_height) +
                                      "; run `peerdb audit --db " + store->path() + "`"};
   }
+  return Status::Ok();
+}
+
+Status Node::Impl::BuildTreeOnce() {
+  Status put = Status::Ok();
+  std::size_t leaves = 0;
+  PEERDB_TRY(store->ForEachCurrent([&](const store::CurrentEntry& e) {
+    put = tree->Put(LeafOf(state::Write{e.ns, e.key, e.state, 0, 0, 0}));
+    ++leaves;
+    return put.ok();
+  }));
+  PEERDB_TRY(put);
+  if (leaves == 0) return Status::Ok();  // the empty tree has no rows
+  spdlog::info("node: building the state tree on disk from {} keys (once, for a store written before it was kept there)",
+               leaves);
+  PEERDB_TRY_ASSIGN(const std::vector<state::TreeRow> rows, tree->ChangedRows());
+  PEERDB_TRY(store->WriteTreeRows(rows));
+  tree->MarkCommitted();
   return Status::Ok();
 }
 

@@ -7,6 +7,7 @@
 
 #include "peerdb/codec/pce.h"
 #include "peerdb/node/block_producer.h"
+#include "peerdb/node/fail_stop.h"
 #include "peerdb/node/tree_state_view.h"
 
 namespace peerdb::node {
@@ -32,11 +33,16 @@ class WriteTimer {
 constexpr std::size_t kCheckedCacheSize = 8;
 
 // S5 and the commit acknowledgements depend on these writes: never continue without them.
-[[noreturn]] void DieOnWriteFailure(const std::string& what, const Error& e) {
-  spdlog::critical("node: cannot persist {}: {}; stopping", what, e.ToString());
-  spdlog::default_logger()->flush();
-  std::fflush(nullptr);
-  std::_Exit(70);
+[[noreturn]] void DieOnWriteFailure(const std::string& what, const Error& e) { StopOnStoreFailure("persist " + what, e); }
+
+// The tree's rows are this node's own store: a failure to read them is never the block's fault.
+template <class T>
+T OrStop(Result<T> r, const char* what) {
+  if (!r.ok()) StopOnStoreFailure(what, r.error());
+  return std::move(r).value();
+}
+void OrStop(const Status& s, const char* what) {
+  if (!s.ok()) StopOnStoreFailure(what, s.error());
 }
 
 }  // namespace
@@ -46,7 +52,7 @@ state::ExecRules ExecRulesOf(const consensus::BlockRulesInForce& rules) { return
 }  // namespace
 
 NodeApplication::NodeApplication(chain::EpochState epoch, chain::EpochHistory epochs, const Hash32& chain_id,
-                                 store::Store& store, state::StateTree& tree)
+                                 store::Store& store, state::StoredStateTree& tree)
     : m_epoch(std::move(epoch)), m_epochs(std::move(epochs)), m_chain_id(chain_id), m_store(store), m_tree(tree) {}
 
 Result<std::pair<state::ExecResult, Hash32>> NodeApplication::Execute(const state::ExecRules& rules,
@@ -62,24 +68,13 @@ Result<std::pair<state::ExecResult, Hash32>> NodeApplication::Execute(const stat
 
 Hash32 NodeApplication::RootAfter(const state::ExecResult& exec) {
   RevertTrial();
-  Trial trial;
-  trial.undo.reserve(exec.writes.size());
-  for (const state::Write& w : exec.writes) trial.undo.push_back(Trial::Undo{w.ns, w.key, m_tree.Find(w.ns, w.key)});
-  ApplyWrites(exec.writes, m_tree);
-  m_trial = std::move(trial);
-  return m_tree.Root();
+  for (const state::Write& w : exec.writes) OrStop(m_tree.Put(LeafOf(w)), "update the state tree");
+  m_trial = Trial{};
+  return OrStop(m_tree.Root(), "hash the state tree");
 }
 
 void NodeApplication::RevertTrial() {
-  if (!m_trial) return;
-  // Newest first, so that a key written twice gets its original leaf back.
-  for (auto it = m_trial->undo.rbegin(); it != m_trial->undo.rend(); ++it) {
-    if (it->prior) {
-      m_tree.Put(*it->prior);
-    } else {
-      m_tree.Erase(it->ns, it->key);
-    }
-  }
+  m_tree.Discard();
   m_trial.reset();
 }
 
@@ -220,19 +215,22 @@ void NodeApplication::CommitWith(const consensus::CommittedBlock& b, const chain
   epochs.Note(b.block.header.height, epoch);
   if (epoch.state != m_epoch) c.epoch_state = codec::Encode(epoch.state);
   if (epoch.activated) c.epoch_history = codec::Encode(chain::EpochList{epochs.all()});
+  // The tree's changes go into the block's transaction: those of the trial when it is this block
+  // (the usual case: no second pass), else the block's writes applied now.
+  if (!m_trial || m_trial->id != b.id) {
+    RevertTrial();
+    for (const state::Write& w : c.writes) OrStop(m_tree.Put(LeafOf(w)), "update the state tree");
+  }
+  if (OrStop(m_tree.Root(), "hash the state tree") != b.block.header.state_root) {
+    DieOnWriteFailure(what, Error{Errc::kCorrupt, "the state tree disagrees with the committed state_root"});
+  }
+  c.tree_rows = OrStop(m_tree.ChangedRows(), "write the state tree");
   {
     WriteTimer timer("block");
     if (Status s = m_store.CommitBlock(c); !s.ok()) DieOnWriteFailure(what, s.error());
   }
-  if (m_trial && m_trial->id == b.id) {
-    m_trial.reset();  // its writes, already in the tree, are now the committed state
-  } else {
-    RevertTrial();
-    ApplyWrites(c.writes, m_tree);
-  }
-  if (m_tree.Root() != b.block.header.state_root) {
-    DieOnWriteFailure(what, Error{Errc::kCorrupt, "the state tree disagrees with the committed state_root"});
-  }
+  m_tree.MarkCommitted();  // the block's tree rows are stored: the trial is the committed tree
+  m_trial.reset();
   m_epoch = epoch.state;
   m_epochs = std::move(epochs);
   if (on_commit) on_commit(b);

@@ -15,7 +15,7 @@
 
 #include "peerdb/consensus/application.h"
 #include "peerdb/state/executor.h"
-#include "peerdb/state/state_tree.h"
+#include "peerdb/state/stored_state_tree.h"
 #include "peerdb/store/store.h"
 
 namespace peerdb::node {
@@ -26,7 +26,7 @@ class NodeApplication final : public consensus::Application {
  public:
   // `epoch` and `epochs`: what the store holds for its head (Store::LoadEpochState/History).
   NodeApplication(chain::EpochState epoch, chain::EpochHistory epochs, const Hash32& chain_id, store::Store& store,
-                  state::StateTree& tree);
+                  state::StoredStateTree& tree);
 
   Result<chain::Block> Build(const consensus::BlockTemplate& t, std::vector<chain::TxBatch>* dropped) override;
   Status Check(const chain::Block& block, const consensus::BlockRulesInForce& rules) override;
@@ -52,16 +52,11 @@ class NodeApplication final : public consensus::Application {
     Hash32 id{};
     state::ExecResult exec;
   };
-  // The writes of the block executed last stay applied to the tree, with the leaves they replaced,
-  // because committing that very block is the usual next step and then costs no second pass over
-  // the tree. Anything else first puts the tree back to the committed state (RevertTrial).
+  // The writes of the block executed last stay in the tree as its pending changes, because
+  // committing that very block is the usual next step and then costs no second pass over the tree.
+  // Anything else first drops them (RevertTrial: the tree is the committed one again).
   struct Trial {
-    struct Undo {
-      std::string ns, key;
-      std::optional<state::StateLeaf> prior;  // none: the key was not in the tree
-    };
     Hash32 id{};  // the block whose writes these are; zero until the caller knows its id
-    std::vector<Undo> undo;
   };
 
   // Executes `batches` at `height` over the committed state and returns the writes and the state
@@ -80,7 +75,7 @@ class NodeApplication final : public consensus::Application {
   chain::EpochHistory m_epochs;
   Hash32 m_chain_id;
   store::Store& m_store;
-  state::StateTree& m_tree;
+  state::StoredStateTree& m_tree;
   std::deque<Executed> m_checked;  // the last few Check()ed blocks, so Commit need not re-execute
   std::optional<Trial> m_trial;
 };

@@ -37,7 +37,7 @@ struct Node::Impl {
   std::unique_ptr<LockFile> data_lock;
   std::unique_ptr<LockFile> key_lock;
   std::unique_ptr<store::Store> store;
-  state::StateTree tree;
+  std::unique_ptr<state::StoredStateTree> tree;  // over store->TreeRows()
   std::unique_ptr<NodeApplication> app;
   std::unique_ptr<consensus::Machine> machine;
   std::unique_ptr<Mempool> mempool;
@@ -80,6 +80,7 @@ struct Node::Impl {
   // node.cpp
   Status Load();
   Status LoadTree();
+  Status BuildTreeOnce();
   Result<consensus::Snapshot> LoadSnapshot();
   void RestoreOwnBatches(const std::vector<chain::Proposal>& candidates);
   template <class T, class Fn>

@@ -21,11 +21,12 @@
 #include "peerdb/chain/config.h"
 #include "peerdb/chain/rules.h"
 #include "peerdb/state/executor.h"
+#include "peerdb/state/stored_state_tree.h"
 #include "peerdb/util/result.h"
 
 namespace peerdb::store {
 
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 // Status of a stored block as this node sees it (PROTOCOL.md §3), stored as its integer value.
 // Defined once, with the rules that derive it, in chain/rules.h.
@@ -104,6 +105,9 @@ struct BlockCommit {
   // unchanged. Afterwards the WAL is checkpointed and truncated, and secure_delete (always on)
   // has zeroed the freed space: no file of the store holds the value any more.
   std::vector<state::Erasure> erasures;
+  // The state tree's rows this block changed (state::StoredStateTree::ChangedRows), written in the
+  // same transaction so that the tree on disk always matches the committed state.
+  std::vector<state::TreeRow> tree_rows;
 };
 
 // The stored form of the proposals the signer state refers to (Store::SaveSignerCandidates). The
@@ -213,6 +217,10 @@ class Store {
 
   // A StateView over the committed state, for state::ExecuteBatches.
   const state::StateView& View() const;
+  // The rows of the state tree (state::StoredStateTree reads through it), and writing them outside
+  // a block commit, in one synced transaction: only to build the tree of a store that predates it.
+  const state::TreeRowSource& TreeRows() const;
+  Status WriteTreeRows(const std::vector<state::TreeRow>& rows);
 
   // Holds one read transaction while it lives, so that the many point reads of executing a block
   // share one snapshot and one set of file locks instead of taking them per statement. Nothing may

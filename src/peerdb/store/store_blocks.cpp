@@ -221,6 +221,7 @@ Status CommitInTransaction(const Store& store, internal::StoreCore& impl, const 
     q->BindBlob(2, **row);
     PEERDB_TRY(q->Run());
   }
+  PEERDB_TRY(internal::WriteTreeRows(impl, c.tree_rows));
   PEERDB_TRY(internal::ApplyErasures(impl, c.erasures));
   return txn->Commit();
 }

@@ -27,6 +27,7 @@ class SoloChainTest : public ::testing::Test {
   // (Re)creates the chain with `params` (block period 10 ms) on a fresh store.
   void Init(chain::Params params) {
     m_mempool.reset();
+    m_stored.reset();
     m_store.reset();
     m_tree = state::StateTree();
     m_done.clear();
@@ -39,6 +40,7 @@ class SoloChainTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << MessageOf(store);
     m_store = std::move(*store);
     ASSERT_EQ(ErrcOf(m_store->InitGenesis(m_genesis)), Errc::kOk);
+    m_stored = std::make_unique<state::StoredStateTree>(m_store->TreeRows());
     m_tip = ChainTip{0, m_chain_id, kGenesisTime, std::nullopt, {}};
     m_mempool = std::make_unique<Mempool>(Rules(), m_chain_id, kSelf, m_key.signing, m_store->View());
   }
@@ -78,8 +80,13 @@ class SoloChainTest : public ::testing::Test {
     commit.cert = produced->cert;
     commit.seals = {produced->seal};
     commit.writes = produced->exec.writes;
+    // The tree on disk goes along, as the node keeps it: same root, rows in the block's transaction.
+    for (const state::Write& w : commit.writes) EXPECT_TRUE(m_stored->Put(LeafOf(w)).ok());
+    EXPECT_EQ(*m_stored->Root(), produced->block.header.state_root);
+    commit.tree_rows = *m_stored->ChangedRows();
     Status s = m_store->CommitBlock(commit);
     EXPECT_TRUE(s.ok()) << MessageOf(s);
+    m_stored->MarkCommitted();
     const chain::Header& h = produced->block.header;
     m_tip = ChainTip{h.height, produced->id, h.timestamp_ms, produced->cert, {produced->seal}};
     EXPECT_EQ(m_mempool->OnCommitted(produced->block, produced->id, store::BlockStatus::kUnanimous),
@@ -115,6 +122,7 @@ class SoloChainTest : public ::testing::Test {
   Hash32 m_chain_id{};
   std::unique_ptr<store::Store> m_store;
   state::StateTree m_tree;
+  std::unique_ptr<state::StoredStateTree> m_stored;  // the node's tree, over m_store's rows
   ChainTip m_tip;
   std::unique_ptr<Mempool> m_mempool;
   std::vector<std::uint64_t> m_done;
@@ -410,7 +418,7 @@ TEST_F(SoloChainTest, TreeViewAnswersExecutionExactlyLikeTheStore) {
       }
       (void)Add(std::move(ops));  // refused submissions (a delete of nothing) queue nothing
     }
-    const TreeStateView tree_view(m_tree, m_store->View());
+    const TreeStateView tree_view(*m_stored, m_store->View());
     for (unsigned i = 0; i <= 12; ++i) {  // key 12 is never written
       auto from_store = m_store->View().GetKey("app", key(i));
       auto from_tree = tree_view.GetKey("app", key(i));

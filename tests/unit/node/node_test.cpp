@@ -10,6 +10,8 @@
 #include "peerdb/chain/messages.h"
 #include "peerdb/audit/chain_audit.h"
 #include "peerdb/node/node.h"
+#include "peerdb/sqlite/db.h"
+#include "peerdb/sqlite/stmt.h"
 #include "peerdb/store/store.h"
 
 namespace peerdb::node {
@@ -289,6 +291,98 @@ TEST_F(NodeTest, ReopenSeesTheCommittedChainAndContinuesIt) {
   auto b3 = BlockOf(*node, 3);
   ASSERT_EQ(ErrcOf(b3), Errc::kOk);
   EXPECT_EQ(b3->block.block.header.parent_id, head_id);
+}
+
+// Runs `sql` on the node's database file while no node has it open.
+void ExecOnStore(const std::string& path, const std::string& sql) {
+  auto db = sqlite::Db::Open(path, sqlite::OpenMode::kReadWrite);
+  ASSERT_TRUE(db.ok()) << MessageOf(db);
+  ASSERT_EQ(ErrcOf((*db)->Exec(sql)), Errc::kOk);
+}
+
+std::uint64_t TreeRowCount(const std::string& path) {
+  auto store = store::Store::Open(path, store::OpenMode::kReadOnly);
+  EXPECT_TRUE(store.ok());
+  if (!store.ok()) return 0;
+  std::uint64_t rows = 0;
+  for (std::uint8_t depth = 0; depth < 2; ++depth) {  // the root page and the pages below it
+    Bytes key{depth};
+    if (depth == 1) key.push_back(0);
+    for (unsigned nibble = 0; nibble < (depth == 0 ? 1u : 16u); ++nibble) {
+      if (depth == 1) key[1] = static_cast<std::uint8_t>(nibble << 4);
+      auto row = (*store)->TreeRows().LoadTreeRow(key);
+      EXPECT_TRUE(row.ok());
+      rows += row.ok() && row->has_value();
+    }
+  }
+  return rows;
+}
+
+// The state tree lives in the store (state::StoredStateTree): a restart reads its root and checks
+// it against the head's state_root instead of rebuilding the tree, so a damaged root page stops the
+// node at start with a pointer to the audit.
+TEST_F(NodeTest, TheStateTreeIsReadFromTheStoreAtRestartNotRebuilt) {
+  const std::string db = m_config.data_dir + "/peerdb.sqlite";
+  {
+    auto node = OpenStarted();
+    ASSERT_NE(node, nullptr);
+    std::vector<chain::Op> ops;
+    for (int i = 0; i < 300; ++i) ops.push_back(Put("app", "k" + std::to_string(i), "v"));
+    ASSERT_EQ(ErrcOf(SubmitAndWait(*node, ops)), Errc::kOk);
+    node->Stop();
+  }
+  EXPECT_EQ(TreeRowCount(db), 17u);  // 300 keys fill the root page and all 16 pages below it
+  {
+    auto node = OpenStarted();
+    ASSERT_NE(node, nullptr);
+    auto r = SubmitAndWait(*node, {Put("app", "k1", "v2")});
+    ASSERT_EQ(ErrcOf(r), Errc::kOk) << MessageOf(r);
+    node->Stop();
+  }
+  // One slot hash of the root page changed: the state table still holds every key, but the root
+  // no longer matches, and nothing rebuilds it silently.
+  {
+    auto raw = sqlite::Db::Open(db, sqlite::OpenMode::kReadWrite);
+    ASSERT_TRUE(raw.ok());
+    auto get = sqlite::Stmt::Prepare(**raw, "SELECT v FROM state_tree WHERE k = x'00'", false);
+    ASSERT_TRUE(get.ok() && *(*get)->Step());
+    const ByteSpan page = (*get)->ColumnBlob(0);
+    Bytes damaged(page.begin(), page.end());
+    damaged[4] ^= 0x01;  // the first slot's hash
+    get->reset();
+    auto put = sqlite::Stmt::Prepare(**raw, "UPDATE state_tree SET v = ?1 WHERE k = x'00'", false);
+    ASSERT_TRUE(put.ok());
+    (*put)->BindBlob(1, damaged);
+    ASSERT_EQ(ErrcOf((*put)->Run()), Errc::kOk);
+  }
+  auto reopened = Node::Open(m_config, m_clock);
+  ASSERT_EQ(ErrcOf(reopened), Errc::kCorrupt);
+  EXPECT_NE(MessageOf(reopened).find("does not match the state_root of block 2"), std::string::npos) << MessageOf(reopened);
+}
+
+// A store written before the tree was kept on disk (schema 5, no tree rows) gets its tree built
+// once at the next start, from the state table, and goes on from there.
+TEST_F(NodeTest, AStoreWithoutTreeRowsGetsItsTreeBuiltOnceAtStart) {
+  const std::string db = m_config.data_dir + "/peerdb.sqlite";
+  {
+    auto node = OpenStarted();
+    ASSERT_NE(node, nullptr);
+    ASSERT_EQ(ErrcOf(SubmitAndWait(*node, {Put("app", "a", "1"), Put("app", "b", "2")})), Errc::kOk);
+    ASSERT_EQ(ErrcOf(SubmitAndWait(*node, {Del("app", "a")})), Errc::kOk);
+    node->Stop();
+  }
+  ExecOnStore(db, "DELETE FROM state_tree");
+  ASSERT_EQ(TreeRowCount(db), 0u);
+  auto node = OpenStarted();
+  ASSERT_NE(node, nullptr);
+  EXPECT_EQ(TreeRowCount(db), 1u);
+  auto r = SubmitAndWait(*node, {Put("app", "a", "3")});
+  ASSERT_EQ(ErrcOf(r), Errc::kOk) << MessageOf(r);
+  EXPECT_EQ(r->height, 3u);
+  node->Stop();
+  auto report = audit::AuditDatabase(db, chain::ChainId(m_genesis));
+  ASSERT_EQ(ErrcOf(report), Errc::kOk);
+  EXPECT_TRUE(report->ok) << report->failure;
 }
 
 TEST_F(NodeTest, HeartbeatProducesEmptyBlocksWhileIdle) {

@@ -143,9 +143,11 @@ TEST_F(StoreErasureTest, TheSignerCandidatesLoseTheValueToo) {
   EXPECT_EQ(FilesHolding(m_dir, TestChain::ValueOf(3, 2)), std::vector<std::string>{});
 }
 
-// A store written before chain format 2: schema 4, without the commitment columns.
+// A store written before chain format 2: schema 4, without the commitment columns (or the state
+// tree of schema 6).
 void MakeSchema4(const std::string& path) {
   test::ExecRawSql(path,
+                   "DROP TABLE state_tree;"
                    "ALTER TABLE state DROP COLUMN value_commit; ALTER TABLE state DROP COLUMN erased;"
                    "ALTER TABLE history DROP COLUMN value_commit; ALTER TABLE history DROP COLUMN erased;"
                    "UPDATE meta SET value = 4 WHERE key = 'schema_version';");
@@ -171,7 +173,8 @@ TEST_F(StoreErasureTest, AGenesisOnlyStoreMigrates) {
   MakeSchema4(path);
   auto reopened = Store::Open(path);
   ASSERT_TRUE(reopened.ok()) << reopened.error().ToString();
-  EXPECT_EQ(test::RunSqliteCli(path, "SELECT value FROM meta WHERE key = 'schema_version';"), "5\n");
+  EXPECT_EQ(test::RunSqliteCli(path, "SELECT value FROM meta WHERE key = 'schema_version';"),
+            std::to_string(kSchemaVersion) + "\n");
   test::CommitRange(**reopened, m_chain, 1, 2);
 }
 

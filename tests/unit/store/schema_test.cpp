@@ -31,7 +31,7 @@ TEST(StoreSchema, NewFileGetsCurrentVersionAndEveryTable) {
             std::to_string(kSchemaVersion) + "\n");
   EXPECT_EQ(test::RunSqliteCli(path, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_schema "
                                      "WHERE type = 'table' ORDER BY name)"),
-            "anchor_jobs anchors batches blocks certs epochs evidence history meta seals signer_candidates signer_state state\n");
+            "anchor_jobs anchors batches blocks certs epochs evidence history meta seals signer_candidates signer_state state state_tree\n");
   EXPECT_EQ(test::RunSqliteCli(path, "PRAGMA journal_mode"), "wal\n");
   // Opening again neither migrates nor fails.
   ASSERT_TRUE(Store::Open(path).ok());

@@ -150,6 +150,17 @@ ALTER TABLE history ADD COLUMN value_commit BLOB NOT NULL
 ALTER TABLE history ADD COLUMN erased INTEGER NOT NULL DEFAULT 0 CHECK(erased IN (0, 1));
 )sql";
 
+// Version 6: the state tree on disk (state::StoredStateTree): its pages and leaves as rows, written
+// in the transaction of the block that changed them, so that a restart reads the root instead of
+// rebuilding the tree in memory. A store migrating from version 5 gets the table empty; the node
+// fills it once from the state table at its next start (Node: LoadTree).
+constexpr std::string_view kSchemaV6 = R"sql(
+CREATE TABLE state_tree(
+  k BLOB PRIMARY KEY NOT NULL,
+  v BLOB NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 Status RefuseFormat1Blocks(Db& db) {
   PEERDB_TRY_ASSIGN(auto stmt, Stmt::Prepare(db, "SELECT 1 FROM blocks LIMIT 1", false));
   PEERDB_TRY_ASSIGN(const bool has_blocks, stmt->Step());
@@ -161,12 +172,13 @@ Status RefuseFormat1Blocks(Db& db) {
                "(docs/user-guide.md, \"Upgrading from chain format 1\")"};
 }
 
-constexpr std::array<Migration, 5> kMigrations = {{
+constexpr std::array<Migration, 6> kMigrations = {{
     {"blocks, batches, certs, seals, state, history, anchors, evidence, signer_state", kSchemaV1},
     {"anchor checkpoints, anchor_jobs, status index", kSchemaV2},
     {"signer_candidates", kSchemaV3},
     {"epochs", kSchemaV4},
     {"chain format 2: value commitments and erasure", kSchemaV5, RefuseFormat1Blocks},
+    {"state tree on disk", kSchemaV6},
 }};
 static_assert(kMigrations.size() == static_cast<std::size_t>(kSchemaVersion),
               "kSchemaVersion must equal the number of migrations");

@@ -16,13 +16,15 @@
 namespace peerdb::store {
 namespace internal {
 
-struct StoreCore : state::StateView {
+struct StoreCore : state::StateView, state::TreeRowSource {
   StoreCore(std::string p, OpenMode m, std::unique_ptr<sqlite::Db> d)
       : path(std::move(p)), mode(m), db(std::move(d)), stmts(*db) {}
 
   // StateView over the committed state.
   Result<std::optional<state::KeyState>> GetKey(const std::string& ns, const std::string& key) const override;
   Result<std::uint64_t> LastSeq(chain::MemberId author) const override;
+  // TreeRowSource over the state_tree table (store_tree.cpp).
+  Result<std::optional<Bytes>> LoadTreeRow(ByteSpan key) const override;
 
   // kInvalid when the store was opened read-only.
   Status RequireWritable() const;
@@ -41,6 +43,9 @@ struct StoreCore : state::StateView {
   std::optional<Hash32> chain_id;  // set once the genesis is known; the genesis never changes
   bool wipe_pending = false;       // an erasure's WAL frames are not truncated yet (erasure.h)
 };
+
+// Upserts state tree rows inside the caller's transaction (store_tree.cpp).
+Status WriteTreeRows(StoreCore& impl, const std::vector<state::TreeRow>& rows);
 
 }  // namespace internal
 

@@ -1,0 +1,54 @@
+// Store: the rows of the state tree (state::StoredStateTree), read one at a time and written in
+// the transaction of the block that changed them.
+#include "peerdb/sqlite/transaction.h"
+#include "peerdb/store/internal/store_impl.h"
+#include "peerdb/store/store.h"
+
+namespace peerdb::store {
+namespace {
+
+using sqlite::Stmt;
+using sqlite::StmtReset;
+
+// A page is at most 4 + 16 * 64 bytes and a leaf a PCE StateLeaf (a name and a key within their
+// limits, a few hundred bytes); anything longer is damage, refused before it is copied.
+constexpr std::size_t kMaxTreeKeyBytes = 33;
+constexpr std::size_t kMaxTreeRowBytes = 64 * 1024;
+
+}  // namespace
+
+Result<std::optional<Bytes>> internal::StoreCore::LoadTreeRow(ByteSpan key) const {
+  if (key.size() > kMaxTreeKeyBytes) return Error{Errc::kInvalid, "state tree row key of " + std::to_string(key.size()) + " bytes"};
+  PEERDB_TRY_ASSIGN(Stmt* q, Get("SELECT v FROM state_tree WHERE k = ?1"));
+  StmtReset reset(*q);
+  q->BindBlob(1, key);
+  PEERDB_TRY_ASSIGN(const bool found, q->Step());
+  if (!found) return std::optional<Bytes>{};
+  auto row = q->ColumnBlobMax(0, kMaxTreeRowBytes);
+  if (!row.ok()) return Error{Errc::kCorrupt, "state tree row: " + row.error().message};
+  return std::optional<Bytes>{Bytes(row->begin(), row->end())};
+}
+
+Status internal::WriteTreeRows(StoreCore& impl, const std::vector<state::TreeRow>& rows) {
+  if (rows.empty()) return Status::Ok();
+  PEERDB_TRY_ASSIGN(Stmt* q, impl.Get("INSERT INTO state_tree(k, v) VALUES(?1, ?2) "
+                                      "ON CONFLICT(k) DO UPDATE SET v = excluded.v"));
+  for (const state::TreeRow& r : rows) {
+    StmtReset reset(*q);
+    q->BindBlob(1, r.key);
+    q->BindBlob(2, r.value);
+    if (Status s = q->Run(); !s.ok()) return s.error().Context("state tree row");
+  }
+  return Status::Ok();
+}
+
+const state::TreeRowSource& Store::TreeRows() const { return *m_impl; }
+
+Status Store::WriteTreeRows(const std::vector<state::TreeRow>& rows) {
+  PEERDB_TRY(m_impl->RequireWritable());
+  PEERDB_TRY_ASSIGN(auto txn, sqlite::Transaction::Begin(*m_impl->db));
+  PEERDB_TRY(internal::WriteTreeRows(*m_impl, rows));
+  return txn->Commit();
+}
+
+}  // namespace peerdb::store
