@@ -33,7 +33,8 @@ def value(i):
     return {"account": f"ACC-{i:09d}", "amount": i * 7 % 100000, "currency": "EUR", "memo": "x" * 120}
 
 
-def run_node_load(peerdb, wd, seconds, clients, per_request, block_period_ms):
+def start_node(peerdb, wd, block_period_ms, log_level="warn"):
+    """Starts a one-member consortium's node in `wd` and waits until its API answers: (process, API port)."""
     subprocess.run([peerdb, "keygen", "--name", "Bench", "--contact", "bench", "--out", f"{wd}/m"], check=True,
                    capture_output=True)
     subprocess.run([peerdb, "consortium", "create", "--member", f"{wd}/m/member.json", "--namespace", "bench",
@@ -41,18 +42,31 @@ def run_node_load(peerdb, wd, seconds, clients, per_request, block_period_ms):
     port = free_port()
     with open(f"{wd}/node.toml", "w") as f:
         f.write(f'consortium = "c.toml"\nkey = "m/member.key"\ndata_dir = "data"\napi_listen = "127.0.0.1:{port}"\n'
-                f'log_level = "warn"\n')
-    log = open(f"{wd}/node.log", "w")
+                f'log_level = "{log_level}"\n')
+    return restart_node(peerdb, wd, port), port
+
+
+def restart_node(peerdb, wd, port):
+    """Starts the node configured in `wd` and waits until its API answers."""
+    log = open(f"{wd}/node.log", "a")
     proc = subprocess.Popen([peerdb, "node", "--config", f"{wd}/node.toml"], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 600
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"the node exited with {proc.returncode}; see {wd}/node.log")
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            c.request("GET", "/v1/status")
+            if c.getresponse().status == 200:
+                return proc
+        except OSError:
+            time.sleep(0.02)
+    sys.exit("the node did not answer within 600 s")
+
+
+def run_node_load(peerdb, wd, seconds, clients, per_request, block_period_ms):
+    proc, port = start_node(peerdb, wd, block_period_ms)
     try:
-        for _ in range(200):
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                c.request("GET", "/v1/status")
-                c.getresponse().read()
-                break
-            except OSError:
-                time.sleep(0.05)
         bodies = []
         for client in range(clients):
             ops = [{"op": "put", "ns": "bench", "key": f"c{client}-k{j}", "value": value(j)} for j in range(per_request)]

@@ -179,8 +179,15 @@ std::size_t Mempool::OnCommitted(const chain::Block& block, const Hash32& id, st
     }
   }
   // Other members' writes change the base under the overlay; rebuild it when nothing of ours is
-  // in flight (cheap) so later submissions are checked against what is really committed.
-  if (m_pending.empty() && m_open.requests.empty()) m_overlay = std::make_unique<state::OverlayView>(m_committed);
+  // in flight (cheap) so later submissions are checked against what is really committed. Under
+  // sustained load something is always in flight: then rebuild it from the pending batches once it
+  // holds mostly committed writes, so that it neither grows with every key ever written nor goes
+  // stale (a rebuild costs the ops in flight and comes after at least as many ops committed).
+  if (m_pending.empty() && m_open.requests.empty()) {
+    m_overlay = std::make_unique<state::OverlayView>(m_committed);
+  } else if (m_overlay->keys() > 2 * size_ops() + kOverlaySlackKeys) {
+    RebuildOverlay();
+  }
   return acked;
 }
 

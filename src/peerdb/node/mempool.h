@@ -75,6 +75,9 @@ class Mempool {
 
   bool empty() const { return m_pending.empty() && m_open.requests.empty(); }
   std::size_t size_ops() const { return m_pending_ops + m_open.ops.size(); }
+  // Keys the overlay of checked-but-uncommitted writes holds (bounded: OnCommitted).
+  std::size_t overlay_keys() const { return m_overlay->keys(); }
+  static constexpr std::size_t kOverlaySlackKeys = 1024;
 
  private:
   // One client request: ops [first_op, first_op + op_count) of its batch.

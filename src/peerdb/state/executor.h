@@ -116,6 +116,7 @@ class OverlayView final : public StateView {
   Result<std::optional<KeyState>> GetKey(const std::string& ns, const std::string& key) const override;
   Result<std::uint64_t> LastSeq(chain::MemberId author) const override;
   bool ChangeProposed() const override { return m_change_proposed || m_base.ChangeProposed(); }
+  std::size_t keys() const { return m_keys.size(); }  // keys written over the base
 
  private:
   const StateView& m_base;

@@ -121,6 +121,43 @@ TEST_F(MempoolTest, RequestsShareOneSignedBatchAndEachGetsItsOwnReceipt) {
   EXPECT_TRUE(m_pool->empty());
 }
 
+// Under sustained load one of this member's batches is always in flight, so the overlay was never
+// reset and grew with every key ever written (a node loading millions of keys grew by gigabytes).
+// It is now rebuilt from the batches in flight once it holds mostly committed writes.
+TEST_F(MempoolTest, TheOverlayStaysBoundedWhileSomethingIsAlwaysInFlight) {
+  std::vector<Answer> answers(60);
+  std::optional<chain::TxBatch> in_flight;
+  for (int round = 0; round < 60; ++round) {
+    std::vector<chain::Op> ops;
+    for (int i = 0; i < 100; ++i) ops.push_back(Put("app", "r" + std::to_string(round) + "-" + std::to_string(i), "v"));
+    Accept(std::move(ops), answers[static_cast<std::size_t>(round)]);
+    auto sealed = m_pool->Seal(m_next_height);
+    ASSERT_TRUE(sealed.has_value());
+    if (in_flight) {  // the previous batch commits while this one waits
+      auto done = state::ExecuteBatches(state::ExecRules{&m_epoch, {}}, m_chain_id, m_view, {*in_flight}, m_next_height);
+      ASSERT_TRUE(done.ok()) << done.error().ToString();
+      for (const state::Write& w : done->writes) m_view.keys[{w.ns, w.key}] = w.state;
+      m_view.seqs[1] = in_flight->seq;
+      EXPECT_EQ(m_pool->OnCommitted(BlockOf(*in_flight), Hash32{0xb2}, store::BlockStatus::kUnanimous), 100u);
+      ++m_next_height;
+    }
+    in_flight = sealed;
+    EXPECT_FALSE(m_pool->empty());
+    EXPECT_LE(m_pool->overlay_keys(), 2 * m_pool->size_ops() + Mempool::kOverlaySlackKeys + 100) << "round " << round;
+  }
+  for (int round = 0; round < 59; ++round) {
+    ASSERT_EQ(answers[static_cast<std::size_t>(round)].calls, 1);
+    EXPECT_TRUE(answers[static_cast<std::size_t>(round)].result->ok()) << "round " << round;
+  }
+  // After the rebuilds a new request is still checked against the batch in flight: deleting a key
+  // only that batch creates is accepted.
+  Answer next;
+  Accept({test::Del("app", "r59-0")}, next);
+  auto batch = m_pool->Seal(m_next_height);
+  ASSERT_TRUE(batch.has_value());
+  EXPECT_EQ(batch->seq, 61u);
+}
+
 TEST_F(MempoolTest, ARequestThatDoesNotExecuteFailsAloneAndLeavesTheOthersOpen) {
   Answer a, b;
   Accept({Put("app", "a", "1")}, a);
