@@ -284,7 +284,7 @@ Result<std::optional<Bytes>> Store::LoadBlockBytes(std::uint64_t height) const {
 }
 
 Result<std::optional<BlockStatus>> Store::LoadBlockStatus(std::uint64_t height) const {
-  PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get("SELECT status FROM blocks WHERE height = ?1"));
+  PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get("SELECT status FROM blocks INDEXED BY blocks_status_at WHERE height = ?1"));
   StmtReset reset(*q);
   q->BindU64(1, height);
   PEERDB_TRY_ASSIGN(const bool found, q->Step());

@@ -76,7 +76,7 @@ Result<std::optional<StatusEntry>> Store::LoadNewestWithStatus(const std::string
   StatusEntry out;
   PEERDB_TRY_ASSIGN(out.entry, internal::ReadHistoryRow(*q));
   // The status is read through the block row, so a damaged status column is reported as such.
-  PEERDB_TRY_ASSIGN(Stmt* b, m_impl->Get("SELECT status FROM blocks WHERE height = ?1"));
+  PEERDB_TRY_ASSIGN(Stmt* b, m_impl->Get("SELECT status FROM blocks INDEXED BY blocks_status_at WHERE height = ?1"));
   StmtReset reset_b(*b);
   b->BindU64(1, out.entry.height);
   PEERDB_TRY_ASSIGN(const bool block_found, b->Step());

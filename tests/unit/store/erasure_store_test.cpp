@@ -147,7 +147,7 @@ TEST_F(StoreErasureTest, TheSignerCandidatesLoseTheValueToo) {
 // tree of schema 6).
 void MakeSchema4(const std::string& path) {
   test::ExecRawSql(path,
-                   "DROP TABLE state_tree;"
+                   "DROP TABLE state_tree; DROP INDEX blocks_status_at;"
                    "ALTER TABLE state DROP COLUMN value_commit; ALTER TABLE state DROP COLUMN erased;"
                    "ALTER TABLE history DROP COLUMN value_commit; ALTER TABLE history DROP COLUMN erased;"
                    "UPDATE meta SET value = 4 WHERE key = 'schema_version';");

@@ -14,10 +14,10 @@
 #define PEERDB_STORE_BLOCK_COLUMNS "height, id, body, status"
 #define PEERDB_STORE_CURRENT_FROM                                                  \
   "SELECT s.ns, s.key, s.value, s.deleted, s.owner, s.version, s.height, b.id, s.value_commit, s.erased " \
-  "FROM state AS s LEFT JOIN blocks AS b ON b.height = s.height"
+  "FROM state AS s LEFT JOIN blocks AS b INDEXED BY blocks_status_at ON b.height = s.height"
 #define PEERDB_STORE_HISTORY_FROM                                                                     \
   "SELECT s.ns, s.key, s.version, s.value, s.deleted, s.owner, s.height, b.id, s.author, s.seq, " \
-  "s.op_index, s.value_commit, s.erased FROM history AS s LEFT JOIN blocks AS b ON b.height = s.height"
+  "s.op_index, s.value_commit, s.erased FROM history AS s LEFT JOIN blocks AS b INDEXED BY blocks_status_at ON b.height = s.height"
 
 namespace peerdb::store::internal {
 

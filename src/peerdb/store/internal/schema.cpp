@@ -154,11 +154,15 @@ ALTER TABLE history ADD COLUMN erased INTEGER NOT NULL DEFAULT 0 CHECK(erased IN
 // in the transaction of the block that changed them, so that a restart reads the root instead of
 // rebuilding the tree in memory. A store migrating from version 5 gets the table empty; the node
 // fills it once from the state table at its next start (Node: LoadTree).
+// blocks_status_at answers a block's id and status by height without reading its row: status is
+// stored after the body, so reading it from the row walks the body's whole overflow chain (a read
+// of one key did that for every version it looked at; queries name the index: rows.h).
 constexpr std::string_view kSchemaV6 = R"sql(
 CREATE TABLE state_tree(
   k BLOB PRIMARY KEY NOT NULL,
   v BLOB NOT NULL
 ) WITHOUT ROWID;
+CREATE INDEX blocks_status_at ON blocks(height, id, status);
 )sql";
 
 Status RefuseFormat1Blocks(Db& db) {
