@@ -6,6 +6,7 @@
 
 #include "peerdb/codec/pce.h"
 #include "peerdb/consensus/evidence.h"
+#include "peerdb/state/stored_state_tree.h"
 #include "peerdb/state/tree_writes.h"
 #include "peerdb/util/assert.h"
 
@@ -275,6 +276,12 @@ CheckOutcome ChainChecker::CheckErasures() const {
 CheckOutcome ChainChecker::CompareState(const store::Store& db) {
   std::optional<AuditFailure> failure;
   auto keys = m_state.keys();
+  // The node's state tree on disk (absent in a store no node has opened since schema 6): every
+  // leaf as replayed, and the root page giving the replayed root. A node reads its leaves when it
+  // executes and checks only the root when it starts, so a damaged leaf row shows here.
+  state::StoredStateTree tree(db.TreeRows());
+  auto tree_stored = tree.IsStored();
+  if (!tree_stored.ok()) return At(std::nullopt, tree_stored.error(), "reading the state tree: ");
   Status s = db.ForEachCurrent([&](const store::CurrentEntry& e) {
     auto it = keys.find({e.ns, e.key});
     if (it == keys.end()) {
@@ -287,6 +294,15 @@ CheckOutcome ChainChecker::CompareState(const store::Store& db) {
                    "state row " + KeyName(e.ns, e.key) + " differs from the replay (" + Describe(e.state, r.state) +
                        "); last written by block " + std::to_string(r.height));
       return false;
+    }
+    if (*tree_stored) {
+      auto leaf = tree.Find(e.ns, e.key);
+      if (!leaf.ok() || *leaf != state::LeafOf(state::Write{e.ns, e.key, r.state, 0, 0, 0})) {
+        failure = At(r.height, Errc::kCorrupt,
+                     "the state tree's leaf of " + KeyName(e.ns, e.key) + " differs from the replay" +
+                         (leaf.ok() ? std::string() : " (" + leaf.error().message + ")"));
+        return false;
+      }
     }
     keys.erase(it);
     return true;
@@ -325,6 +341,14 @@ CheckOutcome ChainChecker::CompareState(const store::Store& db) {
     return At(history[i].height, Errc::kCorrupt,
               "history row " + KeyName(history[i].ns, history[i].key) + " from block " +
                   std::to_string(history[i].height) + " is missing");
+  }
+  if (*tree_stored) {
+    auto root = tree.Root();
+    if (!root.ok() || *root != m_tree.Root()) {
+      return At(head(), Errc::kCorrupt,
+                "the state tree stored in the database does not give the replayed state_root" +
+                    (root.ok() ? std::string() : " (" + root.error().message + ")"));
+    }
   }
   return std::nullopt;
 }

@@ -12,6 +12,7 @@
 #include "peerdb/node/node.h"
 #include "peerdb/sqlite/db.h"
 #include "peerdb/sqlite/stmt.h"
+#include "peerdb/state/state_tree.h"
 #include "peerdb/store/store.h"
 
 namespace peerdb::node {
@@ -318,6 +319,26 @@ std::uint64_t TreeRowCount(const std::string& path) {
   return rows;
 }
 
+// Flips one bit of byte `index` of the state tree row `key`, while no node has the file open.
+void FlipTreeRowByte(const std::string& path, const Bytes& key, std::size_t index) {
+  auto raw = sqlite::Db::Open(path, sqlite::OpenMode::kReadWrite);
+  ASSERT_TRUE(raw.ok());
+  auto get = sqlite::Stmt::Prepare(**raw, "SELECT v FROM state_tree WHERE k = ?1", false);
+  ASSERT_TRUE(get.ok());
+  (*get)->BindBlob(1, key);
+  ASSERT_TRUE(*(*get)->Step());
+  const ByteSpan row = (*get)->ColumnBlob(0);
+  Bytes damaged(row.begin(), row.end());
+  ASSERT_LT(index, damaged.size());
+  damaged[index] ^= 0x01;
+  get->reset();
+  auto put = sqlite::Stmt::Prepare(**raw, "UPDATE state_tree SET v = ?1 WHERE k = ?2", false);
+  ASSERT_TRUE(put.ok());
+  (*put)->BindBlob(1, damaged);
+  (*put)->BindBlob(2, key);
+  ASSERT_EQ(ErrcOf((*put)->Run()), Errc::kOk);
+}
+
 // The state tree lives in the store (state::StoredStateTree): a restart reads its root and checks
 // it against the head's state_root instead of rebuilding the tree, so a damaged root page stops the
 // node at start with a pointer to the audit.
@@ -341,20 +362,7 @@ TEST_F(NodeTest, TheStateTreeIsReadFromTheStoreAtRestartNotRebuilt) {
   }
   // One slot hash of the root page changed: the state table still holds every key, but the root
   // no longer matches, and nothing rebuilds it silently.
-  {
-    auto raw = sqlite::Db::Open(db, sqlite::OpenMode::kReadWrite);
-    ASSERT_TRUE(raw.ok());
-    auto get = sqlite::Stmt::Prepare(**raw, "SELECT v FROM state_tree WHERE k = x'00'", false);
-    ASSERT_TRUE(get.ok() && *(*get)->Step());
-    const ByteSpan page = (*get)->ColumnBlob(0);
-    Bytes damaged(page.begin(), page.end());
-    damaged[4] ^= 0x01;  // the first slot's hash
-    get->reset();
-    auto put = sqlite::Stmt::Prepare(**raw, "UPDATE state_tree SET v = ?1 WHERE k = x'00'", false);
-    ASSERT_TRUE(put.ok());
-    (*put)->BindBlob(1, damaged);
-    ASSERT_EQ(ErrcOf((*put)->Run()), Errc::kOk);
-  }
+  FlipTreeRowByte(db, Bytes{0x00}, 4);  // the root page's first slot hash
   auto reopened = Node::Open(m_config, m_clock);
   ASSERT_EQ(ErrcOf(reopened), Errc::kCorrupt);
   EXPECT_NE(MessageOf(reopened).find("does not match the state_root of block 2"), std::string::npos) << MessageOf(reopened);
@@ -383,6 +391,37 @@ TEST_F(NodeTest, AStoreWithoutTreeRowsGetsItsTreeBuiltOnceAtStart) {
   auto report = audit::AuditDatabase(db, chain::ChainId(m_genesis));
   ASSERT_EQ(ErrcOf(report), Errc::kOk);
   EXPECT_TRUE(report->ok) << report->failure;
+}
+
+// peerdb audit checks the tree a node keeps on disk against its replay: a leaf row changed (the
+// node would execute over it; its root, held in the pages, is unchanged) and a root page changed.
+TEST_F(NodeTest, AuditFindsADamagedStateTreeRow) {
+  const std::string db = m_config.data_dir + "/peerdb.sqlite";
+  {
+    auto node = OpenStarted();
+    ASSERT_NE(node, nullptr);
+    ASSERT_EQ(ErrcOf(SubmitAndWait(*node, {Put("app", "a", "1"), Put("app", "b", "2"), Put("app", "c", "3")})), Errc::kOk);
+    node->Stop();
+  }
+  const auto audit = [&] { return audit::AuditDatabase(db, chain::ChainId(m_genesis)); };
+  ASSERT_TRUE(audit()->ok) << audit()->failure;
+  const Hash32 path = state::StatePath("app", "b");
+  Bytes leaf_key{0xFF};
+  leaf_key.insert(leaf_key.end(), path.begin(), path.end());
+  const std::size_t version_low_byte = 4 + 3 + 4 + 1 + 32 + 4 + 7;  // PCE(ns, key, commit, owner, version)
+  FlipTreeRowByte(db, leaf_key, version_low_byte);
+  auto leaf_report = audit();
+  ASSERT_EQ(ErrcOf(leaf_report), Errc::kOk);
+  EXPECT_FALSE(leaf_report->ok);
+  EXPECT_NE(leaf_report->failure.find("the state tree's leaf of app/b differs from the replay"), std::string::npos)
+      << leaf_report->failure;
+  FlipTreeRowByte(db, leaf_key, version_low_byte);  // back as it was
+  ASSERT_TRUE(audit()->ok);
+  FlipTreeRowByte(db, Bytes{0x00}, 4);
+  auto root_report = audit();
+  ASSERT_EQ(ErrcOf(root_report), Errc::kOk);
+  EXPECT_FALSE(root_report->ok);
+  EXPECT_NE(root_report->failure.find("does not give the replayed state_root"), std::string::npos) << root_report->failure;
 }
 
 TEST_F(NodeTest, HeartbeatProducesEmptyBlocksWhileIdle) {
