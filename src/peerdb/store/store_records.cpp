@@ -46,7 +46,10 @@ Result<std::optional<Bytes>> LoadEpochRow(internal::StoreCore& impl, std::string
 // with sqlite3.
 Status internal::WriteChainExcluded(StoreCore& impl, const std::vector<chain::MemberId>& members) {
   std::string text;
-  for (const chain::MemberId m : members) text += (text.empty() ? "" : ",") + std::to_string(m);
+  for (const chain::MemberId m : members) {
+    if (!text.empty()) text.push_back(',');
+    text.append(std::to_string(m));
+  }
   PEERDB_TRY_ASSIGN(Stmt* q, impl.Get("INSERT INTO meta(key, value) VALUES('chain_excluded', ?1) "
                                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
   StmtReset reset(*q);
