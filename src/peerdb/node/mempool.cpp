@@ -198,7 +198,7 @@ std::vector<chain::TxBatch> Mempool::OnDropped(const chain::TxBatch& batch, cons
   m_pending.erase(it);
   m_pending_ops -= p.batch.ops.size();
   RebuildOverlay();
-  const auto fail = [&reason](Request& r, const std::string& why) {
+  const auto fail = [](Request& r, const std::string& why) {
     if (r.done) r.done(Error{Errc::kConflict, "operations not committed: " + why});
   };
   // A batch of one request failed for that request's own reason.

@@ -85,7 +85,12 @@ Status Node::Impl::Load() {
       chain_id, self, CurrentKey(), store->View());
   mempool->SetTestingCorruptCiphertexts(config.testing_byzantine == "bad-ciphertext");
   RestoreOwnBatches(snap.candidates);
+  const bool chain_excluded_stored = snap.chain_excluded.has_value();
   machine = std::make_unique<consensus::Machine>(std::move(snap), *app, key->signing);
+  // Without a stored X_chain the machine derived it from every block (a store written before it was
+  // kept): store it once, so that the next start reads it instead.
+  if (!chain_excluded_stored) PEERDB_TRY(store->SaveChainExcluded(machine->ChainExcluded()));
+  app->SetChainExcluded(machine->ChainExcluded());
   if (config.anchor.enabled) {
     PEERDB_TRY_ASSIGN(anchoring, Anchoring::Create(config.anchor, io, *store, consortium.genesis, clock));
     // Anchoring follows the best UNANIMOUS block (PROTOCOL.md §1.8 duty).
@@ -232,6 +237,7 @@ Result<consensus::Snapshot> Node::Impl::LoadSnapshot() {
     }
   }
   PEERDB_TRY_ASSIGN(snap.evidence, store->LoadEvidence());
+  PEERDB_TRY_ASSIGN(snap.chain_excluded, store->LoadChainExcluded());
   snap.epoch = app->epoch();
   snap.epochs = app->epochs().all();
   for (std::uint64_t h = head_height; h > 0; --h) {

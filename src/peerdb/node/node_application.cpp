@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "peerdb/codec/pce.h"
+#include "peerdb/consensus/evidence.h"
 #include "peerdb/node/block_producer.h"
 #include "peerdb/node/fail_stop.h"
 #include "peerdb/node/tree_state_view.h"
@@ -225,6 +226,16 @@ void NodeApplication::CommitWith(const consensus::CommittedBlock& b, const chain
     DieOnWriteFailure(what, Error{Errc::kCorrupt, "the state tree disagrees with the committed state_root"});
   }
   c.tree_rows = OrStop(m_tree.ChangedRows(), "write the state tree");
+  // Offenders named by the block's evidence join X_chain (the machine's rule: consensus::EvidenceOffender).
+  if (m_chain_excluded) {
+    bool grew = false;
+    for (const chain::Record& r : b.block.records) {
+      if (const auto* e = std::get_if<chain::Evidence>(&r.body)) {
+        if (auto offender = consensus::EvidenceOffender(*e); offender.ok()) grew = m_chain_excluded->insert(*offender).second || grew;
+      }
+    }
+    if (grew) c.chain_excluded = std::vector<chain::MemberId>(m_chain_excluded->begin(), m_chain_excluded->end());
+  }
   {
     WriteTimer timer("block");
     if (Status s = m_store.CommitBlock(c); !s.ok()) DieOnWriteFailure(what, s.error());

@@ -11,6 +11,7 @@
 #include <deque>
 #include <functional>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "peerdb/consensus/application.h"
@@ -42,6 +43,11 @@ class NodeApplication final : public consensus::Application {
 
   // Called after each Commit with the block and the number of operations it applied.
   std::function<void(const consensus::CommittedBlock&)> on_commit;
+  // X_chain at the head (the machine's, once it started); from then on every commit of a block
+  // that records evidence stores the grown set in its transaction.
+  void SetChainExcluded(const std::vector<chain::MemberId>& members) {
+    m_chain_excluded = std::set<chain::MemberId>(members.begin(), members.end());
+  }
 
   // The epoch state of the committed head (in force at the next height) and the chain's epochs.
   const chain::EpochState& epoch() const { return m_epoch; }
@@ -78,6 +84,9 @@ class NodeApplication final : public consensus::Application {
   state::StoredStateTree& m_tree;
   std::deque<Executed> m_checked;  // the last few Check()ed blocks, so Commit need not re-execute
   std::optional<Trial> m_trial;
+  // X_chain at the head, kept so that a block recording evidence stores the new set with itself
+  // (BlockCommit::chain_excluded). Unknown until the node sets it after the machine started.
+  std::optional<std::set<chain::MemberId>> m_chain_excluded;
 };
 
 }  // namespace peerdb::node

@@ -108,6 +108,10 @@ struct BlockCommit {
   // The state tree's rows this block changed (state::StoredStateTree::ChangedRows), written in the
   // same transaction so that the tree on disk always matches the committed state.
   std::vector<state::TreeRow> tree_rows;
+  // X_chain after this block (PROTOCOL.md §5.2: the offenders named by evidence recorded in blocks up
+  // to and including it), given when the block records evidence: stored in the same transaction, so
+  // that a restart need not read every block to re-derive it (Store::LoadChainExcluded).
+  std::optional<std::vector<chain::MemberId>> chain_excluded;
 };
 
 // The stored form of the proposals the signer state refers to (Store::SaveSignerCandidates). The
@@ -185,6 +189,11 @@ class Store {
   // What BlockCommit::epoch_state / epoch_history last stored (nullopt: never, i.e. still the genesis
   // config with nothing pending).
   Result<std::optional<Bytes>> LoadEpochState() const;
+  // X_chain at the head as last stored (BlockCommit::chain_excluded or SaveChainExcluded), sorted;
+  // nullopt when never stored (a store written before it was kept, or a node never started on it).
+  Result<std::optional<std::vector<chain::MemberId>>> LoadChainExcluded() const;
+  // Stores X_chain at the head on its own (synced): once, after the node derived it from the blocks.
+  Status SaveChainExcluded(const std::vector<chain::MemberId>& members);
   Result<std::optional<Bytes>> LoadEpochHistory() const;
   // Replaces the signer state (PCE SignerState) in its own transaction. Durable on return
   // (synchronous=FULL): the S5 "persist before send" step for votes, round changes and seals.

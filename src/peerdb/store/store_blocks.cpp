@@ -222,6 +222,7 @@ Status CommitInTransaction(const Store& store, internal::StoreCore& impl, const 
     PEERDB_TRY(q->Run());
   }
   PEERDB_TRY(internal::WriteTreeRows(impl, c.tree_rows));
+  if (c.chain_excluded) PEERDB_TRY(internal::WriteChainExcluded(impl, *c.chain_excluded));
   PEERDB_TRY(internal::ApplyErasures(impl, c.erasures));
   return txn->Commit();
 }

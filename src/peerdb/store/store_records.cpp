@@ -1,4 +1,7 @@
-// Store: signer state and evidence. Anchors live in store_anchors.cpp.
+// Store: signer state, evidence and the stored X_chain. Anchors live in store_anchors.cpp.
+#include <algorithm>
+#include <limits>
+
 #include "peerdb/codec/pce.h"
 #include "peerdb/crypto/sha256.h"
 #include "peerdb/store/internal/rows.h"
@@ -38,6 +41,51 @@ Result<std::optional<Bytes>> LoadEpochRow(internal::StoreCore& impl, std::string
   return std::optional<Bytes>{Bytes(body->begin(), body->end())};
 }
 }  // namespace
+
+// X_chain is kept in meta as the members' ids in decimal, comma-separated ("" = none), readable
+// with sqlite3.
+Status internal::WriteChainExcluded(StoreCore& impl, const std::vector<chain::MemberId>& members) {
+  std::string text;
+  for (const chain::MemberId m : members) {
+    if (!text.empty()) text.push_back(',');
+    text.append(std::to_string(m));
+  }
+  PEERDB_TRY_ASSIGN(Stmt* q, impl.Get("INSERT INTO meta(key, value) VALUES('chain_excluded', ?1) "
+                                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  StmtReset reset(*q);
+  q->BindText(1, text);
+  return q->Run();
+}
+
+Result<std::optional<std::vector<chain::MemberId>>> Store::LoadChainExcluded() const {
+  PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get("SELECT value FROM meta WHERE key = 'chain_excluded'"));
+  StmtReset reset(*q);
+  PEERDB_TRY_ASSIGN(const bool found, q->Step());
+  if (!found) return std::optional<std::vector<chain::MemberId>>{};
+  PEERDB_TRY_ASSIGN(const std::string text, q->ColumnTextMax(0, 64 * 1024));
+  if (!text.empty() && text.back() == ',') return Error{Errc::kCorrupt, "meta chain_excluded ends with a comma"};
+  std::vector<chain::MemberId> out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t end = std::min(text.find(',', at), text.size());
+    const std::string id = text.substr(at, end - at);
+    if (id.empty() || id.size() > 10 || id.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoull(id) > std::numeric_limits<chain::MemberId>::max()) {
+      return Error{Errc::kCorrupt, "meta chain_excluded is not a list of member ids: '" + text + "'"};
+    }
+    out.push_back(static_cast<chain::MemberId>(std::stoull(id)));
+    at = end + 1;
+  }
+  if (!std::is_sorted(out.begin(), out.end()) || std::adjacent_find(out.begin(), out.end()) != out.end()) {
+    return Error{Errc::kCorrupt, "meta chain_excluded is not sorted: '" + text + "'"};
+  }
+  return std::optional<std::vector<chain::MemberId>>{std::move(out)};
+}
+
+Status Store::SaveChainExcluded(const std::vector<chain::MemberId>& members) {
+  PEERDB_TRY(m_impl->RequireWritable());
+  return internal::WriteChainExcluded(*m_impl, members);
+}
 
 Result<std::optional<Bytes>> Store::LoadEpochState() const { return LoadEpochRow(*m_impl, "state"); }
 Result<std::optional<Bytes>> Store::LoadEpochHistory() const { return LoadEpochRow(*m_impl, "history"); }

@@ -424,6 +424,40 @@ TEST_F(NodeTest, AuditFindsADamagedStateTreeRow) {
   EXPECT_NE(root_report->failure.find("does not give the replayed state_root"), std::string::npos) << root_report->failure;
 }
 
+// X_chain (members named by evidence recorded in blocks) is stored, so that a restart does not read
+// every block to re-derive it: the first start stores the set it derived (here empty), and a later
+// start takes the stored set as it is. Storing member 1 by hand (no block names it) shows that the
+// restart read it rather than the blocks.
+TEST_F(NodeTest, ARestartTakesTheChainExclusionsFromTheStoreNotFromEveryBlock) {
+  const std::string db = m_config.data_dir + "/peerdb.sqlite";
+  {
+    auto node = OpenStarted();
+    ASSERT_NE(node, nullptr);
+    ASSERT_EQ(ErrcOf(SubmitAndWait(*node, {Put("app", "a", "1")})), Errc::kOk);
+    auto status = StatusOf(*node);
+    ASSERT_EQ(ErrcOf(status), Errc::kOk);
+    ASSERT_EQ(status->members.size(), 1u);
+    EXPECT_FALSE(status->members[0].excluded);
+    node->Stop();
+  }
+  {
+    auto store = store::Store::Open(db);
+    ASSERT_EQ(ErrcOf(store), Errc::kOk);
+    auto stored = (*store)->LoadChainExcluded();
+    ASSERT_EQ(ErrcOf(stored), Errc::kOk);
+    ASSERT_TRUE(stored->has_value()) << "the first start stores the set it derived";
+    EXPECT_TRUE((*stored)->empty());
+    ASSERT_EQ(ErrcOf((*store)->SaveChainExcluded({1})), Errc::kOk);
+  }
+  auto node = OpenStarted();
+  ASSERT_NE(node, nullptr);
+  auto status = StatusOf(*node);
+  ASSERT_EQ(ErrcOf(status), Errc::kOk);
+  ASSERT_EQ(status->members.size(), 1u);
+  EXPECT_TRUE(status->members[0].excluded);
+  node->Stop();
+}
+
 TEST_F(NodeTest, HeartbeatProducesEmptyBlocksWhileIdle) {
   chain::Params params = m_genesis.config.params;
   params.block_period_ms = 2;

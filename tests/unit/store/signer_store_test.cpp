@@ -47,5 +47,42 @@ TEST(SignerStore, OversizeRowsAreRefusedAndReadOnlyStoresWriteNothing) {
   EXPECT_NE(ro->SaveSignerState(ToBytes("x")).error().code, Errc::kOk);
 }
 
+// X_chain is stored so that a restart need not read every block: absent until saved, replaced
+// whole, readable with sqlite3, and a damaged value is corrupt, not silently an empty set.
+TEST(SignerStore, ChainExclusionsAreStoredReplacedAndCheckedWhenRead) {
+  const std::string path = test::TempDir() + "/excluded.db";
+  {
+    auto store = Open(path);
+    ASSERT_TRUE(store);
+    EXPECT_FALSE(store->LoadChainExcluded()->has_value()) << "never stored: the node derives it once";
+    ASSERT_TRUE(store->SaveChainExcluded({}).ok());
+    EXPECT_EQ(**store->LoadChainExcluded(), std::vector<chain::MemberId>{});
+    ASSERT_TRUE(store->SaveChainExcluded({2, 5}).ok());
+  }
+  EXPECT_EQ(test::RunSqliteCli(path, "SELECT value FROM meta WHERE key = 'chain_excluded'"), "2,5\n");
+  {
+    auto store = Open(path);
+    ASSERT_TRUE(store);
+    EXPECT_EQ(**store->LoadChainExcluded(), (std::vector<chain::MemberId>{2, 5}));
+    // A block that records evidence stores the grown set in its own transaction; one that does not
+    // leaves it as it was.
+    test::TestChain chain(2);
+    ASSERT_TRUE(store->InitGenesis(chain.genesis()).ok());
+    BlockCommit first = chain.Make(1);
+    first.chain_excluded = std::vector<chain::MemberId>{2, 3, 5};
+    ASSERT_TRUE(store->CommitBlock(first).ok());
+    ASSERT_TRUE(store->CommitBlock(chain.Make(2)).ok());
+    EXPECT_EQ(**store->LoadChainExcluded(), (std::vector<chain::MemberId>{2, 3, 5}));
+  }
+  for (const std::string bad : {"2,x", "5,2", "2,2", "2,", ",2", "99999999999"}) {
+    test::ExecRawSql(path, "UPDATE meta SET value = '" + bad + "' WHERE key = 'chain_excluded'");
+    auto store = Open(path);
+    ASSERT_TRUE(store);
+    auto loaded = store->LoadChainExcluded();
+    ASSERT_FALSE(loaded.ok()) << bad;
+    EXPECT_EQ(loaded.error().code, Errc::kCorrupt) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace peerdb::store

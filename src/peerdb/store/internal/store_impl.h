@@ -44,6 +44,9 @@ struct StoreCore : state::StateView, state::TreeRowSource {
   bool wipe_pending = false;       // an erasure's WAL frames are not truncated yet (erasure.h)
 };
 
+// Replaces the stored X_chain inside the caller's transaction (store_records.cpp).
+Status WriteChainExcluded(StoreCore& impl, const std::vector<chain::MemberId>& members);
+
 // Upserts state tree rows inside the caller's transaction (store_tree.cpp).
 Status WriteTreeRows(StoreCore& impl, const std::vector<state::TreeRow>& rows);
 
