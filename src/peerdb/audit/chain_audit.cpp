@@ -68,6 +68,7 @@ Result<AuditReport> AuditDatabase(const std::string& db_path, const AuditOptions
   if (!genesis) return Error{Errc::kCorrupt, db_path + " holds no genesis"};
   ChainChecker auditor(*genesis);
   if (auto f = auditor.CheckGenesis(options.expected_chain_id)) return Finish(auditor, f);
+  auditor.CompareWith(*db);
   PEERDB_TRY_ASSIGN(std::uint64_t head, db->HeadHeight());
   auto check_id = [&db](const Hash32& id, std::uint64_t h) -> Status {
     auto b = db->LoadBlockById(id);

@@ -2,11 +2,9 @@
 
 #include <algorithm>
 #include <set>
-#include <tuple>
 
 #include "peerdb/codec/pce.h"
 #include "peerdb/consensus/evidence.h"
-#include "peerdb/state/stored_state_tree.h"
 #include "peerdb/state/tree_writes.h"
 #include "peerdb/util/assert.h"
 
@@ -47,6 +45,14 @@ CheckOutcome ChainChecker::CheckGenesis(const std::optional<Hash32>& expected) {
   if (expected && *expected != m_chain_id) {
     return At(0, Errc::kInvalid, "genesis: chain id " + Hex(m_chain_id) + " is not the consortium's " + Hex(*expected));
   }
+  auto scratch = ReplayStore::Create();
+  if (!scratch.ok()) return At(std::nullopt, scratch.error());
+  m_scratch = std::move(*scratch);
+  m_tree = std::make_unique<state::StoredStateTree>(*m_scratch);
+  m_view = std::make_unique<ReplayView>(*m_tree);
+  auto root = m_tree->Root();
+  if (!root.ok()) return At(std::nullopt, root.error(), "the audit's scratch database: ");
+  m_state_root = *root;
   m_ids.push_back(m_chain_id);
   auto light = consensus::LightClient::Create(m_genesis);
   if (!light.ok()) return At(0, light.error(), "genesis: ");
@@ -169,15 +175,23 @@ CheckOutcome ChainChecker::CheckBlock(const RawBlock& raw,
       newly_excluded.push_back(*f);
     }
   }
-  auto exec = state::ExecuteBatches(state::ExecRules{&m_epoch, excluded}, m_chain_id, m_state, block.batches, h);
-  if (!exec.ok()) return At(h, exec.error(), "transactions: ");
-  m_state.Apply(*exec, h, id);
+  auto exec = state::ExecuteBatches(state::ExecRules{&m_epoch, excluded}, m_chain_id, *m_view, block.batches, h);
+  if (!exec.ok()) {
+    // The scratch database failing is the audit's own fault, not the block's.
+    if (exec.error().code == Errc::kIo) return At(std::nullopt, exec.error());
+    return At(h, exec.error(), "transactions: ");
+  }
   for (const state::Erasure& e : exec->erasures) {
     const chain::Member* m = config.FindMember(e.author);
     m_erasures.push_back(ErasureFinding{h, hd.timestamp_ms, e.author, m ? m->name : "?", e.ns, e.key, e.versions});
   }
-  state::ApplyWrites(exec->writes, m_tree);
-  if (m_tree.Root() != hd.state_root) return At(h, Errc::kInvalid, "state_root does not match the replayed state");
+  auto root = Replay(*exec, h);
+  if (!root.ok()) return At(std::nullopt, root.error(), "the audit's scratch database: ");
+  if (*root != hd.state_root) return At(h, Errc::kInvalid, "state_root does not match the replayed state");
+  m_state_root = *root;
+  if (m_compare) {
+    if (auto f = CompareHistory(*exec, h, id)) return f;
+  }
   for (const chain::TxBatch& b : block.batches) m_ops += b.ops.size();
   if (Status s = check_id(id, h); !s.ok()) return At(h, s.error());
   m_excluded_before_parent = m_chain_excluded;
@@ -268,27 +282,88 @@ Result<chain::MemberId> ChainChecker::CheckEvidence(const chain::Evidence& e, co
   return subject.offender;
 }
 
+Result<Hash32> ChainChecker::Replay(const state::ExecResult& exec, std::uint64_t h) {
+  // Pending tree changes stay in memory only for one block; SQLite's cache takes the rest.
+  constexpr std::uint64_t kFlushRows = 200'000;
+  for (const state::Write& w : exec.writes) {
+    PEERDB_TRY(m_tree->Put(state::LeafOf(w)));
+    if (w.state.version == 1) ++m_keys;
+    ++m_writes;
+    if (w.state.deleted) {
+      PEERDB_TRY(m_scratch->NoteUnheld(w.ns, w.key, w.state.version, h, ReplayStore::Unheld::kTombstone));
+    } else if (w.state.erased) {
+      PEERDB_TRY(m_scratch->NoteUnheld(w.ns, w.key, w.state.version, h, ReplayStore::Unheld::kErasedInBlock));
+    }
+  }
+  for (const state::Erasure& e : exec.erasures) {
+    for (std::uint64_t v : e.versions) PEERDB_TRY(m_scratch->NoteErased(e.ns, e.key, v, h));
+  }
+  m_view->ApplySeqs(exec.last_seq);
+  PEERDB_TRY_ASSIGN(const Hash32 root, m_tree->Root());
+  PEERDB_TRY_ASSIGN(const std::vector<state::TreeRow> rows, m_tree->ChangedRows());
+  PEERDB_TRY(m_scratch->WriteTreeRows(rows));
+  m_tree->MarkCommitted();
+  m_pending_rows += rows.size() + exec.writes.size();
+  if (m_pending_rows >= kFlushRows) {
+    PEERDB_TRY(m_scratch->Flush());
+    m_pending_rows = 0;
+  }
+  return root;
+}
+
+CheckOutcome ChainChecker::CompareHistory(const state::ExecResult& exec, std::uint64_t h, const Hash32& id) const {
+  for (const state::Write& w : exec.writes) {
+    auto stored = m_compare->LoadHistoryVersion(w.ns, w.key, w.state.version);
+    if (!stored.ok()) return At(std::nullopt, stored.error(), "reading history: ");
+    const std::string row = "history row " + KeyName(w.ns, w.key) + " v" + std::to_string(w.state.version);
+    if (!*stored) return At(h, Errc::kCorrupt, row + " from block " + std::to_string(h) + " is missing");
+    const store::HistoryEntry& e = **stored;
+    // Erased values are gone from the block as well as from the row (§1.4): equal here too.
+    if (e.state != w.state || e.height != h || e.block_id != id || e.author != w.author || e.seq != w.seq ||
+        e.op_index != w.op_index) {
+      return At(h, Errc::kCorrupt, row + " differs from block " + std::to_string(h));
+    }
+  }
+  return std::nullopt;
+}
+
 CheckOutcome ChainChecker::CheckErasures() const {
-  if (Status s = m_state.CheckErasures(); !s.ok()) return At(std::nullopt, s.error());
+  auto f = m_scratch->CheckErasures();
+  if (!f.ok()) return At(std::nullopt, f.error(), "the audit's scratch database: ");
+  if (*f) return At((*f)->height, (*f)->error);
   return std::nullopt;
 }
 
 CheckOutcome ChainChecker::CompareState(const store::Store& db) {
+  PEERDB_ASSERT(m_compare == &db);
   std::optional<AuditFailure> failure;
-  auto keys = m_state.keys();
   // The node's state tree on disk (absent in a store no node has opened since schema 6): every
   // leaf as replayed, and the root page giving the replayed root. A node reads its leaves when it
   // executes and checks only the root when it starts, so a damaged leaf row shows here.
   state::StoredStateTree tree(db.TreeRows());
   auto tree_stored = tree.IsStored();
   if (!tree_stored.ok()) return At(std::nullopt, tree_stored.error(), "reading the state tree: ");
+  std::uint64_t rows = 0;
+  // Each state row: the replayed leaf of its key, and the history row of that version (every one
+  // was compared with its block while the blocks were checked) for its value and block.
   Status s = db.ForEachCurrent([&](const store::CurrentEntry& e) {
-    auto it = keys.find({e.ns, e.key});
-    if (it == keys.end()) {
+    ++rows;
+    auto replayed = m_tree->Find(e.ns, e.key);
+    if (!replayed.ok()) {
+      failure = At(std::nullopt, replayed.error(), "the audit's scratch database: ");
+      return false;
+    }
+    if (!*replayed) {
       failure = At(std::nullopt, Errc::kCorrupt, "state row " + KeyName(e.ns, e.key) + " exists but no block ever wrote it");
       return false;
     }
-    const ReplayEntry& r = it->second;
+    auto version = db.LoadHistoryVersion(e.ns, e.key, (*replayed)->version);
+    if (!version.ok() || !*version) {
+      failure = At(std::nullopt, version.ok() ? Error{Errc::kCorrupt, "no history row"} : version.error(),
+                   "reading the history row of " + KeyName(e.ns, e.key) + ": ");
+      return false;
+    }
+    const store::HistoryEntry& r = **version;
     if (e.state != r.state || e.height != r.height || e.block_id != r.block_id) {
       failure = At(r.height, Errc::kCorrupt,
                    "state row " + KeyName(e.ns, e.key) + " differs from the replay (" + Describe(e.state, r.state) +
@@ -297,60 +372,68 @@ CheckOutcome ChainChecker::CompareState(const store::Store& db) {
     }
     if (*tree_stored) {
       auto leaf = tree.Find(e.ns, e.key);
-      if (!leaf.ok() || *leaf != state::LeafOf(state::Write{e.ns, e.key, r.state, 0, 0, 0})) {
+      if (!leaf.ok() || *leaf != *replayed) {
         failure = At(r.height, Errc::kCorrupt,
                      "the state tree's leaf of " + KeyName(e.ns, e.key) + " differs from the replay" +
                          (leaf.ok() ? std::string() : " (" + leaf.error().message + ")"));
         return false;
       }
     }
-    keys.erase(it);
     return true;
   });
   if (!s.ok()) return At(std::nullopt, s.error(), "reading state: ");
   if (failure) return failure;
-  if (!keys.empty()) {
-    const auto& [k, r] = *keys.begin();
-    return At(r.height, Errc::kCorrupt,
-              "state row " + KeyName(k.first, k.second) + " written by block " + std::to_string(r.height) + " is missing");
-  }
-  auto& history = m_state.history();
-  std::stable_sort(history.begin(), history.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.ns, a.key, a.state.version) < std::tie(b.ns, b.key, b.state.version);
-  });
-  std::size_t i = 0;
-  s = db.ForEachHistory([&](const store::HistoryEntry& e) {
-    if (i >= history.size()) {
-      failure = At(std::nullopt, Errc::kCorrupt,
-                   "history row " + KeyName(e.ns, e.key) + " v" + std::to_string(e.state.version) + " has no block behind it");
-      return false;
-    }
-    const store::HistoryEntry& r = history[i++];
-    if (e.ns != r.ns || e.key != r.key || e.state != r.state || e.height != r.height || e.block_id != r.block_id ||
-        e.author != r.author || e.seq != r.seq || e.op_index != r.op_index) {
-      failure = At(r.height, Errc::kCorrupt,
-                   "history row " + KeyName(r.ns, r.key) + " v" + std::to_string(r.state.version) + " differs from block " +
-                       std::to_string(r.height));
-      return false;
-    }
-    return true;
-  });
-  if (!s.ok()) return At(std::nullopt, s.error(), "reading history: ");
-  if (failure) return failure;
-  if (i != history.size()) {
-    return At(history[i].height, Errc::kCorrupt,
-              "history row " + KeyName(history[i].ns, history[i].key) + " from block " +
-                  std::to_string(history[i].height) + " is missing");
-  }
+  // Every state row names a distinct replayed key: as many rows as keys means none is missing.
+  if (rows != m_keys) return FindMissingStateRow(db);
+  // Every replayed write has its row (checked block by block): as many rows means none more.
+  auto history_rows = db.CountHistory();
+  if (!history_rows.ok()) return At(std::nullopt, history_rows.error(), "reading history: ");
+  if (*history_rows != m_writes) return FindExtraHistoryRow(db);
   if (*tree_stored) {
     auto root = tree.Root();
-    if (!root.ok() || *root != m_tree.Root()) {
+    if (!root.ok() || *root != m_state_root) {
       return At(head(), Errc::kCorrupt,
                 "the state tree stored in the database does not give the replayed state_root" +
                     (root.ok() ? std::string() : " (" + root.error().message + ")"));
     }
   }
   return std::nullopt;
+}
+
+CheckOutcome ChainChecker::FindMissingStateRow(const store::Store& db) const {
+  std::optional<AuditFailure> failure;
+  Status s = m_scratch->ForEachLeaf([&](const state::StateLeaf& leaf) {
+    auto row = db.LoadCurrent(leaf.ns, leaf.key);
+    if (row.ok() && *row) return true;
+    auto version = db.LoadHistoryVersion(leaf.ns, leaf.key, leaf.version);
+    const std::uint64_t height = version.ok() && *version ? (*version)->height : 0;
+    failure = At(height, Errc::kCorrupt,
+                 "state row " + KeyName(leaf.ns, leaf.key) + " written by block " + std::to_string(height) + " is missing" +
+                     (row.ok() ? std::string() : " (" + row.error().message + ")"));
+    return false;
+  });
+  if (!s.ok()) return At(std::nullopt, s.error(), "the audit's scratch database: ");
+  if (failure) return failure;
+  return At(std::nullopt, Errc::kCorrupt, "the state table holds a different number of rows than the blocks wrote keys");
+}
+
+CheckOutcome ChainChecker::FindExtraHistoryRow(const store::Store& db) const {
+  std::optional<AuditFailure> failure;
+  Status s = db.ForEachHistory([&](const store::HistoryEntry& e) {
+    auto leaf = m_tree->Find(e.ns, e.key);
+    if (!leaf.ok()) {
+      failure = At(std::nullopt, leaf.error(), "the audit's scratch database: ");
+      return false;
+    }
+    // The replay wrote versions 1 .. the leaf's version of every key it wrote, and no other.
+    if (*leaf && e.state.version >= 1 && e.state.version <= (*leaf)->version) return true;
+    failure = At(std::nullopt, Errc::kCorrupt,
+                 "history row " + KeyName(e.ns, e.key) + " v" + std::to_string(e.state.version) + " has no block behind it");
+    return false;
+  });
+  if (!s.ok()) return At(std::nullopt, s.error(), "reading history: ");
+  if (failure) return failure;
+  return At(std::nullopt, Errc::kCorrupt, "the history table holds a different number of rows than the blocks wrote");
 }
 
 CheckOutcome ChainChecker::CompareSeqs(const store::Store& db) const {
@@ -361,7 +444,7 @@ CheckOutcome ChainChecker::CompareSeqs(const store::Store& db) const {
   }
   for (chain::MemberId member : members) {
     auto stored = db.LastSeq(member);
-    auto replayed = m_state.LastSeq(member);
+    auto replayed = m_view->LastSeq(member);
     if (!stored.ok()) return At(std::nullopt, stored.error(), "reading batch index: ");
     if (*stored != *replayed) {
       return At(std::nullopt, Errc::kCorrupt,

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -17,12 +18,13 @@
 
 #include "peerdb/audit/anchor_audit.h"
 #include "peerdb/audit/replay_state.h"
+#include "peerdb/audit/replay_store.h"
 #include "peerdb/chain/block.h"
 #include "peerdb/chain/epoch.h"
 #include "peerdb/chain/rules.h"
 #include "peerdb/consensus/block_rules.h"
 #include "peerdb/consensus/light_client.h"
-#include "peerdb/state/state_tree.h"
+#include "peerdb/state/stored_state_tree.h"
 #include "peerdb/store/store.h"
 #include "peerdb/util/result.h"
 
@@ -87,8 +89,13 @@ class ChainChecker {
  public:
   explicit ChainChecker(const chain::Genesis& genesis);
 
-  // The genesis is well formed and, when given, is the expected chain. Call first.
+  // The genesis is well formed and, when given, is the expected chain; opens the scratch database
+  // the replay keeps its state in (replay_store.h). Call first.
   CheckOutcome CheckGenesis(const std::optional<Hash32>& expected);
+  // Compare every write the replay makes with `db`'s history row of it, block by block (a point
+  // lookup each, so no copy of the history is kept). REQUIRES: before the first block; db outlives
+  // the checker. CompareState then finishes the comparison.
+  void CompareWith(const store::Store& db) { m_compare = &db; }
   // Block raw.height = head + 1, judged under the config in force at that height. `check_id` may
   // add a source-specific check of the block id.
   CheckOutcome CheckBlock(const RawBlock& raw, const std::function<Status(const Hash32& id, std::uint64_t h)>& check_id);
@@ -98,9 +105,11 @@ class ChainChecker {
   // Stored statuses may not claim more than the certificates, seals, evidence and anchors support.
   CheckOutcome CheckStatuses(const chain::StatusHeights& supported) const;
   // After the last block: every value a block lacks is named by an erase op, and every value an
-  // erase op names is gone from the blocks (ReplayState::CheckErasures).
+  // erase op names is gone from the blocks (ReplayStore::CheckErasures).
   CheckOutcome CheckErasures() const;
-  // A node's stored current state, history and batch sequences against the replay.
+  // A node's stored current state, history and batch sequences against the replay. REQUIRES: the
+  // blocks were checked with CompareWith(db): every history row of a replayed write is then known
+  // to be right, and a state row is checked against the replayed leaf and its version's row.
   CheckOutcome CompareState(const store::Store& db);
   CheckOutcome CompareSeqs(const store::Store& db) const;
   // FINAL as consensus::LightClient computes it over the headers checked, the evidence verified
@@ -117,7 +126,7 @@ class ChainChecker {
   const chain::EpochHistory& epochs() const { return m_epochs; }
   const std::vector<ActivationFinding>& activations() const { return m_activations; }
   const std::vector<ErasureFinding>& erasures() const { return m_erasures; }
-  Hash32 state_root() const { return m_tree.Root(); }
+  Hash32 state_root() const { return m_state_root; }
   std::uint64_t blocks() const { return m_blocks; }
   std::uint64_t ops() const { return m_ops; }
   std::uint64_t seals() const { return m_seals; }
@@ -135,6 +144,14 @@ class ChainChecker {
   std::string EpochMismatch(const chain::Header& header, const std::vector<chain::MemberId>& excluded) const;
   // Records the activation `block` completed (REQUIRES: step.activated; m_epoch still the state before it).
   void NoteActivation(const chain::Block& block, const chain::EpochStep& step);
+  // The executed block `h` (id `id`) into the replayed tree and the erasure facts; its root.
+  Result<Hash32> Replay(const state::ExecResult& exec, std::uint64_t h);
+  // Each write of block h against the history row `m_compare` holds for it.
+  CheckOutcome CompareHistory(const state::ExecResult& exec, std::uint64_t h, const Hash32& id) const;
+  // The first history row of `db` that no replayed write made (REQUIRES: it holds more rows than the replay wrote).
+  CheckOutcome FindExtraHistoryRow(const store::Store& db) const;
+  // The first replayed key without a state row in `db`.
+  CheckOutcome FindMissingStateRow(const store::Store& db) const;
 
   std::set<chain::MemberId> m_chain_excluded;          // named by evidence recorded in blocks so far
   std::set<chain::MemberId> m_excluded_before_parent;  // the same, without the last block's records
@@ -151,8 +168,15 @@ class ChainChecker {
   std::vector<StatusRow> m_statuses;              // m_statuses[h - 1] for block h
   std::vector<Hash32> m_ids;
   std::uint64_t m_prev_ts = 0;  // timestamp of the parent; the genesis time before block 1 (C4)
-  ReplayState m_state;
-  state::StateTree m_tree;
+  // The replayed state: its tree's rows and the erasure facts on disk (set by CheckGenesis).
+  std::unique_ptr<ReplayStore> m_scratch;
+  std::unique_ptr<state::StoredStateTree> m_tree;
+  std::unique_ptr<ReplayView> m_view;
+  Hash32 m_state_root{};
+  std::uint64_t m_pending_rows = 0;  // tree rows written since the scratch database's last flush
+  const store::Store* m_compare = nullptr;
+  std::uint64_t m_writes = 0;  // history rows the replay made
+  std::uint64_t m_keys = 0;    // keys it created (writes of version 1): the state rows there must be
   std::uint64_t m_blocks = 0, m_ops = 0, m_seals = 0;
 };
 

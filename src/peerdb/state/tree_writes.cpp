@@ -12,6 +12,15 @@ StateLeaf LeafOf(const Write& w) {
   return leaf;
 }
 
+KeyState KeyStateOf(const StateLeaf& leaf) {
+  KeyState k;
+  k.deleted = leaf.value_hash == Hash32{};
+  k.commit = leaf.value_hash;
+  k.owner = leaf.owner;
+  k.version = leaf.version;
+  return k;
+}
+
 void ApplyWrites(const std::vector<Write>& writes, StateTree& tree) {
   for (const Write& w : writes) tree.Put(LeafOf(w));
 }

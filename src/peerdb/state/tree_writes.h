@@ -12,6 +12,10 @@
 namespace peerdb::state {
 
 StateLeaf LeafOf(const Write& w);
+// What execution reads of a key, from its leaf: existence, tombstone (a zero value hash), owner,
+// version and commitment; never the value, which stays empty. How the node and the auditor read
+// the parent state from a stored tree (StoredStateTree::Find).
+KeyState KeyStateOf(const StateLeaf& leaf);
 void ApplyWrites(const std::vector<Write>& writes, StateTree& tree);
 
 }  // namespace peerdb::state

@@ -180,6 +180,13 @@ class Store {
   // (PROTOCOL.md §4.3 reads), with that status; nullopt when there is none.
   Result<std::optional<StatusEntry>> LoadNewestWithStatus(const std::string& ns, const std::string& key,
                                                           BlockStatus min_status) const;
+  // One version of (ns, key) as its history row holds it (timestamp_ms not filled); nullopt when
+  // there is no such row. The auditor's point lookup, one per replayed write.
+  Result<std::optional<HistoryEntry>> LoadHistoryVersion(const std::string& ns, const std::string& key,
+                                                         std::uint64_t version) const;
+  // How many rows the state and history tables hold.
+  Result<std::uint64_t> CountCurrent() const;
+  Result<std::uint64_t> CountHistory() const;
   Result<std::uint64_t> LastSeq(chain::MemberId author) const;
   // Visits every current entry in (ns, key) order; stops early when fn returns false.
   Status ForEachCurrent(const std::function<bool(const CurrentEntry&)>& fn) const;

@@ -28,6 +28,34 @@ Result<std::optional<CurrentEntry>> Store::LoadCurrent(const std::string& ns, co
   return std::optional<CurrentEntry>{std::move(e)};
 }
 
+Result<std::optional<HistoryEntry>> Store::LoadHistoryVersion(const std::string& ns, const std::string& key,
+                                                               std::uint64_t version) const {
+  PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get(PEERDB_STORE_HISTORY_FROM " WHERE s.ns = ?1 AND s.key = ?2 AND s.version = ?3"));
+  StmtReset reset(*q);
+  q->BindText(1, ns);
+  q->BindText(2, key);
+  q->BindU64(3, version);
+  PEERDB_TRY_ASSIGN(const bool found, q->Step());
+  if (!found) return std::optional<HistoryEntry>{};
+  PEERDB_TRY_ASSIGN(HistoryEntry e, internal::ReadHistoryRow(*q));
+  return std::optional<HistoryEntry>{std::move(e)};
+}
+
+namespace {
+
+Result<std::uint64_t> CountRows(const internal::StoreCore& impl, const char* sql) {
+  PEERDB_TRY_ASSIGN(Stmt* q, impl.Get(sql));
+  StmtReset reset(*q);
+  PEERDB_TRY_ASSIGN(const bool row, q->Step());
+  if (!row) return std::uint64_t{0};
+  return q->ColumnU64(0);
+}
+
+}  // namespace
+
+Result<std::uint64_t> Store::CountCurrent() const { return CountRows(*m_impl, "SELECT count(*) FROM state"); }
+Result<std::uint64_t> Store::CountHistory() const { return CountRows(*m_impl, "SELECT count(*) FROM history"); }
+
 Result<std::vector<HistoryEntry>> Store::LoadHistory(const std::string& ns, const std::string& key,
                                                      std::size_t limit) const {
   std::vector<HistoryEntry> out;

@@ -187,5 +187,48 @@ TEST_F(ErasureTest, TheAuditCatchesAValueWithheldWithoutAnErase) {
   EXPECT_NE(report->failure.find("no erase op names it"), std::string::npos) << report->failure;
 }
 
+// The other half of the erasure rule: a value an erase op named must be gone from the block that
+// wrote it. An export whose block still carries the value (taken from before the erase) fails,
+// naming the version and the block of the erase op.
+TEST_F(ErasureTest, TheAuditCatchesAValueStillHeldAfterItsErase) {
+  auto w = SubmitAndWait(*m_node, {Put("app", "k", R"("kept")")});
+  ASSERT_EQ(ErrcOf(w), Errc::kOk);
+  const std::string before = m_dir + "/before.export";
+  ASSERT_EQ(ErrcOf(audit::ExportDatabase(StorePath(), before)), Errc::kOk);
+  auto erase = SubmitAndWait(*m_node, {Erase("app", "k")});
+  ASSERT_EQ(ErrcOf(erase), Errc::kOk);
+  const std::string after = m_dir + "/after.export";
+  ASSERT_EQ(ErrcOf(audit::ExportDatabase(StorePath(), after)), Errc::kOk);
+  ASSERT_TRUE(audit::AuditExport(after, chain::ChainId(m_genesis))->ok);
+  // The erased chain, but with the writing block as it was before the erase.
+  auto old_blocks = audit::ExportReader::Open(before);
+  auto reader = audit::ExportReader::Open(after);
+  ASSERT_EQ(ErrcOf(old_blocks), Errc::kOk);
+  ASSERT_EQ(ErrcOf(reader), Errc::kOk);
+  const std::string kept = m_dir + "/kept.export";
+  auto writer = audit::ExportWriter::Create(kept, (*reader)->genesis());
+  ASSERT_EQ(ErrcOf(writer), Errc::kOk);
+  for (std::uint64_t h = 1;; ++h) {
+    auto next = (*reader)->Next();
+    ASSERT_EQ(ErrcOf(next), Errc::kOk);
+    if (!*next) break;
+    audit::ExportedBlock e = std::move(**next);
+    if (h <= w->height) {
+      auto old = (*old_blocks)->Next();
+      ASSERT_TRUE(old.ok() && *old);
+      if (h == w->height) e.block = std::move((*old)->block);
+    }
+    ASSERT_TRUE((*writer)->Append(e).ok());
+  }
+  ASSERT_TRUE((*writer)->Finish().ok());
+  auto report = audit::AuditExport(kept, chain::ChainId(m_genesis));
+  ASSERT_EQ(ErrcOf(report), Errc::kOk) << MessageOf(report);
+  EXPECT_FALSE(report->ok);
+  EXPECT_NE(report->failure.find("the block that wrote app/k version 1 still holds its value, erased in block " +
+                                 std::to_string(erase->height)),
+            std::string::npos)
+      << report->failure;
+}
+
 }  // namespace
 }  // namespace peerdb::node
