@@ -9,9 +9,12 @@ members would only multiply the disk and the loading time by four). ~200-byte va
    - write rate: SECONDS of requests of 1,000 puts to random existing keys (overwrites), 4 clients,
      in operations/s answered as committed;
    - read rate: SECONDS of wrk with 32 connections reading random existing keys (GET /v1/kv);
+   - audit: while the node is stopped, `peerdb audit --db` of its store (every op of the chain so
+     far): seconds, ops/s, peak RSS (wait4) and cores busy ((user + system CPU) / wall time);
    - restart: SIGTERM, exit, start again: seconds until the API answers, and until a write commits.
 2. Prints the two columns and the ratios KEYS / SMALL. The aims (issue 16): RSS <= 1 GB, restart to
-   serving <= 5 s, write rate within 20% of the SMALL-key rate.
+   serving <= 5 s, write rate within 20% of the SMALL-key rate; an audit of the 10,000,000-op chain
+   with peak RSS <= 1 GB, using both cores.
 Usage: state_scale.py PEERDB [--keys N] [--small N] [--seconds S]"""
 import argparse
 import http.client
@@ -113,9 +116,24 @@ def dir_mb(path):
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs) / 1e6
 
 
-def restart(peerdb, wd, proc, port):
+def audit(peerdb, wd):
+    """`peerdb audit --db` of the stopped node's store: (seconds, ops, peak RSS MB, cores busy)."""
+    began = time.time()
+    p = subprocess.Popen([peerdb, "audit", "--db", f"{wd}/data/peerdb.sqlite"], stdout=subprocess.PIPE, text=True)
+    out = p.stdout.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    secs = time.time() - began
+    m = re.search(r"(\d+) blocks, (\d+) operations", out)
+    if os.waitstatus_to_exitcode(status) != 0 or "audit passed" not in out or not m:
+        sys.exit("the audit did not pass:\n" + out)
+    return secs, int(m.group(2)), usage.ru_maxrss / 1024, (usage.ru_utime + usage.ru_stime) / secs
+
+
+def restart(peerdb, wd, proc, port, row):
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=300)
+    row["audit_s"], row["audit_ops"], row["audit_peak_rss_mb"], row["audit_cores"] = audit(peerdb, wd)
+    row["audit_ops_per_s"] = row["audit_ops"] / row["audit_s"]
     began = time.time()
     proc = single.restart_node(peerdb, wd, port)
     serving = time.time() - began
@@ -129,10 +147,12 @@ def measure(peerdb, wd, proc, port, keys, seconds):
     row["write_ops_per_s"] = write_rate(port, keys, seconds)
     row["read_per_s"] = read_rate(port, keys, seconds)
     row["store_mb"] = dir_mb(f"{wd}/data")
-    proc, row["restart_serving_s"], row["restart_first_write_s"] = restart(peerdb, wd, proc, port)
+    proc, row["restart_serving_s"], row["restart_first_write_s"] = restart(peerdb, wd, proc, port, row)
     print(f"  at {keys:,} keys: RSS {rss:,.0f} MB (peak {peak:,.0f} MB), writes {row['write_ops_per_s']:,.0f} ops/s, "
           f"reads {row['read_per_s']:,.0f}/s, store {row['store_mb']:,.0f} MB, restart to serving "
           f"{row['restart_serving_s']:.2f} s (first write committed {row['restart_first_write_s']:.2f} s)", flush=True)
+    print(f"  audit of that chain ({row['audit_ops']:,} ops): {row['audit_s']:.1f} s = {row['audit_ops_per_s']:,.0f} ops/s, "
+          f"peak RSS {row['audit_peak_rss_mb']:,.0f} MB, {row['audit_cores']:.2f} cores busy", flush=True)
     return proc, row
 
 
@@ -166,7 +186,8 @@ def main():
         small, big = rows
         print(f"  ratios {big['keys']:,} / {small['keys']:,} keys: writes {big['write_ops_per_s'] / small['write_ops_per_s']:.2f}, "
               f"reads {big['read_per_s'] / small['read_per_s']:.2f}, RSS {big['rss_mb'] / small['rss_mb']:.2f}, "
-              f"restart {big['restart_serving_s'] / small['restart_serving_s']:.2f}")
+              f"restart {big['restart_serving_s'] / small['restart_serving_s']:.2f}, "
+              f"audit ops/s {big['audit_ops_per_s'] / small['audit_ops_per_s']:.2f}")
         out = os.environ.get("SCALE_BENCH_OUT")
         if out:
             json.dump({"small": small, "big": big}, open(out, "w"), indent=1)

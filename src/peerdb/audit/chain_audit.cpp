@@ -2,7 +2,9 @@
 
 #include <memory>
 
+#include "peerdb/audit/block_reader.h"
 #include "peerdb/audit/chain_export.h"
+#include "peerdb/audit/history_comparer.h"
 #include "peerdb/store/store.h"
 
 namespace peerdb::audit {
@@ -60,6 +62,28 @@ AuditReport Passed(ChainChecker& checker, const std::vector<AnchorInput>& anchor
   return r;
 }
 
+// Checks every block `reader` hands out, in order; the writes of each go to `comparer` when there
+// is one. The lowest failure wins: the comparer runs a few blocks behind the checker.
+CheckOutcome CheckBlocks(ChainChecker& auditor, BlockReader& reader, HistoryComparer* comparer,
+                         const std::function<Status(const Hash32& id, std::uint64_t h)>& check_id) {
+  const auto first_failure = [comparer](CheckOutcome f) {
+    CheckOutcome earlier = comparer ? comparer->Finish() : std::nullopt;
+    return earlier ? earlier : f;
+  };
+  std::uint64_t epoch = auditor.config_in_force().epoch;
+  for (std::uint64_t h = 1;; ++h) {
+    auto raw = reader.Pop();
+    if (!raw.ok()) return first_failure(Broken(h, raw.error().code, raw.error().message));
+    if (!*raw) break;
+    if (auto f = auditor.CheckBlock(**raw, check_id)) return first_failure(f);
+    if (auditor.config_in_force().epoch != epoch) {
+      epoch = auditor.config_in_force().epoch;
+      reader.Publish(auditor.config_in_force());
+    }
+  }
+  return comparer ? comparer->Finish() : std::nullopt;
+}
+
 }  // namespace
 
 Result<AuditReport> AuditDatabase(const std::string& db_path, const AuditOptions& options) {
@@ -68,29 +92,44 @@ Result<AuditReport> AuditDatabase(const std::string& db_path, const AuditOptions
   if (!genesis) return Error{Errc::kCorrupt, db_path + " holds no genesis"};
   ChainChecker auditor(*genesis);
   if (auto f = auditor.CheckGenesis(options.expected_chain_id)) return Finish(auditor, f);
-  auditor.CompareWith(*db);
   PEERDB_TRY_ASSIGN(std::uint64_t head, db->HeadHeight());
   auto check_id = [&db](const Hash32& id, std::uint64_t h) -> Status {
-    auto b = db->LoadBlockById(id);
-    if (!b.ok() || !*b || (*b)->height != h) return Error{Errc::kCorrupt, "stored block id does not match the block's content"};
+    auto stored = db->LoadBlockId(h);
+    if (!stored.ok() || !*stored || **stored != id) return Error{Errc::kCorrupt, "stored block id does not match the block's content"};
     return Status::Ok();
   };
-  for (std::uint64_t h = 1; h <= head; ++h) {
-    RawBlock raw;
-    raw.height = h;
-    auto bytes = db->LoadBlockBytes(h);
-    if (!bytes.ok() || !*bytes) return Finish(auditor, Broken(h, Errc::kCorrupt, "block is missing or unreadable"));
-    raw.bytes = std::move(**bytes);
-    auto cert = db->LoadCert(h);
-    if (!cert.ok()) return Finish(auditor, Broken(h, cert.error().code, "certificate: " + cert.error().message));
-    raw.cert = *cert;
-    auto seals = db->LoadSeals(h);
-    if (!seals.ok()) return Finish(auditor, Broken(h, seals.error().code, "seals: " + seals.error().message));
-    raw.seals = std::move(*seals);
-    // The status column is read through LoadBlock, which may fail on a tampered body; the
-    // decoding failure is reported by CheckBlock with more detail, so ignore it here.
-    if (auto b = db->LoadBlock(h); b.ok() && *b) raw.stored_status = (*b)->status;
-    if (auto f = auditor.CheckBlock(raw, check_id)) return Finish(auditor, f);
+  {
+    // The reader and the comparer work on threads of their own, each with its own connection
+    // (a SQLite connection belongs to one thread at a time).
+    PEERDB_TRY_ASSIGN(std::unique_ptr<store::Store> blocks, store::Store::Open(db_path, store::OpenMode::kReadOnly));
+    PEERDB_TRY_ASSIGN(std::unique_ptr<HistoryComparer> comparer, HistoryComparer::Open(db_path));
+    auditor.OnWrites([&comparer](std::uint64_t h, const Hash32& id, std::vector<state::Write> writes) {
+      comparer->Push(h, id, std::move(writes));
+    });
+    std::uint64_t next = 1;
+    BlockReader reader(
+        [&blocks, &next, head]() -> Result<std::optional<RawBlock>> {
+          if (next > head) return std::optional<RawBlock>{};
+          RawBlock raw;
+          raw.height = next++;
+          auto bytes = blocks->LoadBlockBytes(raw.height);
+          if (!bytes.ok() || !*bytes) return Error{Errc::kCorrupt, "block is missing or unreadable"};
+          raw.bytes = std::move(**bytes);
+          auto cert = blocks->LoadCert(raw.height);
+          if (!cert.ok()) return cert.error().Context("certificate");
+          raw.cert = std::move(*cert);
+          auto seals = blocks->LoadSeals(raw.height);
+          if (!seals.ok()) return seals.error().Context("seals");
+          raw.seals = std::move(*seals);
+          auto status = blocks->LoadBlockStatus(raw.height);
+          if (!status.ok()) return status.error().Context("status");
+          raw.stored_status = *status;
+          return std::optional<RawBlock>{std::move(raw)};
+        },
+        auditor.chain_id(), auditor.config_in_force());
+    const CheckOutcome failure = CheckBlocks(auditor, reader, comparer.get(), check_id);
+    auditor.OnWrites(nullptr);
+    if (failure) return Finish(auditor, failure);
   }
   // Evidence the node holds but no block records yet (§5.1) is re-checked as well.
   auto evidence = db->LoadEvidence();
@@ -127,24 +166,29 @@ Result<AuditReport> AuditDatabase(const std::string& db_path, const AuditOptions
 }
 
 Result<AuditReport> AuditExport(const std::string& export_path, const AuditOptions& options) {
-  PEERDB_TRY_ASSIGN(std::unique_ptr<ExportReader> reader, ExportReader::Open(export_path));
-  ChainChecker auditor(reader->genesis());
+  PEERDB_TRY_ASSIGN(std::unique_ptr<ExportReader> source, ExportReader::Open(export_path));
+  ChainChecker auditor(source->genesis());
   if (auto f = auditor.CheckGenesis(options.expected_chain_id)) return Finish(auditor, f);
   auto no_id_check = [](const Hash32&, std::uint64_t) { return Status::Ok(); };
-  for (std::uint64_t h = 1;; ++h) {
-    auto next = reader->Next();
-    if (!next.ok()) return Finish(auditor, Broken(h, next.error().code, next.error().message));
-    if (!*next) break;
-    RawBlock raw;
-    raw.height = h;
-    raw.bytes = codec::Encode((*next)->block);
-    raw.cert = (*next)->cert;
-    raw.seals = std::move((*next)->seals);
-    if (auto f = auditor.CheckBlock(raw, no_id_check)) return Finish(auditor, f);
-  }
+  {
+    std::uint64_t next = 1;
+    BlockReader reader(
+        [&source, &next]() -> Result<std::optional<RawBlock>> {
+          PEERDB_TRY_ASSIGN(std::optional<ExportedBlock> e, source->Next());
+          if (!e) return std::optional<RawBlock>{};
+          RawBlock raw;
+          raw.height = next++;
+          raw.block = std::move(e->block);  // decoded by the export reader
+          raw.cert = std::move(e->cert);
+          raw.seals = std::move(e->seals);
+          return std::optional<RawBlock>{std::move(raw)};
+        },
+        auditor.chain_id(), auditor.config_in_force());
+    if (auto f = CheckBlocks(auditor, reader, nullptr, no_id_check)) return Finish(auditor, f);
+  }  // the reader's thread is done with `source`
   std::vector<AnchorInput> anchors;
   for (;;) {
-    auto next = reader->NextAnchor();
+    auto next = source->NextAnchor();
     if (!next.ok()) return Finish(auditor, Broken(std::nullopt, next.error().code, "anchors: " + next.error().message));
     if (!*next) break;
     if (anchors.size() >= kMaxExportedAnchors) {

@@ -131,9 +131,13 @@ CheckOutcome ChainChecker::CheckBlock(const RawBlock& raw,
   const std::uint64_t h = raw.height;
   // The config in force at h: the epoch state the blocks below leave (§5.3).
   const chain::Config& config = m_epoch.config;
-  auto decoded = codec::Decode<chain::Block>(raw.bytes);
-  if (!decoded.ok()) return At(h, decoded.error(), "encoding: ");
-  const chain::Block& block = *decoded;
+  std::optional<chain::Block> decoded_here;
+  if (!raw.block) {
+    auto decoded = codec::Decode<chain::Block>(raw.bytes);
+    if (!decoded.ok()) return At(h, decoded.error(), "encoding: ");
+    decoded_here = std::move(*decoded);
+  }
+  const chain::Block& block = raw.block ? *raw.block : *decoded_here;
   const chain::Header& hd = block.header;
   if (hd.height != h) return At(h, Errc::kInvalid, "header says height " + std::to_string(hd.height));
   // X_chain(h): offenders named in evidence recorded in blocks below h (PROTOCOL.md §5.2). The
@@ -175,7 +179,9 @@ CheckOutcome ChainChecker::CheckBlock(const RawBlock& raw,
       newly_excluded.push_back(*f);
     }
   }
-  auto exec = state::ExecuteBatches(state::ExecRules{&m_epoch, excluded}, m_chain_id, *m_view, block.batches, h);
+  state::ExecRules exec_rules{&m_epoch, excluded};
+  exec_rules.verified_under = &raw.verified_under;
+  auto exec = state::ExecuteBatches(exec_rules, m_chain_id, *m_view, block.batches, h);
   if (!exec.ok()) {
     // The scratch database failing is the audit's own fault, not the block's.
     if (exec.error().code == Errc::kIo) return At(std::nullopt, exec.error());
@@ -189,9 +195,6 @@ CheckOutcome ChainChecker::CheckBlock(const RawBlock& raw,
   if (!root.ok()) return At(std::nullopt, root.error(), "the audit's scratch database: ");
   if (*root != hd.state_root) return At(h, Errc::kInvalid, "state_root does not match the replayed state");
   m_state_root = *root;
-  if (m_compare) {
-    if (auto f = CompareHistory(*exec, h, id)) return f;
-  }
   for (const chain::TxBatch& b : block.batches) m_ops += b.ops.size();
   if (Status s = check_id(id, h); !s.ok()) return At(h, s.error());
   m_excluded_before_parent = m_chain_excluded;
@@ -224,6 +227,7 @@ CheckOutcome ChainChecker::CheckBlock(const RawBlock& raw,
   if (epoch_step->activated) NoteActivation(block, *epoch_step);
   m_epochs.Note(h, *epoch_step);
   m_epoch = std::move(epoch_step->state);  // `config` refers to the old state: not used below
+  if (m_on_writes) m_on_writes(h, id, std::move(exec->writes));
   return std::nullopt;
 }
 
@@ -311,22 +315,6 @@ Result<Hash32> ChainChecker::Replay(const state::ExecResult& exec, std::uint64_t
   return root;
 }
 
-CheckOutcome ChainChecker::CompareHistory(const state::ExecResult& exec, std::uint64_t h, const Hash32& id) const {
-  for (const state::Write& w : exec.writes) {
-    auto stored = m_compare->LoadHistoryVersion(w.ns, w.key, w.state.version);
-    if (!stored.ok()) return At(std::nullopt, stored.error(), "reading history: ");
-    const std::string row = "history row " + KeyName(w.ns, w.key) + " v" + std::to_string(w.state.version);
-    if (!*stored) return At(h, Errc::kCorrupt, row + " from block " + std::to_string(h) + " is missing");
-    const store::HistoryEntry& e = **stored;
-    // Erased values are gone from the block as well as from the row (§1.4): equal here too.
-    if (e.state != w.state || e.height != h || e.block_id != id || e.author != w.author || e.seq != w.seq ||
-        e.op_index != w.op_index) {
-      return At(h, Errc::kCorrupt, row + " differs from block " + std::to_string(h));
-    }
-  }
-  return std::nullopt;
-}
-
 CheckOutcome ChainChecker::CheckErasures() const {
   auto f = m_scratch->CheckErasures();
   if (!f.ok()) return At(std::nullopt, f.error(), "the audit's scratch database: ");
@@ -335,7 +323,6 @@ CheckOutcome ChainChecker::CheckErasures() const {
 }
 
 CheckOutcome ChainChecker::CompareState(const store::Store& db) {
-  PEERDB_ASSERT(m_compare == &db);
   std::optional<AuditFailure> failure;
   // The node's state tree on disk (absent in a store no node has opened since schema 6): every
   // leaf as replayed, and the root page giving the replayed root. A node reads its leaves when it

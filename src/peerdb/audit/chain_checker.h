@@ -43,6 +43,9 @@ using CheckOutcome = std::optional<AuditFailure>;  // nullopt: passed
 struct RawBlock {
   std::uint64_t height = 0;
   Bytes bytes;                              // PCE(Block) as stored
+  std::optional<chain::Block> block;        // decoded already (block_reader.h); else `bytes` are decoded
+  // For each batch, the key its signature was verified under ahead of the check, if any.
+  std::vector<std::optional<crypto::PublicKey>> verified_under;
   std::optional<chain::MajorityCert> cert;  // MC of this block
   std::vector<chain::Seal> seals;           // seals on this block kept beside it
   std::optional<store::BlockStatus> stored_status;
@@ -92,10 +95,9 @@ class ChainChecker {
   // The genesis is well formed and, when given, is the expected chain; opens the scratch database
   // the replay keeps its state in (replay_store.h). Call first.
   CheckOutcome CheckGenesis(const std::optional<Hash32>& expected);
-  // Compare every write the replay makes with `db`'s history row of it, block by block (a point
-  // lookup each, so no copy of the history is kept). REQUIRES: before the first block; db outlives
-  // the checker. CompareState then finishes the comparison.
-  void CompareWith(const store::Store& db) { m_compare = &db; }
+  // Hands the writes of each block that passed every check to `sink` (a HistoryComparer).
+  using WritesSink = std::function<void(std::uint64_t h, const Hash32& id, std::vector<state::Write> writes)>;
+  void OnWrites(WritesSink sink) { m_on_writes = std::move(sink); }
   // Block raw.height = head + 1, judged under the config in force at that height. `check_id` may
   // add a source-specific check of the block id.
   CheckOutcome CheckBlock(const RawBlock& raw, const std::function<Status(const Hash32& id, std::uint64_t h)>& check_id);
@@ -108,8 +110,8 @@ class ChainChecker {
   // erase op names is gone from the blocks (ReplayStore::CheckErasures).
   CheckOutcome CheckErasures() const;
   // A node's stored current state, history and batch sequences against the replay. REQUIRES: the
-  // blocks were checked with CompareWith(db): every history row of a replayed write is then known
-  // to be right, and a state row is checked against the replayed leaf and its version's row.
+  // history row of every replayed write was found equal to it (HistoryComparer): a state row is
+  // then checked against the replayed leaf and its version's history row.
   CheckOutcome CompareState(const store::Store& db);
   CheckOutcome CompareSeqs(const store::Store& db) const;
   // FINAL as consensus::LightClient computes it over the headers checked, the evidence verified
@@ -124,6 +126,8 @@ class ChainChecker {
   const std::vector<EvidenceFinding>& evidence() const { return m_evidence; }
   // The epochs of the chain checked so far, and the activations that started them.
   const chain::EpochHistory& epochs() const { return m_epochs; }
+  // The config in force at head() + 1.
+  const chain::Config& config_in_force() const { return m_epoch.config; }
   const std::vector<ActivationFinding>& activations() const { return m_activations; }
   const std::vector<ErasureFinding>& erasures() const { return m_erasures; }
   Hash32 state_root() const { return m_state_root; }
@@ -146,8 +150,6 @@ class ChainChecker {
   void NoteActivation(const chain::Block& block, const chain::EpochStep& step);
   // The executed block `h` (id `id`) into the replayed tree and the erasure facts; its root.
   Result<Hash32> Replay(const state::ExecResult& exec, std::uint64_t h);
-  // Each write of block h against the history row `m_compare` holds for it.
-  CheckOutcome CompareHistory(const state::ExecResult& exec, std::uint64_t h, const Hash32& id) const;
   // The first history row of `db` that no replayed write made (REQUIRES: it holds more rows than the replay wrote).
   CheckOutcome FindExtraHistoryRow(const store::Store& db) const;
   // The first replayed key without a state row in `db`.
@@ -174,7 +176,7 @@ class ChainChecker {
   std::unique_ptr<ReplayView> m_view;
   Hash32 m_state_root{};
   std::uint64_t m_pending_rows = 0;  // tree rows written since the scratch database's last flush
-  const store::Store* m_compare = nullptr;
+  WritesSink m_on_writes;
   std::uint64_t m_writes = 0;  // history rows the replay made
   std::uint64_t m_keys = 0;    // keys it created (writes of version 1): the state rows there must be
   std::uint64_t m_blocks = 0, m_ops = 0, m_seals = 0;

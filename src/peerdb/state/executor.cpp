@@ -167,7 +167,9 @@ Result<ExecResult> Execute(const ExecRules& rules, const Hash32& chain_id, const
     if (Status s = chain::CheckBatchShape(batch, config.params); !s.ok()) return fail(s.take_error());
     const chain::Member* member = config.FindMember(batch.author);
     if (member == nullptr) return fail(Error{Errc::kNotMember, Who(batch.author) + " is not a member"});
-    if (signatures == Signatures::kVerify && !chain::VerifySignedBy(member->pubkey, chain_id, batch)) {
+    const bool verified = rules.verified_under && i < rules.verified_under->size() &&
+                          (*rules.verified_under)[i] == member->pubkey;
+    if (signatures == Signatures::kVerify && !verified && !chain::VerifySignedBy(member->pubkey, chain_id, batch)) {
       return fail(Error{Errc::kBadSignature, "signature does not verify"});
     }
     auto last = pending.LastSeq(batch.author, out);

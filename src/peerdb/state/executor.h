@@ -72,6 +72,10 @@ struct ExecResult {
 struct ExecRules {
   const chain::EpochState* epoch = nullptr;  // REQUIRES non-null
   std::vector<chain::MemberId> excluded;
+  // Optional: for batch i, the key its signature was already verified under, with this same
+  // check (chain::VerifySignedBy), on another thread ahead of execution (the auditor's reader). A
+  // batch whose entry is missing or names another key than its author's here is verified as always.
+  const std::vector<std::optional<crypto::PublicKey>>* verified_under = nullptr;
 };
 
 // Modes (§1.4 names them; their exact meaning is ours, following "overwriting another author's key

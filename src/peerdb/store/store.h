@@ -147,6 +147,8 @@ class Store {
   Result<std::optional<StoredBlock>> LoadBlockById(const Hash32& id) const;
   // Raw PCE bytes of a block as stored (for audit and export).
   Result<std::optional<Bytes>> LoadBlockBytes(std::uint64_t height) const;
+  // The id column of the block at `height` (not recomputed from its header).
+  Result<std::optional<Hash32>> LoadBlockId(std::uint64_t height) const;
   // The header of the block at `height`, decoded from the front of its stored body only.
   Result<std::optional<chain::Header>> LoadHeader(std::uint64_t height) const;
   // Durable with the next synced commit (a block, the signer state), not on return: a status is

@@ -284,6 +284,16 @@ Result<std::optional<Bytes>> Store::LoadBlockBytes(std::uint64_t height) const {
   return std::optional<Bytes>{Bytes(body->begin(), body->end())};
 }
 
+Result<std::optional<Hash32>> Store::LoadBlockId(std::uint64_t height) const {
+  PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get("SELECT id FROM blocks INDEXED BY blocks_status_at WHERE height = ?1"));
+  StmtReset reset(*q);
+  q->BindU64(1, height);
+  PEERDB_TRY_ASSIGN(const bool found, q->Step());
+  if (!found) return std::optional<Hash32>{};
+  PEERDB_TRY_ASSIGN(const Hash32 id, q->ColumnHash(0));
+  return std::optional<Hash32>{id};
+}
+
 Result<std::optional<BlockStatus>> Store::LoadBlockStatus(std::uint64_t height) const {
   PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get("SELECT status FROM blocks INDEXED BY blocks_status_at WHERE height = ?1"));
   StmtReset reset(*q);

@@ -506,6 +506,29 @@ TEST_F(ExecutorTest, SameInputsGiveSameWrites) {
   EXPECT_EQ(a->last_seq, b->last_seq);
 }
 
+// The auditor verifies batch signatures ahead on another thread and tells the executor under which
+// key: only a batch verified under its author's key in force here skips the check.
+TEST_F(ExecutorTest, ABatchVerifiedAheadSkipsTheCheckOnlyUnderItsAuthorsKey) {
+  chain::EpochState epoch;
+  epoch.config = m_config;
+  ExecRules rules{&epoch, {}};
+  TxBatch forged = Batch(1, 1, {Put("docs", "a", "v")});
+  chain::SignWith(KeyOf(2), m_chain_id, forged);
+  const std::vector<std::optional<crypto::PublicKey>> under_other_key{KeyOf(2).public_key()};
+  rules.verified_under = &under_other_key;
+  EXPECT_TRUE(HasErrc(ExecuteBatches(rules, m_chain_id, m_view, {forged}, 10), Errc::kBadSignature));
+  const std::vector<std::optional<crypto::PublicKey>> none{std::nullopt};
+  rules.verified_under = &none;
+  EXPECT_TRUE(HasErrc(ExecuteBatches(rules, m_chain_id, m_view, {forged}, 10), Errc::kBadSignature));
+  const std::vector<std::optional<crypto::PublicKey>> empty;
+  rules.verified_under = &empty;
+  EXPECT_TRUE(HasErrc(ExecuteBatches(rules, m_chain_id, m_view, {forged}, 10), Errc::kBadSignature));
+  // Claimed verified under the author's own key: trusted (the caller made that same check).
+  const std::vector<std::optional<crypto::PublicKey>> under_author{KeyOf(1).public_key()};
+  rules.verified_under = &under_author;
+  EXPECT_TRUE(IsOk(ExecuteBatches(rules, m_chain_id, m_view, {forged}, 10)));
+}
+
 // --- ExecuteOwnUnsigned (a member checking its own ops before it signs them) ----------------
 
 TEST_F(ExecutorTest, OwnUnsignedBatchesSkipOnlyTheSignatureCheck) {
