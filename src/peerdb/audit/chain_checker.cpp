@@ -323,31 +323,37 @@ CheckOutcome ChainChecker::CheckErasures() const {
 }
 
 CheckOutcome ChainChecker::CompareState(const store::Store& db) {
+  // Every replayed write's history row was found equal to it (HistoryComparer); as many rows as
+  // writes means there is no other. So a key's newest history row is its replayed current state.
+  auto history_rows = db.CountHistory();
+  if (!history_rows.ok()) return At(std::nullopt, history_rows.error(), "reading history: ");
+  if (*history_rows != m_writes) return FindExtraHistoryRow(db);
+  // Each state row: its version's history row, and no newer one. Both lookups follow the state
+  // table's (ns, key) order, which is the history index's, so this is a walk, not random reads.
   std::optional<AuditFailure> failure;
-  // The node's state tree on disk (absent in a store no node has opened since schema 6): every
-  // leaf as replayed, and the root page giving the replayed root. A node reads its leaves when it
-  // executes and checks only the root when it starts, so a damaged leaf row shows here.
-  state::StoredStateTree tree(db.TreeRows());
-  auto tree_stored = tree.IsStored();
-  if (!tree_stored.ok()) return At(std::nullopt, tree_stored.error(), "reading the state tree: ");
   std::uint64_t rows = 0;
-  // Each state row: the replayed leaf of its key, and the history row of that version (every one
-  // was compared with its block while the blocks were checked) for its value and block.
   Status s = db.ForEachCurrent([&](const store::CurrentEntry& e) {
     ++rows;
-    auto replayed = m_tree->Find(e.ns, e.key);
-    if (!replayed.ok()) {
-      failure = At(std::nullopt, replayed.error(), "the audit's scratch database: ");
+    auto version = db.LoadHistoryVersion(e.ns, e.key, e.state.version);
+    auto newer = db.LoadHistoryVersion(e.ns, e.key, e.state.version + 1);
+    if (!version.ok() || !newer.ok()) {
+      failure = At(std::nullopt, version.ok() ? newer.error() : version.error(), "reading history: ");
       return false;
     }
-    if (!*replayed) {
-      failure = At(std::nullopt, Errc::kCorrupt, "state row " + KeyName(e.ns, e.key) + " exists but no block ever wrote it");
-      return false;
+    if (!*version && !*newer) {
+      auto any = db.LoadHistory(e.ns, e.key, 1);
+      if (any.ok() && any->empty()) {
+        failure = At(std::nullopt, Errc::kCorrupt, "state row " + KeyName(e.ns, e.key) + " exists but no block ever wrote it");
+        return false;
+      }
     }
-    auto version = db.LoadHistoryVersion(e.ns, e.key, (*replayed)->version);
-    if (!version.ok() || !*version) {
-      failure = At(std::nullopt, version.ok() ? Error{Errc::kCorrupt, "no history row"} : version.error(),
-                   "reading the history row of " + KeyName(e.ns, e.key) + ": ");
+    if (!*version || *newer) {
+      // The row names a version that is not the newest the blocks wrote.
+      auto newest = db.LoadNewestWithStatus(e.ns, e.key, store::BlockStatus::kProposed);
+      const std::uint64_t height = newest.ok() && *newest ? (*newest)->entry.height : 0;
+      failure = At(height, Errc::kCorrupt,
+                   "state row " + KeyName(e.ns, e.key) + " differs from the replay (version); last written by block " +
+                       std::to_string(height));
       return false;
     }
     const store::HistoryEntry& r = **version;
@@ -357,33 +363,66 @@ CheckOutcome ChainChecker::CompareState(const store::Store& db) {
                        "); last written by block " + std::to_string(r.height));
       return false;
     }
-    if (*tree_stored) {
-      auto leaf = tree.Find(e.ns, e.key);
-      if (!leaf.ok() || *leaf != *replayed) {
-        failure = At(r.height, Errc::kCorrupt,
-                     "the state tree's leaf of " + KeyName(e.ns, e.key) + " differs from the replay" +
-                         (leaf.ok() ? std::string() : " (" + leaf.error().message + ")"));
-        return false;
-      }
-    }
     return true;
   });
   if (!s.ok()) return At(std::nullopt, s.error(), "reading state: ");
   if (failure) return failure;
   // Every state row names a distinct replayed key: as many rows as keys means none is missing.
   if (rows != m_keys) return FindMissingStateRow(db);
-  // Every replayed write has its row (checked block by block): as many rows means none more.
-  auto history_rows = db.CountHistory();
-  if (!history_rows.ok()) return At(std::nullopt, history_rows.error(), "reading history: ");
-  if (*history_rows != m_writes) return FindExtraHistoryRow(db);
-  if (*tree_stored) {
-    auto root = tree.Root();
-    if (!root.ok() || *root != m_state_root) {
-      return At(head(), Errc::kCorrupt,
-                "the state tree stored in the database does not give the replayed state_root" +
-                    (root.ok() ? std::string() : " (" + root.error().message + ")"));
+  return CompareTree(db);
+}
+
+CheckOutcome ChainChecker::CompareTree(const store::Store& db) const {
+  // The node's state tree on disk (absent in a store no node has opened since schema 6). Its rows
+  // are a function of the leaves (a page wherever two keys share a prefix, nothing else), so a
+  // sound one equals the replayed tree's row for row: one walk of both in key order checks every
+  // leaf and the root. A node reads its leaves when it executes and checks only the root when it
+  // starts, so a damaged leaf row shows here.
+  state::StoredStateTree tree(db.TreeRows());
+  auto tree_stored = tree.IsStored();
+  if (!tree_stored.ok()) return At(std::nullopt, tree_stored.error(), "reading the state tree: ");
+  if (!*tree_stored) return std::nullopt;
+  auto replayed = m_scratch->Rows();
+  if (!replayed.ok()) return At(std::nullopt, replayed.error(), "the audit's scratch database: ");
+  std::optional<AuditFailure> failure;
+  const auto differs = [&](ByteSpan key, ByteSpan value) {
+    // A leaf row (0xFF || path) names its key; any other row is a page, whose damage shows in the root.
+    if (!key.empty() && key[0] == 0xFF) {
+      auto leaf = codec::Decode<state::StateLeaf>(value);
+      if (leaf.ok()) {
+        return At(std::nullopt, Errc::kCorrupt, "the state tree's leaf of " + KeyName(leaf->ns, leaf->key) + " differs from the replay");
+      }
     }
-  }
+    return At(head(), Errc::kCorrupt, "the state tree stored in the database does not give the replayed state_root (row " +
+                                          Hex(key).substr(0, 16) + " differs)");
+  };
+  std::optional<state::TreeRow> next;
+  const auto advance = [&]() -> bool {
+    auto r = replayed->Next();
+    if (!r.ok()) {
+      failure = At(std::nullopt, r.error(), "the audit's scratch database: ");
+      return false;
+    }
+    next = std::move(*r);
+    return true;
+  };
+  if (!advance()) return failure;
+  Status s = db.ForEachTreeRow([&](ByteSpan k, ByteSpan v) {
+    if (!next || !std::equal(k.begin(), k.end(), next->key.begin(), next->key.end())) {
+      // A row the replay lacks, or one of the replay's missing here: name the smaller key.
+      const bool extra = !next || std::lexicographical_compare(k.begin(), k.end(), next->key.begin(), next->key.end());
+      failure = extra ? differs(k, v) : differs(next->key, next->value);
+      return false;
+    }
+    if (!std::equal(v.begin(), v.end(), next->value.begin(), next->value.end())) {
+      failure = differs(k, next->value);  // named from the replay: the stored row may not decode
+      return false;
+    }
+    return advance();
+  });
+  if (!s.ok()) return At(std::nullopt, s.error(), "reading the state tree: ");
+  if (failure) return failure;
+  if (next) return differs(next->key, next->value);
   return std::nullopt;
 }
 

@@ -152,6 +152,8 @@ class ChainChecker {
   Result<Hash32> Replay(const state::ExecResult& exec, std::uint64_t h);
   // The first history row of `db` that no replayed write made (REQUIRES: it holds more rows than the replay wrote).
   CheckOutcome FindExtraHistoryRow(const store::Store& db) const;
+  // The node's stored state tree (when it has one) row for row against the replayed tree.
+  CheckOutcome CompareTree(const store::Store& db) const;
   // The first replayed key without a state row in `db`.
   CheckOutcome FindMissingStateRow(const store::Store& db) const;
 

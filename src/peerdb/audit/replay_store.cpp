@@ -133,6 +133,18 @@ Status ReplayStore::ForEachLeaf(const std::function<bool(const state::StateLeaf&
   }
 }
 
+Result<ReplayStore::RowCursor> ReplayStore::Rows() const {
+  PEERDB_TRY_ASSIGN(auto q, Stmt::Prepare(*m_db, "SELECT k, v FROM state_tree ORDER BY k", /*persistent=*/false));
+  return RowCursor(std::move(q));
+}
+
+Result<std::optional<state::TreeRow>> ReplayStore::RowCursor::Next() {
+  PEERDB_TRY_ASSIGN(const bool row, m_q->Step());
+  if (!row) return std::optional<state::TreeRow>{};
+  const ByteSpan k = m_q->ColumnBlob(0), v = m_q->ColumnBlob(1);
+  return std::optional<state::TreeRow>{state::TreeRow{Bytes(k.begin(), k.end()), Bytes(v.begin(), v.end())}};
+}
+
 Status ReplayStore::Flush() { return m_db->Exec("COMMIT; BEGIN"); }
 
 }  // namespace peerdb::audit

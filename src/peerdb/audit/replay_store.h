@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "peerdb/sqlite/db.h"
+#include "peerdb/sqlite/stmt.h"
 #include "peerdb/sqlite/stmt_cache.h"
 #include "peerdb/state/state_tree.h"
 #include "peerdb/state/stored_state_tree.h"
@@ -58,6 +59,19 @@ class ReplayStore final : public state::TreeRowSource {
 
   // Visits every leaf of the replayed tree in path order; stops when fn returns false.
   Status ForEachLeaf(const std::function<bool(const state::StateLeaf&)>& fn) const;
+
+  // The replayed tree's rows in key order, one at a time (to walk beside a node's rows).
+  class RowCursor {
+   public:
+    // nullopt after the last row.
+    Result<std::optional<state::TreeRow>> Next();
+
+   private:
+    friend class ReplayStore;
+    explicit RowCursor(std::unique_ptr<sqlite::Stmt> q) : m_q(std::move(q)) {}
+    std::unique_ptr<sqlite::Stmt> m_q;
+  };
+  Result<RowCursor> Rows() const;
 
   // Ends the open transaction (pages beyond the cache then go to the file) and opens the next.
   Status Flush();

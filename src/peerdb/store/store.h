@@ -239,6 +239,9 @@ class Store {
   // a block commit, in one synced transaction: only to build the tree of a store that predates it.
   const state::TreeRowSource& TreeRows() const;
   Status WriteTreeRows(const std::vector<state::TreeRow>& rows);
+  // Visits every row of the state tree in key order (the auditor's comparison); stops when fn
+  // returns false. Spans are valid during the call only.
+  Status ForEachTreeRow(const std::function<bool(ByteSpan key, ByteSpan value)>& fn) const;
 
   // Holds one read transaction while it lives, so that the many point reads of executing a block
   // share one snapshot and one set of file locks instead of taking them per statement. Nothing may

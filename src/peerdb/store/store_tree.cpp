@@ -44,6 +44,18 @@ Status internal::WriteTreeRows(StoreCore& impl, const std::vector<state::TreeRow
 
 const state::TreeRowSource& Store::TreeRows() const { return *m_impl; }
 
+Status Store::ForEachTreeRow(const std::function<bool(ByteSpan key, ByteSpan value)>& fn) const {
+  PEERDB_TRY_ASSIGN(auto q, Stmt::Prepare(*m_impl->db, "SELECT k, v FROM state_tree ORDER BY k", /*persistent=*/false));
+  for (;;) {
+    PEERDB_TRY_ASSIGN(const bool row, q->Step());
+    if (!row) return Status::Ok();
+    auto key = q->ColumnBlobMax(0, kMaxTreeKeyBytes);
+    auto value = q->ColumnBlobMax(1, kMaxTreeRowBytes);
+    if (!key.ok() || !value.ok()) return Error{Errc::kCorrupt, "state tree row longer than any the tree writes"};
+    if (!fn(*key, *value)) return Status::Ok();
+  }
+}
+
 Status Store::WriteTreeRows(const std::vector<state::TreeRow>& rows) {
   PEERDB_TRY(m_impl->RequireWritable());
   PEERDB_TRY_ASSIGN(auto txn, sqlite::Transaction::Begin(*m_impl->db));

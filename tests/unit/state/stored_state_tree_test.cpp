@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -89,6 +90,39 @@ TEST(StoredStateTree, RootsMatchTheInMemoryTreeBlockByBlockAndAfterReopening) {
     ASSERT_TRUE(found.ok());
     EXPECT_EQ(*found, reference.Find("books", key)) << key;
   }
+}
+
+// The rows are a function of the leaves alone, not of the order or the blocks that brought them:
+// the auditor checks a node's tree by walking its rows beside the replayed tree's, row for row.
+TEST(StoredStateTree, TheRowsDependOnlyOnTheLeavesNotOnTheirOrderOrBlocks) {
+  std::vector<StateLeaf> leaves;
+  for (int i = 0; i < 3000; ++i) leaves.push_back(Leaf("books", "k" + std::to_string(i), 1));
+  MapRows one_block, many_blocks;
+  {
+    StoredStateTree tree(one_block);
+    for (const StateLeaf& leaf : leaves) ASSERT_TRUE(tree.Put(leaf).ok());
+    Commit(tree, one_block);
+  }
+  {
+    // Reversed, shuffled, in blocks of 37, with earlier versions overwritten on the way.
+    std::vector<StateLeaf> order(leaves.rbegin(), leaves.rend());
+    std::shuffle(order.begin(), order.end(), std::mt19937_64(11));
+    StoredStateTree tree(many_blocks);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      StateLeaf early = order[i];
+      early.value_hash = Hash32{};
+      ASSERT_TRUE(tree.Put(early).ok());
+      if (i % 37 == 0) Commit(tree, many_blocks);
+    }
+    Commit(tree, many_blocks);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      ASSERT_TRUE(tree.Put(order[i]).ok());
+      if (i % 37 == 0) Commit(tree, many_blocks);
+    }
+    Commit(tree, many_blocks);
+  }
+  EXPECT_GT(one_block.rows.size(), leaves.size());
+  EXPECT_TRUE(one_block.rows == many_blocks.rows);
 }
 
 TEST(StoredStateTree, DiscardUndoesATrialAndTheNextTrialStartsFromTheCommittedTree) {

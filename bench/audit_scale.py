@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Audit at scale (issue 16 item 4): `peerdb audit --db` of a chain of OPS operations (default
+10,000,000) against the same chain at SMALL operations (default 1,000,000), measured in one run.
+One member (release build, block_period_ms 20), ~200-byte values, KEYS keys (default 100,000)
+written round and round in requests of 2,000 puts from 4 clients, so the chain's history holds
+every operation while loading stays quick. At SMALL and again at OPS operations the node is stopped
+and the audit runs over its store: wall seconds, operations/s, peak RSS (wait4) and cores busy
+((user + system CPU) / wall). The aims (issue 16): peak RSS <= 1 GB at 10,000,000 operations, using
+both cores. bench/state_scale.py audits its 10,000,000-key chain the same way.
+Usage: audit_scale.py PEERDB [--ops N] [--small N] [--keys N]"""
+import argparse
+import http.client
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import node_throughput as single  # noqa: E402
+from state_scale import audit, body_of, post  # noqa: E402
+
+
+def load(port, first, last, keys, per_request=2000, clients=4):
+    """Operations first .. last-1, operation i writing key i mod `keys`; returns seconds taken."""
+    lock = threading.Lock()
+    next_op = [first]
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        while True:
+            with lock:
+                start = next_op[0]
+                if start >= last:
+                    return
+                next_op[0] = min(last, start + per_request)
+            post(conn, body_of(i % keys for i in range(start, next_op[0])))
+
+    began = time.time()
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.time() - began
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("peerdb")
+    ap.add_argument("--ops", type=int, default=10_000_000)
+    ap.add_argument("--small", type=int, default=1_000_000)
+    ap.add_argument("--keys", type=int, default=100_000)
+    ap.add_argument("--block-period-ms", type=int, default=20)
+    a = ap.parse_args()
+    wd = tempfile.mkdtemp(prefix="peerdb-audit-scale-")
+    proc = None
+    try:
+        proc, port = single.start_node(a.peerdb, wd, a.block_period_ms)
+        print(f"audit at scale (1 member, {a.keys:,} keys written round and round, ~200 B values)", flush=True)
+        rows = []
+        loaded = 0
+        for target in (a.small, a.ops):
+            secs = load(port, loaded, target, a.keys)
+            print(f"  loaded operations {loaded:,} .. {target - 1:,} in {secs:.0f} s = {(target - loaded) / secs:,.0f} ops/s",
+                  flush=True)
+            loaded = target
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=300)
+            row = {}
+            row["audit_s"], row["audit_ops"], row["audit_peak_rss_mb"], row["audit_cores"] = audit(a.peerdb, wd)
+            row["audit_ops_per_s"] = row["audit_ops"] / row["audit_s"]
+            print(f"  audit of {row['audit_ops']:,} operations: {row['audit_s']:.1f} s = {row['audit_ops_per_s']:,.0f} ops/s, "
+                  f"peak RSS {row['audit_peak_rss_mb']:,.0f} MB, {row['audit_cores']:.2f} cores busy", flush=True)
+            rows.append(row)
+            proc = single.restart_node(a.peerdb, wd, port)
+        small, big = rows
+        print(f"  ratios {big['audit_ops']:,} / {small['audit_ops']:,} operations: audit ops/s "
+              f"{big['audit_ops_per_s'] / small['audit_ops_per_s']:.2f}, peak RSS "
+              f"{big['audit_peak_rss_mb'] / small['audit_peak_rss_mb']:.2f}")
+        out = os.environ.get("AUDIT_BENCH_OUT")
+        if out:
+            json.dump({"small": small, "big": big}, open(out, "w"), indent=1)
+    finally:
+        if proc and proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=300)
+        shutil.rmtree(wd, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
