@@ -9,43 +9,16 @@ and the audit runs over its store: wall seconds, operations/s, peak RSS (wait4) 
 both cores. bench/state_scale.py audits its 10,000,000-key chain the same way.
 Usage: audit_scale.py PEERDB [--ops N] [--small N] [--keys N]"""
 import argparse
-import http.client
 import json
 import os
 import shutil
 import signal
 import sys
 import tempfile
-import threading
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import node_throughput as single  # noqa: E402
-from state_scale import audit, body_of, post  # noqa: E402
-
-
-def load(port, first, last, keys, per_request=2000, clients=4):
-    """Operations first .. last-1, operation i writing key i mod `keys`; returns seconds taken."""
-    lock = threading.Lock()
-    next_op = [first]
-
-    def worker():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-        while True:
-            with lock:
-                start = next_op[0]
-                if start >= last:
-                    return
-                next_op[0] = min(last, start + per_request)
-            post(conn, body_of(i % keys for i in range(start, next_op[0])))
-
-    began = time.time()
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return time.time() - began
+from state_scale import audit, load  # noqa: E402
 
 
 def main():
@@ -64,7 +37,7 @@ def main():
         rows = []
         loaded = 0
         for target in (a.small, a.ops):
-            secs = load(port, loaded, target, a.keys)
+            secs = load(port, loaded, target, key_of=lambda i: i % a.keys)
             print(f"  loaded operations {loaded:,} .. {target - 1:,} in {secs:.0f} s = {(target - loaded) / secs:,.0f} ops/s",
                   flush=True)
             loaded = target

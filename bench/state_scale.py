@@ -51,8 +51,8 @@ def post(conn, body):
     return payload["ops"]
 
 
-def load(port, first, last, per_request=2000, clients=4):
-    """Puts k<first> .. k<last-1>; returns seconds taken."""
+def load(port, first, last, per_request=2000, clients=4, key_of=lambda i: i):
+    """Operations first .. last-1, operation i putting key k<key_of(i)>; returns seconds taken."""
     lock = threading.Lock()
     next_key = [first]
 
@@ -64,7 +64,7 @@ def load(port, first, last, per_request=2000, clients=4):
                 if start >= last:
                     return
                 next_key[0] = min(last, start + per_request)
-            post(conn, body_of(range(start, next_key[0])))
+            post(conn, body_of(key_of(i) for i in range(start, next_key[0])))
 
     began = time.time()
     threads = [threading.Thread(target=worker) for _ in range(clients)]
