@@ -49,7 +49,10 @@ void BlockReader::Run() {
       RawBlock& raw = **next;
       if (!raw.block) {
         auto decoded = codec::Decode<chain::Block>(raw.bytes);
-        if (decoded.ok()) raw.block = std::move(*decoded);
+        if (decoded.ok()) {
+          raw.block = std::move(*decoded);
+          raw.bytes = Bytes{};  // the checker reads the decoded block: do not hold both
+        }
       }
       if (raw.block) Verify(raw);
     }

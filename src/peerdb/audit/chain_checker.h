@@ -43,7 +43,7 @@ using CheckOutcome = std::optional<AuditFailure>;  // nullopt: passed
 struct RawBlock {
   std::uint64_t height = 0;
   Bytes bytes;                              // PCE(Block) as stored
-  std::optional<chain::Block> block;        // decoded already (block_reader.h); else `bytes` are decoded
+  std::optional<chain::Block> block;        // decoded already (block_reader.h: `bytes` then empty); else `bytes` are decoded
   // For each batch, the key its signature was verified under ahead of the check, if any.
   std::vector<std::optional<crypto::PublicKey>> verified_under;
   std::optional<chain::MajorityCert> cert;  // MC of this block

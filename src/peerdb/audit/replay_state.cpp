@@ -6,7 +6,8 @@ namespace peerdb::audit {
 
 Result<std::optional<state::KeyState>> ReplayView::GetKey(const std::string& ns, const std::string& key) const {
   auto leaf = m_tree.Find(ns, key);
-  if (!leaf.ok()) return leaf.error().Context("the audit's scratch database");
+  // Whatever went wrong there (I/O, a full disk, damage) is the audit's environment, not the block.
+  if (!leaf.ok()) return Error{Errc::kIo, "the audit's scratch database: " + leaf.error().message};
   if (!*leaf) return std::optional<state::KeyState>{};
   return std::optional<state::KeyState>{state::KeyStateOf(**leaf)};
 }

@@ -15,7 +15,7 @@ namespace peerdb::audit {
 class ReplayView final : public state::StateView {
  public:
   explicit ReplayView(const state::StoredStateTree& tree) : m_tree(tree) {}
-  // A leaf that cannot be read is the scratch database's error (kIo or kCorrupt).
+  // A leaf that cannot be read is kIo: the scratch database's fault, never the block's.
   Result<std::optional<state::KeyState>> GetKey(const std::string& ns, const std::string& key) const override;
   Result<std::uint64_t> LastSeq(chain::MemberId author) const override;
 
