@@ -18,7 +18,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import node_throughput as single  # noqa: E402
-from state_scale import audit, load  # noqa: E402
+from state_scale import audit, describe_audit, load  # noqa: E402
 
 
 def main():
@@ -43,11 +43,8 @@ def main():
             loaded = target
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=300)
-            row = {}
-            row["audit_s"], row["audit_ops"], row["audit_peak_rss_mb"], row["audit_cores"] = audit(a.peerdb, wd)
-            row["audit_ops_per_s"] = row["audit_ops"] / row["audit_s"]
-            print(f"  audit of {row['audit_ops']:,} operations: {row['audit_s']:.1f} s = {row['audit_ops_per_s']:,.0f} ops/s, "
-                  f"peak RSS {row['audit_peak_rss_mb']:,.0f} MB, {row['audit_cores']:.2f} cores busy", flush=True)
+            row = audit(a.peerdb, wd)
+            print("  " + describe_audit(row), flush=True)
             rows.append(row)
             proc = single.restart_node(a.peerdb, wd, port)
         small, big = rows

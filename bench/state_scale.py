@@ -117,7 +117,7 @@ def dir_mb(path):
 
 
 def audit(peerdb, wd):
-    """`peerdb audit --db` of the stopped node's store: (seconds, ops, peak RSS MB, cores busy)."""
+    """`peerdb audit --db` of the stopped node's store: seconds, operations, ops/s, peak RSS (MB), cores busy."""
     began = time.time()
     p = subprocess.Popen([peerdb, "audit", "--db", f"{wd}/data/peerdb.sqlite"], stdout=subprocess.PIPE, text=True)
     out = p.stdout.read()
@@ -126,14 +126,20 @@ def audit(peerdb, wd):
     m = re.search(r"(\d+) blocks, (\d+) operations", out)
     if os.waitstatus_to_exitcode(status) != 0 or "audit passed" not in out or not m:
         sys.exit("the audit did not pass:\n" + out)
-    return secs, int(m.group(2)), usage.ru_maxrss / 1024, (usage.ru_utime + usage.ru_stime) / secs
+    ops = int(m.group(2))
+    return {"audit_s": secs, "audit_ops": ops, "audit_ops_per_s": ops / secs, "audit_peak_rss_mb": usage.ru_maxrss / 1024,
+            "audit_cores": (usage.ru_utime + usage.ru_stime) / secs}
+
+
+def describe_audit(row):
+    return (f"audit of {row['audit_ops']:,} operations: {row['audit_s']:.1f} s = {row['audit_ops_per_s']:,.0f} ops/s, "
+            f"peak RSS {row['audit_peak_rss_mb']:,.0f} MB, {row['audit_cores']:.2f} cores busy")
 
 
 def restart(peerdb, wd, proc, port, row):
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=300)
-    row["audit_s"], row["audit_ops"], row["audit_peak_rss_mb"], row["audit_cores"] = audit(peerdb, wd)
-    row["audit_ops_per_s"] = row["audit_ops"] / row["audit_s"]
+    row.update(audit(peerdb, wd))
     began = time.time()
     proc = single.restart_node(peerdb, wd, port)
     serving = time.time() - began
@@ -151,8 +157,7 @@ def measure(peerdb, wd, proc, port, keys, seconds):
     print(f"  at {keys:,} keys: RSS {rss:,.0f} MB (peak {peak:,.0f} MB), writes {row['write_ops_per_s']:,.0f} ops/s, "
           f"reads {row['read_per_s']:,.0f}/s, store {row['store_mb']:,.0f} MB, restart to serving "
           f"{row['restart_serving_s']:.2f} s (first write committed {row['restart_first_write_s']:.2f} s)", flush=True)
-    print(f"  audit of that chain ({row['audit_ops']:,} ops): {row['audit_s']:.1f} s = {row['audit_ops_per_s']:,.0f} ops/s, "
-          f"peak RSS {row['audit_peak_rss_mb']:,.0f} MB, {row['audit_cores']:.2f} cores busy", flush=True)
+    print("  " + describe_audit(row), flush=True)
     return proc, row
 
 
