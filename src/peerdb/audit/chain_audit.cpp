@@ -81,6 +81,7 @@ CheckOutcome CheckBlocks(ChainChecker& auditor, BlockReader& reader, HistoryComp
       reader.Publish(auditor.config_in_force());
     }
   }
+  if (auto f = auditor.EndOfBlocks()) return first_failure(f);
   return comparer ? comparer->Finish() : std::nullopt;
 }
 

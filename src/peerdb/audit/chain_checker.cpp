@@ -287,8 +287,6 @@ Result<chain::MemberId> ChainChecker::CheckEvidence(const chain::Evidence& e, co
 }
 
 Result<Hash32> ChainChecker::Replay(const state::ExecResult& exec, std::uint64_t h) {
-  // Pending tree changes stay in memory only for one block; SQLite's cache takes the rest.
-  constexpr std::uint64_t kFlushRows = 200'000;
   for (const state::Write& w : exec.writes) {
     PEERDB_TRY(m_tree->Put(state::LeafOf(w)));
     if (w.state.version == 1) ++m_keys;
@@ -298,21 +296,34 @@ Result<Hash32> ChainChecker::Replay(const state::ExecResult& exec, std::uint64_t
     } else if (w.state.erased) {
       PEERDB_TRY(m_scratch->NoteUnheld(w.ns, w.key, w.state.version, h, ReplayStore::Unheld::kErasedInBlock));
     }
+    m_pending_rows += 1;
   }
   for (const state::Erasure& e : exec.erasures) {
     for (std::uint64_t v : e.versions) PEERDB_TRY(m_scratch->NoteErased(e.ns, e.key, v, h));
   }
   m_view->ApplySeqs(exec.last_seq);
   PEERDB_TRY_ASSIGN(const Hash32 root, m_tree->Root());
-  PEERDB_TRY_ASSIGN(const std::vector<state::TreeRow> rows, m_tree->ChangedRows());
-  PEERDB_TRY(m_scratch->WriteTreeRows(rows));
-  m_tree->MarkCommitted();
-  m_pending_rows += rows.size() + exec.writes.size();
-  if (m_pending_rows >= kFlushRows) {
+  // The tree's changes stay in memory for several blocks (each block's root is checked above):
+  // a page rewritten by many of them goes to the scratch database once.
+  if (m_tree->pending_rows() >= kTreeRowsInMemory) PEERDB_TRY(WriteTree());
+  if (m_pending_rows >= kRowsPerScratchCommit) {
     PEERDB_TRY(m_scratch->Flush());
     m_pending_rows = 0;
   }
   return root;
+}
+
+Status ChainChecker::WriteTree() {
+  PEERDB_TRY_ASSIGN(const std::vector<state::TreeRow> rows, m_tree->ChangedRows());
+  PEERDB_TRY(m_scratch->WriteTreeRows(rows));
+  m_tree->MarkCommitted();
+  m_pending_rows += rows.size();
+  return Status::Ok();
+}
+
+CheckOutcome ChainChecker::EndOfBlocks() {
+  if (Status s = WriteTree(); !s.ok()) return At(std::nullopt, s.error(), "the audit's scratch database: ");
+  return std::nullopt;
 }
 
 CheckOutcome ChainChecker::CheckErasures() const {

@@ -106,6 +106,9 @@ class ChainChecker {
   Result<chain::MemberId> CheckEvidence(const chain::Evidence& e, const std::string& where);
   // Stored statuses may not claim more than the certificates, seals, evidence and anchors support.
   CheckOutcome CheckStatuses(const chain::StatusHeights& supported) const;
+  // After the last block, before the checks below: the replay's last pending tree changes go to
+  // the scratch database.
+  CheckOutcome EndOfBlocks();
   // After the last block: every value a block lacks is named by an erase op, and every value an
   // erase op names is gone from the blocks (ReplayStore::CheckErasures).
   CheckOutcome CheckErasures() const;
@@ -150,6 +153,8 @@ class ChainChecker {
   void NoteActivation(const chain::Block& block, const chain::EpochStep& step);
   // The executed block `h` (id `id`) into the replayed tree and the erasure facts; its root.
   Result<Hash32> Replay(const state::ExecResult& exec, std::uint64_t h);
+  // The replayed tree's pending changes into the scratch database.
+  Status WriteTree();
   // The first history row of `db` that no replayed write made (REQUIRES: it holds more rows than the replay wrote).
   CheckOutcome FindExtraHistoryRow(const store::Store& db) const;
   // The node's stored state tree (when it has one) row for row against the replayed tree.
@@ -177,7 +182,10 @@ class ChainChecker {
   std::unique_ptr<state::StoredStateTree> m_tree;
   std::unique_ptr<ReplayView> m_view;
   Hash32 m_state_root{};
-  std::uint64_t m_pending_rows = 0;  // tree rows written since the scratch database's last flush
+  // The replayed tree's changes stay in memory up to this many pages and leaves (~150 MB).
+  static constexpr std::size_t kTreeRowsInMemory = 200'000;
+  static constexpr std::uint64_t kRowsPerScratchCommit = 200'000;
+  std::uint64_t m_pending_rows = 0;  // rows written since the scratch database's last commit
   WritesSink m_on_writes;
   std::uint64_t m_writes = 0;  // history rows the replay made
   std::uint64_t m_keys = 0;    // keys it created (writes of version 1): the state rows there must be

@@ -15,6 +15,7 @@ Result<std::vector<chain::Op>> SealPrivateOps(const chain::Config& config, const
     const auto kind = static_cast<chain::OpKind>(op.kind);
     if (kind != chain::OpKind::kPut && kind != chain::OpKind::kDel) continue;
     PEERDB_TRY_ASSIGN(const chain::Rule* rule, config.RuleOf(op.ns));
+    if (!rule->encrypted) continue;  // nothing to seal: no version to look up either
     auto it = versions.find({op.ns, op.key});
     std::uint64_t version = 0;
     if (it != versions.end()) {
@@ -24,7 +25,7 @@ Result<std::vector<chain::Op>> SealPrivateOps(const chain::Config& config, const
       version = existing ? existing->version : 0;
     }
     versions[{op.ns, op.key}] = version + 1;
-    if (kind != chain::OpKind::kPut || !rule->encrypted) continue;
+    if (kind != chain::OpKind::kPut) continue;
     if (!wrapper) wrapper.emplace();
     PEERDB_TRY_ASSIGN(Bytes sealed, chain::SealValue(config, *rule, chain_id, op.ns, op.key, author, version + 1,
                                                      ByteSpan(op.value), *wrapper));

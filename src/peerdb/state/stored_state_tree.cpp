@@ -154,7 +154,7 @@ Result<bool> StoredStateTree::IsStored() const {
 }
 
 Result<Page> StoredStateTree::LoadPage(const std::string& key) const {
-  if (auto it = m_dirty.find(key); it != m_dirty.end()) return it->second;
+  if (auto it = m_dirty.find(key); it != m_dirty.end()) return it->second.page;
   const bool cacheable = DepthOf(key) < m_cached_depth;
   if (cacheable) {
     if (auto it = m_cache.find(key); it != m_cache.end()) return it->second;
@@ -171,12 +171,20 @@ Result<Page> StoredStateTree::LoadPage(const std::string& key) const {
 }
 
 Result<Page*> StoredStateTree::PageForWrite(const std::string& key, bool fresh) {
-  if (auto it = m_dirty.find(key); it != m_dirty.end()) return &it->second;
-  Page page;
-  if (!fresh) {
-    PEERDB_TRY_ASSIGN(page, LoadPage(key));
+  auto it = m_dirty.find(key);
+  if (it == m_dirty.end()) {
+    Page page;
+    if (!fresh) {
+      PEERDB_TRY_ASSIGN(page, LoadPage(key));
+    }
+    it = m_dirty.emplace(key, DirtyPage{page, false}).first;
   }
-  return &m_dirty.emplace(key, page).first->second;  // element addresses survive later inserts
+  // Every page a Put writes lies on its path, so the pages to rehash are exactly these.
+  if (!it->second.stale) {
+    it->second.stale = true;
+    m_stale.push_back(&*it);  // element addresses survive later inserts
+  }
+  return &it->second.page;
 }
 
 Result<std::optional<StateLeaf>> StoredStateTree::Find(std::string_view ns, std::string_view key) const {
@@ -192,7 +200,6 @@ Status StoredStateTree::Put(const StateLeaf& leaf) {
   const Hash32 path = StatePath(leaf.ns, leaf.key);
   const Slot mine{Slot::kLeaf, StateLeafHash(leaf), path};
   m_leaves[PathKey(path)] = leaf;
-  m_hashes_stale = true;
   for (unsigned depth = 0; depth < kNibbles; ++depth) {
     PEERDB_TRY_ASSIGN(Page * page, PageForWrite(PageKey(path, depth), /*fresh=*/false));
     Slot& slot = page->slot[Nibble(path, depth)];
@@ -220,28 +227,22 @@ Status StoredStateTree::Put(const StateLeaf& leaf) {
 }
 
 Result<Hash32> StoredStateTree::Root() {
-  if (m_hashes_stale) {
-    // Deepest pages first, so that every page's children are hashed before it.
-    struct Item {
-      unsigned depth;
-      const std::string* key;
-      Page* page;
-    };
-    std::vector<Item> order;
-    order.reserve(m_dirty.size());
-    for (auto& [key, page] : m_dirty) order.push_back(Item{DepthOf(key), &key, &page});
-    std::sort(order.begin(), order.end(), [](const Item& a, const Item& b) { return a.depth > b.depth; });
-    for (const Item& item : order) {
-      if (item.depth == 0) continue;
-      const Hash32 prefix = PrefixOf(*item.key);
-      auto parent = m_dirty.find(PageKey(prefix, item.depth - 1));
-      PEERDB_ASSERT(parent != m_dirty.end());  // Put rewrote every page on the way down
-      Slot& slot = parent->second.slot[Nibble(prefix, item.depth - 1)];
-      PEERDB_ASSERT(slot.kind == Slot::kPage);
-      slot.hash = Fold(*item.page, 0, 16).hash;
-    }
-    m_hashes_stale = false;
+  // Only the pages written since the last Root(), deepest first, so that every page's children
+  // are hashed before it: pending changes of many blocks cost no more per block than one block's.
+  std::sort(m_stale.begin(), m_stale.end(),
+            [](const DirtyEntry* a, const DirtyEntry* b) { return DepthOf(a->first) > DepthOf(b->first); });
+  for (DirtyEntry* item : m_stale) {
+    item->second.stale = false;
+    const unsigned depth = DepthOf(item->first);
+    if (depth == 0) continue;
+    const Hash32 prefix = PrefixOf(item->first);
+    auto parent = m_dirty.find(PageKey(prefix, depth - 1));
+    PEERDB_ASSERT(parent != m_dirty.end() && parent->second.stale);  // Put rewrote every page on the way down
+    Slot& slot = parent->second.page.slot[Nibble(prefix, depth - 1)];
+    PEERDB_ASSERT(slot.kind == Slot::kPage);
+    slot.hash = Fold(item->second.page, 0, 16).hash;
   }
+  m_stale.clear();
   PEERDB_TRY_ASSIGN(const Page root, LoadPage(PageKey(Hash32{}, 0)));
   return Fold(root, 0, 16).hash;
 }
@@ -288,7 +289,7 @@ Result<std::vector<TreeRow>> StoredStateTree::ChangedRows() {
   PEERDB_TRY(Root());
   std::vector<TreeRow> rows;
   rows.reserve(m_dirty.size() + m_leaves.size());
-  for (const auto& [key, page] : m_dirty) rows.push_back(TreeRow{ToBytes(key), EncodePage(page)});
+  for (const auto& [key, dirty] : m_dirty) rows.push_back(TreeRow{ToBytes(key), EncodePage(dirty.page)});
   for (const auto& [path, leaf] : m_leaves) {
     Hash32 p{};
     std::copy(path.begin(), path.end(), p.begin());
@@ -300,18 +301,18 @@ Result<std::vector<TreeRow>> StoredStateTree::ChangedRows() {
 }
 
 void StoredStateTree::MarkCommitted() {
-  PEERDB_ASSERT(!m_hashes_stale);  // ChangedRows() brought the hashes up to date
-  for (auto& [key, page] : m_dirty) {
-    if (DepthOf(key) < m_cached_depth) m_cache.insert_or_assign(key, page);
+  PEERDB_ASSERT(m_stale.empty());  // ChangedRows() brought the hashes up to date
+  for (auto& [key, dirty] : m_dirty) {
+    if (DepthOf(key) < m_cached_depth) m_cache.insert_or_assign(key, dirty.page);
   }
   m_dirty.clear();
   m_leaves.clear();
 }
 
 void StoredStateTree::Discard() {
+  m_stale.clear();
   m_dirty.clear();
   m_leaves.clear();
-  m_hashes_stale = false;
 }
 
 }  // namespace peerdb::state

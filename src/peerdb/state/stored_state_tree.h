@@ -65,12 +65,15 @@ class StoredStateTree {
   // Inserts or replaces the leaf for (leaf.ns, leaf.key) among the pending changes. On error
   // (a row that cannot be read or decoded) the pending changes are unusable: Discard() them.
   Status Put(const StateLeaf& leaf);
-  // The root with the pending changes; hashes only the pages they touched.
+  // The root with the pending changes; hashes only the pages written since the last call, so the
+  // changes of several blocks may stay pending (each block's root checked) before one write.
   Result<Hash32> Root();
   // Membership or non-membership proof against Root(), from the rows (pending changes included).
   Result<StateProof> Prove(std::string_view ns, std::string_view key);
 
   bool has_changes() const { return !m_dirty.empty() || !m_leaves.empty(); }
+  // Pages and leaves the pending changes hold in memory (what ChangedRows() would return).
+  std::size_t pending_rows() const { return m_dirty.size() + m_leaves.size(); }
   // The rows the pending changes write (pages with their hashes brought up to date, and leaves).
   Result<std::vector<TreeRow>> ChangedRows();
   // The rows of ChangedRows() are stored: the pending changes become the committed tree.
@@ -94,12 +97,18 @@ class StoredStateTree {
   Result<Page> LoadPage(const std::string& key) const;
   Result<Page*> PageForWrite(const std::string& key, bool fresh);
 
+  struct DirtyPage {
+    Page page;
+    bool stale = false;  // written since the last Root(): its hash in its parent's slot is out of date
+  };
+  using DirtyEntry = std::pair<const std::string, DirtyPage>;
+
   const TreeRowSource& m_source;
   unsigned m_cached_depth;
   mutable std::unordered_map<std::string, Page> m_cache;  // committed pages of depth < m_cached_depth
-  std::unordered_map<std::string, Page> m_dirty;          // pages the pending changes rewrote
+  std::unordered_map<std::string, DirtyPage> m_dirty;     // pages the pending changes rewrote
   std::unordered_map<std::string, StateLeaf> m_leaves;    // leaves they wrote, by path bytes
-  bool m_hashes_stale = false;                            // m_dirty slots of pages not rehashed yet
+  std::vector<DirtyEntry*> m_stale;                       // the m_dirty entries marked stale
 };
 
 }  // namespace peerdb::state

@@ -92,6 +92,38 @@ TEST(StoredStateTree, RootsMatchTheInMemoryTreeBlockByBlockAndAfterReopening) {
   }
 }
 
+// The auditor keeps the changes of many blocks pending and asks for the root after each block:
+// every root must still be right (Root() rehashes only what changed since the last call), and the
+// rows written at the end must be those a block-by-block writer leaves.
+TEST(StoredStateTree, RootsStayRightWhileManyBlocksArePendingAndTheRowsAreTheSame) {
+  MapRows pending_rows, per_block_rows;
+  StoredStateTree pending(pending_rows), per_block(per_block_rows);
+  StateTree reference;
+  std::mt19937_64 rng(29);
+  for (int block = 0; block < 60; ++block) {
+    for (int i = 0; i < 1 + static_cast<int>(rng() % 80); ++i) {
+      const std::string key = "k" + std::to_string(rng() % 2000);
+      const auto prior = reference.Find("books", key);
+      StateLeaf leaf = Leaf("books", key, prior ? prior->version + 1 : 1);
+      if (rng() % 10 == 0) leaf.value_hash = Hash32{};
+      reference.Put(leaf);
+      ASSERT_TRUE(pending.Put(leaf).ok());
+      ASSERT_TRUE(per_block.Put(leaf).ok());
+      if (i % 25 == 0) {
+        ASSERT_EQ(RootOf(pending), reference.Root()) << "block " << block << " op " << i;
+      }
+    }
+    ASSERT_EQ(RootOf(pending), reference.Root()) << "block " << block;
+    ASSERT_EQ(RootOf(pending), reference.Root()) << "a second call changes nothing";
+    Commit(per_block, per_block_rows);
+    if (block % 20 == 19) {
+      Commit(pending, pending_rows);  // written every 20 blocks
+    }
+  }
+  EXPECT_TRUE(pending_rows.rows == per_block_rows.rows);
+  EXPECT_EQ(RootOf(pending), RootOf(per_block));
+}
+
 // The rows are a function of the leaves alone, not of the order or the blocks that brought them:
 // the auditor checks a node's tree by walking its rows beside the replayed tree's, row for row.
 TEST(StoredStateTree, TheRowsDependOnlyOnTheLeavesNotOnTheirOrderOrBlocks) {
