@@ -41,11 +41,13 @@ Status Tune(Db& db, OpenMode mode) {
   // Freed space is zeroed, not left as it was: when a value is erased (or a row moves within the
   // b-tree) no stale copy stays in a free block or a freelist page of the file.
   PEERDB_TRY(db.SetPragma("secure_delete", "ON"));
-  // Checkpoint every 8,192 WAL pages (32 MiB at 4 KiB) instead of SQLite's 1,000: a block rewrites
-  // many of the same state pages, and each checkpoint copies a page once however often it
-  // changed. Durability is the WAL's (synchronous=FULL) either way.
-  return db.SetPragma("wal_autocheckpoint", "8192");
+  return Status::Ok();
 }
+
+// Checkpoints every 8,192 WAL pages (32 MiB at 4 KiB) instead of SQLite's 1,000: a block rewrites
+// many of the same state pages, and each checkpoint copies a page once however often it changed.
+// They run beside the commits (sqlite::Checkpointer), never inside one.
+constexpr int kCheckpointPages = 8192;
 
 Status PrepareSchema(Db& db, OpenMode mode) {
   PEERDB_TRY_ASSIGN(const int found, internal::ReadSchemaVersion(db));
@@ -74,6 +76,11 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, OpenMode mod
   if (Status s = Tune(**db, mode); !s.ok()) return fail(s.error());
   if (Status s = PrepareSchema(**db, mode); !s.ok()) return fail(s.error());
   auto impl = std::make_unique<Impl>(path, mode, std::move(db).value());
+  if (mode == OpenMode::kReadWrite) {
+    auto checkpointer = sqlite::Checkpointer::Start(*impl->db, path, kCheckpointPages);
+    if (!checkpointer.ok()) return fail(checkpointer.error());
+    impl->checkpointer = std::move(checkpointer).value();
+  }
   std::unique_ptr<Store> store(new Store(std::move(impl)));
   store->m_impl->owner = store.get();
   return store;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "peerdb/sqlite/checkpointer.h"
 #include "peerdb/sqlite/db.h"
 #include "peerdb/sqlite/stmt_cache.h"
 #include "peerdb/store/store.h"
@@ -39,6 +40,8 @@ struct StoreCore : state::StateView, state::TreeRowSource {
   OpenMode mode;
   std::unique_ptr<sqlite::Db> db;
   mutable sqlite::StmtCache stmts;
+  // Read-write stores only; declared after db so that it stops before the connection closes.
+  std::unique_ptr<sqlite::Checkpointer> checkpointer;
   const Store* owner = nullptr;
   std::optional<Hash32> chain_id;  // set once the genesis is known; the genesis never changes
   bool wipe_pending = false;       // an erasure's WAL frames are not truncated yet (erasure.h)
