@@ -42,20 +42,31 @@ bool WaitFor(F done) {
   return true;
 }
 
+// A durable file with table t, its writer's connection and a Checkpointer attached to it.
+struct Writer {
+  explicit Writer(const std::string& path) {
+    auto opened = Db::Open(path, OpenMode::kDurable);
+    EXPECT_TRUE(opened.ok());
+    db = std::move(opened).value();
+    EXPECT_TRUE(db->Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB NOT NULL)").ok());
+    auto started = Checkpointer::Start(*db, path, kPages);
+    EXPECT_TRUE(started.ok()) << started.error().ToString();
+    checkpointer = std::move(started).value();
+  }
+  std::unique_ptr<Db> db;
+  std::unique_ptr<Checkpointer> checkpointer;  // after db: stops first
+};
+
 TEST(Checkpointer, TheThreadCheckpointsTheWalStaysBoundedAndEveryCommitSurvives) {
   testing::TempDb tmp;
   {
-    auto writer = Db::Open(tmp.path(), OpenMode::kDurable);
-    ASSERT_TRUE(writer.ok());
-    ASSERT_TRUE((*writer)->Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB NOT NULL)").ok());
-    auto checkpointer = Checkpointer::Start(**writer, tmp.path(), kPages);
-    ASSERT_TRUE(checkpointer.ok()) << checkpointer.error().ToString();
+    Writer w(tmp.path());
     std::uintmax_t largest = 0;
     for (int i = 0; i < 1000; ++i) {  // ~5 frames each: 16 MB in all, 4,000 pages' worth
-      ASSERT_TRUE((*writer)->Exec("INSERT INTO t(v) VALUES(randomblob(16000))").ok());
+      ASSERT_TRUE(w.db->Exec("INSERT INTO t(v) VALUES(randomblob(16000))").ok());
       largest = std::max(largest, WalBytes(tmp.path()));
     }
-    EXPECT_TRUE(WaitFor([&] { return (*checkpointer)->runs() >= 1; }));
+    EXPECT_TRUE(WaitFor([&] { return w.checkpointer->runs() >= 1; }));
     // Without checkpoints the WAL would hold every commit (16 MB); the writer itself steps in at
     // 4 x kPages, so a slow thread cannot let it run away either.
     EXPECT_LT(largest, std::uintmax_t{16} * kPages * 4096);
@@ -71,29 +82,25 @@ TEST(Checkpointer, TheThreadCheckpointsTheWalStaysBoundedAndEveryCommitSurvives)
 
 TEST(Checkpointer, AReadersSnapshotHoldsUpNoCommitAndTheWalStartsOverAfterIt) {
   testing::TempDb tmp;
-  auto writer = Db::Open(tmp.path(), OpenMode::kDurable);
-  ASSERT_TRUE(writer.ok());
-  ASSERT_TRUE((*writer)->Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, v BLOB NOT NULL)").ok());
-  auto checkpointer = Checkpointer::Start(**writer, tmp.path(), kPages);
-  ASSERT_TRUE(checkpointer.ok());
+  Writer w(tmp.path());
   auto reader = Db::Open(tmp.path(), OpenMode::kReadOnly);
   ASSERT_TRUE(reader.ok());
   ASSERT_TRUE((*reader)->Exec("BEGIN").ok());
   EXPECT_EQ(CountRows(**reader), 0u);  // the snapshot is taken here
   for (int i = 0; i < 200; ++i) {
-    ASSERT_TRUE((*writer)->Exec("INSERT INTO t(v) VALUES(randomblob(16000))").ok()) << "commit " << i;
+    ASSERT_TRUE(w.db->Exec("INSERT INTO t(v) VALUES(randomblob(16000))").ok()) << "commit " << i;
   }
-  EXPECT_GT((*checkpointer)->wal_pages(), 4 * kPages);  // nothing could be copied past the snapshot
+  EXPECT_GT(w.checkpointer->wal_pages(), 4 * kPages);  // nothing could be copied past the snapshot
   EXPECT_EQ(CountRows(**reader), 0u);
   ASSERT_TRUE((*reader)->Exec("COMMIT").ok());
   // Reader gone: the frames are copied, and a later commit starts the WAL over.
   int commits = 0;
   EXPECT_TRUE(WaitFor([&] {
-    EXPECT_TRUE((*writer)->Exec("INSERT INTO t(v) VALUES(randomblob(100))").ok());
+    EXPECT_TRUE(w.db->Exec("INSERT INTO t(v) VALUES(randomblob(100))").ok());
     ++commits;
-    return (*checkpointer)->wal_pages() < kPages;
-  })) << "WAL still at " << (*checkpointer)->wal_pages() << " frames after " << commits << " commits";
-  EXPECT_EQ(CountRows(**writer), 200u + static_cast<unsigned>(commits));
+    return w.checkpointer->wal_pages() < kPages;
+  })) << "WAL still at " << w.checkpointer->wal_pages() << " frames after " << commits << " commits";
+  EXPECT_EQ(CountRows(*w.db), 200u + static_cast<unsigned>(commits));
 }
 
 }  // namespace
