@@ -35,22 +35,21 @@ int Checkpointer::OnCommit(void* self, sqlite3* db, const char* name, int wal_pa
     (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     return SQLITE_OK;
   }
-  bool due = false;
+  if (wal_pages < c->m_pages) return SQLITE_OK;
   {
     std::lock_guard<std::mutex> lock(c->m_mu);
-    c->m_wal_pages = wal_pages;
-    due = wal_pages >= c->m_pages;
+    c->m_due = true;
   }
-  if (due) c->m_cv.notify_one();
+  c->m_cv.notify_one();
   return SQLITE_OK;
 }
 
 void Checkpointer::Run() {
   std::unique_lock<std::mutex> lock(m_mu);
   for (;;) {
-    m_cv.wait(lock, [this] { return m_stop || m_wal_pages >= m_pages; });
+    m_cv.wait(lock, [this] { return m_stop || m_due; });
     if (m_stop) return;
-    m_wal_pages = 0;  // the next commit reports the length again
+    m_due = false;  // a commit during the checkpoint asks again
     lock.unlock();
     // SQLITE_BUSY (another checkpoint holds the lock, e.g. an erasure's TRUNCATE) and I/O errors
     // leave the WAL as it was: the next commit asks again, and a failing disk fails the writer's

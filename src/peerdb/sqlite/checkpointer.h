@@ -56,7 +56,7 @@ class Checkpointer {
   const int m_pages;
   std::mutex m_mu;
   std::condition_variable m_cv;
-  int m_wal_pages = 0;  // the WAL's length at the last commit (guarded by m_mu)
+  bool m_due = false;   // a commit left the WAL at `pages` frames or more (guarded by m_mu)
   bool m_stop = false;  // guarded by m_mu
   std::atomic<std::uint64_t> m_runs{0};
   std::atomic<int> m_last_wal_pages{0};
