@@ -61,7 +61,7 @@ Status CheckBlockShape(const Block& block, const Params& params) {
     Status s = CheckBatchShape(block.batches[i], params);
     if (!s.ok()) return s.error().Context("batch " + std::to_string(i));
   }
-  bytes = codec::Encode(block).size();
+  bytes = codec::EncodedSize(block);
   if (bytes > params.max_block_bytes) return Error{Errc::kTooLarge, "block exceeds max_block_bytes"};
   if (BatchesRoot(block.batches) != h.batches_root) return Error{Errc::kInvalid, "batches_root mismatch"};
   if (RecordsRoot(block.records) != h.records_root) return Error{Errc::kInvalid, "records_root mismatch"};

@@ -29,28 +29,73 @@ concept PceStruct = requires(T& t, V& v) { t.Pce(v); };
 // True for the 7-bit ASCII names of PROTOCOL.md §1.1 item 7: [a-z0-9._/-], non-empty.
 bool IsValidName(std::string_view name);
 
-class Writer {
+// Where a writer's bytes go: a buffer (Writer), a count (EncodedSize) or a comparison with bytes
+// already held (Decode's canonical check). One writer template, so the three cannot disagree.
+class BufferSink {
+ public:
+  void put(const std::uint8_t* p, std::size_t n) { m_out.insert(m_out.end(), p, p + n); }
+  void reserve(std::size_t n) { m_out.reserve(n); }
+  Bytes& out() { return m_out; }
+
+ private:
+  Bytes m_out;
+};
+
+class SizeSink {
+ public:
+  void put(const std::uint8_t*, std::size_t n) { m_size += n; }
+  std::size_t size() const { return m_size; }
+
+ private:
+  std::size_t m_size = 0;
+};
+
+// Compares what is written with `expected`, byte for byte, without building a copy.
+class MatchSink {
+ public:
+  explicit MatchSink(ByteSpan expected) : m_expected(expected) {}
+  void put(const std::uint8_t* p, std::size_t n) {
+    if (!m_equal) return;
+    if (n > m_expected.size() - m_pos || !std::equal(p, p + n, m_expected.begin() + static_cast<std::ptrdiff_t>(m_pos))) {
+      m_equal = false;
+      return;
+    }
+    m_pos += n;
+  }
+  // True when every written byte matched and all of `expected` was written.
+  bool matched() const { return m_equal && m_pos == m_expected.size(); }
+
+ private:
+  ByteSpan m_expected;
+  std::size_t m_pos = 0;
+  bool m_equal = true;
+};
+
+// kFull: the wire and storage form. kCommitted: what hashes and Merkle leaves cover, where a
+// type that carries a value beside its commitment (chain::Op) writes only the commitment, so the
+// value can be dropped later without changing any hash. kSigning: kCommitted without the sig
+// field, "PCE(m without its sig field)" of sign-bytes (§1.2).
+enum class WriteForm { kFull, kCommitted, kSigning };
+
+template <class Sink>
+class BasicWriter {
  public:
   static constexpr bool kDecoding = false;
+  using Form = WriteForm;
 
-  // kFull: the wire and storage form. kCommitted: what hashes and Merkle leaves cover, where a
-  // type that carries a value beside its commitment (chain::Op) writes only the commitment, so the
-  // value can be dropped later without changing any hash. kSigning: kCommitted without the sig
-  // field, "PCE(m without its sig field)" of sign-bytes (§1.2).
-  enum class Form { kFull, kCommitted, kSigning };
-  explicit Writer(Form form = Form::kFull) : m_form(form) {}
+  explicit BasicWriter(Form form = Form::kFull, Sink sink = Sink{}) : m_sink(std::move(sink)), m_form(form) {}
 
   // True when values that travel beside their commitments are left out (kCommitted, kSigning).
   bool commitments_only() const { return m_form != Form::kFull; }
 
-  void u8(std::uint8_t v) { m_out.push_back(v); }
+  void u8(std::uint8_t v) { m_sink.put(&v, 1); }
   void u16(std::uint16_t v) { PutBe(v, 2); }
   void u32(std::uint32_t v) { PutBe(v, 4); }
   void u64(std::uint64_t v) { PutBe(v, 8); }
   void boolean(bool v) { u8(v ? 1 : 0); }
   void version(std::uint16_t v, std::uint16_t /*expected*/ = kVersion) { u16(v); }
   template <std::size_t N>
-  void fixed(const std::array<std::uint8_t, N>& a) { m_out.insert(m_out.end(), a.begin(), a.end()); }
+  void fixed(const std::array<std::uint8_t, N>& a) { m_sink.put(a.data(), N); }
   void sig(const Sig64& s) { if (m_form != Form::kSigning) fixed(s); }
   void bytes(const Bytes& b, std::size_t /*max*/) { Raw(ByteSpan(b)); }
   void str(const std::string& s, std::size_t /*max*/) { Raw(AsBytes(s)); }
@@ -79,20 +124,25 @@ class Writer {
   }
   bool ok() const { return true; }
 
-  Bytes& out() { return m_out; }
-  Bytes Take() { return std::move(m_out); }
+  Sink& sink() { return m_sink; }
+  Bytes& out() requires std::same_as<Sink, BufferSink> { return m_sink.out(); }
+  Bytes Take() requires std::same_as<Sink, BufferSink> { return std::move(m_sink.out()); }
 
  private:
   void PutBe(std::uint64_t v, int width) {
-    for (int i = width - 1; i >= 0; --i) m_out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+    std::uint8_t be[8];
+    for (int i = 0; i < width; ++i) be[i] = static_cast<std::uint8_t>(v >> (8 * (width - 1 - i)));
+    m_sink.put(be, static_cast<std::size_t>(width));
   }
   void Raw(ByteSpan b) {
     u32(static_cast<std::uint32_t>(b.size()));
-    m_out.insert(m_out.end(), b.begin(), b.end());
+    m_sink.put(b.data(), b.size());
   }
-  Bytes m_out;
+  Sink m_sink;
   Form m_form;
 };
+
+using Writer = BasicWriter<BufferSink>;
 
 class Reader {
  public:
@@ -221,9 +271,18 @@ class Reader {
   Error m_error;
 };
 
+// The size of Encode(x), without building it.
+template <class T>
+std::size_t EncodedSize(const T& x) {
+  BasicWriter<SizeSink> w;
+  w.item(x);
+  return w.sink().size();
+}
+
 template <class T>
 Bytes Encode(const T& x) {
   Writer w;
+  w.sink().reserve(EncodedSize(x));  // one allocation, no copies as a large block grows
   w.item(x);
   return w.Take();
 }
@@ -254,8 +313,9 @@ Result<T> Decode(ByteSpan in) {
   r.item(x);
   if (!r.ok()) return r.error();
   if (!r.AtEnd()) return Error{Errc::kMalformed, std::to_string(r.remaining()) + " trailing bytes"};
-  const Bytes again = Encode(x);
-  if (!std::equal(again.begin(), again.end(), in.begin(), in.end())) {
+  BasicWriter<MatchSink> again(WriteForm::kFull, MatchSink(in));
+  again.item(x);
+  if (!again.sink().matched()) {
     return Error{Errc::kMalformed, "not canonical: re-encoding differs"};
   }
   return x;

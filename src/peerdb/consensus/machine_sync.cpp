@@ -56,7 +56,7 @@ void Machine::Impl::OnSyncRequest(chain::MemberId from, const SyncRequest& req) 
     std::map<chain::MemberId, chain::Seal> seals;
     for (chain::Seal& s : cb->seals) seals.emplace(s.signer, std::move(s));
     for (auto& [signer, s] : seals) sb.seals.push_back(std::move(s));
-    const std::size_t size = codec::Encode(sb).size();
+    const std::size_t size = codec::EncodedSize(sb);
     if (!resp.blocks.empty() && bytes + size > budget) break;
     bytes += size;
     resp.blocks.push_back(std::move(sb));

@@ -12,7 +12,7 @@ std::size_t SoloBlockBatchBytes(const chain::Params& params) {
     chain::Block block;  // every field left is fixed-size, so default values encode at full length
     block.parent_cert.emplace().votes.push_back(chain::SigEntry{});
     block.records.push_back(chain::Record{chain::Seal{}});
-    return codec::Encode(block).size();
+    return codec::EncodedSize(block);
   }();
   return params.max_block_bytes > overhead ? params.max_block_bytes - overhead : 0;
 }

@@ -18,18 +18,18 @@ std::size_t BlockOverheadBytes(const chain::Config& config) {
     mc.votes.push_back(chain::SigEntry{m.id, {}});
     block.records.push_back(chain::Record{chain::Seal{}});
   }
-  return codec::Encode(block).size();
+  return codec::EncodedSize(block);
 }
 
 // A batch's bytes besides its ops (fixed-width fields, the list count and the signature).
 std::size_t BatchFrameBytes() {
-  static const std::size_t bytes = codec::Encode(chain::TxBatch{}).size();
+  static const std::size_t bytes = codec::EncodedSize(chain::TxBatch{});
   return bytes;
 }
 
 std::size_t OpsBytes(const std::vector<chain::Op>& ops) {
   std::size_t n = 0;
-  for (const chain::Op& op : ops) n += codec::Encode(op).size();
+  for (const chain::Op& op : ops) n += codec::EncodedSize(op);
   return n;
 }
 

@@ -99,7 +99,7 @@ Result<chain::Block> NodeApplication::Build(const consensus::BlockTemplate& t, s
   if (t.parent_cert) h.parent_cert_hash = chain::MajorityCertHash(*t.parent_cert);
   block.records = t.records;
   // C7: the batches must fit beside the header, the certificate and the records.
-  std::size_t budget = BatchBudget(codec::Encode(block).size());
+  std::size_t budget = BatchBudget(codec::EncodedSize(block));
   // Keep the candidates that execute, in order, over the committed state plus those kept so far.
   // Executing them one by one over the overlay is executing them together over the committed
   // state, so their results add up to the block's (followers re-execute it whole: C6).
@@ -110,7 +110,7 @@ Result<chain::Block> NodeApplication::Build(const consensus::BlockTemplate& t, s
   state::ExecResult all;
   const state::ExecRules rules = ExecRulesOf(t.rules);
   for (const chain::TxBatch& b : t.batches) {
-    const std::size_t size = codec::Encode(b).size();
+    const std::size_t size = codec::EncodedSize(b);
     if (size > budget) break;  // the rest waits for a later block
     if (!chain::CheckBatchOpened(b).ok()) {  // a peer's batch without its values: nobody could check it
       if (dropped) dropped->push_back(b);
@@ -140,7 +140,7 @@ Result<chain::Block> NodeApplication::Build(const consensus::BlockTemplate& t, s
 }
 
 Status NodeApplication::Check(const chain::Block& block, const consensus::BlockRulesInForce& rules) {
-  const std::size_t size = codec::Encode(block).size();
+  const std::size_t size = codec::EncodedSize(block);
   const std::size_t max = rules.epoch->config.params.max_block_bytes;
   if (size > max) {
     return Error{Errc::kTooLarge, "C7: block of " + std::to_string(size) + " bytes exceeds max_block_bytes " + std::to_string(max)};

@@ -184,25 +184,25 @@ Result<ExecResult> Execute(const ExecRules& rules, const Hash32& chain_id, const
     }
     for (std::size_t j = 0; j < batch.ops.size(); ++j) {
       const chain::Op& op = batch.ops[j];
-      const std::string op_where = where + " op " + std::to_string(j);
+      const auto op_where = [&where, j] { return where + " op " + std::to_string(j); };  // only on failure
       if (static_cast<chain::OpKind>(op.kind) == chain::OpKind::kConfig) {
         if (out.change_proposed || parent.ChangeProposed()) {
-          return Error{Errc::kConflict, "a config change is already proposed in this block; only one may be pending"}.Context(op_where);
+          return Error{Errc::kConflict, "a config change is already proposed in this block; only one may be pending"}.Context(op_where());
         }
         auto change = chain::CheckProposedChange(*rules.epoch, batch.author, op, height, rules.excluded);
-        if (!change.ok()) return change.take_error().Context(op_where);
+        if (!change.ok()) return change.take_error().Context(op_where());
         out.change_proposed = true;
         continue;
       }
       auto existing = pending.GetKey(op.ns, op.key);
-      if (!existing.ok()) return existing.take_error().Context(op_where);
+      if (!existing.ok()) return existing.take_error().Context(op_where());
       if (Status s = CheckOpAuthorised(config, batch.author, op, *existing); !s.ok()) {
-        return s.take_error().Context(op_where);
+        return s.take_error().Context(op_where());
       }
       const std::optional<KeyState>& prev = *existing;
       if (static_cast<chain::OpKind>(op.kind) == chain::OpKind::kErase) {
         auto versions = ErasedVersions(op, **existing);  // checked above: the key exists
-        if (!versions.ok()) return versions.take_error().Context(op_where);
+        if (!versions.ok()) return versions.take_error().Context(op_where());
         out.erasures.push_back(Erasure{op.ns, op.key, std::move(versions).value(), batch.author, batch.seq,
                                        static_cast<std::uint32_t>(j)});
         if (prev->version == out.erasures.back().versions.back() && !prev->deleted) {

@@ -307,7 +307,7 @@ Result<std::optional<BlockStatus>> Store::LoadBlockStatus(std::uint64_t height) 
 
 Result<std::optional<chain::Header>> Store::LoadHeader(std::uint64_t height) const {
   // A header's encoding has a fixed size and opens the block's (Block::Pce), so only that prefix is read.
-  static const std::size_t kHeaderBytes = codec::Encode(chain::Header{}).size();
+  static const std::size_t kHeaderBytes = codec::EncodedSize(chain::Header{});
   if (height > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::optional<chain::Header>{};
   PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get("SELECT substr(body, 1, ?2) FROM blocks WHERE height = ?1"));
   StmtReset reset(*q);

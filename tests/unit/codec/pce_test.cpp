@@ -160,6 +160,16 @@ TEST(PceEncode, ForSigningOmitsOnlyTheSigField) {
   EXPECT_TRUE(std::equal(unsigned_bytes.begin(), unsigned_bytes.end(), full.begin()));
 }
 
+TEST(PceEncode, EncodedSizeIsTheSizeOfTheEncodingWithoutBuildingIt) {
+  Sample s = MakeSample();
+  EXPECT_EQ(EncodedSize(s), Encode(s).size());
+  s.items.clear();
+  s.extra.reset();
+  s.blob.clear();
+  EXPECT_EQ(EncodedSize(s), Encode(s).size());
+  EXPECT_EQ(EncodedSize(Item{}), 8u);  // u32 + an empty name's u32 length
+}
+
 TEST(PceDecode, RoundTripsEveryFieldKind) {
   Sample s = MakeSample();
   auto back = Decode<Sample>(Encode(s));
@@ -361,6 +371,28 @@ TEST(PceName, AllowsExactlyLowercaseDigitsAndDotUnderscoreSlashDash) {
     const bool allowed = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
                          ch == '/' || ch == '-';
     EXPECT_EQ(IsValidName(std::string(1, ch)), allowed) << "byte " << c;
+  }
+}
+
+// The canonical check compares a re-encoding with the input as it is written: a re-encoding that
+// stops short of the input, runs past it or differs anywhere is refused.
+TEST(PceMatch, MatchesOnlyTheExactBytes) {
+  const Bytes good = Encode(MakeSample());
+  const auto matches = [](const Sample& s, const Bytes& expected) {
+    BasicWriter<MatchSink> w(WriteForm::kFull, MatchSink(expected));
+    w.item(s);
+    return w.sink().matched();
+  };
+  EXPECT_TRUE(matches(MakeSample(), good));
+  Bytes longer = good;
+  longer.push_back(0);
+  EXPECT_FALSE(matches(MakeSample(), longer));
+  const Bytes shorter(good.begin(), good.end() - 1);
+  EXPECT_FALSE(matches(MakeSample(), shorter));
+  for (std::size_t i : {std::size_t{0}, good.size() / 2, good.size() - 1}) {
+    Bytes flipped = good;
+    flipped[i] ^= 0x01;
+    EXPECT_FALSE(matches(MakeSample(), flipped)) << "byte " << i;
   }
 }
 

@@ -16,7 +16,7 @@ bool BatchPool::Add(const chain::TxBatch& b, bool local, std::uint64_t height) {
   for (auto it = m_entries.lower_bound({b.author, 0}); it != m_entries.end() && it->first.first == b.author; ++it) {
     ++per_author;
   }
-  const std::size_t bytes = codec::Encode(b).size();
+  const std::size_t bytes = codec::EncodedSize(b);
   if (per_author >= m_limits.max_per_author || m_entries.size() >= m_limits.max_batches ||
       m_bytes + bytes > m_limits.max_bytes) {
     return false;
