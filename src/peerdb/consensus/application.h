@@ -59,9 +59,10 @@ class Application {
   // their order. The result must pass Check().
   virtual Result<chain::Block> Build(const BlockTemplate& t, std::vector<chain::TxBatch>* dropped) = 0;
 
-  // C5 + C6 + C7 for a block at the committed head + 1 whose parent is the committed head:
-  // batches (signatures, seq, authorisation), re-execution gives state_root, batches_root and
-  // records_root match, the encoded size fits. Errors name the failed check ("C6: state_root ...").
+  // C5 + C6 for a block at the committed head + 1 whose parent is the committed head: batches
+  // (signatures, seq, authorisation), re-execution gives state_root. The machine has checked the
+  // rest of C6 and C7 before (chain::CheckBlockShape: batches_root and records_root match, the
+  // encoded size fits). Errors name the failed check ("C6: state_root ...").
   // The application may cache the execution result for a following Commit of the same block.
   virtual Status Check(const chain::Block& block, const BlockRulesInForce& rules) = 0;
 

@@ -51,7 +51,17 @@ class Pending {
     if (it != out.last_seq.end()) return it->second;
     return m_parent.LastSeq(author);
   }
-  void Set(const std::string& ns, const std::string& key, const KeyState& s) { m_keys[{ns, key}] = s; }
+  // Kept without the value: no rule looks at a key's current value, only at its owner, version
+  // and whether it is deleted or erased (so a block's values are not copied once more here).
+  void Set(const std::string& ns, const std::string& key, const KeyState& s) {
+    KeyState& kept = m_keys[{ns, key}];
+    kept.value.clear();
+    kept.deleted = s.deleted;
+    kept.owner = s.owner;
+    kept.version = s.version;
+    kept.commit = s.commit;
+    kept.erased = s.erased;
+  }
 
  private:
   const StateView& m_parent;
