@@ -7,37 +7,18 @@
 #include <fstream>
 #include <sstream>
 
+#include "../common/temp_dirs.h"
 #include "peerdb/util/clock.h"
 
 namespace peerdb::node::test {
 namespace {
 
-std::string TempPrefix() { return "peerdb-node-" + std::to_string(::getpid()) + "-"; }
-
-// Removes this run's directories when every test passed; a failed run keeps them for inspection.
-class TempDirCleanup final : public ::testing::Environment {
- public:
-  void TearDown() override {
-    if (!::testing::UnitTest::GetInstance()->Passed()) return;
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::temp_directory_path(), ec)) {
-      if (entry.path().filename().string().rfind(TempPrefix(), 0) == 0) std::filesystem::remove_all(entry.path(), ec);
-    }
-  }
-};
-
-[[maybe_unused]] ::testing::Environment* const kCleanup = ::testing::AddGlobalTestEnvironment(new TempDirCleanup);
+[[maybe_unused]] ::testing::Environment* const kCleanup =
+    ::testing::AddGlobalTestEnvironment(new peerdb::test::TempDirCleanup("peerdb-node-"));
 
 }  // namespace
 
-std::string TempDir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  auto d = std::filesystem::temp_directory_path() /
-           (TempPrefix() + info->test_suite_name() + "-" + info->name());
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d.string();
-}
+std::string TempDir() { return peerdb::test::FreshTempDir("peerdb-node-"); }
 
 void WriteText(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

@@ -10,18 +10,17 @@
 #include <sstream>
 #include <tuple>
 
+#include "../common/temp_dirs.h"
 #include "peerdb/chain/block.h"
 
 namespace peerdb::store::test {
 
-std::string TempDir() {
-  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  auto d = std::filesystem::temp_directory_path() /
-           ("peerdb-store-" + std::to_string(::getpid()) + "-" + info->test_suite_name() + "-" + info->name());
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d.string();
-}
+namespace {
+[[maybe_unused]] ::testing::Environment* const kCleanup =
+    ::testing::AddGlobalTestEnvironment(new peerdb::test::TempDirCleanup("peerdb-store-"));
+}  // namespace
+
+std::string TempDir() { return peerdb::test::FreshTempDir("peerdb-store-"); }
 
 chain::Genesis TestGenesis(std::string description) {
   chain::Genesis g;

@@ -4,16 +4,15 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "../common/temp_dirs.h"
+
 namespace peerdb::util {
 namespace {
 
-std::string TempDir() {
-  auto d = std::filesystem::temp_directory_path() / ("peerdb-file-" + std::to_string(::getpid()) + "-" +
-                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d.string();
-}
+[[maybe_unused]] ::testing::Environment* const kCleanup =
+    ::testing::AddGlobalTestEnvironment(new peerdb::test::TempDirCleanup("peerdb-file-"));
+
+std::string TempDir() { return peerdb::test::FreshTempDir("peerdb-file-"); }
 
 TEST(File, DurableWriteSetsModeAndExclusiveRefusesOverwrite) {
   const std::string path = TempDir() + "/key";
