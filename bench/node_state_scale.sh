@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # State-at-scale benchmark (called by bench/run.sh / make bench): release build, then state_scale.py:
 # one node loaded to 10,000,000 keys, measured at 100,000 and at 10,000,000 (RSS, write and read
-# rates, restart time). Takes about 50 minutes here and ~11 GB of disk in a temp dir; STATE_SCALE_KEYS
+# rates, restart time). Takes about 35 minutes here and ~11 GB of disk in a temp dir; STATE_SCALE_KEYS
 # sets a smaller target (e.g. 1000000). Extra arguments go to the script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
