@@ -25,7 +25,7 @@ Hash32 BlockId(const Header& header) { return TaggedHash(tag::kHeader, header); 
 Hash32 MajorityCertHash(const MajorityCert& mc) { return TaggedHash(tag::kMajorityCert, mc); }
 Hash32 CheckpointDigest(const Checkpoint& cp) { return TaggedHash(tag::kCheckpoint, cp); }
 // Both cover the committed form (codec::EncodeCommitted): erasing a value changes neither.
-Hash32 BatchId(const TxBatch& batch) { return TaggedHashBytes(tag::kBatchId, codec::EncodeCommitted(batch)); }
+Hash32 BatchId(const TxBatch& batch) { return TaggedHashCommitted(tag::kBatchId, batch); }
 Bytes BatchLeafBytes(const TxBatch& batch) { return codec::EncodeCommitted(batch); }
 
 Hash32 BatchesRoot(const std::vector<TxBatch>& batches) {

@@ -2,10 +2,12 @@
 // changing one changes every id. Thread-safety: pure functions.
 #pragma once
 
+#include <cstring>
 #include <string_view>
 
 #include "peerdb/codec/pce.h"
 #include "peerdb/crypto/ed25519.h"
+#include "peerdb/crypto/sha256.h"
 #include "peerdb/util/bytes.h"
 
 namespace peerdb::chain {
@@ -33,12 +35,74 @@ inline constexpr std::string_view kSignSeal = "PDB1/seal";
 inline constexpr std::string_view kSignApprove = "PDB1/approve";
 }  // namespace tag
 
+// A hasher for H(tag, ·), already fed the framing u8 len(tag) || tag. Each lease takes its own
+// hasher from a per-thread pool (hashes nest: an Op's committed form hashes its value while the
+// batch around it is being hashed), so no EVP context is created per hash.
+class TaggedHasher {
+ public:
+  explicit TaggedHasher(std::string_view tag);
+  ~TaggedHasher();
+  TaggedHasher(const TaggedHasher&) = delete;
+  TaggedHasher& operator=(const TaggedHasher&) = delete;
+  void Update(ByteSpan bytes) { m_hasher->Update(bytes); }
+  Hash32 Finish() {
+    m_finished = true;
+    return m_hasher->Finish();
+  }
+
+ private:
+  crypto::Sha256Hasher* m_hasher;
+  bool m_finished = false;
+};
+
+// A codec sink that feeds a TaggedHasher through a small buffer: a PCE form is hashed as it is
+// written, without building it, and without one hasher call per field.
+class HashSink {
+ public:
+  explicit HashSink(TaggedHasher& hasher) : m_hasher(&hasher) {}
+  void put(const std::uint8_t* p, std::size_t n) {
+    if (n == 0) return;  // an empty value's data() may be null, which memcpy must not see
+    if (n > sizeof(m_buf) - m_len) {
+      Flush();
+      if (n >= sizeof(m_buf)) return m_hasher->Update(ByteSpan(p, n));
+    }
+    std::memcpy(m_buf + m_len, p, n);
+    m_len += n;
+  }
+  void Flush() {
+    m_hasher->Update(ByteSpan(m_buf, m_len));
+    m_len = 0;
+  }
+
+ private:
+  TaggedHasher* m_hasher;
+  std::uint8_t m_buf[512];
+  std::size_t m_len = 0;
+};
+
+// H(tag, b) where `write(w)` writes b into a codec writer `w` of the given form: the one place the
+// tagged framing meets the codec's encoding, so a hash never needs its input built first.
+template <class Write>
+Hash32 TaggedHashWritten(std::string_view tag, codec::WriteForm form, Write&& write) {
+  TaggedHasher hasher(tag);
+  codec::BasicWriter<HashSink> w(form, HashSink(hasher));
+  write(w);
+  w.sink().Flush();
+  return hasher.Finish();
+}
+
 // H(tag, x) = SHA-256(u8 len(tag) || tag || bytes)
 Hash32 TaggedHashBytes(std::string_view tag, ByteSpan pce_bytes);
 
+// H(tag, PCE(x)) for the full form; TaggedHashCommitted for the committed form (values replaced by
+// their commitments, codec::WriteForm::kCommitted).
 template <class T>
 Hash32 TaggedHash(std::string_view tag, const T& x) {
-  return TaggedHashBytes(tag, codec::Encode(x));
+  return TaggedHashWritten(tag, codec::WriteForm::kFull, [&](auto& w) { w.item(x); });
+}
+template <class T>
+Hash32 TaggedHashCommitted(std::string_view tag, const T& x) {
+  return TaggedHashWritten(tag, codec::WriteForm::kCommitted, [&](auto& w) { w.item(x); });
 }
 
 // SB(tag, m) = u8 len(tag) || tag || chain_id || PCE(m without its sig field)

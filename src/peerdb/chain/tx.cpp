@@ -9,13 +9,11 @@ namespace peerdb::chain {
 
 Hash32 ValueCommitment(const Op& op) {
   if (op.erased) return *op.erased;
-  // H(tag::kValue, salt || PCE(bytes value)), hashed from its parts: no copy of the value.
-  static constexpr std::string_view kTag = tag::kValue;
-  static constexpr std::uint8_t kTagLen = static_cast<std::uint8_t>(kTag.size());
-  const auto n = static_cast<std::uint32_t>(op.value.size());
-  const std::uint8_t len[4] = {static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
-                               static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)};
-  return crypto::Sha256({ByteSpan(&kTagLen, 1), AsBytes(kTag), ByteSpan(op.salt), ByteSpan(len, 4), ByteSpan(op.value)});
+  // H(tag::kValue, salt || PCE(bytes value)), hashed as written: no copy of the value.
+  return TaggedHashWritten(tag::kValue, codec::WriteForm::kFull, [&](auto& w) {
+    w.fixed(op.salt);
+    w.bytes(op.value, kMaxValueBytes);
+  });
 }
 
 void EraseValue(Op& op) {

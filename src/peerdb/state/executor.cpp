@@ -54,13 +54,15 @@ class Pending {
   // Kept without the value: no rule looks at a key's current value, only at its owner, version
   // and whether it is deleted or erased (so a block's values are not copied once more here).
   void Set(const std::string& ns, const std::string& key, const KeyState& s) {
+    // Naming every field: this stops compiling when KeyState gains one, so it is not forgotten here.
+    [[maybe_unused]] const auto& [value, deleted, owner, version, commit, erased] = s;
     KeyState& kept = m_keys[{ns, key}];
     kept.value.clear();
-    kept.deleted = s.deleted;
-    kept.owner = s.owner;
-    kept.version = s.version;
-    kept.commit = s.commit;
-    kept.erased = s.erased;
+    kept.deleted = deleted;
+    kept.owner = owner;
+    kept.version = version;
+    kept.commit = commit;
+    kept.erased = erased;
   }
 
  private:

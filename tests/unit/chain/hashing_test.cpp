@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,43 @@ TEST(TaggedHash, DiffersForEveryTagOverTheSameBytes) {
   std::set<Hash32> seen;
   for (std::string_view t : kHashTags) seen.insert(TaggedHashBytes(t, body));
   EXPECT_EQ(seen.size(), kHashTags.size());
+}
+
+TEST(TaggedHash, HashedAsWrittenEqualsTheHashOfTheBuiltEncoding) {
+  // TaggedHash and BatchId hash their input as the codec writes it (HashSink, a 512-byte buffer);
+  // values shorter than, equal to and far beyond the buffer, and ops whose committed form nests a
+  // value hash inside the batch's hash, must give the bytes-first answer exactly.
+  for (std::size_t n : {0u, 1u, 200u, 470u, 511u, 512u, 513u, 5000u, 70000u}) {
+    TxBatch batch = samples::MakeBatch();
+    for (int i = 0; i < 3; ++i) {
+      Op op = samples::MakeOp();
+      op.key = "k" + std::to_string(i);
+      op.value.assign(n + static_cast<std::size_t>(i), static_cast<std::uint8_t>(i + 7));
+      batch.ops.push_back(op);
+    }
+    EXPECT_EQ(TaggedHash(tag::kRecord, batch), TaggedHashBytes(tag::kRecord, codec::Encode(batch))) << n;
+    EXPECT_EQ(TaggedHashCommitted(tag::kBatchId, batch),
+              TaggedHashBytes(tag::kBatchId, codec::EncodeCommitted(batch))) << n;
+    const Op& op = batch.ops.back();
+    codec::Writer w;
+    w.fixed(op.salt);
+    w.bytes(op.value, kMaxValueBytes);
+    EXPECT_EQ(ValueCommitment(op), TaggedHashBytes(tag::kValue, w.out())) << n;
+  }
+}
+
+TEST(TaggedHash, AnAbandonedHashLeavesTheNextOneCorrect) {
+  // A hash abandoned mid-write (an exception in the writer) must not leak into the next one.
+  const Bytes body = ToBytes("body");
+  try {
+    TaggedHashWritten(tag::kHeader, codec::WriteForm::kFull, [&](auto& w) {
+      w.u32(12345);
+      throw std::runtime_error("writer failed");
+    });
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_EQ(TaggedHashWritten(tag::kHeader, codec::WriteForm::kFull, [&](auto& w) { w.sink().put(body.data(), body.size()); }),
+            TaggedHashBytes(tag::kHeader, body));
 }
 
 TEST(TaggedHash, LengthPrefixSeparatesTagFromBody) {
