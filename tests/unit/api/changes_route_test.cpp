@@ -23,15 +23,15 @@ using testing::FakeService;
 using testing::RawConnection;
 using testing::StatusOf;
 
-std::string HexOf(std::uint8_t byte) {
+std::string ByteHex(std::uint8_t byte) {
   std::string out;
   for (int i = 0; i < 32; ++i) out += Hex(ByteSpan(&byte, 1));
   return out;
 }
 
-json Card(std::uint8_t key) {
-  return json{{"peerdb_member_card", 1}, {"name", "gamma"}, {"contact", "ops@gamma.example"}, {"pubkey", HexOf(key)},
-              {"enc_pubkey", HexOf(static_cast<std::uint8_t>(key + 1))}, {"address", "127.0.0.1:7403"}};
+json GammaCard(std::uint8_t key) {
+  return json{{"peerdb_member_card", 1}, {"name", "gamma"}, {"contact", "ops@gamma.example"}, {"pubkey", ByteHex(key)},
+              {"enc_pubkey", ByteHex(static_cast<std::uint8_t>(key + 1))}, {"address", "127.0.0.1:7403"}};
 }
 
 class ChangesRouteTest : public ::testing::Test {
@@ -84,7 +84,7 @@ TEST_F(ChangesRouteTest, GetShowsTheEpochMembersParamsRulesAndNoPendingChange) {
 }
 
 TEST_F(ChangesRouteTest, ProposeFillsInTheNewIdAndTheParamsInForceThenGetShowsItPending) {
-  auto r = m_client->Post("/v1/changes", json{{"ops", {{{"add_member", {{"card", Card(0x77)}}}},
+  auto r = m_client->Post("/v1/changes", json{{"ops", {{{"add_member", {{"card", GammaCard(0x77)}}}},
                                                        {{"set_params", {{"block_period_ms", 500}}}}}},
                                               {"expires_in_blocks", 20}});
   ASSERT_TRUE(r.ok()) << r.error().ToString();
@@ -131,10 +131,10 @@ TEST_F(ChangesRouteTest, ApproveAnswersTheChangeAndRefusesUnknownTwiceAndBadIds)
   EXPECT_EQ(Hex(m_service.Approved()[0]), id);
 
   EXPECT_EQ(Refused(Raw("POST", "/v1/changes/" + id + "/approve"), 409, "conflict"), "member 1 approved this change already");
-  EXPECT_EQ(Refused(Raw("POST", "/v1/changes/" + HexOf(0x01) + "/approve"), 404, "not_found"),
+  EXPECT_EQ(Refused(Raw("POST", "/v1/changes/" + ByteHex(0x01) + "/approve"), 404, "not_found"),
             "change 0101010101010101 is not pending");
   // Bad ids never reach the node.
-  for (const std::string& bad : {std::string("abc"), HexOf(0x01) + "00", std::string(64, 'z'), std::string("%zz")}) {
+  for (const std::string& bad : {std::string("abc"), ByteHex(0x01) + "00", std::string(64, 'z'), std::string("%zz")}) {
     const std::string response = Raw("POST", "/v1/changes/" + bad + "/approve");
     EXPECT_EQ(StatusOf(response), 400) << bad << ": " << response.substr(0, 300);
   }
@@ -177,11 +177,11 @@ TEST_F(ChangesRouteTest, WrongMethodsAndPathsAre405And404) {
   const std::string put = Raw("PUT", "/v1/changes", "{}");
   Refused(put, 405, "invalid");
   EXPECT_NE(put.find("Allow: GET, POST"), std::string::npos) << put;
-  const std::string get = Raw("GET", "/v1/changes/" + HexOf(1) + "/approve");
+  const std::string get = Raw("GET", "/v1/changes/" + ByteHex(1) + "/approve");
   Refused(get, 405, "invalid");
   EXPECT_NE(get.find("Allow: POST"), std::string::npos) << get;
-  Refused(Raw("GET", "/v1/changes/" + HexOf(1)), 404, "not_found");
-  Refused(Raw("POST", "/v1/changes/" + HexOf(1) + "/reject"), 404, "not_found");
+  Refused(Raw("GET", "/v1/changes/" + ByteHex(1)), 404, "not_found");
+  Refused(Raw("POST", "/v1/changes/" + ByteHex(1) + "/reject"), 404, "not_found");
 }
 
 }  // namespace

@@ -25,8 +25,8 @@ using anchor::FixedRanges;
 using anchor::HeightsOf;
 namespace {
 
-using test::Put;
-using test::SubmitAndWait;
+using node::test::Put;
+using node::test::SubmitAndWait;
 
 // A regtest header chain held in memory: the auditor's view of Bitcoin.
 class RegtestChain final : public ots::HeaderSource {
@@ -88,10 +88,10 @@ Proof MakeProof(const Hash32& digest, std::uint64_t btc_height) {
 class AnchorAuditTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    m_dir = test::TempDir();
-    m_genesis = test::OneMemberGenesis(m_key);
+    m_dir = node::test::TempDir();
+    m_genesis = node::test::OneMemberGenesis(m_key);
     m_chain_id = chain::ChainId(m_genesis);
-    const NodeConfig config = test::WriteNodeFiles(m_dir, m_genesis, m_key);
+    const NodeConfig config = node::test::WriteNodeFiles(m_dir, m_genesis, m_key);
     m_db = config.data_dir + "/peerdb.sqlite";
     util::SystemClock clock;
     auto node = Node::Open(config, clock);

@@ -19,11 +19,11 @@ class ExclusionAuditTest : public ::testing::Test {
   void SetUp() override {
     for (chain::MemberId id = 1; id <= 4; ++id) {
       m_keys.push_back(GenerateMemberKey());
-      m_genesis.config.members.push_back(test::MemberOf(m_keys.back(), id, "member-" + std::to_string(id)));
+      m_genesis.config.members.push_back(node::test::MemberOf(m_keys.back(), id, "member-" + std::to_string(id)));
     }
     m_genesis.genesis_time_ms = 1'700'000'000'000;
     m_chain_id = chain::ChainId(m_genesis);
-    m_dir = test::TempDir();
+    m_dir = node::test::TempDir();
   }
 
   const crypto::SigningKey& Key(chain::MemberId id) const { return m_keys.at(id - 1).signing; }

@@ -17,19 +17,19 @@ namespace peerdb::audit {
 using namespace peerdb::node;  // the node test fixture and identities
 namespace {
 
-using test::Del;
-using test::Put;
-using test::SubmitAndWait;
+using node::test::Del;
+using node::test::Put;
+using node::test::SubmitAndWait;
 
 // Blocks 1..4 of a chain built through a Node (puts, an overwrite, a delete, an append-only
 // entry), left closed in `dir`/data/peerdb.sqlite.
 class AuditTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    m_dir = test::TempDir();
-    m_genesis = test::OneMemberGenesis(m_key);
+    m_dir = node::test::TempDir();
+    m_genesis = node::test::OneMemberGenesis(m_key);
     m_chain_id = chain::ChainId(m_genesis);
-    const NodeConfig config = test::WriteNodeFiles(m_dir, m_genesis, m_key);
+    const NodeConfig config = node::test::WriteNodeFiles(m_dir, m_genesis, m_key);
     m_db = config.data_dir + "/peerdb.sqlite";
     util::SystemClock clock;
     auto node = Node::Open(config, clock);
@@ -196,7 +196,7 @@ TEST_F(AuditTest, BlockOneTimestampedBeforeTheGenesisFails) {
 
 TEST_F(AuditTest, UnreadableSourceIsAnErrorNotAReport) {
   EXPECT_EQ(ErrcOf(AuditDatabase(m_dir + "/absent.sqlite", m_chain_id)), Errc::kNotFound);
-  test::WriteText(m_dir + "/junk.sqlite", std::string(4096, 'j'));
+  node::test::WriteText(m_dir + "/junk.sqlite", std::string(4096, 'j'));
   EXPECT_EQ(ErrcOf(AuditDatabase(m_dir + "/junk.sqlite", m_chain_id)), Errc::kCorrupt);
 }
 

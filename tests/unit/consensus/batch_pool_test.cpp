@@ -11,14 +11,14 @@ namespace peerdb::consensus {
 namespace {
 
 constexpr BatchPool::Limits kRoomy{100, 1u << 20, 10};
-const Hash32 kChain = [] {
+const Hash32 kPoolChain = [] {
   Hash32 h{};
   h.fill(0x5a);
   return h;
 }();
 
 chain::TxBatch Batch(chain::MemberId author, std::uint64_t seq, std::uint64_t valid_until = 1'000'000) {
-  return testing::MakeSignedBatch(kChain, author, seq, valid_until);
+  return testing::MakeSignedBatch(kPoolChain, author, seq, valid_until);
 }
 
 chain::Block BlockWith(std::vector<chain::TxBatch> batches) {

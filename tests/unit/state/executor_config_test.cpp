@@ -12,7 +12,7 @@ namespace {
 
 using chain::MemberId;
 
-crypto::SigningKey KeyOf(MemberId id) {
+crypto::SigningKey SignerKeyOf(MemberId id) {
   crypto::SecretSeed seed{};
   seed[0] = static_cast<std::uint8_t>(id);
   seed[31] = 0x77;
@@ -24,7 +24,7 @@ chain::Config FourMembers() {
   for (MemberId id : {1u, 2u, 3u, 4u}) {
     chain::Member m;
     m.id = id;
-    m.pubkey = KeyOf(id).public_key();
+    m.pubkey = SignerKeyOf(id).public_key();
     m.name = "member" + std::to_string(id);
     c.members.push_back(m);
   }
@@ -62,7 +62,7 @@ class ExecutorConfigTest : public ::testing::Test {
     b.seq = 1;
     b.valid_until_height = 100;
     b.ops = std::move(ops);
-    chain::SignWith(KeyOf(author), m_chain_id, b);
+    chain::SignWith(SignerKeyOf(author), m_chain_id, b);
     return b;
   }
   Result<ExecResult> Run(const StateView& view, const std::vector<chain::TxBatch>& batches) const {

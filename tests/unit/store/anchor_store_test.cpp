@@ -17,14 +17,14 @@ using test::RunSqliteCli;
 using test::TempDir;
 using test::TestChain;
 
-std::unique_ptr<Store> OpenOrDie(const std::string& path, OpenMode mode = OpenMode::kReadWrite) {
+std::unique_ptr<Store> OpenAnchorStore(const std::string& path, OpenMode mode = OpenMode::kReadWrite) {
   auto s = Store::Open(path, mode);
   EXPECT_TRUE(s.ok()) << s.error().ToString();
   return s.ok() ? std::move(s).value() : nullptr;
 }
 
 std::unique_ptr<Store> NewStore(const std::string& path, TestChain& chain, std::uint64_t blocks) {
-  auto store = OpenOrDie(path);
+  auto store = OpenAnchorStore(path);
   if (!store) return nullptr;
   EXPECT_TRUE(store->InitGenesis(chain.genesis()).ok());
   CommitRange(*store, chain, 1, blocks);
@@ -118,7 +118,7 @@ TEST(StoreAnchorJobs, SurviveReopenAndKeepTheLatestTimestamp) {
     ASSERT_TRUE(store->UpdateAnchorJob(j2.digest, ToBytes("pending tree"), 150).ok());
     ASSERT_TRUE(store->UpdateAnchorJob(j2.digest, ToBytes("upgraded tree"), 160).ok());
   }
-  auto store = OpenOrDie(path);
+  auto store = OpenAnchorStore(path);
   ASSERT_TRUE(store);
   auto jobs = store->LoadAnchorJobs();
   ASSERT_TRUE(jobs.ok()) << jobs.error().ToString();
@@ -224,7 +224,7 @@ TEST(StoreStatusHeights, RefusesImpossibleHeightsWithoutWriting) {
   EXPECT_EQ(store->SetStatusHeights({5, 5}, BlockStatus::kUnanimous).error().code, Errc::kInvalid) << "above the head";
   EXPECT_EQ(store->SetStatusHeights({1, 1}, BlockStatus::kFinal).error().code, Errc::kInvalid);
   EXPECT_EQ(Statuses(path), "5433\n");
-  auto ro = OpenOrDie(path, OpenMode::kReadOnly);
+  auto ro = OpenAnchorStore(path, OpenMode::kReadOnly);
   ASSERT_TRUE(ro);
   EXPECT_EQ(ro->SetStatusHeights({1, 1}, BlockStatus::kUnanimous).error().code, Errc::kInvalid);
   EXPECT_EQ(ro->SaveAnchorJob(JobOf(chain, 1, 1)).error().code, Errc::kInvalid);
