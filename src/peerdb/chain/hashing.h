@@ -1,5 +1,5 @@
 // Tagged hashing and sign-bytes (PROTOCOL.md §1.2). Tags are never renumbered or renamed:
-// changing one changes every id. Thread-safety: pure functions.
+// changing one changes every id. Thread-safety: free functions are thread-safe (one hasher pool per thread).
 #pragma once
 
 #include <cstring>
