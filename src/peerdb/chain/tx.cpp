@@ -4,16 +4,33 @@
 
 #include "peerdb/crypto/ed25519.h"
 #include "peerdb/crypto/sha256.h"
+#include "peerdb/util/assert.h"
 
 namespace peerdb::chain {
 
-Hash32 ValueCommitment(const Op& op) {
-  if (op.erased) return *op.erased;
-  // H(tag::kValue, salt || PCE(bytes value)), hashed as written: no copy of the value.
+namespace {
+
+// H(tag::kValue, salt || PCE(bytes value)), hashed as written: no copy of the value.
+Hash32 HashOpening(const Op& op) {
   return TaggedHashWritten(tag::kValue, codec::WriteForm::kFull, [&](auto& w) {
     w.fixed(op.salt);
     w.bytes(op.value, kMaxValueBytes);
   });
+}
+
+}  // namespace
+
+Hash32 ValueCommitment(const Op& op) {
+  if (op.erased) return *op.erased;
+  std::optional<Hash32>& memo = op.commitment_memo.value;
+  if (memo) {
+#ifndef NDEBUG
+    PEERDB_ASSERT(*memo == HashOpening(op) && "an op's value or salt changed without ForgetCommitment()");
+#endif
+    return *memo;
+  }
+  memo = HashOpening(op);
+  return *memo;
 }
 
 void EraseValue(Op& op) {
@@ -22,10 +39,14 @@ void EraseValue(Op& op) {
   op.value.clear();
   op.value.shrink_to_fit();
   op.salt = Salt{};
+  op.ForgetCommitment();
 }
 
 void FillSalts(std::vector<Op>& ops) {
-  for (Op& op : ops) crypto::RandomBytes(op.salt.data(), op.salt.size());
+  for (Op& op : ops) {
+    crypto::RandomBytes(op.salt.data(), op.salt.size());
+    op.ForgetCommitment();
+  }
 }
 
 Status CheckBatchOpened(const TxBatch& batch) {

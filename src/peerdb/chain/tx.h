@@ -1,4 +1,6 @@
-// Operations and per-member signed batches (PROTOCOL.md §1.4). Thread-safety: value types.
+// Operations and per-member signed batches (PROTOCOL.md §1.4). Thread-safety: value types; an Op
+// fills its commitment memo on first use, so one Op is read by one thread at a time (a batch is
+// handed over between threads, never shared while in use).
 #pragma once
 
 #include <array>
@@ -22,8 +24,14 @@ using Salt = std::array<std::uint8_t, 16>;
 
 struct Op;
 // H("PDB1/value", salt || PCE(bytes value)), or the kept commitment of an erased op. The salt makes
-// a guessable value (an amount, a yes/no) unguessable from its commitment.
+// a guessable value (an amount, a yes/no) unguessable from its commitment. Memoized in the op.
 Hash32 ValueCommitment(const Op& op);
+
+// A cached hash that takes no part in its owner's equality (Op::commitment_memo).
+struct CommitmentMemo {
+  mutable std::optional<Hash32> value;
+  bool operator==(const CommitmentMemo&) const { return true; }
+};
 
 // An op as signed: kind, ns, key and its value's commitment. The value and its salt travel beside
 // the commitment (the "opening"); once the value is erased only the commitment remains.
@@ -37,6 +45,11 @@ struct Op {
   Bytes value;                   // empty once erased
   Salt salt{};                   // chosen at random by the author's node (FillSalts)
   std::optional<Hash32> erased;  // set once erased: the commitment that stays
+  // ValueCommitment's memo: an op's commitment is needed by its signature, its batch id, the
+  // batches root and the executor, so it is hashed once instead of at each. Not encoded, not
+  // compared. Code that changes `value` or `salt` after the commitment was taken calls
+  // ForgetCommitment(); builds without NDEBUG check every reuse against a fresh hash.
+  CommitmentMemo commitment_memo;
 
   template <class V> void Pce(V& v) {
     v.u8(kind);
@@ -45,6 +58,7 @@ struct Op {
     }
     v.name(ns, kMaxNameBytes); v.str(key, kMaxKeyBytes);
     if constexpr (V::kDecoding) {
+      ForgetCommitment();
       std::uint8_t form = 0;
       v.u8(form);
       if (!v.ok()) return;
@@ -66,6 +80,7 @@ struct Op {
   }
   bool operator==(const Op&) const = default;
   bool is_erased() const { return erased.has_value(); }
+  void ForgetCommitment() { commitment_memo.value.reset(); }
 };
 
 // Drops the op's value and salt, keeping its commitment. Idempotent.

@@ -35,6 +35,7 @@ Result<std::vector<chain::Op>> SealPrivateOps(const chain::Config& config, const
                                         " bytes, above the limit of " + std::to_string(chain::kMaxValueBytes)};
     }
     op.value = std::move(sealed);
+    op.ForgetCommitment();
   }
   return ops;
 }
@@ -60,6 +61,7 @@ void CorruptCiphertexts(const chain::Config& config, std::vector<chain::Op>& ops
     if (!envelope.ok() || envelope->ciphertext.empty()) continue;
     envelope->ciphertext.front() ^= 0x01;
     op.value = codec::Encode(*envelope);
+    op.ForgetCommitment();
   }
 }
 

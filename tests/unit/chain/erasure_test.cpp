@@ -39,6 +39,39 @@ TEST(ValueCommitment, DependsOnTheSaltAndTheValue) {
   EXPECT_EQ(ValueCommitment(op), TaggedHashBytes(tag::kValue, w.out()));
 }
 
+TEST(ValueCommitment, IsTakenOnceAndForgottenWhenTheValueChanges) {
+  Op op = samples::MakeOp();
+  const Hash32 first = ValueCommitment(op);
+  ASSERT_TRUE(op.commitment_memo.value.has_value());
+  const Op copy = op;  // a copy carries the memo with the value it was taken of
+  EXPECT_EQ(ValueCommitment(copy), first);
+  EXPECT_EQ(copy, samples::MakeOp());  // the memo takes no part in equality
+  op.value = ToBytes("amount=8");
+  op.ForgetCommitment();
+  Op fresh = samples::MakeOp();
+  fresh.value = ToBytes("amount=8");
+  EXPECT_NE(ValueCommitment(op), first);
+  EXPECT_EQ(ValueCommitment(op), ValueCommitment(fresh));
+  std::vector<Op> salted{op};
+  FillSalts(salted);  // new salts forget the memo themselves
+  EXPECT_NE(ValueCommitment(salted[0]), ValueCommitment(op));
+  EXPECT_EQ(ValueCommitment(salted[0]), TaggedHashBytes(tag::kValue, [&] {
+              codec::Writer w;
+              w.fixed(salted[0].salt);
+              w.bytes(salted[0].value, kMaxValueBytes);
+              return w.out();
+            }()));
+}
+
+#ifndef NDEBUG
+TEST(ValueCommitmentDeathTest, AChangedValueWithoutForgetCommitmentStopsADebugBuild) {
+  Op op = samples::MakeOp();
+  (void)ValueCommitment(op);
+  op.value.back() ^= 1;  // in place, without ForgetCommitment
+  EXPECT_DEATH((void)ValueCommitment(op), "ForgetCommitment");
+}
+#endif
+
 TEST(EraseValue, KeepsTheBatchIdLeafSignatureAndRoot) {
   const TxBatch before = TwoOpBatch();
   TxBatch after = before;
@@ -83,6 +116,7 @@ TEST(EraseValue, AChangedCommitmentBreaksTheSignature) {
 TEST(EraseValue, ASubstitutedValueBreaksTheSignature) {
   TxBatch b = TwoOpBatch();
   b.ops[0].value = ToBytes("amount=999");
+  b.ops[0].ForgetCommitment();  // as a member receiving the substituted value decodes it
   EXPECT_FALSE(VerifySignedBy(samples::Key(1).public_key(), samples::ChainIdOfSample(), b));
 }
 
