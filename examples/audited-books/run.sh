@@ -109,8 +109,6 @@ con = sqlite3.connect("data/peerdb.sqlite")
 with con:
     con.execute("UPDATE history SET value = CAST(? AS BLOB) WHERE ns = 'books' AND key = 'inv-2026-0002'",
                 ('{"amount":3100.5,"currency":"EUR","customer":"Contoso"}',))
-    con.execute("UPDATE state SET value = CAST(? AS BLOB) WHERE ns = 'books' AND key = 'inv-2026-0002'",
-                ('{"amount":3100.5,"currency":"EUR","customer":"Contoso"}',))
 con.close()
 PY
 if "$PEERDB" audit --db data/peerdb.sqlite --esplora "$BTC" --network regtest --min-confirmations 2 >audit-edited.txt 2>&1; then

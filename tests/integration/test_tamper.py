@@ -67,15 +67,16 @@ def main():
         out = audit_fails(db, wd, f"block {target}", "does not verify")
         print(f"seal of block {target} flipped: caught")
 
-        # 3. One byte of a current state value, and of a history value.
+        # 3. One byte of a current state row's value commitment, and of a history value (the state
+        # row reads its value from there).
         db = copy("state")
         con = sqlite3.connect(db)
-        value, height = con.execute("SELECT value, height FROM state WHERE ns='books' AND key='e7'").fetchone()
-        value, _ = flip(value, rng)
-        con.execute("UPDATE state SET value=? WHERE ns='books' AND key='e7'", (value,))
+        commit, height = con.execute("SELECT value_commit, height FROM state WHERE ns='books' AND key='e7'").fetchone()
+        commit, _ = flip(commit, rng)
+        con.execute("UPDATE state SET value_commit=? WHERE ns='books' AND key='e7'", (commit,))
         con.commit(); con.close()
         audit_fails(db, wd, "books/e7", f"block {height}")
-        print(f"state value books/e7 (block {height}) flipped: caught")
+        print(f"state commitment books/e7 (block {height}) flipped: caught")
 
         db = copy("history")
         con = sqlite3.connect(db)

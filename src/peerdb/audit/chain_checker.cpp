@@ -340,7 +340,9 @@ CheckOutcome ChainChecker::CompareState(const store::Store& db) {
   if (!history_rows.ok()) return At(std::nullopt, history_rows.error(), "reading history: ");
   if (*history_rows != m_writes) return FindExtraHistoryRow(db);
   // Each state row: its version's history row, and no newer one. Both lookups follow the state
-  // table's (ns, key) order, which is the history index's, so this is a walk, not random reads.
+  // table's (ns, key) order, which is the history index's, so this is a walk, not random reads. A
+  // state row naming a version no history row holds (one no block wrote) fails the walk itself:
+  // the row takes its value from there (store schema 7).
   std::optional<AuditFailure> failure;
   std::uint64_t rows = 0;
   Status s = db.ForEachCurrent([&](const store::CurrentEntry& e) {
@@ -350,13 +352,6 @@ CheckOutcome ChainChecker::CompareState(const store::Store& db) {
     if (!version.ok() || !newer.ok()) {
       failure = At(std::nullopt, version.ok() ? newer.error() : version.error(), "reading history: ");
       return false;
-    }
-    if (!*version && !*newer) {
-      auto any = db.LoadHistory(e.ns, e.key, 1);
-      if (any.ok() && any->empty()) {
-        failure = At(std::nullopt, Errc::kCorrupt, "state row " + KeyName(e.ns, e.key) + " exists but no block ever wrote it");
-        return false;
-      }
     }
     if (!*version || *newer) {
       // The row names a version that is not the newest the blocks wrote.

@@ -26,7 +26,7 @@
 
 namespace peerdb::store {
 
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // Status of a stored block as this node sees it (PROTOCOL.md §3), stored as its integer value.
 // Defined once, with the rules that derive it, in chain/rules.h.

@@ -23,9 +23,9 @@ constexpr std::string_view kSqlInsertSeal = "INSERT INTO seals(height, block_id,
 constexpr std::string_view kSqlInsertBatch =
     "INSERT INTO batches(author, seq, height, idx, batch_id) VALUES(?1, ?2, ?3, ?4, ?5)";
 constexpr std::string_view kSqlUpsertState =
-    "INSERT INTO state(ns, key, value, deleted, owner, version, height, value_commit, erased) "
-    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-    "ON CONFLICT(ns, key) DO UPDATE SET value = excluded.value, deleted = excluded.deleted, "
+    "INSERT INTO state(ns, key, deleted, owner, version, height, value_commit, erased) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+    "ON CONFLICT(ns, key) DO UPDATE SET deleted = excluded.deleted, "
     "owner = excluded.owner, version = excluded.version, height = excluded.height, "
     "value_commit = excluded.value_commit, erased = excluded.erased";
 constexpr std::string_view kSqlInsertHistory =
@@ -147,13 +147,12 @@ Status InsertBatchesAndWrites(internal::StoreCore& impl, const BlockCommit& c) {
       StmtReset reset(*upsert);
       upsert->BindText(1, w.ns);
       upsert->BindText(2, w.key);
-      upsert->BindBlob(3, w.state.value);
-      upsert->BindInt(4, w.state.deleted ? 1 : 0);
-      upsert->BindInt(5, w.state.owner);
-      upsert->BindU64(6, w.state.version);
-      upsert->BindU64(7, height);
-      upsert->BindBlob(8, w.state.commit);
-      upsert->BindInt(9, w.state.erased ? 1 : 0);
+      upsert->BindInt(3, w.state.deleted ? 1 : 0);
+      upsert->BindInt(4, w.state.owner);
+      upsert->BindU64(5, w.state.version);
+      upsert->BindU64(6, height);
+      upsert->BindBlob(7, w.state.commit);
+      upsert->BindInt(8, w.state.erased ? 1 : 0);
       if (Status s = upsert->Run(); !s.ok()) return s.error().Context("write " + std::to_string(i) + " state");
     }
     StmtReset reset(*hist);

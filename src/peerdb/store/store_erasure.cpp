@@ -1,6 +1,6 @@
-// Store: erasing values (internal/erasure.h). A value lives in four places: its state row (while
-// current), its history row, the body of the block that wrote it, and the signer candidates when
-// that block was a proposal this member signed for. Each keeps the op's commitment, so block ids,
+// Store: erasing values (internal/erasure.h). A value lives in three places: its history row (a
+// state row reads the value from there), the body of the block that wrote it, and the signer
+// candidates when that block was a proposal this member signed for. The state row is marked erased. Each keeps the op's commitment, so block ids,
 // batch ids, Merkle roots, signatures and the state root all still verify.
 #include <map>
 #include <set>
@@ -33,7 +33,7 @@ constexpr std::string_view kSqlFindVersion =
 constexpr std::string_view kSqlEraseHistory =
     "UPDATE history SET value = x'', erased = 1 WHERE ns = ?1 AND key = ?2 AND version = ?3";
 constexpr std::string_view kSqlEraseState =
-    "UPDATE state SET value = x'', erased = 1 WHERE ns = ?1 AND key = ?2 AND version = ?3 AND deleted = 0";
+    "UPDATE state SET erased = 1 WHERE ns = ?1 AND key = ?2 AND version = ?3 AND deleted = 0";
 
 // Marks the history (and, when current, state) row of one version erased; returns where its
 // value sits in the chain, or nullopt when there is nothing to erase (a delete, already erased).

@@ -464,7 +464,7 @@ TEST_F(NodeTest, AuditFindsEveryStateOrHistoryRowMissingAddedOrChanged) {
                  "INSERT INTO state SELECT * FROM saved; DROP TABLE saved", "state row app/b written by block");
   expect_failure("CREATE TABLE saved AS SELECT * FROM state WHERE key = 'b'; UPDATE saved SET key = 'z';"
                  "INSERT INTO state SELECT * FROM saved; DROP TABLE saved",
-                 "DELETE FROM state WHERE key = 'z'", "state row app/z exists but no block ever wrote it");
+                 "DELETE FROM state WHERE key = 'z'", "state row app/z: names version 1, which no history row holds");
   expect_failure("UPDATE state SET owner = owner + 1 WHERE key = 'a'", "UPDATE state SET owner = owner - 1 WHERE key = 'a'",
                  "state row app/a differs from the replay (owner); last written by block " + std::to_string(second));
   expect_failure("CREATE TABLE saved AS SELECT * FROM history WHERE key = 'a' AND version = 1;"

@@ -1,7 +1,8 @@
 // Erasing values from a store (store::BlockCommit::erasures): the named versions' values leave the
 // history and state rows, the block bodies and the signer candidates in the commit's transaction,
 // ids and roots stay, and afterwards no file of the store holds the bytes. Also the schema 5
-// upgrade: a store holding chain format 1 blocks is refused, a genesis-only one migrates.
+// upgrade (a store holding chain format 1 blocks is refused, a genesis-only one migrates) and the
+// schema 7 one (state rows lose their copy of the value; reads take it from history).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -147,6 +148,7 @@ TEST_F(StoreErasureTest, TheSignerCandidatesLoseTheValueToo) {
 // tree of schema 6).
 void MakeSchema4(const std::string& path) {
   test::ExecRawSql(path,
+                   "ALTER TABLE state ADD COLUMN value BLOB NOT NULL DEFAULT x'';"
                    "DROP TABLE state_tree; DROP INDEX blocks_status_at;"
                    "ALTER TABLE state DROP COLUMN value_commit; ALTER TABLE state DROP COLUMN erased;"
                    "ALTER TABLE history DROP COLUMN value_commit; ALTER TABLE history DROP COLUMN erased;"
@@ -176,6 +178,62 @@ TEST_F(StoreErasureTest, AGenesisOnlyStoreMigrates) {
   EXPECT_EQ(test::RunSqliteCli(path, "SELECT value FROM meta WHERE key = 'schema_version';"),
             std::to_string(kSchemaVersion) + "\n");
   test::CommitRange(**reopened, m_chain, 1, 2);
+}
+
+// The current state as read, one line per key.
+std::vector<std::string> CurrentRows(const Store& store) {
+  std::vector<std::string> out;
+  EXPECT_TRUE(store
+                  .ForEachCurrent([&](const CurrentEntry& e) {
+                    out.push_back(e.ns + "/" + e.key + " v" + std::to_string(e.state.version) + " h" +
+                                  std::to_string(e.height) + " " + AsString(e.state.value));
+                    return true;
+                  })
+                  .ok());
+  return out;
+}
+
+TEST_F(StoreErasureTest, ASchema6StoreDropsTheStateCopiesOfValuesAndReadsThemFromHistory) {
+  test::CommitRange(*m_store, m_chain, 1, 3);
+  const std::vector<std::string> before = CurrentRows(*m_store);
+  ASSERT_FALSE(before.empty());
+  m_store.reset();
+  const std::string path = m_dir + "/peerdb.sqlite";
+  // Schema 6 kept the current value in the state row too.
+  test::ExecRawSql(path,
+                   "ALTER TABLE state ADD COLUMN value BLOB NOT NULL DEFAULT x'';"
+                   "UPDATE state SET value = (SELECT h.value FROM history AS h WHERE h.ns = state.ns AND "
+                   "h.key = state.key AND h.version = state.version);"
+                   "UPDATE meta SET value = 6 WHERE key = 'schema_version';");
+  ASSERT_EQ(test::RunSqliteCli(path, "SELECT count(*) FROM state WHERE length(value) > 0;"),
+            std::to_string(before.size()) + "\n");
+  auto reopened = Store::Open(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().ToString();
+  EXPECT_EQ(test::RunSqliteCli(path, "SELECT value FROM meta WHERE key = 'schema_version';"), "7\n");
+  EXPECT_EQ(test::RunSqliteCli(path, "SELECT count(*) FROM pragma_table_info('state') WHERE name = 'value';"), "0\n");
+  EXPECT_EQ(CurrentRows(**reopened), before);
+  auto k1 = (*reopened)->LoadCurrent("app", "k1");
+  ASSERT_TRUE(k1.ok() && k1->has_value());
+  EXPECT_EQ((*k1)->state.value, TestChain::ValueOf(3, 1));
+  test::CommitRange(**reopened, m_chain, 4, 5);
+  k1 = (*reopened)->LoadCurrent("app", "k1");
+  ASSERT_TRUE(k1.ok() && k1->has_value());
+  EXPECT_EQ((*k1)->state.value, TestChain::ValueOf(5, 1));
+}
+
+TEST_F(StoreErasureTest, AStateRowWithoutItsHistoryRowIsCorrupt) {
+  test::CommitRange(*m_store, m_chain, 1, 2);
+  const std::vector<std::string> rows = CurrentRows(*m_store);
+  ASSERT_FALSE(rows.empty());
+  m_store.reset();
+  const std::string path = m_dir + "/peerdb.sqlite";
+  test::ExecRawSql(path, "DELETE FROM history WHERE (ns, key, version) = (SELECT ns, key, version FROM state LIMIT 1);");
+  auto reopened = Store::Open(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().ToString();
+  Status walk = (*reopened)->ForEachCurrent([](const CurrentEntry&) { return true; });
+  ASSERT_FALSE(walk.ok());
+  EXPECT_EQ(walk.error().code, Errc::kCorrupt);
+  EXPECT_NE(walk.error().message.find("which no history row holds"), std::string::npos) << walk.error().message;
 }
 
 }  // namespace

@@ -41,12 +41,12 @@ TEST(StoreSchema, NewFileGetsCurrentVersionAndEveryTable) {
 TEST(StoreSchema, NewerSchemaVersionIsConfigErrorNamingBothVersions) {
   const std::string path = test::TempDir() + "/node.db";
   ASSERT_TRUE(Store::Open(path).ok());
-  test::ExecRawSql(path, "UPDATE meta SET value = 7 WHERE key = 'schema_version'");
+  test::ExecRawSql(path, "UPDATE meta SET value = " + std::to_string(kSchemaVersion + 1) + " WHERE key = 'schema_version'");
   for (OpenMode mode : {OpenMode::kReadWrite, OpenMode::kReadOnly}) {
     auto s = Store::Open(path, mode);
     ASSERT_FALSE(s.ok());
     EXPECT_EQ(s.error().code, Errc::kConfig);
-    EXPECT_NE(s.error().message.find("version 7"), std::string::npos) << s.error().message;
+    EXPECT_NE(s.error().message.find("version " + std::to_string(kSchemaVersion + 1)), std::string::npos) << s.error().message;
     EXPECT_NE(s.error().message.find("(" + std::to_string(kSchemaVersion) + ")"), std::string::npos)
         << s.error().message;
   }
@@ -94,11 +94,11 @@ TEST(StoreSchema, PeekGenesisReadsWithoutMigratingAndRefusesWhatOpenRefuses) {
   EXPECT_EQ(chain::ChainId(**peeked), chain::ChainId(genesis));
   EXPECT_EQ(test::RunSqliteCli(path, "SELECT value FROM meta WHERE key = 'schema_version'"), older + "\n");
 
-  test::ExecRawSql(path, "UPDATE meta SET value = 7 WHERE key = 'schema_version'");
+  test::ExecRawSql(path, "UPDATE meta SET value = " + std::to_string(kSchemaVersion + 1) + " WHERE key = 'schema_version'");
   auto newer = PeekGenesis(path);
   ASSERT_FALSE(newer.ok());
   EXPECT_EQ(newer.error().code, Errc::kConfig);
-  EXPECT_NE(newer.error().message.find("version 7"), std::string::npos) << newer.error().message;
+  EXPECT_NE(newer.error().message.find("version " + std::to_string(kSchemaVersion + 1)), std::string::npos) << newer.error().message;
 
   const std::string foreign = dir + "/other.db";
   test::ExecRawSql(foreign, "CREATE TABLE customers(id INTEGER PRIMARY KEY)");

@@ -73,10 +73,13 @@ Result<CurrentEntry> ReadCurrentRow(const sqlite::Stmt& s) {
   CurrentEntry e;
   PEERDB_TRY(ReadKeyColumns(s, e.ns, e.key));
   auto row = [&]() -> Status {
+    PEERDB_TRY_ASSIGN(e.state.version, s.ColumnU64(5));
+    if (s.ColumnIsNull(2)) {
+      return Error{Errc::kCorrupt, "names version " + std::to_string(e.state.version) + ", which no history row holds"};
+    }
     PEERDB_TRY_ASSIGN(e.state.value, ColumnValue(s, 2));
     PEERDB_TRY_ASSIGN(e.state.deleted, ColumnBool(s, 3));
     PEERDB_TRY_ASSIGN(e.state.owner, ColumnU32(s, 4));
-    PEERDB_TRY_ASSIGN(e.state.version, s.ColumnU64(5));
     PEERDB_TRY_ASSIGN(e.height, s.ColumnU64(6));
     if (s.ColumnIsNull(7)) return Error{Errc::kCorrupt, "no block at height " + std::to_string(e.height)};
     PEERDB_TRY_ASSIGN(e.block_id, s.ColumnHash(7));

@@ -10,11 +10,14 @@
 
 // Column lists, in the order the readers below expect.
 // State and history rows take their block id from blocks (aliased b) through a LEFT JOIN, so a
-// row whose block is missing reads as NULL there and is reported as kCorrupt.
+// row whose block is missing reads as NULL there and is reported as kCorrupt. A state row takes
+// its value from its version's history row (aliased h; schema 7 keeps each value once) the same
+// way.
 #define PEERDB_STORE_BLOCK_COLUMNS "height, id, body, status"
-#define PEERDB_STORE_CURRENT_FROM                                                  \
-  "SELECT s.ns, s.key, s.value, s.deleted, s.owner, s.version, s.height, b.id, s.value_commit, s.erased " \
-  "FROM state AS s LEFT JOIN blocks AS b INDEXED BY blocks_status_at ON b.height = s.height"
+#define PEERDB_STORE_CURRENT_FROM                                                                        \
+  "SELECT s.ns, s.key, h.value, s.deleted, s.owner, s.version, s.height, b.id, s.value_commit, s.erased " \
+  "FROM state AS s LEFT JOIN history AS h ON h.ns = s.ns AND h.key = s.key AND h.version = s.version "    \
+  "LEFT JOIN blocks AS b INDEXED BY blocks_status_at ON b.height = s.height"
 #define PEERDB_STORE_HISTORY_FROM                                                                     \
   "SELECT s.ns, s.key, s.version, s.value, s.deleted, s.owner, s.height, b.id, s.author, s.seq, " \
   "s.op_index, s.value_commit, s.erased FROM history AS s LEFT JOIN blocks AS b INDEXED BY blocks_status_at ON b.height = s.height"
