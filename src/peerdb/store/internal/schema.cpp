@@ -166,8 +166,8 @@ CREATE INDEX blocks_status_at ON blocks(height, id, status);
 )sql";
 
 // Version 7: each value is stored once per version, in history; a state row names its current
-// version and takes the value from there (internal/rows.h). State rows were a second copy of the
-// newest value of every key: a quarter of the bytes each write put in the file.
+// version and takes the value from there (internal/rows.h). State rows held another copy of every
+// key's newest value (beside the block body and the history row), rewritten by each overwrite.
 constexpr std::string_view kSchemaV7 = R"sql(
 ALTER TABLE state DROP COLUMN value;
 )sql";
