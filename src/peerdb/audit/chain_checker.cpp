@@ -5,7 +5,9 @@
 
 #include "peerdb/codec/pce.h"
 #include "peerdb/consensus/evidence.h"
+#include "peerdb/state/tree_row_overlay.h"
 #include "peerdb/state/tree_writes.h"
+#include "peerdb/store/tree_tail.h"
 #include "peerdb/util/assert.h"
 
 namespace peerdb::audit {
@@ -379,15 +381,23 @@ CheckOutcome ChainChecker::CompareState(const store::Store& db) {
 }
 
 CheckOutcome ChainChecker::CompareTree(const store::Store& db) const {
-  // The node's state tree on disk (absent in a store no node has opened since schema 6). Its rows
-  // are a function of the leaves (a page wherever two keys share a prefix, nothing else), so a
-  // sound one equals the replayed tree's row for row: one walk of both in key order checks every
-  // leaf and the root. A node reads its leaves when it executes and checks only the root when it
-  // starts, so a damaged leaf row shows here.
-  state::StoredStateTree tree(db.TreeRows());
+  // The node's state tree on disk (absent in a store no node has opened since schema 6), brought
+  // from the block it stands at to the head as the node does when it starts (the rows of the blocks
+  // after its last flush were in the node's memory): store::ReplayTreeTail. Its rows are a function
+  // of the leaves (a page wherever two keys share a prefix, nothing else), so a sound one equals the
+  // replayed tree's row for row: one walk of both in key order checks every leaf and the root. A
+  // node reads its leaves when it executes and checks only the root when it starts, so a damaged
+  // leaf row shows here.
+  state::TreeRowOverlay tail(db.TreeRows());
+  state::StoredStateTree tree(tail);
   auto tree_stored = tree.IsStored();
   if (!tree_stored.ok()) return At(std::nullopt, tree_stored.error(), "reading the state tree: ");
   if (!*tree_stored) return std::nullopt;
+  if (auto replayed = store::ReplayTreeTail(db, tree); !replayed.ok()) {
+    return At(std::nullopt, replayed.error(), "bringing the stored state tree to the head: ");
+  }
+  auto tail_rows = tree.ChangedRows();
+  if (!tail_rows.ok()) return At(std::nullopt, tail_rows.error(), "bringing the stored state tree to the head: ");
   auto replayed = m_scratch->Rows();
   if (!replayed.ok()) return At(std::nullopt, replayed.error(), "the audit's scratch database: ");
   std::optional<AuditFailure> failure;
@@ -412,8 +422,8 @@ CheckOutcome ChainChecker::CompareTree(const store::Store& db) const {
     next = std::move(*r);
     return true;
   };
-  if (!advance()) return failure;
-  Status s = db.ForEachTreeRow([&](ByteSpan k, ByteSpan v) {
+  // One row of the node's tree against the replay's next one.
+  const auto compare = [&](ByteSpan k, ByteSpan v) -> bool {
     if (!next || !std::equal(k.begin(), k.end(), next->key.begin(), next->key.end())) {
       // A row the replay lacks, or one of the replay's missing here: name the smaller key.
       const bool extra = !next || std::lexicographical_compare(k.begin(), k.end(), next->key.begin(), next->key.end());
@@ -425,8 +435,25 @@ CheckOutcome ChainChecker::CompareTree(const store::Store& db) const {
       return false;
     }
     return advance();
+  };
+  if (!advance()) return failure;
+  // The stored rows in key order, with the tail's rows in their place (both lists are sorted).
+  auto t = tail_rows->begin();
+  const auto less = [](const Bytes& a, ByteSpan b) { return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end()); };
+  const auto same = [](const Bytes& a, ByteSpan b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); };
+  Status s = db.ForEachTreeRow([&](ByteSpan k, ByteSpan v) {
+    for (; t != tail_rows->end() && less(t->key, k); ++t) {
+      if (!compare(t->key, t->value)) return false;
+    }
+    if (t != tail_rows->end() && same(t->key, k)) {
+      const bool go_on = compare(t->key, t->value);
+      ++t;
+      return go_on;
+    }
+    return compare(k, v);
   });
   if (!s.ok()) return At(std::nullopt, s.error(), "reading the state tree: ");
+  for (; !failure && t != tail_rows->end(); ++t) compare(t->key, t->value);
   if (failure) return failure;
   if (next) return differs(next->key, next->value);
   return std::nullopt;

@@ -10,6 +10,7 @@
 #include "peerdb/node/node_impl.h"
 #include "peerdb/node/node_setup.h"
 #include "peerdb/node/private_records.h"
+#include "peerdb/store/tree_tail.h"
 #include "peerdb/util/file.h"
 
 namespace peerdb::node {
@@ -67,7 +68,8 @@ Status Node::Impl::Load() {
   }
   PEERDB_TRY(LoadTree());
   PEERDB_TRY_ASSIGN(auto epochs, LoadEpochs(*store, consortium.genesis));
-  app = std::make_unique<NodeApplication>(std::move(epochs.first), std::move(epochs.second), chain_id, *store, *tree);
+  app = std::make_unique<NodeApplication>(std::move(epochs.first), std::move(epochs.second), chain_id, *store, *tree,
+                                          *tree_rows, NodeApplication::TreeFlush{config.state_tree_flush_blocks});
   app->on_commit = [this](const consensus::CommittedBlock& b) {
     head_height = b.block.header.height;
   };
@@ -156,13 +158,20 @@ void Node::Impl::RestoreOwnBatches(const std::vector<chain::Proposal>& candidate
   }
 }
 
-// Opens the state tree on disk and checks its root against the head's state_root. A store written
-// before the tree was kept on disk (schema 5) has no tree rows: they are built once from the state
-// table, in one transaction.
+// Opens the state tree on disk, replays into it the blocks committed after its last flush (their
+// rows were in memory when the node stopped), and checks its root against the head's state_root. A
+// store with no tree rows (written before the tree was kept on disk, or stopped before its first
+// flush) gets them built from the state table, in one transaction.
 Status Node::Impl::LoadTree() {
-  tree = std::make_unique<state::StoredStateTree>(store->TreeRows());
+  tree_rows = std::make_unique<state::TreeRowOverlay>(store->TreeRows());
+  tree = std::make_unique<state::StoredStateTree>(*tree_rows);
   PEERDB_TRY_ASSIGN(const bool stored, tree->IsStored());
   if (!stored) PEERDB_TRY(BuildTreeOnce());
+  PEERDB_TRY_ASSIGN(const std::size_t replayed, store::ReplayTreeTail(*store, *tree));
+  PEERDB_TRY_ASSIGN(std::vector<state::TreeRow> rows, tree->ChangedRows());
+  tree_rows->Apply(std::move(rows));
+  tree->MarkCommitted();
+  if (replayed > 0) spdlog::info("node: replayed {} blocks into the state tree", replayed);
   PEERDB_TRY_ASSIGN(head_height, store->HeadHeight());
   if (head_height == 0) return Status::Ok();
   PEERDB_TRY_ASSIGN(std::optional<chain::Header> head, store->LoadHeader(head_height));
@@ -185,8 +194,7 @@ Status Node::Impl::BuildTreeOnce() {
   }));
   PEERDB_TRY(put);
   if (leaves == 0) return Status::Ok();  // the empty tree has no rows
-  spdlog::info("node: building the state tree on disk from {} keys (once, for a store written before it was kept there)",
-               leaves);
+  spdlog::info("node: building the state tree on disk from {} keys (the store holds no tree rows)", leaves);
   PEERDB_TRY_ASSIGN(const std::vector<state::TreeRow> rows, tree->ChangedRows());
   PEERDB_TRY(store->WriteTreeRows(rows));
   tree->MarkCommitted();
@@ -296,6 +304,8 @@ void Node::Stop() {
   }
   // A calendar or header request in progress ends within its timeouts.
   if (d.anchoring) d.anchoring->Join();
+  // A clean stop leaves the tree on disk at the head: the next start replays nothing.
+  if (d.app) d.app->FlushTree();
   // The node thread is joined: its state is ours to read. Operators and service managers look for
   // this line to tell a clean stop from a crash.
   spdlog::info("node: stopped (member {}, head height {})", d.self, d.head_height);

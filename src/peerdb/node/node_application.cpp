@@ -53,8 +53,17 @@ state::ExecRules ExecRulesOf(const consensus::BlockRulesInForce& rules) { return
 }  // namespace
 
 NodeApplication::NodeApplication(chain::EpochState epoch, chain::EpochHistory epochs, const Hash32& chain_id,
-                                 store::Store& store, state::StoredStateTree& tree)
-    : m_epoch(std::move(epoch)), m_epochs(std::move(epochs)), m_chain_id(chain_id), m_store(store), m_tree(tree) {}
+                                 store::Store& store, state::StoredStateTree& tree, state::TreeRowOverlay& tree_rows,
+                                 TreeFlush flush)
+    : m_epoch(std::move(epoch)),
+      m_epochs(std::move(epochs)),
+      m_chain_id(chain_id),
+      m_store(store),
+      m_tree(tree),
+      m_tree_rows(tree_rows),
+      m_flush(flush),
+      m_tree_height(OrStop(store.TreeHeight(), "read the state tree's height")),
+      m_frozen_at(m_tree_height) {}
 
 Result<std::pair<state::ExecResult, Hash32>> NodeApplication::Execute(const state::ExecRules& rules,
                                                                        const std::vector<chain::TxBatch>& batches,
@@ -212,8 +221,9 @@ void NodeApplication::CommitWith(const consensus::CommittedBlock& b, const chain
   epochs.Note(b.block.header.height, epoch);
   if (epoch.state != m_epoch) c.epoch_state = codec::Encode(epoch.state);
   if (epoch.activated) c.epoch_history = codec::Encode(chain::EpochList{epochs.all()});
-  // The tree's changes go into the block's transaction: those of the trial when it is this block
-  // (the usual case: no second pass), else the block's writes applied now.
+  // The tree's changes join the rows held in memory: those of the trial when it is this block (the
+  // usual case: no second pass), else the block's writes applied now. A slice of the generation
+  // being written goes into the block's transaction (TakeTreeSlice).
   if (!m_trial || m_trial->id != b.id) {
     RevertTrial();
     for (const state::Write& w : c.writes) OrStop(m_tree.Put(LeafOf(w)), "update the state tree");
@@ -221,7 +231,8 @@ void NodeApplication::CommitWith(const consensus::CommittedBlock& b, const chain
   if (OrStop(m_tree.Root(), "hash the state tree") != b.block.header.state_root) {
     DieOnWriteFailure(what, Error{Errc::kCorrupt, "the state tree disagrees with the committed state_root"});
   }
-  c.tree_rows = OrStop(m_tree.ChangedRows(), "write the state tree");
+  m_tree_rows.Apply(OrStop(m_tree.ChangedRows(), "write the state tree"));
+  TakeTreeSlice(b.block.header.height, c);
   // Offenders named by the block's evidence join X_chain (the machine's rule: consensus::EvidenceOffender).
   if (m_chain_excluded) {
     bool grew = false;
@@ -236,11 +247,40 @@ void NodeApplication::CommitWith(const consensus::CommittedBlock& b, const chain
     WriteTimer timer("block");
     if (Status s = m_store.CommitBlock(c); !s.ok()) DieOnWriteFailure(what, s.error());
   }
-  m_tree.MarkCommitted();  // the block's tree rows are stored: the trial is the committed tree
+  m_tree.MarkCommitted();  // the block's tree rows are held: the trial is the committed tree
+  m_tree_rows.Written(c.tree_rows.size());
+  if (c.tree_height) m_tree_height = *c.tree_height;
   m_trial.reset();
   m_epoch = epoch.state;
   m_epochs = std::move(epochs);
   if (on_commit) on_commit(b);
+}
+
+void NodeApplication::TakeTreeSlice(std::uint64_t height, store::BlockCommit& c) {
+  constexpr std::size_t kMinSliceRows = 256;
+  const std::uint64_t half = std::max<std::uint64_t>(1, m_flush.blocks / 2);
+  if (!m_tree_rows.writing() && (height - m_frozen_at >= half || m_tree_rows.newest_bytes() >= m_flush.bytes / 2)) {
+    m_tree_rows.Freeze(height);
+    m_frozen_at = height;
+    // Slices sized to write the generation within `half` blocks, before the next one is due.
+    m_slice_rows = std::max<std::size_t>(kMinSliceRows, (m_tree_rows.frozen_rows_left() + half - 1) / half);
+    if (!m_tree_rows.writing()) c.tree_height = height;  // no row changed since the last generation
+  }
+  if (!m_tree_rows.writing()) return;
+  const std::size_t left = m_tree_rows.frozen_rows_left();
+  const std::size_t n = m_tree_rows.newest_bytes() >= m_flush.bytes ? left : std::min(left, m_slice_rows);
+  c.tree_rows = m_tree_rows.NextRows(n);
+  if (n == left) c.tree_height = m_tree_rows.frozen_height();
+}
+
+void NodeApplication::FlushTree() {
+  if (Status s = m_store.WriteTreeRows(m_tree_rows.AllRows()); !s.ok()) {
+    spdlog::warn("node: could not write the state tree's last rows ({}); the next start replays their blocks",
+                 s.error().message);
+    return;
+  }
+  m_tree_rows.Clear();
+  m_tree_height = OrStop(m_store.TreeHeight(), "read the state tree's height");
 }
 
 void NodeApplication::AddSeals(std::uint64_t height, const std::vector<chain::Seal>& seals) {

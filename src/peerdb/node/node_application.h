@@ -17,6 +17,7 @@
 #include "peerdb/consensus/application.h"
 #include "peerdb/state/executor.h"
 #include "peerdb/state/stored_state_tree.h"
+#include "peerdb/state/tree_row_overlay.h"
 #include "peerdb/store/store.h"
 
 namespace peerdb::node {
@@ -25,9 +26,18 @@ using store::SignerCandidates;
 
 class NodeApplication final : public consensus::Application {
  public:
+  // How the state tree's rows go to disk (state::TreeRowOverlay): every blocks / 2 blocks the rows
+  // held become a generation, written in slices with the next blocks / 2 blocks, so a restart
+  // replays fewer than `blocks` blocks into the tree (store::ReplayTreeTail). Rows held beyond
+  // `bytes` make the node write the generation at once.
+  struct TreeFlush {
+    std::uint64_t blocks = 64;
+    std::size_t bytes = 32u << 20;
+  };
   // `epoch` and `epochs`: what the store holds for its head (Store::LoadEpochState/History).
+  // `tree` reads through `tree_rows`, which holds the rows committed since the store's TreeHeight().
   NodeApplication(chain::EpochState epoch, chain::EpochHistory epochs, const Hash32& chain_id, store::Store& store,
-                  state::StoredStateTree& tree);
+                  state::StoredStateTree& tree, state::TreeRowOverlay& tree_rows, TreeFlush flush);
 
   Result<chain::Block> Build(const consensus::BlockTemplate& t, std::vector<chain::TxBatch>* dropped) override;
   Status Check(const chain::Block& block, const consensus::BlockRulesInForce& rules) override;
@@ -48,6 +58,10 @@ class NodeApplication final : public consensus::Application {
   void SetChainExcluded(const std::vector<chain::MemberId>& members) {
     m_chain_excluded = std::set<chain::MemberId>(members.begin(), members.end());
   }
+
+  // Writes every state tree row held (at a clean stop): the tree on disk then stands at the head.
+  // A failure is logged: the next start replays the blocks instead.
+  void FlushTree();
 
   // The epoch state of the committed head (in force at the next height) and the chain's epochs.
   const chain::EpochState& epoch() const { return m_epoch; }
@@ -82,6 +96,16 @@ class NodeApplication final : public consensus::Application {
   Hash32 m_chain_id;
   store::Store& m_store;
   state::StoredStateTree& m_tree;
+  // Sets the tree rows of `c` (block `height`): the next slice of the generation being written.
+  void TakeTreeSlice(std::uint64_t height, store::BlockCommit& c);
+
+  // The tree's rows not on disk yet; the block the rows on disk stand at, and the block whose rows
+  // were frozen last.
+  state::TreeRowOverlay& m_tree_rows;
+  TreeFlush m_flush;
+  std::uint64_t m_tree_height = 0;
+  std::uint64_t m_frozen_at = 0;
+  std::size_t m_slice_rows = 0;
   std::deque<Executed> m_checked;  // the last few Check()ed blocks, so Commit need not re-execute
   std::optional<Trial> m_trial;
   // X_chain at the head, kept so that a block recording evidence stores the new set with itself

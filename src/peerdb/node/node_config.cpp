@@ -139,6 +139,14 @@ Result<NodeConfig> DecodeNodeConfig(std::string_view text, const std::string& ba
       c.member_id = static_cast<chain::MemberId>(*id);
       continue;
     }
+    if (k.str() == "state_tree_flush_blocks") {
+      const auto n = v.value<std::int64_t>();
+      if (!v.is_integer() || !n || *n < 1 || *n > kMaxTreeFlushBlocks) {
+        return Bad("state_tree_flush_blocks must be a number of blocks (1.." + std::to_string(kMaxTreeFlushBlocks) + ")");
+      }
+      c.state_tree_flush_blocks = static_cast<std::uint64_t>(*n);
+      continue;
+    }
     if (k.str() == "anchor") {
       if (!v.is_table()) return Bad("'anchor' must be a table ([anchor] section)");
       PEERDB_TRY_ASSIGN(c.anchor, DecodeAnchorSection(*v.as_table()));

@@ -59,8 +59,13 @@ struct NodeConfig {
   // member's block takes them (C5); "bad-ciphertext" makes it seal envelopes whose ciphertext does
   // not decrypt, so tests can show its readers raising A9 and going on. Never set it on a real network.
   std::string testing_byzantine;
+  // The state tree's rows go to disk with every this many blocks (and sooner when the rows held
+  // in memory reach 32 MiB); a start replays at most this many blocks into the tree. Fewer: more
+  // writes per block; more: more memory and a longer start after a crash.
+  std::uint64_t state_tree_flush_blocks = 64;
   AnchorConfig anchor;
 };
+inline constexpr std::int64_t kMaxTreeFlushBlocks = 100'000;
 
 Result<NodeConfig> LoadNodeConfig(const std::string& path);
 Result<NodeConfig> DecodeNodeConfig(std::string_view text, const std::string& base_dir);

@@ -37,7 +37,8 @@ struct Node::Impl {
   std::unique_ptr<LockFile> data_lock;
   std::unique_ptr<LockFile> key_lock;
   std::unique_ptr<store::Store> store;
-  std::unique_ptr<state::StoredStateTree> tree;  // over store->TreeRows()
+  std::unique_ptr<state::TreeRowOverlay> tree_rows;  // over store->TreeRows(): the rows not flushed yet
+  std::unique_ptr<state::StoredStateTree> tree;      // over tree_rows
   std::unique_ptr<NodeApplication> app;
   std::unique_ptr<consensus::Machine> machine;
   std::unique_ptr<Mempool> mempool;

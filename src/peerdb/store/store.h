@@ -26,7 +26,7 @@
 
 namespace peerdb::store {
 
-inline constexpr int kSchemaVersion = 7;
+inline constexpr int kSchemaVersion = 8;
 
 // Status of a stored block as this node sees it (PROTOCOL.md §3), stored as its integer value.
 // Defined once, with the rules that derive it, in chain/rules.h.
@@ -105,9 +105,12 @@ struct BlockCommit {
   // unchanged. Afterwards the WAL is checkpointed and truncated, and secure_delete (always on)
   // has zeroed the freed space: no file of the store holds the value any more.
   std::vector<state::Erasure> erasures;
-  // The state tree's rows this block changed (state::StoredStateTree::ChangedRows), written in the
-  // same transaction so that the tree on disk always matches the committed state.
+  // State tree rows to write with this block (a slice of the node's state::TreeRowOverlay) and,
+  // when given, the block the tree rows on disk stand at once they are written (Store::TreeHeight):
+  // the block whose tree the last slice of a generation completes. The blocks after it are
+  // replayed into the tree at the next start (ReplayTreeTail). REQUIRES: tree_height <= the height.
   std::vector<state::TreeRow> tree_rows;
+  std::optional<std::uint64_t> tree_height;
   // X_chain after this block (PROTOCOL.md §5.2: the offenders named by evidence recorded in blocks up
   // to and including it), given when the block records evidence: stored in the same transaction, so
   // that a restart need not read every block to re-derive it (Store::LoadChainExcluded).
@@ -236,9 +239,13 @@ class Store {
   // A StateView over the committed state, for state::ExecuteBatches.
   const state::StateView& View() const;
   // The rows of the state tree (state::StoredStateTree reads through it), and writing them outside
-  // a block commit, in one synced transaction: only to build the tree of a store that predates it.
+  // a block commit, in one synced transaction: to build the tree from the state table when the store
+  // holds none, which puts the tree at the head.
   const state::TreeRowSource& TreeRows() const;
   Status WriteTreeRows(const std::vector<state::TreeRow>& rows);
+  // The block the tree rows stand at (meta.tree_height): the last block committed with tree_rows,
+  // or the head at the last WriteTreeRows. At most HeadHeight().
+  Result<std::uint64_t> TreeHeight() const;
   // Visits every row of the state tree in key order (the auditor's comparison); stops when fn
   // returns false. Spans are valid during the call only.
   Status ForEachTreeRow(const std::function<bool(ByteSpan key, ByteSpan value)>& fn) const;

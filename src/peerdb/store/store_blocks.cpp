@@ -221,6 +221,10 @@ Status CommitInTransaction(const Store& store, internal::StoreCore& impl, const 
     PEERDB_TRY(q->Run());
   }
   PEERDB_TRY(internal::WriteTreeRows(impl, c.tree_rows));
+  if (c.tree_height) {
+    if (*c.tree_height > height) return Error{Errc::kInvalid, "tree_height above the block committed"};
+    PEERDB_TRY(internal::SetTreeHeight(impl, *c.tree_height));
+  }
   if (c.chain_excluded) PEERDB_TRY(internal::WriteChainExcluded(impl, *c.chain_excluded));
   PEERDB_TRY(internal::ApplyErasures(impl, c.erasures));
   return txn->Commit();

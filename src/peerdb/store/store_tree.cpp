@@ -1,5 +1,6 @@
 // Store: the rows of the state tree (state::StoredStateTree), read one at a time and written in
-// the transaction of the block that changed them.
+// the transaction of a block (a flush of the node's state::TreeRowOverlay), with the height they
+// stand at.
 #include "peerdb/sqlite/transaction.h"
 #include "peerdb/store/internal/store_impl.h"
 #include "peerdb/store/store.h"
@@ -42,6 +43,24 @@ Status internal::WriteTreeRows(StoreCore& impl, const std::vector<state::TreeRow
   return Status::Ok();
 }
 
+Status internal::SetTreeHeight(StoreCore& impl, std::uint64_t height) {
+  PEERDB_TRY_ASSIGN(Stmt* q, impl.Get("INSERT INTO meta(key, value) VALUES('tree_height', ?1) "
+                                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
+  StmtReset reset(*q);
+  q->BindU64(1, height);
+  return q->Run();
+}
+
+Result<std::uint64_t> Store::TreeHeight() const {
+  PEERDB_TRY_ASSIGN(Stmt* q, m_impl->Get("SELECT value FROM meta WHERE key = 'tree_height'"));
+  StmtReset reset(*q);
+  PEERDB_TRY_ASSIGN(const bool found, q->Step());
+  if (!found) return Error{Errc::kCorrupt, "meta has no tree_height"};
+  auto height = q->ColumnU64(0);
+  if (!height.ok()) return Error{Errc::kCorrupt, "meta tree_height is not a block height: " + height.error().message};
+  return *height;
+}
+
 const state::TreeRowSource& Store::TreeRows() const { return *m_impl; }
 
 Status Store::ForEachTreeRow(const std::function<bool(ByteSpan key, ByteSpan value)>& fn) const {
@@ -60,6 +79,8 @@ Status Store::WriteTreeRows(const std::vector<state::TreeRow>& rows) {
   PEERDB_TRY(m_impl->RequireWritable());
   PEERDB_TRY_ASSIGN(auto txn, sqlite::Transaction::Begin(*m_impl->db));
   PEERDB_TRY(internal::WriteTreeRows(*m_impl, rows));
+  PEERDB_TRY_ASSIGN(const std::uint64_t head, HeadHeight());
+  PEERDB_TRY(internal::SetTreeHeight(*m_impl, head));
   return txn->Commit();
 }
 

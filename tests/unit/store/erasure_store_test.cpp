@@ -209,7 +209,8 @@ TEST_F(StoreErasureTest, ASchema6StoreDropsTheStateCopiesOfValuesAndReadsThemFro
             std::to_string(before.size()) + "\n");
   auto reopened = Store::Open(path);
   ASSERT_TRUE(reopened.ok()) << reopened.error().ToString();
-  EXPECT_EQ(test::RunSqliteCli(path, "SELECT value FROM meta WHERE key = 'schema_version';"), "7\n");
+  EXPECT_EQ(test::RunSqliteCli(path, "SELECT value FROM meta WHERE key = 'schema_version';"),
+            std::to_string(kSchemaVersion) + "\n");
   EXPECT_EQ(test::RunSqliteCli(path, "SELECT count(*) FROM pragma_table_info('state') WHERE name = 'value';"), "0\n");
   EXPECT_EQ(CurrentRows(**reopened), before);
   auto k1 = (*reopened)->LoadCurrent("app", "k1");

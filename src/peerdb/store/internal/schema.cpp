@@ -172,6 +172,15 @@ constexpr std::string_view kSchemaV7 = R"sql(
 ALTER TABLE state DROP COLUMN value;
 )sql";
 
+// Version 8: the state tree's rows are written every so often instead of with every block (a node
+// keeps the rows of the blocks in between in memory: state::TreeRowOverlay), and meta.tree_height
+// names the block they stand at. The blocks after it are replayed into the tree at the next start
+// (store::ReplayTreeTail). Until version 7 the rows stood at the head.
+constexpr std::string_view kSchemaV8 = R"sql(
+INSERT INTO meta(key, value) SELECT 'tree_height', coalesce(max(height), 0) FROM blocks WHERE true
+  ON CONFLICT(key) DO UPDATE SET value = excluded.value;
+)sql";
+
 Status RefuseFormat1Blocks(Db& db) {
   PEERDB_TRY_ASSIGN(auto stmt, Stmt::Prepare(db, "SELECT 1 FROM blocks LIMIT 1", false));
   PEERDB_TRY_ASSIGN(const bool has_blocks, stmt->Step());
@@ -183,7 +192,7 @@ Status RefuseFormat1Blocks(Db& db) {
                "(docs/user-guide.md, \"Upgrading from chain format 1\")"};
 }
 
-constexpr std::array<Migration, 7> kMigrations = {{
+constexpr std::array<Migration, 8> kMigrations = {{
     {"blocks, batches, certs, seals, state, history, anchors, evidence, signer_state", kSchemaV1},
     {"anchor checkpoints, anchor_jobs, status index", kSchemaV2},
     {"signer_candidates", kSchemaV3},
@@ -191,6 +200,7 @@ constexpr std::array<Migration, 7> kMigrations = {{
     {"chain format 2: value commitments and erasure", kSchemaV5, RefuseFormat1Blocks},
     {"state tree on disk", kSchemaV6},
     {"values kept once, in history", kSchemaV7},
+    {"state tree written every so often, meta.tree_height", kSchemaV8},
 }};
 static_assert(kMigrations.size() == static_cast<std::size_t>(kSchemaVersion),
               "kSchemaVersion must equal the number of migrations");

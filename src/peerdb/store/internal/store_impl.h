@@ -52,6 +52,8 @@ Status WriteChainExcluded(StoreCore& impl, const std::vector<chain::MemberId>& m
 
 // Upserts state tree rows inside the caller's transaction (store_tree.cpp).
 Status WriteTreeRows(StoreCore& impl, const std::vector<state::TreeRow>& rows);
+// Records the block the tree rows stand at (meta.tree_height), inside the caller's transaction.
+Status SetTreeHeight(StoreCore& impl, std::uint64_t height);
 
 }  // namespace internal
 
