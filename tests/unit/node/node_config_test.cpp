@@ -38,6 +38,22 @@ TEST(NodeConfig, DecodeUsesTheGivenBaseAndOptionalSettings) {
   EXPECT_EQ(c->log_level, "debug");
 }
 
+TEST(NodeConfig, StateTreeFlushBlocksIsANumberOfBlocksWithADefault) {
+  const std::string base = "consortium = \"c.toml\"\nkey = \"k\"\ndata_dir = \"d\"\n";
+  auto defaults = DecodeNodeConfig(base, "/x");
+  ASSERT_EQ(ErrcOf(defaults), Errc::kOk);
+  EXPECT_EQ(defaults->state_tree_flush_blocks, 64u);
+  auto set = DecodeNodeConfig(base + "state_tree_flush_blocks = 8\n", "/x");
+  ASSERT_EQ(ErrcOf(set), Errc::kOk) << MessageOf(set);
+  EXPECT_EQ(set->state_tree_flush_blocks, 8u);
+  for (const char* bad : {"0", "-3", "100001", "\"64\"", "6.5"}) {
+    auto c = DecodeNodeConfig(base + "state_tree_flush_blocks = " + bad + "\n", "/x");
+    ASSERT_EQ(ErrcOf(c), Errc::kConfig) << bad;
+    EXPECT_NE(MessageOf(c).find("state_tree_flush_blocks must be a number of blocks (1..100000)"), std::string::npos)
+        << MessageOf(c);
+  }
+}
+
 TEST(NodeConfig, UnknownSettingIsRefusedByName) {
   auto c = DecodeNodeConfig("consortium = \"c\"\nkey = \"k\"\ndata_dir = \"d\"\ndatadir = \"typo\"\n", "/x");
   EXPECT_EQ(ErrcOf(c), Errc::kConfig);
