@@ -11,7 +11,10 @@ members would only multiply the disk and the loading time by four). ~200-byte va
    - read rate: SECONDS of wrk with 32 connections reading random existing keys (GET /v1/kv);
    - audit: while the node is stopped, `peerdb audit --db` of its store (every op of the chain so
      far): seconds, ops/s, peak RSS (wait4) and cores busy ((user + system CPU) / wall time);
-   - restart: SIGTERM, exit, start again: seconds until the API answers, and until a write commits.
+   - restart: SIGTERM, exit, start again: seconds until the API answers, and until a write commits;
+   - restart after a crash: 3 s of random overwrites, SIGKILL in the middle of them, start again:
+     seconds until the API answers, and how many blocks the start replayed into the state tree
+     (the blocks since its last generation of tree rows was written).
 2. Prints the two columns and the ratios KEYS / SMALL. The aims (issue 16): RSS <= 1 GB, restart to
    serving <= 5 s, write rate within 20% of the SMALL-key rate; an audit of the 10,000,000-op chain
    with peak RSS <= 1 GB, using both cores.
@@ -147,6 +150,35 @@ def restart(peerdb, wd, proc, port, row):
     return proc, serving, time.time() - began
 
 
+def crash_restart(peerdb, wd, proc, port, keys, clients=4, per_request=1000):
+    """Random overwrites, SIGKILL after 3 s, start again: (process, seconds to serving, blocks replayed)."""
+    def worker(n):
+        rng = random.Random(1000 + n)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        try:
+            while True:
+                post(conn, body_of(rng.randrange(keys) for _ in range(per_request)))
+        except (OSError, http.client.HTTPException, json.JSONDecodeError):
+            return  # the node was killed
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+    for t in threads:
+        t.start()
+    time.sleep(3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    for t in threads:
+        t.join()
+    log_size = os.path.getsize(f"{wd}/node.log")
+    began = time.time()
+    proc = single.restart_node(peerdb, wd, port)
+    serving = time.time() - began
+    with open(f"{wd}/node.log") as f:
+        f.seek(log_size)
+        m = re.search(r"replayed (\d+) blocks into the state tree", f.read())
+    return proc, serving, int(m.group(1)) if m else 0
+
+
 def measure(peerdb, wd, proc, port, keys, seconds):
     rss, peak = memory_mb(proc.pid)
     row = {"keys": keys, "rss_mb": rss, "peak_rss_mb": peak}
@@ -154,9 +186,12 @@ def measure(peerdb, wd, proc, port, keys, seconds):
     row["read_per_s"] = read_rate(port, keys, seconds)
     row["store_mb"] = dir_mb(f"{wd}/data")
     proc, row["restart_serving_s"], row["restart_first_write_s"] = restart(peerdb, wd, proc, port, row)
+    proc, row["crash_restart_serving_s"], row["crash_replayed_blocks"] = crash_restart(peerdb, wd, proc, port, keys)
     print(f"  at {keys:,} keys: RSS {rss:,.0f} MB (peak {peak:,.0f} MB), writes {row['write_ops_per_s']:,.0f} ops/s, "
           f"reads {row['read_per_s']:,.0f}/s, store {row['store_mb']:,.0f} MB, restart to serving "
-          f"{row['restart_serving_s']:.2f} s (first write committed {row['restart_first_write_s']:.2f} s)", flush=True)
+          f"{row['restart_serving_s']:.2f} s (first write committed {row['restart_first_write_s']:.2f} s); "
+          f"after kill -9 during writes {row['crash_restart_serving_s']:.2f} s ({row['crash_replayed_blocks']} blocks "
+          f"replayed into the state tree)", flush=True)
     print("  " + describe_audit(row), flush=True)
     return proc, row
 
@@ -175,7 +210,7 @@ def main():
     wd = tempfile.mkdtemp(prefix="peerdb-scale-")
     proc = None
     try:
-        proc, port = single.start_node(a.peerdb, wd, a.block_period_ms)
+        proc, port = single.start_node(a.peerdb, wd, a.block_period_ms, log_level="info")
         print(f"state at scale (1 member, block_period_ms={a.block_period_ms}, ~200 B values, {a.seconds:.0f} s per rate)",
               flush=True)
         rows = []
