@@ -62,8 +62,7 @@ NodeApplication::NodeApplication(chain::EpochState epoch, chain::EpochHistory ep
       m_tree(tree),
       m_tree_rows(tree_rows),
       m_flush(flush),
-      m_tree_height(OrStop(store.TreeHeight(), "read the state tree's height")),
-      m_frozen_at(m_tree_height) {}
+      m_frozen_at(OrStop(store.TreeHeight(), "read the state tree's height")) {}
 
 Result<std::pair<state::ExecResult, Hash32>> NodeApplication::Execute(const state::ExecRules& rules,
                                                                        const std::vector<chain::TxBatch>& batches,
@@ -249,7 +248,6 @@ void NodeApplication::CommitWith(const consensus::CommittedBlock& b, const chain
   }
   m_tree.MarkCommitted();  // the block's tree rows are held: the trial is the committed tree
   m_tree_rows.Written(c.tree_rows.size());
-  if (c.tree_height) m_tree_height = *c.tree_height;
   m_trial.reset();
   m_epoch = epoch.state;
   m_epochs = std::move(epochs);
@@ -280,7 +278,6 @@ void NodeApplication::FlushTree() {
     return;
   }
   m_tree_rows.Clear();
-  m_tree_height = OrStop(m_store.TreeHeight(), "read the state tree's height");
 }
 
 void NodeApplication::AddSeals(std::uint64_t height, const std::vector<chain::Seal>& seals) {

@@ -99,11 +99,10 @@ class NodeApplication final : public consensus::Application {
   // Sets the tree rows of `c` (block `height`): the next slice of the generation being written.
   void TakeTreeSlice(std::uint64_t height, store::BlockCommit& c);
 
-  // The tree's rows not on disk yet; the block the rows on disk stand at, and the block whose rows
-  // were frozen last.
+  // The tree's rows not on disk yet, and the block whose rows were frozen last (at the start: the
+  // block the rows on disk stand at).
   state::TreeRowOverlay& m_tree_rows;
   TreeFlush m_flush;
-  std::uint64_t m_tree_height = 0;
   std::uint64_t m_frozen_at = 0;
   std::size_t m_slice_rows = 0;
   std::deque<Executed> m_checked;  // the last few Check()ed blocks, so Commit need not re-execute
