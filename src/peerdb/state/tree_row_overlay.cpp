@@ -1,7 +1,6 @@
 #include "peerdb/state/tree_row_overlay.h"
 
 #include <algorithm>
-#include <functional>
 
 #include "peerdb/util/assert.h"
 
@@ -42,10 +41,10 @@ void TreeRowOverlay::Freeze(std::uint64_t height) {
   m_frozen_height = height;
   m_order.clear();
   m_order.reserve(m_frozen.size());
-  for (const auto& [key, value] : m_frozen) m_order.push_back(key);
+  for (auto it = m_frozen.begin(); it != m_frozen.end(); ++it) m_order.push_back(it);
   // Descending key order is deepest first: leaf rows (0xFF || path) above every page row, and a
   // page's key starts with its depth.
-  std::sort(m_order.begin(), m_order.end(), std::greater<>());
+  std::sort(m_order.begin(), m_order.end(), [](const auto& a, const auto& b) { return a->first > b->first; });
   m_next = 0;
 }
 
@@ -53,16 +52,15 @@ std::vector<TreeRow> TreeRowOverlay::NextRows(std::size_t max_rows) const {
   std::vector<TreeRow> out;
   const std::size_t end = m_next + std::min(max_rows, frozen_rows_left());
   out.reserve(end - m_next);
-  for (std::size_t i = m_next; i < end; ++i) out.push_back(RowOf(m_order[i], m_frozen.at(m_order[i])));
+  for (std::size_t i = m_next; i < end; ++i) out.push_back(RowOf(m_order[i]->first, m_order[i]->second));
   return out;
 }
 
 bool TreeRowOverlay::Written(std::size_t n) {
   PEERDB_ASSERT(n <= frozen_rows_left());
   for (std::size_t i = m_next; i < m_next + n; ++i) {
-    auto it = m_frozen.find(m_order[i]);
-    m_frozen_bytes -= it->first.size() + it->second.size();
-    m_frozen.erase(it);  // reads now find the row on disk (or a newer one in the newest generation)
+    m_frozen_bytes -= m_order[i]->first.size() + m_order[i]->second.size();
+    m_frozen.erase(m_order[i]);  // reads now find the row on disk (or a newer one in the newest generation)
   }
   m_next += n;
   if (m_next < m_order.size() || m_order.empty()) return false;

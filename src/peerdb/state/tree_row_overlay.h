@@ -66,7 +66,9 @@ class TreeRowOverlay : public TreeRowSource {
   Rows m_frozen;
   std::size_t m_frozen_bytes = 0;
   std::uint64_t m_frozen_height = 0;
-  std::vector<std::string> m_order;  // the frozen keys, deepest first
+  // The frozen rows, deepest first. The iterators stay valid: nothing is inserted into m_frozen once
+  // frozen (no rehash), and erasing a row invalidates only its own iterator, already passed.
+  std::vector<Rows::iterator> m_order;
   std::size_t m_next = 0;            // m_order[m_next..] are not written yet
 };
 
