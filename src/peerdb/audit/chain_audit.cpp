@@ -71,15 +71,19 @@ CheckOutcome CheckBlocks(ChainChecker& auditor, BlockReader& reader, HistoryComp
     return earlier ? earlier : f;
   };
   std::uint64_t epoch = auditor.config_in_force().epoch;
+  // One block ahead: the checker reads the leaves the next block needs while it hashes this one's.
+  auto raw = reader.Pop();
   for (std::uint64_t h = 1;; ++h) {
-    auto raw = reader.Pop();
     if (!raw.ok()) return first_failure(Broken(h, raw.error().code, raw.error().message));
     if (!*raw) break;
-    if (auto f = auditor.CheckBlock(**raw, check_id)) return first_failure(f);
+    auto next = reader.Pop();
+    const RawBlock* ahead = next.ok() && *next ? &**next : nullptr;
+    if (auto f = auditor.CheckBlock(**raw, ahead, check_id)) return first_failure(f);
     if (auditor.config_in_force().epoch != epoch) {
       epoch = auditor.config_in_force().epoch;
       reader.Publish(auditor.config_in_force());
     }
+    raw = std::move(next);
   }
   if (auto f = auditor.EndOfBlocks()) return first_failure(f);
   return comparer ? comparer->Finish() : std::nullopt;

@@ -47,12 +47,15 @@ CheckOutcome ChainChecker::CheckGenesis(const std::optional<Hash32>& expected) {
   if (expected && *expected != m_chain_id) {
     return At(0, Errc::kInvalid, "genesis: chain id " + Hex(m_chain_id) + " is not the consortium's " + Hex(*expected));
   }
-  auto scratch = ReplayStore::Create();
+  auto tree = ReplayTree::Create();
+  if (!tree.ok()) return At(std::nullopt, tree.error());
+  m_tree = std::move(*tree);
+  auto scratch = ReplayStore::Create(kFactsCacheBytes);
   if (!scratch.ok()) return At(std::nullopt, scratch.error());
   m_scratch = std::move(*scratch);
-  m_tree = std::make_unique<state::StoredStateTree>(*m_scratch);
   m_view = std::make_unique<ReplayView>(*m_tree);
-  auto root = m_tree->Root();
+  m_tree->StartRoot();
+  auto root = m_tree->TakeRoot();
   if (!root.ok()) return At(std::nullopt, root.error(), "the audit's scratch database: ");
   m_state_root = *root;
   m_ids.push_back(m_chain_id);
@@ -128,8 +131,34 @@ void ChainChecker::NoteActivation(const chain::Block& block, const chain::EpochS
   m_activations.push_back(std::move(a));
 }
 
-CheckOutcome ChainChecker::CheckBlock(const RawBlock& raw,
+CheckOutcome ChainChecker::CheckBlock(const RawBlock& raw, const RawBlock* next,
                                       const std::function<Status(const Hash32& id, std::uint64_t h)>& check_id) {
+  CheckOutcome outcome = CheckThisBlock(raw, next, check_id);
+  // A failure here returned before the block below had its root checked: that one comes first.
+  if (outcome && m_pending_root && m_pending_root->height < raw.height) {
+    if (CheckOutcome earlier = CheckPendingRoot()) return earlier;
+  }
+  return outcome;
+}
+
+CheckOutcome ChainChecker::CheckPendingRoot() {
+  if (!m_pending_root) return std::nullopt;
+  const PendingRoot pending = *m_pending_root;
+  m_pending_root.reset();
+  auto root = m_tree->TakeRoot();
+  if (!root.ok()) return At(std::nullopt, root.error(), "the audit's scratch database: ");
+  if (*root != pending.state_root) {
+    m_blocks = pending.blocks;
+    m_ops = pending.ops;
+    m_seals = pending.seals;
+    return At(pending.height, Errc::kInvalid, "state_root does not match the replayed state");
+  }
+  m_state_root = *root;
+  return std::nullopt;
+}
+
+CheckOutcome ChainChecker::CheckThisBlock(const RawBlock& raw, const RawBlock* next,
+                                          const std::function<Status(const Hash32& id, std::uint64_t h)>& check_id) {
   const std::uint64_t h = raw.height;
   // The config in force at h: the epoch state the blocks below leave (§5.3).
   const chain::Config& config = m_epoch.config;
@@ -183,6 +212,15 @@ CheckOutcome ChainChecker::CheckBlock(const RawBlock& raw,
   }
   state::ExecRules exec_rules{&m_epoch, excluded};
   exec_rules.verified_under = &raw.verified_under;
+  if (!m_leaves_started) m_tree->StartFind(ReplayView::KeysOf(block.batches));
+  m_leaves_started = false;
+  auto leaves = m_tree->TakeFound();
+  if (!leaves.ok()) return At(std::nullopt, leaves.error(), "the audit's scratch database: ");
+  // Read before the block below was put into the tree: its writes stand over what was read.
+  for (const state::StateLeaf& leaf : m_last_leaves) {
+    if (auto it = leaves->find(ReplayTree::LeafName(leaf.ns, leaf.key)); it != leaves->end()) it->second = leaf;
+  }
+  m_view->SetLeaves(std::move(*leaves));
   auto exec = state::ExecuteBatches(exec_rules, m_chain_id, *m_view, block.batches, h);
   if (!exec.ok()) {
     // The scratch database failing is the audit's own fault, not the block's.
@@ -193,10 +231,12 @@ CheckOutcome ChainChecker::CheckBlock(const RawBlock& raw,
     const chain::Member* m = config.FindMember(e.author);
     m_erasures.push_back(ErasureFinding{h, hd.timestamp_ms, e.author, m ? m->name : "?", e.ns, e.key, e.versions});
   }
-  auto root = Replay(*exec, h);
-  if (!root.ok()) return At(std::nullopt, root.error(), "the audit's scratch database: ");
-  if (*root != hd.state_root) return At(h, Errc::kInvalid, "state_root does not match the replayed state");
-  m_state_root = *root;
+  // The block below's root was hashed while this one executed.
+  if (CheckOutcome f = CheckPendingRoot()) return f;
+  if (Status s = Replay(*exec, h, next ? next->block ? &*next->block : nullptr : nullptr); !s.ok()) {
+    return At(std::nullopt, s.error(), "the audit's scratch database: ");
+  }
+  m_pending_root = PendingRoot{h, hd.state_root, m_blocks, m_ops, m_seals};
   for (const chain::TxBatch& b : block.batches) m_ops += b.ops.size();
   if (Status s = check_id(id, h); !s.ok()) return At(h, s.error());
   m_excluded_before_parent = m_chain_excluded;
@@ -288,43 +328,47 @@ Result<chain::MemberId> ChainChecker::CheckEvidence(const chain::Evidence& e, co
   return subject.offender;
 }
 
-Result<Hash32> ChainChecker::Replay(const state::ExecResult& exec, std::uint64_t h) {
+Status ChainChecker::Replay(const state::ExecResult& exec, std::uint64_t h, const chain::Block* next) {
+  std::vector<state::StateLeaf> leaves;
+  leaves.reserve(exec.writes.size());
   for (const state::Write& w : exec.writes) {
-    PEERDB_TRY(m_tree->Put(state::LeafOf(w)));
+    leaves.push_back(state::LeafOf(w));
     if (w.state.version == 1) ++m_keys;
     ++m_writes;
     if (w.state.deleted) {
       PEERDB_TRY(m_scratch->NoteUnheld(w.ns, w.key, w.state.version, h, ReplayStore::Unheld::kTombstone));
+      ++m_pending_rows;
     } else if (w.state.erased) {
       PEERDB_TRY(m_scratch->NoteUnheld(w.ns, w.key, w.state.version, h, ReplayStore::Unheld::kErasedInBlock));
+      ++m_pending_rows;
     }
-    m_pending_rows += 1;
   }
   for (const state::Erasure& e : exec.erasures) {
     for (std::uint64_t v : e.versions) PEERDB_TRY(m_scratch->NoteErased(e.ns, e.key, v, h));
+    m_pending_rows += e.versions.size();
   }
   m_view->ApplySeqs(exec.last_seq);
-  PEERDB_TRY_ASSIGN(const Hash32 root, m_tree->Root());
-  // The tree's changes stay in memory for several blocks (each block's root is checked above):
-  // a page rewritten by many of them goes to the scratch database once.
-  if (m_tree->pending_rows() >= kTreeRowsInMemory) PEERDB_TRY(WriteTree());
   if (m_pending_rows >= kRowsPerScratchCommit) {
     PEERDB_TRY(m_scratch->Flush());
     m_pending_rows = 0;
   }
-  return root;
-}
-
-Status ChainChecker::WriteTree() {
-  PEERDB_TRY_ASSIGN(const std::vector<state::TreeRow> rows, m_tree->ChangedRows());
-  PEERDB_TRY(m_scratch->WriteTreeRows(rows));
-  m_tree->MarkCommitted();
-  m_pending_rows += rows.size();
+  // The next block's leaves are read first, so that it can execute while this block's leaves go
+  // into the tree and the root is hashed; it reads this block's writes from m_last_leaves. The
+  // tree's changes stay in memory for several blocks (each block's root is checked): a page
+  // rewritten by many of them goes to the scratch database once.
+  if (next) {
+    m_tree->StartFind(ReplayView::KeysOf(next->batches));
+    m_leaves_started = true;
+  }
+  m_tree->StartPut(leaves);
+  m_tree->StartRoot();
+  m_last_leaves = std::move(leaves);
   return Status::Ok();
 }
 
 CheckOutcome ChainChecker::EndOfBlocks() {
-  if (Status s = WriteTree(); !s.ok()) return At(std::nullopt, s.error(), "the audit's scratch database: ");
+  if (CheckOutcome f = CheckPendingRoot()) return f;
+  if (Status s = m_tree->WriteAll(); !s.ok()) return At(std::nullopt, s.error(), "the audit's scratch database: ");
   return std::nullopt;
 }
 
@@ -398,7 +442,7 @@ CheckOutcome ChainChecker::CompareTree(const store::Store& db) const {
   }
   auto tail_rows = tree.ChangedRows();
   if (!tail_rows.ok()) return At(std::nullopt, tail_rows.error(), "bringing the stored state tree to the head: ");
-  auto replayed = m_scratch->Rows();
+  auto replayed = m_tree->Rows();
   if (!replayed.ok()) return At(std::nullopt, replayed.error(), "the audit's scratch database: ");
   std::optional<AuditFailure> failure;
   const auto differs = [&](ByteSpan key, ByteSpan value) {
@@ -461,7 +505,7 @@ CheckOutcome ChainChecker::CompareTree(const store::Store& db) const {
 
 CheckOutcome ChainChecker::FindMissingStateRow(const store::Store& db) const {
   std::optional<AuditFailure> failure;
-  Status s = m_scratch->ForEachLeaf([&](const state::StateLeaf& leaf) {
+  Status s = m_tree->ForEachLeaf([&](const state::StateLeaf& leaf) {
     auto row = db.LoadCurrent(leaf.ns, leaf.key);
     if (row.ok() && *row) return true;
     auto version = db.LoadHistoryVersion(leaf.ns, leaf.key, leaf.version);

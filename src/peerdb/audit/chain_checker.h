@@ -99,8 +99,12 @@ class ChainChecker {
   using WritesSink = std::function<void(std::uint64_t h, const Hash32& id, std::vector<state::Write> writes)>;
   void OnWrites(WritesSink sink) { m_on_writes = std::move(sink); }
   // Block raw.height = head + 1, judged under the config in force at that height. `check_id` may
-  // add a source-specific check of the block id.
-  CheckOutcome CheckBlock(const RawBlock& raw, const std::function<Status(const Hash32& id, std::uint64_t h)>& check_id);
+  // add a source-specific check of the block id. `next`, the block after it when the caller has
+  // it already: the leaves it reads are then fetched while this block's root is hashed.
+  // The state_root of a block is checked during the next call (or EndOfBlocks): its failure then
+  // names that block, and wins over the later block's own.
+  CheckOutcome CheckBlock(const RawBlock& raw, const RawBlock* next,
+                          const std::function<Status(const Hash32& id, std::uint64_t h)>& check_id);
   // Verifies one piece of evidence standalone, under the config of its height's epoch; the member
   // it convicts is excluded from then on.
   Result<chain::MemberId> CheckEvidence(const chain::Evidence& e, const std::string& where);
@@ -151,10 +155,14 @@ class ChainChecker {
   std::string EpochMismatch(const chain::Header& header, const std::vector<chain::MemberId>& excluded) const;
   // Records the activation `block` completed (REQUIRES: step.activated; m_epoch still the state before it).
   void NoteActivation(const chain::Block& block, const chain::EpochStep& step);
-  // The executed block `h` (id `id`) into the replayed tree and the erasure facts; its root.
-  Result<Hash32> Replay(const state::ExecResult& exec, std::uint64_t h);
-  // The replayed tree's pending changes into the scratch database.
-  Status WriteTree();
+  // CheckBlock, but for the state_root of an earlier block.
+  CheckOutcome CheckThisBlock(const RawBlock& raw, const RawBlock* next,
+                              const std::function<Status(const Hash32& id, std::uint64_t h)>& check_id);
+  // The executed block `h` into the erasure facts, and into the replayed tree, whose root is then
+  // hashed (CheckPendingRoot checks it); `next`'s leaves are read first.
+  Status Replay(const state::ExecResult& exec, std::uint64_t h, const chain::Block* next);
+  // The root of the block whose state_root is still to be checked, when there is one, against it.
+  CheckOutcome CheckPendingRoot();
   // The first history row of `db` that no replayed write made (REQUIRES: it holds more rows than the replay wrote).
   CheckOutcome FindExtraHistoryRow(const store::Store& db) const;
   // The node's stored state tree (when it has one) row for row against the replayed tree.
@@ -177,15 +185,23 @@ class ChainChecker {
   std::vector<StatusRow> m_statuses;              // m_statuses[h - 1] for block h
   std::vector<Hash32> m_ids;
   std::uint64_t m_prev_ts = 0;  // timestamp of the parent; the genesis time before block 1 (C4)
-  // The replayed state: its tree's rows and the erasure facts on disk (set by CheckGenesis).
+  // The replayed state on disk (set by CheckGenesis): its tree, and the erasure facts.
+  std::unique_ptr<ReplayTree> m_tree;
   std::unique_ptr<ReplayStore> m_scratch;
-  std::unique_ptr<state::StoredStateTree> m_tree;
   std::unique_ptr<ReplayView> m_view;
   Hash32 m_state_root{};
-  // The replayed tree's changes stay in memory up to this many pages and leaves (~150 MB).
-  static constexpr std::size_t kTreeRowsInMemory = 200'000;
+  bool m_leaves_started = false;  // the tree is reading the next block's leaves
+  std::vector<state::StateLeaf> m_last_leaves;  // the last block's writes, as leaves
+  struct PendingRoot {
+    std::uint64_t height;
+    Hash32 state_root;  // what its header says
+    std::uint64_t blocks, ops, seals;  // the counts before it: what passed, should its root fail
+  };
+  std::optional<PendingRoot> m_pending_root;  // the block whose root the tree is hashing
+  // The erasure facts' scratch database: its page cache, and its rows per commit.
+  static constexpr std::int64_t kFactsCacheBytes = 32LL << 20;
   static constexpr std::uint64_t kRowsPerScratchCommit = 200'000;
-  std::uint64_t m_pending_rows = 0;  // rows written since the scratch database's last commit
+  std::uint64_t m_pending_rows = 0;  // fact rows written since the scratch database's last commit
   WritesSink m_on_writes;
   std::uint64_t m_writes = 0;  // history rows the replay made
   std::uint64_t m_keys = 0;    // keys it created (writes of version 1): the state rows there must be

@@ -26,7 +26,7 @@ std::string VersionName(const std::string& ns, const std::string& key, std::uint
 
 }  // namespace
 
-Result<std::unique_ptr<ReplayStore>> ReplayStore::Create() {
+Result<std::unique_ptr<ReplayStore>> ReplayStore::Create(std::int64_t cache_bytes) {
   // An empty file name: SQLite's private temporary database, deleted when the connection closes.
   auto db = sqlite::Db::Open("", sqlite::OpenMode::kReadWrite);
   if (!db.ok()) return Error{Errc::kIo, "the audit's scratch database: " + db.error().message};
@@ -35,7 +35,7 @@ Result<std::unique_ptr<ReplayStore>> ReplayStore::Create() {
   PEERDB_TRY(out->m_db->SetPragma("journal_mode", "OFF"));
   PEERDB_TRY(out->m_db->SetPragma("synchronous", "OFF"));
   PEERDB_TRY(out->m_db->SetPragma("locking_mode", "EXCLUSIVE"));
-  PEERDB_TRY(out->m_db->SetPragma("cache_size", std::to_string(-kCacheBytes / 1024)));
+  PEERDB_TRY(out->m_db->SetPragma("cache_size", std::to_string(-cache_bytes / 1024)));
   PEERDB_TRY(out->m_db->Exec(kSchema));
   PEERDB_TRY(out->m_db->Exec("BEGIN"));
   return out;

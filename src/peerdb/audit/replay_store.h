@@ -8,8 +8,9 @@
 // - the facts of erasure (PROTOCOL.md §1.4), sparse: the versions a block does not hold the value
 //   of (written already erased, or tombstones), and the versions erase ops named. Every value a
 //   block lacks must be named by an erase op and every value one names must be gone.
-// Nothing in it is durable: it lives as long as one audit. Pages beyond its cache (kCacheBytes)
-// go to the file, not to memory.
+// Nothing in it is durable: it lives as long as one audit. Pages beyond its cache (`cache_bytes`)
+// go to the file, not to memory. The replayed tree is kept in two halves (replay_tree.h), each in
+// a ReplayStore of its own; the erasure facts in a third.
 // Thread-safety: a single-thread object.
 #pragma once
 
@@ -30,11 +31,8 @@ namespace peerdb::audit {
 
 class ReplayStore final : public state::TreeRowSource {
  public:
-  // SQLite's page cache for the scratch database.
-  static constexpr std::int64_t kCacheBytes = 256LL << 20;
-
-  // Errors: kIo when no temporary file can be made.
-  static Result<std::unique_ptr<ReplayStore>> Create();
+  // Errors: kIo when no temporary file can be made. `cache_bytes`: SQLite's page cache for it.
+  static Result<std::unique_ptr<ReplayStore>> Create(std::int64_t cache_bytes);
   ~ReplayStore() override;
   ReplayStore(const ReplayStore&) = delete;
   ReplayStore& operator=(const ReplayStore&) = delete;

@@ -244,8 +244,17 @@ Result<Hash32> StoredStateTree::Root() {
   }
   m_stale.clear();
   PEERDB_TRY_ASSIGN(const Page root, LoadPage(PageKey(Hash32{}, 0)));
-  return Fold(root, 0, 16).hash;
+  return PageHash(root);
 }
+
+Result<Page> StoredStateTree::RootPage() {
+  PEERDB_TRY(Root());
+  return LoadPage(PageKey(Hash32{}, 0));
+}
+
+Hash32 StoredStateTree::PageHash(const Page& page) { return Fold(page, 0, 16).hash; }
+
+TreeRow StoredStateTree::RootRow(const Page& root) { return TreeRow{ToBytes(PageKey(Hash32{}, 0)), EncodePage(root)}; }
 
 Result<StateProof> StoredStateTree::Prove(std::string_view ns, std::string_view key) {
   PEERDB_TRY(Root());

@@ -93,6 +93,15 @@ class StoredStateTree {
     Slot slot[16];
   };
 
+  // For a tree kept in parts, each part a StoredStateTree holding the keys of some of the root's
+  // slots (below the root, every page and leaf of a part is the whole tree's):
+  // the root page with the pending changes, its slots' hashes up to date (empty for an empty tree);
+  Result<Page> RootPage();
+  // a page's hash, the fold of its 16 slots (Root() is the root page's);
+  static Hash32 PageHash(const Page& page);
+  // the root page's row.
+  static TreeRow RootRow(const Page& root);
+
  private:
   Result<Page> LoadPage(const std::string& key) const;
   Result<Page*> PageForWrite(const std::string& key, bool fresh);

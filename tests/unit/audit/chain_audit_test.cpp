@@ -194,6 +194,48 @@ TEST_F(AuditTest, BlockOneTimestampedBeforeTheGenesisFails) {
   EXPECT_NE(report->failure.find("timestamp"), std::string::npos) << report->failure;
 }
 
+// A block's state_root is checked while the next block is already under way (the replayed tree
+// hashes it meanwhile): a wrong root still fails at its own block, before a fault of the next
+// block's header, and when it is the last block.
+TEST_F(AuditTest, WrongStateRootFailsAtItsBlockEvenWhenTheNextBlockIsBadToo) {
+  for (const bool with_bad_next : {true, false}) {
+    SCOPED_TRACE(with_bad_next ? "a bad block follows" : "the last block");
+    const std::string path = m_dir + (with_bad_next ? "/root2.sqlite" : "/root1.sqlite");
+    {
+      auto store = store::Store::Open(path);
+      ASSERT_TRUE(store.ok());
+      ASSERT_EQ(ErrcOf((*store)->InitGenesis(m_genesis)), Errc::kOk);
+      // A tree holding a key no block wrote: block 1 (no batches) carries its root.
+      state::StateTree tree;
+      tree.Put(state::StateLeaf{"app", "ghost", state::ValueHash(AsBytes("boo")), 1, 1});
+      ChainTip tip{0, m_chain_id, m_genesis.genesis_time_ms, std::nullopt, {}};
+      for (std::uint64_t h = 1; h <= (with_bad_next ? 2u : 1u); ++h) {
+        // Block 2 is timestamped before block 1 (C4), a fault of its header.
+        std::uint64_t now = m_genesis.genesis_time_ms + 600'000;
+        if (h == 2) {
+          tip.timestamp_ms = m_genesis.genesis_time_ms;
+          now = m_genesis.genesis_time_ms + 1;
+        }
+        auto pb = ProduceSoloBlock(m_genesis.config, m_chain_id, tip, {}, (*store)->View(), tree, m_key.signing, 1, now);
+        ASSERT_TRUE(pb.ok()) << MessageOf(pb);
+        store::BlockCommit c;
+        c.block = pb->block;
+        c.id = pb->id;
+        c.cert = pb->cert;
+        c.seals = {pb->seal};
+        ASSERT_EQ(ErrcOf((*store)->CommitBlock(c)), Errc::kOk);
+        tip = ChainTip{h, pb->id, pb->block.header.timestamp_ms, pb->cert, {pb->seal}};
+      }
+    }
+    auto report = AuditDatabase(path, m_chain_id);
+    ASSERT_EQ(ErrcOf(report), Errc::kOk) << MessageOf(report);
+    EXPECT_FALSE(report->ok);
+    EXPECT_EQ(report->bad_height, std::optional<std::uint64_t>(1)) << report->failure;
+    EXPECT_NE(report->failure.find("state_root does not match the replayed state"), std::string::npos) << report->failure;
+    EXPECT_EQ(report->blocks, 0u) << "no block passed every check";
+  }
+}
+
 TEST_F(AuditTest, UnreadableSourceIsAnErrorNotAReport) {
   EXPECT_EQ(ErrcOf(AuditDatabase(m_dir + "/absent.sqlite", m_chain_id)), Errc::kNotFound);
   node::test::WriteText(m_dir + "/junk.sqlite", std::string(4096, 'j'));
