@@ -82,6 +82,17 @@ std::size_t BodySize(const std::string& db_path, std::uint64_t height) {
   return (*bytes)->size();
 }
 
+// A block made by ProduceSoloBlock into `store`, with its certificate and seal (no writes: the
+// blocks made this way carry no batches).
+Status CommitProduced(store::Store& store, const ProducedBlock& pb) {
+  store::BlockCommit c;
+  c.block = pb.block;
+  c.id = pb.id;
+  c.cert = pb.cert;
+  c.seals = {pb.seal};
+  return store.CommitBlock(c);
+}
+
 TEST_F(AuditTest, ChainProducedByTheNodePassesAuditOfDatabaseAndExport) {
   auto report = AuditDatabase(m_db, m_chain_id);
   ASSERT_EQ(ErrcOf(report), Errc::kOk) << MessageOf(report);
@@ -180,12 +191,7 @@ TEST_F(AuditTest, BlockOneTimestampedBeforeTheGenesisFails) {
     auto pb = ProduceSoloBlock(m_genesis.config, m_chain_id, wrong, {}, (*store)->View(), tree, m_key.signing, 1,
                                m_genesis.genesis_time_ms - 60'000);
     ASSERT_TRUE(pb.ok());
-    store::BlockCommit c;
-    c.block = pb->block;
-    c.id = pb->id;
-    c.cert = pb->cert;
-    c.seals = {pb->seal};
-    ASSERT_EQ(ErrcOf((*store)->CommitBlock(c)), Errc::kOk);
+    ASSERT_EQ(ErrcOf(CommitProduced(**store, *pb)), Errc::kOk);
   }
   auto report = AuditDatabase(path, m_chain_id);
   ASSERT_EQ(ErrcOf(report), Errc::kOk) << MessageOf(report);
@@ -218,12 +224,7 @@ TEST_F(AuditTest, WrongStateRootFailsAtItsBlockEvenWhenTheNextBlockIsBadToo) {
         }
         auto pb = ProduceSoloBlock(m_genesis.config, m_chain_id, tip, {}, (*store)->View(), tree, m_key.signing, 1, now);
         ASSERT_TRUE(pb.ok()) << MessageOf(pb);
-        store::BlockCommit c;
-        c.block = pb->block;
-        c.id = pb->id;
-        c.cert = pb->cert;
-        c.seals = {pb->seal};
-        ASSERT_EQ(ErrcOf((*store)->CommitBlock(c)), Errc::kOk);
+        ASSERT_EQ(ErrcOf(CommitProduced(**store, *pb)), Errc::kOk);
         tip = ChainTip{h, pb->id, pb->block.header.timestamp_ms, pb->cert, {pb->seal}};
       }
     }

@@ -9,6 +9,7 @@
 #include <map>
 #include <random>
 
+#include "../common/map_tree_rows.h"
 #include "peerdb/state/state_tree.h"
 
 namespace peerdb::audit {
@@ -16,16 +17,6 @@ namespace {
 
 using state::StateLeaf;
 using state::StoredStateTree;
-
-class MapRows : public state::TreeRowSource {
- public:
-  Result<std::optional<Bytes>> LoadTreeRow(ByteSpan key) const override {
-    auto it = rows.find(Bytes(key.begin(), key.end()));
-    if (it == rows.end()) return std::optional<Bytes>{};
-    return std::optional<Bytes>{it->second};
-  }
-  std::map<Bytes, Bytes> rows;
-};
 
 StateLeaf Leaf(const std::string& key, std::uint64_t version) {
   return StateLeaf{"app", key, state::ValueHash(AsBytes(key + "#" + std::to_string(version))), 1, version};
@@ -46,13 +37,13 @@ std::vector<std::string> Keys(std::size_t n, std::optional<bool> second_half) {
 
 // The reference: one StoredStateTree whose rows are written after every block.
 struct WholeTree {
-  MapRows rows;
+  peerdb::test::MapTreeRows rows;
   StoredStateTree tree{rows};
   Hash32 Put(const std::vector<StateLeaf>& leaves) {
     for (const StateLeaf& l : leaves) EXPECT_TRUE(tree.Put(l).ok());
     auto changed = tree.ChangedRows();
     EXPECT_TRUE(changed.ok());
-    for (const state::TreeRow& r : *changed) rows.rows[r.key] = r.value;
+    rows.Write(*changed);
     tree.MarkCommitted();
     return *tree.Root();
   }

@@ -10,23 +10,12 @@
 #include <map>
 #include <random>
 
+#include "../common/map_tree_rows.h"
+
 namespace peerdb::state {
 namespace {
 
-class MapRows : public TreeRowSource {
- public:
-  Result<std::optional<Bytes>> LoadTreeRow(ByteSpan key) const override {
-    ++reads;
-    auto it = rows.find(Bytes(key.begin(), key.end()));
-    if (it == rows.end()) return std::optional<Bytes>{};
-    return std::optional<Bytes>{it->second};
-  }
-  void Write(const std::vector<TreeRow>& changed) {
-    for (const TreeRow& r : changed) rows[r.key] = r.value;
-  }
-  std::map<Bytes, Bytes> rows;
-  mutable std::size_t reads = 0;
-};
+using MapRows = test::MapTreeRows;
 
 StateLeaf Leaf(std::string ns, std::string key, std::uint64_t version, chain::MemberId owner = 1) {
   StateLeaf leaf;

@@ -11,18 +11,12 @@
 #include <map>
 #include <string>
 
+#include "../common/map_tree_rows.h"
+
 namespace peerdb::state {
 namespace {
 
-class BaseRows : public TreeRowSource {
- public:
-  Result<std::optional<Bytes>> LoadTreeRow(ByteSpan key) const override {
-    auto it = rows.find(Bytes(key.begin(), key.end()));
-    if (it == rows.end()) return std::optional<Bytes>{};
-    return std::optional<Bytes>{it->second};
-  }
-  std::map<Bytes, Bytes> rows;
-};
+using BaseRows = test::MapTreeRows;
 
 StateLeaf LeafAt(const std::string& key, std::uint64_t version) {
   StateLeaf leaf;
